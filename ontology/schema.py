@@ -1,0 +1,76 @@
+"""The unified terminology tables (see DESIGN.md, "Data contracts") and how loaders fill them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import polars as pl
+
+SYNONYM_KINDS = (
+    "preferred", "exact", "related", "broad", "narrow", "abbreviation", "layperson", "learned",
+)
+RELATIONS = ("is_a", "part_of", "xref", "maps_to", "replaced_by")
+
+CONCEPTS = {
+    "concept_id": pl.Utf8,
+    "vocab": pl.Utf8,
+    "name": pl.Utf8,
+    "lang": pl.Utf8,
+    "semantic_types": pl.List(pl.Utf8),
+    "definition": pl.Utf8,
+    "obsolete": pl.Boolean,
+}
+# `freq`: how often the term was seen with this concept (ADAM counts); null when unknown.
+SYNONYMS = {
+    "concept_id": pl.Utf8,
+    "term": pl.Utf8,
+    "norm_term": pl.Utf8,
+    "lang": pl.Utf8,
+    "kind": pl.Utf8,
+    "source": pl.Utf8,
+    "freq": pl.Int64,
+}
+RELATIONS_SCHEMA = {"src": pl.Utf8, "rel": pl.Utf8, "dst": pl.Utf8, "source": pl.Utf8}
+
+TABLES = {"concepts": CONCEPTS, "synonyms": SYNONYMS, "relations": RELATIONS_SCHEMA}
+
+
+def conform(df: pl.DataFrame | list[dict] | dict, schema: dict) -> pl.DataFrame:
+    """`df` with exactly the schema's columns, in order and types; absent columns become null."""
+    if not isinstance(df, pl.DataFrame):
+        df = pl.DataFrame(df, schema_overrides={k: v for k, v in schema.items()}, strict=False)
+    cols = [
+        (pl.col(name).cast(dtype) if name in df.columns else pl.lit(None, dtype)).alias(name)
+        for name, dtype in schema.items()
+    ]
+    return df.select(cols)
+
+
+@dataclass
+class TermTables:
+    """What one loader produces (and what a build merges): three DataFrames plus version info."""
+
+    concepts: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=CONCEPTS))
+    synonyms: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=SYNONYMS))
+    relations: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=RELATIONS_SCHEMA))
+    versions: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.concepts = conform(self.concepts, CONCEPTS)
+        self.synonyms = conform(self.synonyms, SYNONYMS)
+        self.relations = conform(self.relations, RELATIONS_SCHEMA)
+        bad = set(self.synonyms["kind"].unique().drop_nulls()) - set(SYNONYM_KINDS)
+        if bad:
+            raise ValueError(f"unknown synonym kind(s) {sorted(bad)}; known: {SYNONYM_KINDS}")
+
+    @staticmethod
+    def concat(parts: list[TermTables]) -> TermTables:
+        versions: dict[str, str] = {}
+        for p in parts:
+            versions.update(p.versions)
+        return TermTables(
+            concepts=pl.concat([p.concepts for p in parts]),
+            synonyms=pl.concat([p.synonyms for p in parts]),
+            relations=pl.concat([p.relations for p in parts]),
+            versions=versions,
+        )

@@ -1,0 +1,358 @@
+//! Text normalization with an offset map back to the original.
+//!
+//! Steps, in one pass over the input: Unicode NFKC (which also folds full-width forms and circled
+//! digits), lower-casing, unified dashes / quotes / slashes, removal of invisible format characters,
+//! whitespace collapse; then a second, rarely taken pass that rewrites Roman numerals used as type
+//! numbers ("type II", "Ⅱ型", "stage iv") as Arabic digits.
+//!
+//! Every byte of the output remembers the span of original characters (code points, as Python
+//! counts them) it came from, so every later span can be reported in original offsets.
+
+use unicode_normalization::char::canonical_combining_class;
+use unicode_normalization::UnicodeNormalization;
+
+/// Normalized text plus, for each of its bytes, the original character span it came from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Normalized {
+    pub text: String,
+    /// `orig_start[b]` / `orig_end[b]`: original char span of the output char that holds byte `b`.
+    pub orig_start: Vec<u32>,
+    pub orig_end: Vec<u32>,
+}
+
+impl Normalized {
+    /// Original char span `[start, end)` of the normalized byte span `[bstart, bend)`.
+    /// Returns `None` if the span is empty, out of range or not on char boundaries.
+    pub fn original_span(&self, bstart: usize, bend: usize) -> Option<(u32, u32)> {
+        if bstart >= bend
+            || bend > self.text.len()
+            || !self.text.is_char_boundary(bstart)
+            || !self.text.is_char_boundary(bend)
+        {
+            return None;
+        }
+        Some((self.orig_start[bstart], self.orig_end[bend - 1]))
+    }
+
+    /// Per output *char* original spans (what Python sees: one entry per code point).
+    pub fn char_spans(&self) -> impl Iterator<Item = (u32, u32)> + '_ {
+        self.text
+            .char_indices()
+            .map(move |(b, _)| (self.orig_start[b], self.orig_end[b]))
+    }
+
+    fn with_capacity(n: usize) -> Self {
+        Normalized {
+            text: String::with_capacity(n),
+            orig_start: Vec::with_capacity(n),
+            orig_end: Vec::with_capacity(n),
+        }
+    }
+
+    fn push(&mut self, c: char, start: u32, end: u32) {
+        let n = c.len_utf8();
+        self.text.push(c);
+        self.orig_start.extend(std::iter::repeat_n(start, n));
+        self.orig_end.extend(std::iter::repeat_n(end, n));
+    }
+
+    fn ends_with_space(&self) -> bool {
+        self.text.as_bytes().last() == Some(&b' ')
+    }
+
+    /// Emit a (collapsed) space for whitespace at original span `[start, end)`.
+    fn push_space(&mut self, start: u32, end: u32) {
+        if self.text.is_empty() {
+            return; // leading whitespace is dropped
+        }
+        if self.ends_with_space() {
+            let last = self.orig_end.len() - 1;
+            self.orig_end[last] = end; // widen the existing space over this run
+        } else {
+            self.push(' ', start, end);
+        }
+    }
+
+    fn push_folded(&mut self, c: char, start: u32, end: u32) {
+        if c.is_ascii() {
+            let c = c.to_ascii_lowercase();
+            match c {
+                ' ' | '\t' | '\n' | '\r' | '\x0b' | '\x0c' => self.push_space(start, end),
+                '`' => self.push('\'', start, end),
+                c if c.is_ascii_control() => {} // NUL and friends carry no text
+                c => self.push(c, start, end),
+            }
+            return;
+        }
+        if c.is_whitespace() {
+            return self.push_space(start, end);
+        }
+        match unify_punct(c) {
+            Some(Some(u)) => self.push(u, start, end),
+            Some(None) => {}
+            None => {
+                for l in c.to_lowercase() {
+                    self.push(l, start, end);
+                }
+            }
+        }
+    }
+}
+
+/// `Some(Some(c))`: replace with `c`; `Some(None)`: drop (invisible); `None`: keep as is.
+fn unify_punct(c: char) -> Option<Option<char>> {
+    Some(match c {
+        '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{2E3A}' | '\u{2E3B}' | '\u{FE58}' | '\u{FE63}' => {
+            Some('-')
+        }
+        '\u{2018}'..='\u{201B}' | '\u{2032}' | '\u{00B4}' => Some('\''),
+        '\u{201C}'..='\u{201F}' | '\u{2033}' | '\u{00AB}' | '\u{00BB}' | '\u{300C}'..='\u{300F}' => {
+            Some('"')
+        }
+        '\u{2044}' | '\u{2215}' | '\u{29F8}' => Some('/'),
+        '\u{00AD}' | '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' => None,
+        c if c.is_control() => None,
+        _ => return None,
+    })
+}
+
+/// Normalize one string. Never panics; the empty string gives the empty result.
+pub fn normalize(input: &str) -> Normalized {
+    let mut out = Normalized::with_capacity(input.len());
+    let mut seg = String::new();
+    let mut chars = input.chars().peekable();
+    let mut ci: u32 = 0; // original char index
+    while let Some(c) = chars.next() {
+        let start = ci;
+        ci += 1;
+        // A segment is a starter plus the combining marks after it: NFKC composes within it.
+        let mut has_marks = false;
+        if !c.is_ascii() || chars.peek().is_some_and(|n| !n.is_ascii()) {
+            seg.clear();
+            seg.push(c);
+            while let Some(&n) = chars.peek() {
+                if n.is_ascii() || canonical_combining_class(n) == 0 {
+                    break;
+                }
+                seg.push(n);
+                chars.next();
+                ci += 1;
+                has_marks = true;
+            }
+        }
+        if c.is_ascii() && !has_marks {
+            out.push_folded(c, start, ci);
+        } else if !has_marks && unicode_normalization::is_nfkc_quick(std::iter::once(c))
+            == unicode_normalization::IsNormalized::Yes
+        {
+            out.push_folded(c, start, ci);
+        } else {
+            for n in seg.nfkc() {
+                out.push_folded(n, start, ci);
+            }
+        }
+    }
+    if out.ends_with_space() {
+        out.text.pop();
+        out.orig_start.pop();
+        out.orig_end.pop();
+    }
+    arabize_type_numerals(out)
+}
+
+/// Words after which a Roman numeral is a type / stage number.
+const TYPE_WORDS: &[&str] = &[
+    "type", "types", "grade", "stage", "class", "phase", "level", "degree", "group", "tier",
+    "category", "cin", "nyha",
+];
+/// CJK suffixes before which a Roman numeral is a type / stage number (II型, Ⅲ期, Ⅱ度, Ⅳ级).
+const TYPE_SUFFIXES: &[char] = &['型', '期', '度', '级', '級', '类', '類', '相', '号'];
+
+fn roman_value(s: &[u8]) -> Option<u32> {
+    let v = |b: u8| match b {
+        b'i' => 1,
+        b'v' => 5,
+        b'x' => 10,
+        b'l' => 50,
+        _ => 0,
+    };
+    if s.is_empty() || s.len() > 7 {
+        return None;
+    }
+    let mut total: i32 = 0;
+    for (k, &b) in s.iter().enumerate() {
+        let cur = v(b);
+        if cur == 0 {
+            return None;
+        }
+        let next = s.get(k + 1).map(|&n| v(n)).unwrap_or(0);
+        total += if cur < next { -cur } else { cur };
+    }
+    // Accept only the canonical spelling, so "iiv" or "vv" stay words.
+    let total = u32::try_from(total).ok().filter(|&t| (1..=50).contains(&t))?;
+    (to_roman(total).as_bytes() == s).then_some(total)
+}
+
+fn to_roman(mut n: u32) -> String {
+    let mut s = String::new();
+    for &(v, r) in &[
+        (50, "l"),
+        (40, "xl"),
+        (10, "x"),
+        (9, "ix"),
+        (5, "v"),
+        (4, "iv"),
+        (1, "i"),
+    ] {
+        while n >= v {
+            s.push_str(r);
+            n -= v;
+        }
+    }
+    s
+}
+
+/// Is the Roman token at bytes `[s, e)` of `t` used as a type number?
+fn in_type_context(t: &str, s: usize, e: usize) -> bool {
+    let b = t.as_bytes();
+    // Suffix: "ii型", "ii 型"
+    let after = t[e..].trim_start_matches(' ');
+    if after.chars().next().is_some_and(|c| TYPE_SUFFIXES.contains(&c)) {
+        return true;
+    }
+    // Prefix word: "type ii", "type-ii", "grade:iii"
+    let mut k = s;
+    while k > 0 && matches!(b[k - 1], b' ' | b'-' | b':') {
+        k -= 1;
+    }
+    let word_end = k;
+    while k > 0 && b[k - 1].is_ascii_lowercase() {
+        k -= 1;
+    }
+    word_end > k && TYPE_WORDS.contains(&&t[k..word_end])
+}
+
+fn arabize_type_numerals(n: Normalized) -> Normalized {
+    let t = n.text.as_str();
+    let b = t.as_bytes();
+    let mut edits: Vec<(usize, usize, u32)> = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if !matches!(b[i], b'i' | b'v' | b'x' | b'l') || (i > 0 && b[i - 1].is_ascii_alphanumeric())
+        {
+            i += 1;
+            continue;
+        }
+        let mut e = i;
+        while e < b.len() && b[e].is_ascii_alphanumeric() {
+            e += 1;
+        }
+        if let Some(v) = roman_value(&b[i..e]) {
+            if in_type_context(t, i, e) {
+                edits.push((i, e, v));
+            }
+        }
+        i = e.max(i + 1);
+    }
+    if edits.is_empty() {
+        return n;
+    }
+    let mut out = Normalized::with_capacity(n.text.len());
+    let mut last = 0;
+    for (s, e, v) in edits {
+        copy_range(&n, &mut out, last, s);
+        let (os, oe) = (n.orig_start[s], n.orig_end[e - 1]);
+        for d in v.to_string().chars() {
+            out.push(d, os, oe);
+        }
+        last = e;
+    }
+    copy_range(&n, &mut out, last, n.text.len());
+    out
+}
+
+fn copy_range(from: &Normalized, to: &mut Normalized, s: usize, e: usize) {
+    to.text.push_str(&from.text[s..e]);
+    to.orig_start.extend_from_slice(&from.orig_start[s..e]);
+    to.orig_end.extend_from_slice(&from.orig_end[s..e]);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn n(s: &str) -> String {
+        normalize(s).text
+    }
+
+    #[test]
+    fn folds_case_width_and_space() {
+        assert_eq!(n("  Chest   PAIN\t\n"), "chest pain");
+        assert_eq!(n("ＣＯＶＩＤ－１９"), "covid-19");
+        assert_eq!(n("高血压（原发性）"), "高血压(原发性)");
+        assert_eq!(n("a\u{00A0}b\u{3000}c"), "a b c");
+    }
+
+    #[test]
+    fn unifies_punctuation() {
+        assert_eq!(n("Crohn’s — “disease”"), "crohn's - \"disease\"");
+        assert_eq!(n("and\u{2044}or 10\u{2215}20"), "and/or 10/20");
+        assert_eq!(n("hyper\u{00AD}tension\u{200B}"), "hypertension");
+    }
+
+    #[test]
+    fn roman_type_numbers() {
+        assert_eq!(n("Type II diabetes"), "type 2 diabetes");
+        assert_eq!(n("diabetes mellitus, type-ii"), "diabetes mellitus, type-2");
+        assert_eq!(n("Ⅱ型糖尿病"), "2型糖尿病");
+        assert_eq!(n("II型糖尿病"), "2型糖尿病");
+        assert_eq!(n("NYHA class IV"), "nyha class 4");
+        assert_eq!(n("宫颈癌Ⅲ期"), "宫颈癌3期");
+        assert_eq!(n("①型"), "1型");
+        // not a type number: left alone
+        assert_eq!(n("Louis XIV was king"), "louis xiv was king");
+        assert_eq!(n("vitamin C, IV fluids"), "vitamin c, iv fluids");
+        assert_eq!(n("type vi"), "type 6");
+        assert_eq!(n("type vv"), "type vv");
+    }
+
+    #[test]
+    fn offsets_point_back() {
+        let s = "  Ⅱ型  Diabetes";
+        let r = normalize(s);
+        assert_eq!(r.text, "2型 diabetes");
+        let chars: Vec<char> = s.chars().collect();
+        let orig = |a: u32, b: u32| chars[a as usize..b as usize].iter().collect::<String>();
+        let spans: Vec<_> = r.char_spans().collect();
+        assert_eq!(orig(spans[0].0, spans[0].1), "Ⅱ");
+        assert_eq!(orig(spans[2].0, spans[2].1), "  ");
+        let bs = r.text.find("diabetes").unwrap();
+        let (a, b) = r.original_span(bs, bs + 8).unwrap();
+        assert_eq!(orig(a, b), "Diabetes");
+        assert_eq!(r.original_span(0, 2), None, "not a char boundary");
+    }
+
+    #[test]
+    fn combining_marks_compose() {
+        let r = normalize("Sjo\u{0308}gren");
+        assert_eq!(r.text, "sjögren");
+        let spans: Vec<_> = r.char_spans().collect();
+        assert_eq!(spans[2], (2, 4), "ö covers o + combining diaeresis");
+    }
+
+    #[test]
+    fn expansions_keep_spans() {
+        let r = normalize("5㎎");
+        assert_eq!(r.text, "5mg");
+        let spans: Vec<_> = r.char_spans().collect();
+        assert_eq!(spans, vec![(0, 1), (1, 2), (1, 2)]);
+    }
+
+    #[test]
+    fn empty_and_control() {
+        assert_eq!(n(""), "");
+        assert_eq!(n("   "), "");
+        assert_eq!(n("a\0b"), "ab");
+        assert_eq!(n("\u{0301}x"), "\u{0301}x".nfkc().collect::<String>());
+    }
+}
