@@ -35,8 +35,10 @@ RELATIONS_SCHEMA = {"src": pl.Utf8, "rel": pl.Utf8, "dst": pl.Utf8, "source": pl
 TABLES = {"concepts": CONCEPTS, "synonyms": SYNONYMS, "relations": RELATIONS_SCHEMA}
 
 
-def conform(df: pl.DataFrame | list[dict] | dict, schema: dict) -> pl.DataFrame:
+def conform(df: pl.DataFrame | list[dict] | dict | None, schema: dict) -> pl.DataFrame:
     """`df` with exactly the schema's columns, in order and types; absent columns become null."""
+    if df is None or (isinstance(df, list) and not df):
+        return pl.DataFrame(schema=schema)
     if not isinstance(df, pl.DataFrame):
         df = pl.DataFrame(df, schema_overrides={k: v for k, v in schema.items()}, strict=False)
     cols = [
@@ -54,6 +56,9 @@ class TermTables:
     synonyms: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=SYNONYMS))
     relations: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=RELATIONS_SCHEMA))
     versions: dict[str, str] = field(default_factory=dict)
+    # True when the concepts are only placeholders (a local dictionary naming IDs that other
+    # sources define): in a merge, any other source's row for the same ID wins.
+    fallback_concepts: bool = False
 
     def __post_init__(self) -> None:
         self.concepts = conform(self.concepts, CONCEPTS)

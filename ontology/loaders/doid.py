@@ -23,8 +23,23 @@ def load(path: str | Path) -> TermTables:
     main = folder / "HumanDO.tsv" if folder.is_dir() else folder
     folder = main.parent
     do = read_table(main, ["id", "label", "subClassOf"], separator="\t", quote_char='"')
-    do = do.filter(pl.col("id").is_not_null() & (pl.col("id") != ""))
-    labels = do.unique("id", maintain_order=True)
+    do = do.filter(pl.col("id").fill_null("") != "")
+
+    xref_files = [folder / "allXREFinDO.tsv"]
+    if not xref_files[0].exists():
+        xref_files = sorted(p for p in folder.glob("*inDO.tsv"))
+    xrefs = []
+    for f in xref_files:
+        x = read_table(f, ["id", "label"], separator="\t", quote_char='"')
+        col = "xref" if "xref" in x.columns else "xrefs"
+        if col not in x.columns:
+            raise SourceError(f, 1, "missing column xref (or xrefs)")
+        xrefs.append(x.select("id", "label", xref=pl.col(col)))
+    xref = pl.concat(xrefs) if xrefs else pl.DataFrame(schema=["id", "label", "xref"])
+
+    # The report leaves out a few IDs (the root, DOID:4 "disease") that the xref reports have.
+    labels = pl.concat([do.select("id", "label"), xref.select("id", "label")]).unique(
+        "id", keep="first", maintain_order=True)
     concepts = labels.select(
         concept_id=pl.col("id"), vocab=pl.lit("DOID"), name=pl.col("label"), lang=pl.lit("en"),
         obsolete=pl.lit(False),
@@ -37,27 +52,18 @@ def load(path: str | Path) -> TermTables:
         "subClassOf", keep="first", maintain_order=True
     )
     parents = (
-        do.filter(pl.col("subClassOf").is_not_null() & (pl.col("subClassOf") != ""))
+        do.filter(pl.col("subClassOf").fill_null("") != "")
         .join(by_label, on="subClassOf", how="left")
     )
     unresolved = parents.filter(pl.col("dst").is_null())
     if unresolved.height:
         row = unresolved.row(0, named=True)
         raise SourceError(main, None, f"{row['id']}: parent label {row['subClassOf']!r} "
-                                      "is not the label of any DOID in the file")
-    relations = [parents.select(src=pl.col("id"), rel=pl.lit("is_a"), dst="dst",
-                                source=pl.lit("doid"))]
-
-    xref_files = [folder / "allXREFinDO.tsv"]
-    if not xref_files[0].exists():
-        xref_files = sorted(p for p in folder.glob("*inDO.tsv"))
-    for f in xref_files:
-        x = read_table(f, ["id"], separator="\t", quote_char='"')
-        col = "xref" if "xref" in x.columns else "xrefs"
-        if col not in x.columns:
-            raise SourceError(f, 1, "missing column xref (or xrefs)")
-        x = x.filter(pl.col(col).str.contains(":"))
-        relations.append(x.select(src=pl.col("id"), rel=pl.lit("xref"),
-                                  dst=canonical_expr(col), source=pl.lit("doid")))
-    rel = pl.concat(relations).unique(maintain_order=True)
-    return TermTables(concepts, synonyms, rel, versions={"doid": main.name})
+                                      "is not the label of any DOID in the folder's files")
+    relations = pl.concat([
+        parents.select(src=pl.col("id"), rel=pl.lit("is_a"), dst="dst", source=pl.lit("doid")),
+        xref.filter(pl.col("xref").str.contains(":")).select(
+            src=pl.col("id"), rel=pl.lit("xref"), dst=canonical_expr("xref"),
+            source=pl.lit("doid")),
+    ]).unique(maintain_order=True)
+    return TermTables(concepts, synonyms, relations, versions={"doid": main.name})

@@ -1,0 +1,147 @@
+"""Build a terminology folder from sources: load, merge, normalize terms, write atomically.
+
+The output folder holds concepts.parquet, synonyms.parquet, relations.parquet and manifest.json.
+Everything is written into a temporary sibling folder, fsynced, and renamed into place, so a
+crash leaves either the previous build or the new one, never half of one. Same inputs give
+byte-identical files (no timestamps; row order follows the sources' order).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import orjson
+import polars as pl
+import pyarrow as pa
+
+from ontology.errors import SourceError
+from ontology.loaders import Source
+from ontology.schema import TermTables
+from ontology.store import MANIFEST, TABLE_FILES, table_path
+
+FORMAT_VERSION = 1
+
+
+def normalize_terms(terms: pl.Series) -> pl.Series:
+    """Normalized form of every term, the whole column crossing into Rust once."""
+    from termnorm import _native
+
+    out = _native.normalize_array(terms.to_arrow())
+    return pl.Series(terms.name, pa.array(out), dtype=pl.Utf8)
+
+
+def merge(parts: list[TermTables]) -> tuple[TermTables, dict]:
+    """One set of tables: concepts unique by ID (the first defining source wins, placeholder
+    concepts of local dictionaries last), synonyms with `norm_term`, relations unique."""
+    ordered = [p for p in parts if not p.fallback_concepts] + [
+        p for p in parts if p.fallback_concepts]
+    merged = TermTables.concat(ordered)
+    concepts = merged.concepts.filter(pl.col("concept_id").is_not_null()).unique(
+        "concept_id", keep="first", maintain_order=True)
+    syn = merged.synonyms.filter(pl.col("term").is_not_null())
+    syn = syn.with_columns(norm_term=normalize_terms(syn["term"]))
+    syn = syn.filter(pl.col("norm_term") != "").unique(
+        ["concept_id", "term", "lang", "kind", "source"], keep="first", maintain_order=True)
+    known = concepts["concept_id"].implode()
+    orphans = syn.filter(~pl.col("concept_id").is_in(known))
+    syn = syn.filter(pl.col("concept_id").is_in(known))
+    rel = merged.relations.filter(pl.col("src") != pl.col("dst")).unique(
+        ["src", "rel", "dst"], keep="first", maintain_order=True)
+    stats = {"synonyms_without_concept": orphans.height}
+    return TermTables(concepts, syn, rel, versions=merged.versions), stats
+
+
+def _files_of(path: str) -> list[Path]:
+    p = Path(path)
+    return sorted(f for f in p.rglob("*") if f.is_file()) if p.is_dir() else [p]
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _counts(t: TermTables) -> dict:
+    return {
+        "concepts": t.concepts.height,
+        "synonyms": t.synonyms.height,
+        "relations": t.relations.height,
+        "concepts_by_vocab": dict(t.concepts.group_by("vocab").len().sort("vocab").iter_rows()),
+    }
+
+
+def build(
+    out: str | Path,
+    sources: list[Source],
+    on_source: Callable[[Source, float], None] | None = None,
+) -> dict:
+    """Load `sources`, merge, and write the terminology folder `out`. Returns the manifest."""
+    if not sources:
+        raise ValueError("no sources given")
+    out = Path(out)
+    if out.exists() and (not out.is_dir() or (any(out.iterdir())
+                                               and not (out / MANIFEST).exists())):
+        raise SourceError(out, None, "exists and is not a terminology folder; refusing to replace")
+    parts, inputs = [], []
+    for src in sources:
+        t0 = time.perf_counter()
+        parts.append(src.load())
+        inputs.append({
+            "source": str(src),
+            "files": [{"path": str(f), "bytes": f.stat().st_size, "sha256": _sha256(f)}
+                      for f in _files_of(src.path)],
+        })
+        if on_source:
+            on_source(src, time.perf_counter() - t0)
+    tables, stats = merge(parts)
+    from termnorm import __version__
+
+    manifest = {
+        "format_version": FORMAT_VERSION,
+        "termnorm_version": __version__,
+        "inputs": inputs,
+        "versions": dict(sorted(tables.versions.items())),
+        "counts": _counts(tables) | stats,
+    }
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    try:
+        for name in TABLE_FILES:
+            path = table_path(tmp, name)
+            getattr(tables, name).write_parquet(path, compression="zstd", statistics=True)
+            _fsync(path)
+        (tmp / MANIFEST).write_bytes(orjson.dumps(manifest, option=orjson.OPT_INDENT_2))
+        _fsync(tmp / MANIFEST)
+        _swap_into_place(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return manifest
+
+
+def _swap_into_place(tmp: Path, out: Path) -> None:
+    old = None
+    if out.exists():
+        old = out.with_name(f".{out.name}.old-{os.getpid()}")
+        os.rename(out, old)
+    os.rename(tmp, out)
+    _fsync(out.parent)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
