@@ -22,7 +22,7 @@ import pyarrow as pa
 
 from ontology.errors import SourceError
 from ontology.loaders import Source
-from ontology.schema import TermTables
+from ontology.schema import SYNONYM_KINDS, TermTables
 from ontology.store import MANIFEST, TABLE_FILES, table_path
 
 FORMAT_VERSION = 1
@@ -30,9 +30,9 @@ FORMAT_VERSION = 1
 
 def normalize_terms(terms: pl.Series) -> pl.Series:
     """Normalized form of every term, the whole column crossing into Rust once."""
-    from termnorm import _native
+    from termnorm.text import normalize_array
 
-    out = _native.normalize_array(terms.to_arrow())
+    out = normalize_array(terms.to_arrow())
     return pl.Series(terms.name, pa.array(out), dtype=pl.Utf8)
 
 
@@ -46,8 +46,17 @@ def merge(parts: list[TermTables]) -> tuple[TermTables, dict]:
         "concept_id", keep="first", maintain_order=True)
     syn = merged.synonyms.filter(pl.col("term").is_not_null())
     syn = syn.with_columns(norm_term=normalize_terms(syn["term"]))
-    syn = syn.filter(pl.col("norm_term") != "").unique(
-        ["concept_id", "term", "lang", "kind", "source"], keep="first", maintain_order=True)
+    # A term listed twice for a concept by one source (an FSN and a synonym, say) keeps the
+    # strongest kind only.
+    rank = pl.col("kind").replace_strict({k: i for i, k in enumerate(SYNONYM_KINDS)})
+    syn = (
+        syn.filter(pl.col("norm_term") != "")
+        .with_columns(_rank=rank, _row=pl.int_range(pl.len()))
+        .sort("_rank", "_row")
+        .unique(["concept_id", "term", "lang", "source"], keep="first")
+        .sort("_row")
+        .drop("_rank", "_row")
+    )
     known = concepts["concept_id"].implode()
     orphans = syn.filter(~pl.col("concept_id").is_in(known))
     syn = syn.filter(pl.col("concept_id").is_in(known))

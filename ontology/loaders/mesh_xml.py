@@ -46,8 +46,9 @@ def load(path: str | Path) -> TermTables:
                 preferred = concept.get("PreferredConceptYN") == "Y"
                 if preferred:
                     definition = (concept.findtext("ScopeNote") or "").strip() or None
-                rel = concept.findtext("ConceptRelationList/ConceptRelation/RelationName")
-                base = "exact" if preferred else CONCEPT_RELATION_KIND.get(rel or "", "related")
+                rel = concept.find("ConceptRelationList/ConceptRelation")
+                rel_name = rel.get("RelationName", "") if rel is not None else ""
+                base = "exact" if preferred else CONCEPT_RELATION_KIND.get(rel_name, "related")
                 for term in concept.iterfind("TermList/Term"):
                     text = (term.findtext("String") or "").strip()
                     if not text:
@@ -69,9 +70,11 @@ def load(path: str | Path) -> TermTables:
         raise SourceError(path, e.position[0], f"malformed XML: {e}") from None
     if not concepts:
         raise SourceError(path, None, "no DescriptorRecord found: is this a MeSH descriptor XML?")
+    seen: set[tuple[str, str]] = set()
     for cid, trees in trees_of.items():
         for t in trees:
             parent = tree_owner.get(t.rsplit(".", 1)[0]) if "." in t else None
-            if parent and parent != cid:
+            if parent and parent != cid and (cid, parent) not in seen:
+                seen.add((cid, parent))
                 relations.append({"src": cid, "rel": "is_a", "dst": parent, "source": "mesh"})
     return TermTables(concepts, synonyms, relations, versions={"mesh": version or Path(path).name})
