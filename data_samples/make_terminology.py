@@ -19,7 +19,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from ontology.loaders import resolve_path  # noqa: E402
+from ontology.loaders import resolve_path
 
 HERE = Path(__file__).parent / "terminology"
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "terminology"
@@ -28,7 +28,7 @@ SEEDS = re.compile(
     r"chest pain|dyspnea|fever|cough|headache|myocardial infarction|angina pectoris|"
     r"asthma|pneumonia|hyperglycemia|obesity|edema|tachycardia|nausea|vomiting|fatigue|"
     r"palpitations|syncope|abdominal pain|diarrhea|hypercholesterolemia|stroke)$",
-    re.I,
+    re.IGNORECASE,
 )
 SECTIONS = {"E08-E13", "I10-I1A", "I20-I25", "J09-J18", "J40-J4A", "R00-R09"}
 
@@ -40,11 +40,11 @@ def hp_subset() -> set[str]:
     for s in stanzas:
         if not s.startswith("Term]"):
             continue
-        tid = re.search(r"^id: (\S+)", s, re.M).group(1)
+        tid = re.search(r"^id: (\S+)", s, re.MULTILINE).group(1)
         terms[tid] = s
-    parents = {t: re.findall(r"^is_a: (\S+)", s, re.M) for t, s in terms.items()}
+    parents = {t: re.findall(r"^is_a: (\S+)", s, re.MULTILINE) for t, s in terms.items()}
     keep = {t for t, s in terms.items()
-            if SEEDS.match(re.search(r"^name: (.*)$", s, re.M).group(1))
+            if SEEDS.match(re.search(r"^name: (.*)$", s, re.MULTILINE).group(1))
             and "is_obsolete: true" not in s}
     todo = list(keep)
     while todo:

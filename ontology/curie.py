@@ -21,7 +21,7 @@ PREFIXES = {
 
 def canonical_prefix(prefix: str) -> str:
     p = prefix.strip().upper()
-    if p.startswith("SNOMEDCT_US_") or p.startswith("SNOMEDCT_"):
+    if p.startswith("SNOMEDCT_"):  # edition-dated: SNOMEDCT_US_2025_09_01
         return "SNOMED"
     return PREFIXES.get(p, p)
 

@@ -39,8 +39,10 @@ def read_bytes(path: str | Path) -> bytes:
 def read_lines(path: str | Path) -> Iterator[tuple[int, str]]:
     """(line number, line without its newline) for each line of the file."""
     text = read_bytes(path).decode("utf-8")
-    for i, line in enumerate(text.splitlines(), start=1):
-        yield i, line
+    # split on \n only: str.splitlines() also splits on \x1c, \x85, U+2028..., which would make
+    # our line numbers disagree with every editor's.
+    for i, line in enumerate(text.split("\n"), start=1):
+        yield i, line.removesuffix("\r")
 
 
 def read_table(
@@ -104,7 +106,7 @@ def _check_cell_counts(path, raw: bytes, sep: str, quote_char: str | None, offse
     text = raw.decode("utf-8")
     if quote_char is None:
         want = None
-        for i, line in enumerate(text.splitlines(), start=1 + offset):
+        for i, line in enumerate(text.split("\n"), start=1 + offset):
             if not line:
                 continue
             n = line.count(sep) + 1

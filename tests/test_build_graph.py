@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import polars as pl
 import pytest
-
 from conftest import SAMPLE_SOURCES
+
 from ontology import ConceptGraph, Source, build
 from ontology.info import search, summarize
 

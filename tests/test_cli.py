@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import orjson
 import pytest
+from conftest import SAMPLE_SOURCES
 from typer.testing import CliRunner
 
-from conftest import SAMPLE_SOURCES
 from termnorm.cli import app
 
 runner = CliRunner()

@@ -4,8 +4,8 @@ written in each documented layout (tests/fixtures)."""
 from __future__ import annotations
 
 import polars as pl
-
 from conftest import FIXTURES
+
 from ontology import ConceptGraph
 from ontology.loaders import mesh_xml, omop, snomed, umls
 

@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import polars as pl
 import pytest
-
 from conftest import TERM, need_shared
-from ontology.loaders import Source, adam, babelon, codelist, doid, icd10cm, mesh_tsv, obo
-from ontology.loaders import resolve_path
+
+from ontology.loaders import (
+    Source,
+    adam,
+    babelon,
+    codelist,
+    doid,
+    icd10cm,
+    mesh_tsv,
+    obo,
+    resolve_path,
+)
 
 
 @pytest.fixture(autouse=True)

@@ -49,11 +49,17 @@ impl Normalized {
         }
     }
 
+    #[inline]
     fn push(&mut self, c: char, start: u32, end: u32) {
         let n = c.len_utf8();
         self.text.push(c);
-        self.orig_start.extend(std::iter::repeat_n(start, n));
-        self.orig_end.extend(std::iter::repeat_n(end, n));
+        if n == 1 {
+            self.orig_start.push(start);
+            self.orig_end.push(end);
+        } else {
+            self.orig_start.extend(std::iter::repeat_n(start, n));
+            self.orig_end.extend(std::iter::repeat_n(end, n));
+        }
     }
 
     fn ends_with_space(&self) -> bool {
@@ -70,6 +76,36 @@ impl Normalized {
             self.orig_end[last] = end; // widen the existing space over this run
         } else {
             self.push(' ', start, end);
+        }
+    }
+
+    /// ASCII text, one original char per byte: the hot loop for mostly-English text. Runs of
+    /// printable non-space bytes are copied and lower-cased in bulk.
+    fn push_ascii_run(&mut self, run: &str, ci: u32) {
+        let b = run.as_bytes();
+        let plain = |x: u8| x.is_ascii_graphic() && x != b'`';
+        let mut k = 0;
+        while k < b.len() {
+            if plain(b[k]) {
+                let s = k;
+                while k < b.len() && plain(b[k]) {
+                    k += 1;
+                }
+                let at = self.text.len();
+                self.text.push_str(&run[s..k]);
+                self.text[at..].make_ascii_lowercase();
+                let (lo, hi) = (ci + s as u32, ci + k as u32);
+                self.orig_start.extend(lo..hi);
+                self.orig_end.extend(lo + 1..hi + 1);
+                continue;
+            }
+            let c = ci + k as u32;
+            match b[k] {
+                b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c => self.push_space(c, c + 1),
+                b'`' => self.push('\'', c, c + 1),
+                _ => {} // NUL and other controls carry no text
+            }
+            k += 1;
         }
     }
 
@@ -102,13 +138,18 @@ impl Normalized {
 /// `Some(Some(c))`: replace with `c`; `Some(None)`: drop (invisible); `None`: keep as is.
 fn unify_punct(c: char) -> Option<Option<char>> {
     Some(match c {
-        '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{2E3A}' | '\u{2E3B}' | '\u{FE58}' | '\u{FE63}' => {
-            Some('-')
-        }
+        '\u{2010}'..='\u{2015}'
+        | '\u{2212}'
+        | '\u{2E3A}'
+        | '\u{2E3B}'
+        | '\u{FE58}'
+        | '\u{FE63}' => Some('-'),
         '\u{2018}'..='\u{201B}' | '\u{2032}' | '\u{00B4}' => Some('\''),
-        '\u{201C}'..='\u{201F}' | '\u{2033}' | '\u{00AB}' | '\u{00BB}' | '\u{300C}'..='\u{300F}' => {
-            Some('"')
-        }
+        '\u{201C}'..='\u{201F}'
+        | '\u{2033}'
+        | '\u{00AB}'
+        | '\u{00BB}'
+        | '\u{300C}'..='\u{300F}' => Some('"'),
         '\u{2044}' | '\u{2215}' | '\u{29F8}' => Some('/'),
         '\u{00AD}' | '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' => None,
         c if c.is_control() => None,
@@ -118,32 +159,48 @@ fn unify_punct(c: char) -> Option<Option<char>> {
 
 /// Normalize one string. Never panics; the empty string gives the empty result.
 pub fn normalize(input: &str) -> Normalized {
+    let bytes = input.as_bytes();
     let mut out = Normalized::with_capacity(input.len());
     let mut seg = String::new();
-    let mut chars = input.chars().peekable();
+    let mut i = 0; // byte index into input
     let mut ci: u32 = 0; // original char index
-    while let Some(c) = chars.next() {
-        let start = ci;
-        ci += 1;
-        // A segment is a starter plus the combining marks after it: NFKC composes within it.
-        let mut has_marks = false;
-        if !c.is_ascii() || chars.peek().is_some_and(|n| !n.is_ascii()) {
-            seg.clear();
-            seg.push(c);
-            while let Some(&n) = chars.peek() {
-                if n.is_ascii() || canonical_combining_class(n) == 0 {
-                    break;
-                }
-                seg.push(n);
-                chars.next();
-                ci += 1;
-                has_marks = true;
+    while i < bytes.len() {
+        let b = bytes[i];
+        // Fast path: a run of ASCII not followed by a combining mark needs no Unicode tables.
+        if b < 0x80 {
+            let mut j = i + 1;
+            while j < bytes.len() && bytes[j] < 0x80 {
+                j += 1;
+            }
+            if j < bytes.len() {
+                j -= 1; // the last ASCII byte may start a segment with combining marks
+            }
+            if j > i {
+                out.push_ascii_run(&input[i..j], ci);
+                ci += (j - i) as u32;
+                i = j;
+                continue;
             }
         }
-        if c.is_ascii() && !has_marks {
-            out.push_folded(c, start, ci);
-        } else if !has_marks && unicode_normalization::is_nfkc_quick(std::iter::once(c))
-            == unicode_normalization::IsNormalized::Yes
+        // A segment is a starter plus the combining marks after it: NFKC composes within it.
+        let start = ci;
+        let mut rest = input[i..].chars();
+        let c = rest.next().expect("i is on a char boundary");
+        i += c.len_utf8();
+        ci += 1;
+        seg.clear();
+        seg.push(c);
+        for n in rest {
+            if n.is_ascii() || canonical_combining_class(n) == 0 {
+                break;
+            }
+            seg.push(n);
+            i += n.len_utf8();
+            ci += 1;
+        }
+        if seg.len() == c.len_utf8()
+            && unicode_normalization::is_nfkc_quick(std::iter::once(c))
+                == unicode_normalization::IsNormalized::Yes
         {
             out.push_folded(c, start, ci);
         } else {
@@ -189,7 +246,9 @@ fn roman_value(s: &[u8]) -> Option<u32> {
         total += if cur < next { -cur } else { cur };
     }
     // Accept only the canonical spelling, so "iiv" or "vv" stay words.
-    let total = u32::try_from(total).ok().filter(|&t| (1..=50).contains(&t))?;
+    let total = u32::try_from(total)
+        .ok()
+        .filter(|&t| (1..=50).contains(&t))?;
     (to_roman(total).as_bytes() == s).then_some(total)
 }
 
@@ -217,7 +276,11 @@ fn in_type_context(t: &str, s: usize, e: usize) -> bool {
     let b = t.as_bytes();
     // Suffix: "ii型", "ii 型"
     let after = t[e..].trim_start_matches(' ');
-    if after.chars().next().is_some_and(|c| TYPE_SUFFIXES.contains(&c)) {
+    if after
+        .chars()
+        .next()
+        .is_some_and(|c| TYPE_SUFFIXES.contains(&c))
+    {
         return true;
     }
     // Prefix word: "type ii", "type-ii", "grade:iii"

@@ -1,0 +1,35 @@
+# Quick start: `make demo` (set up + run the main job on data_samples/), `make test` (set up + all tests).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SAMPLE := data_samples/terminology
+OUT := out/sample-terminology
+SAMPLE_SOURCES := obo:$(SAMPLE)/hp-sample.obo icd10cm:$(SAMPLE)/icd10cm-sample.xml \
+	babelon:$(SAMPLE)/hp-zh-sample.babelon.tsv tsv:$(SAMPLE)/local-synonyms.tsv
+
+.PHONY: demo test install install-dev bench
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/pip install -q -e .
+
+install-dev: $(BIN)/python
+	$(BIN)/pip install -q -e '.[dev]'
+
+demo: install
+	$(BIN)/termnorm ontology build $(OUT) $(SAMPLE_SOURCES)
+	$(BIN)/termnorm ontology info $(OUT)
+	$(BIN)/termnorm ontology query $(OUT) ancestors ICD10CM:E11.9
+	$(BIN)/termnorm ontology query $(OUT) search 'Ⅱ型糖尿病'
+	$(BIN)/termnorm ontology query $(OUT) search 'HTN'
+
+test: install-dev
+	cd rust_ext && cargo test -p termnorm-core
+	$(BIN)/python -m pytest -q
+
+bench: install-dev
+	$(BIN)/python bench/bench_build.py
+	$(BIN)/python bench/bench_normalize.py
