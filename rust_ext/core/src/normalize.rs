@@ -63,19 +63,24 @@ impl Normalized {
     }
 
     fn ends_with_space(&self) -> bool {
-        self.text.as_bytes().last() == Some(&b' ')
+        matches!(self.text.as_bytes().last(), Some(b' ' | b'\n'))
     }
 
-    /// Emit a (collapsed) space for whitespace at original span `[start, end)`.
-    fn push_space(&mut self, start: u32, end: u32) {
+    /// Emit a collapsed space for whitespace at original span `[start, end)`. A run that holds a
+    /// line break collapses to `\n` instead: line ends bound sentences in clinical notes.
+    fn push_space(&mut self, start: u32, end: u32, newline: bool) {
         if self.text.is_empty() {
             return; // leading whitespace is dropped
         }
         if self.ends_with_space() {
             let last = self.orig_end.len() - 1;
             self.orig_end[last] = end; // widen the existing space over this run
+            if newline && self.text.ends_with(' ') {
+                self.text.pop();
+                self.text.push('\n');
+            }
         } else {
-            self.push(' ', start, end);
+            self.push(if newline { '\n' } else { ' ' }, start, end);
         }
     }
 
@@ -101,7 +106,8 @@ impl Normalized {
             }
             let c = ci + k as u32;
             match b[k] {
-                b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c => self.push_space(c, c + 1),
+                b' ' | b'\t' | 0x0b | 0x0c => self.push_space(c, c + 1, false),
+                b'\n' | b'\r' => self.push_space(c, c + 1, true),
                 b'`' => self.push('\'', c, c + 1),
                 _ => {} // NUL and other controls carry no text
             }
@@ -113,7 +119,8 @@ impl Normalized {
         if c.is_ascii() {
             let c = c.to_ascii_lowercase();
             match c {
-                ' ' | '\t' | '\n' | '\r' | '\x0b' | '\x0c' => self.push_space(start, end),
+                ' ' | '\t' | '\x0b' | '\x0c' => self.push_space(start, end, false),
+                '\n' | '\r' => self.push_space(start, end, true),
                 '`' => self.push('\'', start, end),
                 c if c.is_ascii_control() => {} // NUL and friends carry no text
                 c => self.push(c, start, end),
@@ -121,7 +128,8 @@ impl Normalized {
             return;
         }
         if c.is_whitespace() {
-            return self.push_space(start, end);
+            let newline = matches!(c, '\u{85}' | '\u{2028}' | '\u{2029}');
+            return self.push_space(start, end, newline);
         }
         match unify_punct(c) {
             Some(Some(u)) => self.push(u, start, end),
@@ -351,6 +359,7 @@ mod tests {
     #[test]
     fn folds_case_width_and_space() {
         assert_eq!(n("  Chest   PAIN\t\n"), "chest pain");
+        assert_eq!(n("Chest pain \r\n\n HISTORY"), "chest pain\nhistory");
         assert_eq!(n("ＣＯＶＩＤ－１９"), "covid-19");
         assert_eq!(n("高血压（原发性）"), "高血压(原发性)");
         assert_eq!(n("a\u{00A0}b\u{3000}c"), "a b c");

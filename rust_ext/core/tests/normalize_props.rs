@@ -17,7 +17,8 @@ proptest! {
             prop_assert!(a >= prev_start, "spans go backwards");
             prev_start = a;
         }
-        prop_assert!(!n.text.starts_with(' ') && !n.text.ends_with(' ') && !n.text.contains("  "));
+        prop_assert!(!n.text.starts_with([' ', '\n']) && !n.text.ends_with([' ', '\n']));
+        prop_assert!(!n.text.contains("  ") && !n.text.contains(" \n") && !n.text.contains("\n "));
     }
 
     /// Normalizing twice changes nothing more (terms and text meet in the same space).

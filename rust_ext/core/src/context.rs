@@ -1,0 +1,545 @@
+//! ConText / NegEx-style context: triggers (negation, uncertainty, history, family) with scopes
+//! that run forward or backward from the trigger and stop at sentence ends, at terminators
+//! ("but", "however", 但, 但是) and, for Chinese triggers, at clause commas.
+//! Works on normalized text (lower-cased, full-width folded), English and Chinese.
+
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+
+use crate::lexicon::on_boundaries;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Category {
+    Negated = 0,
+    Uncertain = 1,
+    Historical = 2,
+    Family = 3,
+    /// Ends scopes ("but", "however", 但).
+    Terminate = 4,
+    /// Looks like a trigger but is not ("no increase", "not only"): matched so it blocks.
+    Pseudo = 5,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    Forward,
+    Backward,
+    Both,
+}
+
+/// Context flags of one mention.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Flags {
+    pub negated: bool,
+    pub uncertain: bool,
+    pub historical: bool,
+    pub family: bool,
+}
+
+impl Flags {
+    fn set(&mut self, c: Category) {
+        match c {
+            Category::Negated => self.negated = true,
+            Category::Uncertain => self.uncertain = true,
+            Category::Historical => self.historical = true,
+            Category::Family => self.family = true,
+            Category::Terminate | Category::Pseudo => {}
+        }
+    }
+}
+
+pub struct Trigger {
+    pub phrase: String,
+    pub category: Category,
+    pub direction: Direction,
+}
+
+use Category::*;
+use Direction::*;
+
+/// The built-in English and Chinese rules, phrases in normalized form.
+pub fn default_triggers() -> Vec<Trigger> {
+    let rules: &[(Category, Direction, &[&str])] = &[
+        (
+            Negated,
+            Forward,
+            &[
+                "no",
+                "not",
+                "denies",
+                "denied",
+                "deny",
+                "denying",
+                "without",
+                "negative for",
+                "no evidence of",
+                "no sign of",
+                "no signs of",
+                "no history of",
+                "free of",
+                "absence of",
+                "absent",
+                "never had",
+                "never",
+                "none",
+                "nor",
+                "neither",
+                "fails to reveal",
+                "no complaints of",
+                "no new",
+                "resolution of",
+                "not have",
+                "did not have",
+                "no further",
+                "否认",
+                "无",
+                "未见",
+                "未",
+                "没有",
+                "不伴",
+                "无明显",
+                "未发现",
+                "未闻及",
+                "未触及",
+                "未见明显",
+                "排除",
+                "未诉",
+                "无明确",
+            ],
+        ),
+        (
+            Negated,
+            Backward,
+            &[
+                "was ruled out",
+                "were ruled out",
+                "is ruled out",
+                "has been ruled out",
+                "ruled out",
+                "was negative",
+                "were negative",
+                "is negative",
+                "not seen",
+                "not present",
+                "absent",
+                "resolved",
+                "free",
+                "阴性",
+                "已排除",
+                "(-)",
+            ],
+        ),
+        (
+            Uncertain,
+            Forward,
+            &[
+                "possible",
+                "possibly",
+                "probable",
+                "probably",
+                "likely",
+                "suspected",
+                "suspicion of",
+                "suspicious for",
+                "rule out",
+                "r/o",
+                "questionable",
+                "question of",
+                "may be",
+                "may have",
+                "might",
+                "could be",
+                "concern for",
+                "cannot exclude",
+                "cannot be excluded",
+                "differential diagnosis",
+                "evaluate for",
+                "evaluation for",
+                "versus",
+                "vs",
+                "可能",
+                "疑似",
+                "疑为",
+                "考虑",
+                "待排",
+                "不除外",
+                "可疑",
+                "拟诊",
+                "倾向",
+            ],
+        ),
+        (
+            Uncertain,
+            Backward,
+            &[
+                "is suspected",
+                "was suspected",
+                "is possible",
+                "unlikely",
+                "is likely",
+                "?",
+                "待排",
+                "可能",
+                "待查",
+                "不除外",
+                "可能性大",
+            ],
+        ),
+        (
+            Historical,
+            Forward,
+            &[
+                "history of",
+                "h/o",
+                "hx of",
+                "past medical history",
+                "pmh",
+                "past history of",
+                "previous",
+                "previously",
+                "prior",
+                "status post",
+                "s/p",
+                "remote history of",
+                "history significant for",
+                "past surgical history",
+                "既往",
+                "曾患",
+                "曾有",
+                "既往史",
+                "曾因",
+            ],
+        ),
+        (Historical, Backward, &["history", "病史", "史", "术后"]),
+        (
+            Family,
+            Forward,
+            &[
+                "family history of",
+                "family history",
+                "fhx",
+                "fh",
+                "mother",
+                "father",
+                "brother",
+                "sister",
+                "sibling",
+                "siblings",
+                "grandmother",
+                "grandfather",
+                "aunt",
+                "uncle",
+                "maternal",
+                "paternal",
+                "mother's",
+                "father's",
+                "son",
+                "daughter",
+                "cousin",
+                "家族史",
+                "父亲",
+                "母亲",
+                "其父",
+                "其母",
+                "父母",
+                "兄弟",
+                "姐妹",
+                "家族中",
+                "家属",
+                "祖父",
+                "祖母",
+                "外祖父",
+                "外祖母",
+            ],
+        ),
+        (
+            Terminate,
+            Forward,
+            &[
+                "but",
+                "however",
+                "although",
+                "though",
+                "except",
+                "aside from",
+                "apart from",
+                "yet",
+                "which",
+                "presents with",
+                "presented with",
+                "complains of",
+                "c/o",
+                "now",
+                "currently",
+                "who",
+                "secondary to",
+                "due to",
+                "because",
+                "但",
+                "但是",
+                "然而",
+                "伴",
+                "伴有",
+                "现",
+                "目前",
+                "今",
+                "出现",
+                "诉",
+                "主诉",
+                "因",
+            ],
+        ),
+        (
+            Pseudo,
+            Forward,
+            &[
+                "no increase",
+                "no change",
+                "not only",
+                "not certain if",
+                "not rule out",
+                "no significant change",
+                "without difficulty",
+                "gram negative",
+                "not necessarily",
+                "无明显诱因",
+                "无诱因",
+            ],
+        ),
+    ];
+    let mut out = Vec::new();
+    for (category, direction, phrases) in rules {
+        for p in *phrases {
+            out.push(Trigger {
+                phrase: p.to_string(),
+                category: *category,
+                direction: *direction,
+            });
+        }
+    }
+    out
+}
+
+pub struct Context {
+    triggers: Vec<Trigger>,
+    ac: AhoCorasick,
+    /// Forward scopes stop after this many words (Latin) or chars (CJK).
+    max_words: usize,
+}
+
+/// One trigger occurrence and its scope, in normalized byte offsets.
+#[derive(Debug, Clone, Copy)]
+struct Scope {
+    category: Category,
+    trig_start: usize,
+    trig_end: usize,
+    start: usize,
+    end: usize,
+}
+
+fn is_sentence_end(t: &[u8], i: usize) -> bool {
+    match t[i] {
+        b'\n' | b';' | b'!' | b'?' => true,
+        // "38.9" and "e.g." do not end a sentence; ". " does
+        b'.' => t.get(i + 1).is_none_or(|&n| n == b' ' || n == b'\n'),
+        _ => false,
+    }
+}
+
+/// Ideographic full stop and semicolon-like CJK punctuation survive NFKC as themselves.
+fn cjk_sentence_end(c: char) -> bool {
+    matches!(c, '。' | '；' | '！' | '？')
+}
+
+impl Context {
+    pub fn new(triggers: Vec<Trigger>) -> Result<Self, String> {
+        // Phrases stay on token boundaries like lexicon terms; duplicates keep the first rule.
+        let ac = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .kind(Some(AhoCorasickKind::DFA))
+            .build(triggers.iter().map(|t| t.phrase.as_str()))
+            .map_err(|e| format!("cannot build the trigger automaton: {e}"))?;
+        Ok(Context {
+            triggers,
+            ac,
+            max_words: 12,
+        })
+    }
+
+    pub fn with_defaults() -> Self {
+        Self::new(default_triggers()).expect("the built-in triggers compile")
+    }
+
+    fn scopes(&self, text: &str) -> Vec<Scope> {
+        let mut found: Vec<(usize, usize, Category, Direction, bool)> = Vec::new();
+        for m in self.ac.find_iter(text) {
+            if !on_boundaries(text, m.start(), m.end()) {
+                continue;
+            }
+            let t = &self.triggers[m.pattern().as_usize()];
+            let cjk = t.phrase.chars().any(crate::lexicon::is_cjk);
+            found.push((m.start(), m.end(), t.category, t.direction, cjk));
+        }
+        let b = text.as_bytes();
+        let mut scopes = Vec::new();
+        for (k, &(ts, te, cat, dir, cjk)) in found.iter().enumerate() {
+            if matches!(cat, Terminate | Pseudo) {
+                continue;
+            }
+            if matches!(dir, Forward | Both) {
+                let mut end = text.len();
+                // stop at a sentence end, a comma for Chinese triggers, or the next terminator
+                for (i, c) in text[te..].char_indices() {
+                    let at = te + i;
+                    if (c.is_ascii() && is_sentence_end(b, at))
+                        || cjk_sentence_end(c)
+                        || (cjk && c == ',')
+                    {
+                        end = at;
+                        break;
+                    }
+                }
+                if let Some(&(ns, ..)) = found[k + 1..]
+                    .iter()
+                    .find(|f| f.0 >= te && f.0 < end && matches!(f.2, Terminate))
+                {
+                    end = ns;
+                }
+                end = end.min(self.window_end(text, te, cjk));
+                scopes.push(Scope {
+                    category: cat,
+                    trig_start: ts,
+                    trig_end: te,
+                    start: te,
+                    end,
+                });
+            }
+            if matches!(dir, Backward | Both) {
+                let mut start = 0;
+                for (i, c) in text[..ts].char_indices().rev() {
+                    if (c.is_ascii() && is_sentence_end(b, i))
+                        || cjk_sentence_end(c)
+                        || (cjk && c == ',')
+                    {
+                        start = i + c.len_utf8();
+                        break;
+                    }
+                }
+                if let Some(&(_, ne, ..)) = found[..k]
+                    .iter()
+                    .rev()
+                    .find(|f| f.1 <= ts && f.1 > start && matches!(f.2, Terminate))
+                {
+                    start = ne;
+                }
+                scopes.push(Scope {
+                    category: cat,
+                    trig_start: ts,
+                    trig_end: te,
+                    start,
+                    end: ts,
+                });
+            }
+        }
+        scopes
+    }
+
+    /// Where a forward scope starting at `from` ends at the latest: `max_words` words for Latin
+    /// text, twice that many chars for CJK.
+    fn window_end(&self, text: &str, from: usize, cjk: bool) -> usize {
+        if cjk {
+            return text[from..]
+                .char_indices()
+                .nth(self.max_words * 2)
+                .map_or(text.len(), |(i, _)| from + i);
+        }
+        let mut words = 0;
+        let mut in_word = false;
+        for (i, c) in text[from..].char_indices() {
+            let w = !c.is_whitespace();
+            if w && !in_word {
+                words += 1;
+                if words > self.max_words {
+                    return from + i;
+                }
+            }
+            in_word = w;
+        }
+        text.len()
+    }
+
+    /// Flags for each span (normalized byte offsets) of `text`.
+    pub fn flags(&self, text: &str, spans: &[(usize, usize)]) -> Vec<Flags> {
+        let scopes = self.scopes(text);
+        spans
+            .iter()
+            .map(|&(s, e)| {
+                let mut f = Flags::default();
+                for sc in &scopes {
+                    let overlaps_trigger = s < sc.trig_end && e > sc.trig_start;
+                    if !overlaps_trigger && s >= sc.start && e <= sc.end.max(sc.start) && s < sc.end
+                    {
+                        f.set(sc.category);
+                    }
+                }
+                f
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn flag(text: &str, target: &str) -> Flags {
+        let ctx = Context::with_defaults();
+        let s = text.find(target).expect("target in text");
+        ctx.flags(text, &[(s, s + target.len())])[0]
+    }
+
+    #[test]
+    fn english_negation_and_scope_ends() {
+        assert!(flag("patient denies chest pain or fever.", "fever").negated);
+        assert!(!flag("patient denies chest pain. fever since monday.", "fever").negated);
+        assert!(!flag("no fever but has cough", "cough").negated);
+        assert!(flag("pneumonia was ruled out.", "pneumonia").negated);
+        assert!(
+            !flag("no increase in edema", "edema").negated,
+            "pseudo trigger"
+        );
+        assert!(
+            !flag("chest pain\nno fever", "chest pain").negated,
+            "backward stops at newline"
+        );
+    }
+
+    #[test]
+    fn english_other_categories() {
+        assert!(flag("possible pneumonia in the right lobe", "pneumonia").uncertain);
+        assert!(flag("h/o hypertension", "hypertension").historical);
+        let f = flag("family history of diabetes mellitus", "diabetes mellitus");
+        assert!(f.family && !f.historical);
+        assert!(
+            flag(
+                "father had a myocardial infarction at 58",
+                "myocardial infarction"
+            )
+            .family
+        );
+        assert!(!flag("chest pain radiating to the arm", "chest pain").negated);
+    }
+
+    #[test]
+    fn chinese() {
+        assert!(flag("否认发热、咳嗽。", "咳嗽").negated);
+        assert!(
+            !flag("无发热,伴胸痛", "胸痛").negated,
+            "comma ends a Chinese scope"
+        );
+        assert!(flag("无胸痛", "胸痛").negated);
+        assert!(flag("疑似肺炎", "肺炎").uncertain);
+        assert!(flag("急性心肌梗死?", "急性心肌梗死").uncertain);
+        assert!(flag("既往高血压病史10年", "高血压").historical);
+        assert!(flag("家族史:父亲有冠心病。", "冠心病").family);
+    }
+}
