@@ -3,14 +3,18 @@
 
 use std::sync::Arc;
 
-use arrow_array::builder::{ListBuilder, StringBuilder, UInt32Builder};
+use arrow_array::builder::{
+    BooleanBuilder, ListBuilder, StringBuilder, UInt32Builder, UInt8Builder,
+};
+use arrow_array::cast::AsArray;
+use arrow_array::types::{UInt32Type, UInt8Type};
 use arrow_array::{Array, ArrayRef, LargeStringArray, StringArray, StringViewArray, StructArray};
 use arrow_data::ArrayData;
 use arrow_pyarrow::PyArrowType;
 use arrow_schema::{DataType, Field};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use termnorm_core::Normalized;
+use termnorm_core::{Context, Engine, Lexicon, Normalized};
 
 /// Normalized text with, for each of its characters, the original character span it came from.
 #[pyclass(module = "termnorm._native", frozen)]
@@ -152,8 +156,193 @@ fn normalize_array_with_offsets(
     })
 }
 
+/// Lexicon + context rules: the matcher the Normalizer drives.
+#[pyclass(module = "termnorm._native", name = "Engine", frozen)]
+struct PyEngine {
+    engine: Engine,
+}
+
+fn value_error(e: impl std::fmt::Display) -> PyErr {
+    PyValueError::new_err(e.to_string())
+}
+
+type MentionRow = (u32, u32, u32, u32, u8, bool, bool, bool, bool);
+
+impl PyEngine {
+    fn rows(&self, text: &str) -> (String, Vec<MentionRow>) {
+        let (norm, mentions) = self.engine.annotate(text);
+        let rows = mentions
+            .iter()
+            .map(|m| {
+                let best = self.engine.lexicon.entries(m.term)[0];
+                let f = m.flags;
+                (m.start, m.end, m.term, best.concept, best.kind, f.negated, f.uncertain,
+                 f.historical, f.family)
+            })
+            .collect();
+        (norm.text, rows)
+    }
+}
+
+#[pymethods]
+impl PyEngine {
+    /// Build from concept IDs and parallel arrays of normalized terms, concept indices (uint32)
+    /// and kinds (uint8, index into the synonym kinds).
+    #[staticmethod]
+    fn build(
+        py: Python<'_>,
+        concepts: Vec<String>,
+        terms: PyArrowType<ArrayData>,
+        concept_index: PyArrowType<ArrayData>,
+        kinds: PyArrowType<ArrayData>,
+    ) -> PyResult<Self> {
+        let ci = arrow_array::make_array(concept_index.0);
+        let ki = arrow_array::make_array(kinds.0);
+        let ci = ci.as_primitive_opt::<UInt32Type>().ok_or_else(|| {
+            PyTypeError::new_err("concept_index must be a uint32 array")
+        })?.clone();
+        let ki = ki.as_primitive_opt::<UInt8Type>().ok_or_else(|| {
+            PyTypeError::new_err("kinds must be a uint8 array")
+        })?.clone();
+        py.detach(|| {
+            with_strings(terms.0, |it| {
+                let rows: Vec<(String, u32, u8)> = it
+                    .zip(ci.iter().zip(ki.iter()))
+                    .filter_map(|(t, (c, k))| Some((t?.to_string(), c?, k?)))
+                    .collect();
+                Lexicon::new(concepts, rows)
+            })?
+            .map_err(value_error)
+            .map(|lexicon| PyEngine {
+                engine: Engine { lexicon, context: Context::with_defaults() },
+            })
+        })
+    }
+
+    /// Load a lexicon file written by `save`.
+    #[staticmethod]
+    fn load(py: Python<'_>, path: std::path::PathBuf) -> PyResult<Self> {
+        py.detach(|| {
+            let f = std::fs::File::open(&path)
+                .map_err(|e| PyValueError::new_err(format!("{}: {e}", path.display())))?;
+            let lexicon = Lexicon::read_from(&mut std::io::BufReader::new(f))
+                .map_err(|e| PyValueError::new_err(format!("{}: {e}", path.display())))?;
+            Ok(PyEngine { engine: Engine { lexicon, context: Context::with_defaults() } })
+        })
+    }
+
+    /// Write the lexicon to `path` (the caller renames it into place).
+    fn save(&self, py: Python<'_>, path: std::path::PathBuf) -> PyResult<()> {
+        py.detach(|| {
+            let f = std::fs::File::create(&path)?;
+            let mut w = std::io::BufWriter::new(f);
+            self.engine.lexicon.write_to(&mut w)?;
+            use std::io::Write;
+            w.flush()?;
+            w.get_ref().sync_all()
+        })
+        .map_err(|e: std::io::Error| PyValueError::new_err(format!("{}: {e}", path.display())))
+    }
+
+    #[getter]
+    fn concepts(&self) -> Vec<String> {
+        self.engine.lexicon.concepts().to_vec()
+    }
+
+    fn __len__(&self) -> usize {
+        self.engine.lexicon.len()
+    }
+
+    fn term(&self, term: u32) -> PyResult<String> {
+        if term as usize >= self.engine.lexicon.len() {
+            return Err(PyValueError::new_err(format!("no term {term}")));
+        }
+        Ok(self.engine.lexicon.term(term).to_string())
+    }
+
+    /// `(concept index, kind)` of a term, strongest first.
+    fn entries(&self, term: u32) -> PyResult<Vec<(u32, u8)>> {
+        if term as usize >= self.engine.lexicon.len() {
+            return Err(PyValueError::new_err(format!("no term {term}")));
+        }
+        Ok(self.engine.lexicon.entries(term).iter().map(|e| (e.concept, e.kind)).collect())
+    }
+
+    /// Index of an exact normalized term, or None.
+    fn lookup(&self, norm_term: &str) -> Option<u32> {
+        self.engine.lexicon.lookup(norm_term)
+    }
+
+    /// One text: `(normalized text, [(start, end, term, concept, kind, negated, uncertain,
+    /// historical, family)])`, spans in original char offsets.
+    fn annotate(&self, py: Python<'_>, text: &str) -> (String, Vec<MentionRow>) {
+        py.detach(|| self.rows(text))
+    }
+
+    /// A whole Arrow string array in one call: `(normalized texts, mentions)` where mentions is
+    /// a struct array with a `doc` column indexing the input.
+    fn annotate_array(
+        &self,
+        py: Python<'_>,
+        texts: PyArrowType<ArrayData>,
+    ) -> PyResult<(PyArrowType<ArrayData>, PyArrowType<ArrayData>)> {
+        py.detach(|| {
+            with_strings(texts.0, |it| {
+                let mut norm = arrow_array::builder::LargeStringBuilder::new();
+                let (mut doc, mut start, mut end, mut term, mut concept) = (
+                    UInt32Builder::new(),
+                    UInt32Builder::new(),
+                    UInt32Builder::new(),
+                    UInt32Builder::new(),
+                    UInt32Builder::new(),
+                );
+                let mut kind = UInt8Builder::new();
+                let mut flags: [BooleanBuilder; 4] = Default::default();
+                for (i, t) in it.enumerate() {
+                    let Some(t) = t else {
+                        norm.append_null();
+                        continue;
+                    };
+                    let (text, rows) = self.rows(t);
+                    norm.append_value(&text);
+                    for r in rows {
+                        doc.append_value(i as u32);
+                        start.append_value(r.0);
+                        end.append_value(r.1);
+                        term.append_value(r.2);
+                        concept.append_value(r.3);
+                        kind.append_value(r.4);
+                        for (b, v) in flags.iter_mut().zip([r.5, r.6, r.7, r.8]) {
+                            b.append_value(v);
+                        }
+                    }
+                }
+                let mut cols: Vec<(&str, ArrayRef)> = vec![
+                    ("doc", Arc::new(doc.finish())),
+                    ("start", Arc::new(start.finish())),
+                    ("end", Arc::new(end.finish())),
+                    ("term", Arc::new(term.finish())),
+                    ("concept", Arc::new(concept.finish())),
+                    ("kind", Arc::new(kind.finish())),
+                ];
+                for (name, b) in ["negated", "uncertain", "historical", "family"].into_iter().zip(flags.iter_mut()) {
+                    cols.push((name, Arc::new(b.finish())));
+                }
+                let fields: Vec<Arc<Field>> = cols
+                    .iter()
+                    .map(|(n, a)| Arc::new(Field::new(*n, a.data_type().clone(), false)))
+                    .collect();
+                let arrays: Vec<ArrayRef> = cols.into_iter().map(|(_, a)| a).collect();
+                let mentions = StructArray::new(fields.into(), arrays, None);
+                (PyArrowType(norm.finish().into_data()), PyArrowType(mentions.into_data()))
+            })
+        })
+    }
+}
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<PyEngine>()?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<NormalizedText>()?;
     m.add_function(wrap_pyfunction!(normalize, m)?)?;

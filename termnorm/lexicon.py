@@ -1,0 +1,126 @@
+"""Compile a built terminology's synonyms into the Rust lexicon, and cache it beside the tables.
+
+Which concepts take part: every vocabulary but ADAM (abbreviation senses are for expansion, not
+mentions), no obsolete concepts, HPO only under Phenotypic abnormality (HP:0000118; the modifier,
+inheritance and frequency branches are words like "mild" or "all"), MeSH without the branches
+that name people, places and publication types. Terms that are plain English function words, or
+shorter than 3 characters without being abbreviations, are left out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import networkx as nx
+import orjson
+import polars as pl
+import pyarrow as pa
+
+from ontology import store
+from ontology.schema import SYNONYM_KINDS
+from termnorm._native import Engine
+
+LEXICON_FILE = "lexicon.bin"
+LEXICON_META = "lexicon.json"
+DEFAULT_VOCAB_ORDER = ("MESH", "HP", "DOID", "ICD10CM", "ICD10BJ", "ICD9CM3BJ", "UMLS", "SNOMED",
+                       "OMOP", "OMIM")
+EXCLUDED_VOCABS = ("ADAM",)
+MESH_EXCLUDED = ("Geographicals", "Publication Characteristics", "Named Groups",
+                 "Information Science", "Humanities", "Disciplines and Occupations",
+                 "Anthropology, Education, Sociology, and Social Phenomena",
+                 "Technology, Industry, and Agriculture", "Health Care")
+STOP_TERMS = frozenset("""
+a an and are as at be been but by can could did do does for from had has have he her his i in is
+it its may me might my no not of on or our she should so some such than that the their them then
+there these they this those to too up us was we were what when where which who will with would
+you all other others one two three four five six seven eight nine ten also well yes very left
+right total normal high low large small long short new old male female man men woman women
+patient patients child children adult time day days week weeks year years month months level
+levels rate report study result results case cases group groups type types form forms
+""".split())
+
+
+def _hp_phenotypes(relations: pl.DataFrame) -> set[str]:
+    hp = relations.filter((pl.col("rel") == "is_a") & pl.col("src").str.starts_with("HP:"))
+    g = nx.DiGraph(zip(hp["dst"], hp["src"], strict=True))
+    root = "HP:0000118"
+    return nx.descendants(g, root) | {root} if root in g else set()
+
+
+def select_rows(folder: str | Path, vocabs: list[str] | None = None,
+                extra: pl.DataFrame | None = None) -> tuple[list[str], pl.DataFrame]:
+    """Concept IDs (in vocabulary-preference order) and `(norm_term, concept, kind)` rows."""
+    order = [v.upper() for v in (vocabs or DEFAULT_VOCAB_ORDER)]
+    concepts = store.scan(folder, "concepts").filter(
+        ~pl.col("vocab").is_in(EXCLUDED_VOCABS) & ~pl.col("obsolete").fill_null(False))
+    if vocabs:
+        concepts = concepts.filter(pl.col("vocab").is_in(order))
+    concepts = concepts.filter(
+        (pl.col("vocab") != "MESH")
+        | ~pl.col("semantic_types").list.eval(pl.element().is_in(MESH_EXCLUDED)).list.any()
+    ).select("concept_id", "vocab").collect()
+    if "HP" in set(concepts["vocab"]):
+        keep = _hp_phenotypes(store.scan(folder, "relations").collect())
+        concepts = concepts.filter((pl.col("vocab") != "HP") | pl.col("concept_id").is_in(keep))
+    rank = {v: i for i, v in enumerate(order)}
+    concepts = concepts.with_columns(
+        _r=pl.col("vocab").replace_strict(rank, default=len(order), return_dtype=pl.Int32),
+        _i=pl.int_range(pl.len())).sort("_r", "_i")
+    syn = store.scan(folder, "synonyms").select("concept_id", "norm_term", "kind").collect()
+    if extra is not None and extra.height:
+        new = extra.filter(~pl.col("concept_id").is_in(concepts["concept_id"].implode()))
+        concepts = pl.concat([concepts.select("concept_id"),
+                              new.select("concept_id").unique(maintain_order=True)])
+        syn = pl.concat([syn, extra.select("concept_id", "norm_term", "kind")])
+    ids = concepts["concept_id"]
+    index = pl.DataFrame({"concept_id": ids, "concept": pl.int_range(len(ids), eager=True)
+                          .cast(pl.UInt32)})
+    kinds = {k: i for i, k in enumerate(SYNONYM_KINDS)}
+    rows = (
+        syn.join(index, on="concept_id", how="inner", maintain_order="left")
+        .with_columns(kind=pl.col("kind").replace_strict(kinds, return_dtype=pl.UInt8))
+        .filter(~pl.col("norm_term").is_in(list(STOP_TERMS))
+                & ((pl.col("norm_term").str.len_chars() >= 3)
+                   | (pl.col("kind") == kinds["abbreviation"])
+                   | pl.col("norm_term").str.contains(r"[\p{Han}]")))
+        .select("norm_term", "concept", "kind")
+    )
+    return ids.to_list(), rows
+
+
+def build_engine(ids: list[str], rows: pl.DataFrame) -> Engine:
+    return Engine.build(ids, rows["norm_term"].to_arrow().cast(pa.large_string()),
+                        rows["concept"].to_arrow(), rows["kind"].to_arrow())
+
+
+def _fingerprint(folder: Path, vocabs: list[str] | None) -> str:
+    h = hashlib.sha256((folder / store.MANIFEST).read_bytes())
+    h.update(orjson.dumps(vocabs))
+    h.update(b"lexicon-v1")
+    return h.hexdigest()
+
+
+def load_or_compile(folder: str | Path, vocabs: list[str] | None = None) -> Engine:
+    """The cached lexicon when it matches the tables and vocabularies, else a fresh compile
+    (saved beside the tables, atomically, when the folder is writable)."""
+    folder = store.check_built(folder)
+    fp = _fingerprint(folder, vocabs)
+    meta_path, bin_path = folder / LEXICON_META, folder / LEXICON_FILE
+    if meta_path.exists() and bin_path.exists():
+        meta = orjson.loads(meta_path.read_bytes())
+        if meta.get("fingerprint") == fp:
+            return Engine.load(bin_path)
+    ids, rows = select_rows(folder, vocabs)
+    engine = build_engine(ids, rows)
+    if os.access(folder, os.W_OK):
+        tmp = bin_path.with_name(f".{LEXICON_FILE}.tmp-{os.getpid()}")
+        engine.save(tmp)
+        os.replace(tmp, bin_path)
+        meta = {"fingerprint": fp, "vocabs": vocabs, "terms": len(engine),
+                "concepts": len(ids)}
+        tmp = meta_path.with_name(f".{LEXICON_META}.tmp-{os.getpid()}")
+        tmp.write_bytes(orjson.dumps(meta, option=orjson.OPT_INDENT_2))
+        os.replace(tmp, meta_path)
+    return engine
