@@ -98,7 +98,7 @@ def build_engine(ids: list[str], rows: pl.DataFrame) -> Engine:
 def _fingerprint(folder: Path, vocabs: list[str] | None) -> str:
     h = hashlib.sha256((folder / store.MANIFEST).read_bytes())
     h.update(orjson.dumps(vocabs))
-    h.update(b"lexicon-v1")
+    h.update(b"lexicon-v2")
     return h.hexdigest()
 
 
@@ -111,7 +111,10 @@ def load_or_compile(folder: str | Path, vocabs: list[str] | None = None) -> Engi
     if meta_path.exists() and bin_path.exists():
         meta = orjson.loads(meta_path.read_bytes())
         if meta.get("fingerprint") == fp:
-            return Engine.load(bin_path)
+            try:
+                return Engine.load(bin_path)
+            except ValueError:
+                pass  # unreadable (older format, damaged): compile afresh below
     ids, rows = select_rows(folder, vocabs)
     engine = build_engine(ids, rows)
     if os.access(folder, os.W_OK):

@@ -24,6 +24,16 @@ pub const KINDS: [&str; 8] = [
     "learned",
 ];
 pub const KIND_ABBREVIATION: u8 = 5;
+pub const KIND_LEARNED: u8 = 7;
+
+/// Within a vocabulary, a curator-approved (`learned`) pair wins, then the kinds in order.
+fn kind_priority(kind: u8) -> u8 {
+    if kind == KIND_LEARNED {
+        0
+    } else {
+        kind + 1
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Entry {
@@ -119,12 +129,23 @@ impl Lexicon {
                 None => list.push(Entry { concept, kind }),
             }
         }
+        // Vocabulary rank = order of first appearance of the ID prefix: the caller lists concepts
+        // in its vocabulary preference.
+        let mut prefix_rank: HashMap<&str, u32> = HashMap::new();
+        let group: Vec<u32> = concepts
+            .iter()
+            .map(|c| {
+                let p = c.split(':').next().unwrap_or("");
+                let n = prefix_rank.len() as u32;
+                *prefix_rank.entry(p).or_insert(n)
+            })
+            .collect();
         let mut offsets = Vec::with_capacity(order.len() + 1);
         let mut entries = Vec::new();
         offsets.push(0);
         for t in &order {
             let mut list = by_term.remove(t).expect("every ordered term was inserted");
-            list.sort_by_key(|e| (e.kind, e.concept));
+            list.sort_by_key(|e| (group[e.concept as usize], kind_priority(e.kind), e.concept));
             entries.extend(list);
             offsets.push(entries.len() as u32);
         }
@@ -139,9 +160,20 @@ impl Lexicon {
     ) -> Result<Self, LexiconError> {
         let ac = CharwiseDoubleArrayAhoCorasickBuilder::new()
             .match_kind(MatchKind::LeftmostLongest)
-            .build_with_values(terms.iter().enumerate().map(|(i, t)| (t.as_str(), i as u32)))
+            .build_with_values(
+                terms
+                    .iter()
+                    .enumerate()
+                    .map(|(i, t)| (t.as_str(), i as u32)),
+            )
             .map_err(|e| LexiconError(format!("cannot build the automaton: {e}")))?;
-        Ok(Lexicon { concepts, terms, offsets, entries, ac })
+        Ok(Lexicon {
+            concepts,
+            terms,
+            offsets,
+            entries,
+            ac,
+        })
     }
 
     pub fn len(&self) -> usize {
@@ -187,7 +219,11 @@ impl Lexicon {
             for m in self.ac.leftmost_find_iter(&text[at..]) {
                 let (s, e) = (at + m.start(), at + m.end());
                 if on_boundaries(text, s, e) {
-                    hits.push(Hit { term: m.value(), start: s, end: e });
+                    hits.push(Hit {
+                        term: m.value(),
+                        start: s,
+                        end: e,
+                    });
                 } else {
                     // A shorter term may still fit further on: search again one char later.
                     at = s + text[s..].chars().next().map_or(1, char::len_utf8);
@@ -254,7 +290,13 @@ impl Lexicon {
         if !rest.is_empty() {
             return Err(LexiconError("corrupt lexicon file (trailing bytes)".into()));
         }
-        Ok(Lexicon { concepts, terms, offsets, entries, ac })
+        Ok(Lexicon {
+            concepts,
+            terms,
+            offsets,
+            entries,
+            ac,
+        })
     }
 }
 

@@ -176,8 +176,17 @@ impl PyEngine {
             .map(|m| {
                 let best = self.engine.lexicon.entries(m.term)[0];
                 let f = m.flags;
-                (m.start, m.end, m.term, best.concept, best.kind, f.negated, f.uncertain,
-                 f.historical, f.family)
+                (
+                    m.start,
+                    m.end,
+                    m.term,
+                    best.concept,
+                    best.kind,
+                    f.negated,
+                    f.uncertain,
+                    f.historical,
+                    f.family,
+                )
             })
             .collect();
         (norm.text, rows)
@@ -198,12 +207,14 @@ impl PyEngine {
     ) -> PyResult<Self> {
         let ci = arrow_array::make_array(concept_index.0);
         let ki = arrow_array::make_array(kinds.0);
-        let ci = ci.as_primitive_opt::<UInt32Type>().ok_or_else(|| {
-            PyTypeError::new_err("concept_index must be a uint32 array")
-        })?.clone();
-        let ki = ki.as_primitive_opt::<UInt8Type>().ok_or_else(|| {
-            PyTypeError::new_err("kinds must be a uint8 array")
-        })?.clone();
+        let ci = ci
+            .as_primitive_opt::<UInt32Type>()
+            .ok_or_else(|| PyTypeError::new_err("concept_index must be a uint32 array"))?
+            .clone();
+        let ki = ki
+            .as_primitive_opt::<UInt8Type>()
+            .ok_or_else(|| PyTypeError::new_err("kinds must be a uint8 array"))?
+            .clone();
         py.detach(|| {
             with_strings(terms.0, |it| {
                 let rows: Vec<(String, u32, u8)> = it
@@ -214,7 +225,10 @@ impl PyEngine {
             })?
             .map_err(value_error)
             .map(|lexicon| PyEngine {
-                engine: Engine { lexicon, context: Context::with_defaults() },
+                engine: Engine {
+                    lexicon,
+                    context: Context::with_defaults(),
+                },
             })
         })
     }
@@ -227,7 +241,12 @@ impl PyEngine {
                 .map_err(|e| PyValueError::new_err(format!("{}: {e}", path.display())))?;
             let lexicon = Lexicon::read_from(&mut std::io::BufReader::new(f))
                 .map_err(|e| PyValueError::new_err(format!("{}: {e}", path.display())))?;
-            Ok(PyEngine { engine: Engine { lexicon, context: Context::with_defaults() } })
+            Ok(PyEngine {
+                engine: Engine {
+                    lexicon,
+                    context: Context::with_defaults(),
+                },
+            })
         })
     }
 
@@ -265,7 +284,13 @@ impl PyEngine {
         if term as usize >= self.engine.lexicon.len() {
             return Err(PyValueError::new_err(format!("no term {term}")));
         }
-        Ok(self.engine.lexicon.entries(term).iter().map(|e| (e.concept, e.kind)).collect())
+        Ok(self
+            .engine
+            .lexicon
+            .entries(term)
+            .iter()
+            .map(|e| (e.concept, e.kind))
+            .collect())
     }
 
     /// Index of an exact normalized term, or None.
@@ -325,7 +350,10 @@ impl PyEngine {
                     ("concept", Arc::new(concept.finish())),
                     ("kind", Arc::new(kind.finish())),
                 ];
-                for (name, b) in ["negated", "uncertain", "historical", "family"].into_iter().zip(flags.iter_mut()) {
+                for (name, b) in ["negated", "uncertain", "historical", "family"]
+                    .into_iter()
+                    .zip(flags.iter_mut())
+                {
                     cols.push((name, Arc::new(b.finish())));
                 }
                 let fields: Vec<Arc<Field>> = cols
@@ -334,7 +362,10 @@ impl PyEngine {
                     .collect();
                 let arrays: Vec<ArrayRef> = cols.into_iter().map(|(_, a)| a).collect();
                 let mentions = StructArray::new(fields.into(), arrays, None);
-                (PyArrowType(norm.finish().into_data()), PyArrowType(mentions.into_data()))
+                (
+                    PyArrowType(norm.finish().into_data()),
+                    PyArrowType(mentions.into_data()),
+                )
             })
         })
     }

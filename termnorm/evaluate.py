@@ -1,0 +1,142 @@
+"""Evaluation on the normalization tasks (gold spans given).
+
+- ncbi, bc5cdr: PubTator files; accuracy@1 over gold mentions. A prediction counts when its
+  concept ID is among the gold IDs after mapping it through xrefs to the gold vocabulary
+  (a DOID prediction for an OMIM gold ID, say). `-1` gold IDs (unmappable) are not scored.
+- chip-cdn (JSON: text, normalized_result) and chip-procedures (TSV: 原始词, 标准词): micro-F1
+  over the set of standard names per item (names joined by `##`).
+`--learn` files of the same task become `learned` synonyms before scoring.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import orjson
+
+from ontology.errors import SourceError
+from ontology.graph import ConceptGraph
+from ontology.io import read_bytes, read_lines
+from termnorm.normalizer import Normalizer
+
+TASKS = ("ncbi", "bc5cdr", "chip-cdn", "chip-procedures")
+TARGET_VOCAB = {"ncbi": None, "bc5cdr": None, "chip-cdn": "ICD10BJ",
+                "chip-procedures": "ICD9CM3BJ"}
+
+
+@dataclass(frozen=True)
+class Gold:
+    mention: str
+    ids: tuple[str, ...]  # concept IDs (span tasks) or standard names (chip tasks)
+
+
+def _gold_id(raw: str) -> str:
+    raw = raw.strip()
+    if raw.startswith("OMIM:") or raw.startswith("MESH:"):
+        return raw
+    return f"MESH:{raw}"
+
+
+def read_pubtator(path: str | Path) -> Iterator[Gold]:
+    for no, line in read_lines(path):
+        cells = line.split("\t")
+        if len(cells) < 6 or "|" in cells[0]:
+            continue  # titles, abstracts, relation lines, blanks
+        if not cells[1].isdigit() or not cells[2].isdigit():
+            raise SourceError(path, no, "annotation line without numeric offsets")
+        raw = cells[5].strip()
+        if raw in ("-1", ""):
+            continue
+        ids = tuple(_gold_id(x) for x in raw.replace("+", "|").split("|") if x.strip())
+        yield Gold(cells[3], ids)
+
+
+def read_chip(path: str | Path, task: str) -> Iterator[Gold]:
+    if task == "chip-cdn":
+        try:
+            items = orjson.loads(read_bytes(path))
+        except orjson.JSONDecodeError as e:
+            raise SourceError(path, None, f"not a JSON list: {e}") from None
+        for it in items:
+            yield Gold(it["text"], tuple(n for n in it["normalized_result"].split("##") if n))
+        return
+    for no, line in read_lines(path):
+        if not line.strip() or (no == 1 and line.startswith("原始词")):
+            continue
+        cells = line.split("\t") if "\t" in line else line.split(",", 1)
+        if len(cells) != 2:
+            raise SourceError(path, no, "expected two cells: 原始词, 标准词")
+        yield Gold(cells[0], tuple(n for n in cells[1].split("##") if n))
+
+
+def read_task(path: str | Path, task: str) -> list[Gold]:
+    if task not in TASKS:
+        raise ValueError(f"unknown task {task!r}; known: {', '.join(TASKS)}")
+    if task in ("ncbi", "bc5cdr"):
+        return list(read_pubtator(path))
+    return list(read_chip(path, task))
+
+
+def _name_index(nz: Normalizer, vocab: str) -> dict[str, str]:
+    """Standard name -> concept ID within one vocabulary (the chip tasks' gold are names)."""
+    return {name: cid for cid, name in nz._names.items() if cid.startswith(vocab + ":")}
+
+
+def evaluate(ontology: str | Path, task: str, data: str | Path,
+             learn: list[str | Path] = ()) -> dict:
+    gold = read_task(data, task)
+    vocab = TARGET_VOCAB[task]
+    nz = Normalizer.load(ontology, vocabs=[vocab] if vocab else None)
+    learned = 0
+    if task in ("ncbi", "bc5cdr"):
+        pairs = [(g.mention, g.ids[0]) for f in learn for g in read_task(f, task)]
+        learned = nz.learn(pairs)
+        return _span_accuracy(nz, ontology, task, gold) | {"learned_pairs": learned}
+    names = _name_index(nz, vocab)
+    pairs = [(g.mention, names[n]) for f in learn for g in read_task(f, task)
+             for n in g.ids if n in names]
+    learned = nz.learn(pairs)
+    return _set_f1(nz, task, gold, names) | {"learned_pairs": learned}
+
+
+def _span_accuracy(nz: Normalizer, ontology, task: str, gold: list[Gold]) -> dict:
+    graph = ConceptGraph.load(ontology, with_names=False)
+    correct = mapped = 0
+    for g in gold:
+        cands = nz.map(g.mention, k=1)
+        if not cands:
+            continue
+        mapped += 1
+        pred = cands[0].concept_id
+        want = set(g.ids)
+        if pred in want:
+            correct += 1
+            continue
+        for vocab in {i.split(":", 1)[0] for i in want}:
+            if want & set(graph.xref(pred, vocab)):
+                correct += 1
+                break
+    n = len(gold)
+    return {"task": task, "n": n, "accuracy": correct / n if n else 0.0,
+            "coverage": mapped / n if n else 0.0}
+
+
+def _set_f1(nz: Normalizer, task: str, gold: list[Gold], names: dict[str, str]) -> dict:
+    tp = fp = fn = 0
+    for g in gold:
+        pred: set[str] = set()
+        cands = nz.map(g.mention, k=10)
+        if cands:  # the whole text is a known term: all its concepts
+            pred = {c.name for c in cands if c.name}
+        else:
+            pred = {m.name for m in nz.normalize(g.mention).mentions if m.name}
+        want = set(g.ids)
+        tp += len(pred & want)
+        fp += len(pred - want)
+        fn += len(want - pred)
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * p * r / (p + r) if p + r else 0.0
+    return {"task": task, "n": len(gold), "f1": f1, "precision": p, "recall": r}

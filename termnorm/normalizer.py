@@ -1,0 +1,176 @@
+"""The Normalizer: text in, normalized text and concept mentions out (English and Chinese).
+
+    nz = Normalizer.load("out/terminology")
+    nz.normalize("Pt denies chest pain. H/o HTN.")      # -> Result(text, mentions)
+    nz.normalize_batch(texts)                            # -> pyarrow.Table, one row per mention
+    nz.map("type II diabetes", k=5)                      # -> ranked candidates
+    nz.learn([("DM2", "MESH:D003924")])                  # approved pairs, used at once
+
+Every span is in original character offsets (Python string indices).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import polars as pl
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ontology import store
+from ontology.schema import SYNONYM_KINDS
+from termnorm import lexicon
+from termnorm.text import _as_array, normalize
+
+KIND_SCORE = {"preferred": 1.0, "exact": 1.0, "learned": 1.0, "abbreviation": 0.9,
+              "layperson": 0.95, "related": 0.9, "narrow": 0.85, "broad": 0.8}
+
+
+@dataclass(frozen=True)
+class Mention:
+    start: int
+    end: int
+    surface: str
+    concept_id: str
+    name: str | None
+    score: float
+    negated: bool
+    uncertain: bool
+    historical: bool
+    family: bool
+    method: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Result:
+    text: str
+    mentions: list[Mention]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    concept_id: str
+    name: str | None
+    term: str
+    score: float
+    method: str
+
+
+class Normalizer:
+    def __init__(self, folder: Path, engine, names: dict[str, str], vocabs: list[str] | None):
+        self.folder = folder
+        self.vocabs = vocabs
+        self._engine = engine
+        self._names = names
+        self._learned = pl.DataFrame(schema={"concept_id": pl.Utf8, "norm_term": pl.Utf8,
+                                             "kind": pl.Utf8})
+        self._refresh()
+
+    @classmethod
+    def load(cls, folder: str | Path, vocabs: Sequence[str] | None = None) -> Normalizer:
+        """Open a built terminology; compiles (and caches) its lexicon on first use."""
+        folder = store.check_built(folder)
+        vocabs = list(vocabs) if vocabs else None
+        engine = lexicon.load_or_compile(folder, vocabs)
+        c = store.scan(folder, "concepts").select("concept_id", "name").collect()
+        names = dict(zip(c["concept_id"], c["name"], strict=True))
+        return cls(folder, engine, names, vocabs)
+
+    def _refresh(self) -> None:
+        self._concepts = pa.array(self._engine.concepts, pa.string())
+        self._concept_names = pa.array([self._names.get(c) for c in self._engine.concepts],
+                                       pa.string())
+        kinds = pa.array(list(SYNONYM_KINDS), pa.string())
+        self._kind_names = kinds
+        self._kind_scores = pa.array([KIND_SCORE[k] for k in SYNONYM_KINDS], pa.float64())
+
+    # --- learning -------------------------------------------------------------------------
+    def learn(self, pairs: Iterable[tuple[str, str]]) -> int:
+        """Add approved (mention, concept_id) pairs as `learned` synonyms, used at once.
+        Returns how many new pairs were added."""
+        rows = [(m, c) for m, c in pairs if m and m.strip() and c]
+        if not rows:
+            return 0
+        mentions, ids = zip(*rows, strict=True)
+        norm = pc.cast(lexicon_normalize(list(mentions)), pa.string()).to_pylist()
+        new = pl.DataFrame({"concept_id": list(ids), "norm_term": norm, "kind": "learned"})
+        before = self._learned.height
+        self._learned = pl.concat([self._learned, new]).unique(maintain_order=True)
+        ids_, rows_ = lexicon.select_rows(self.folder, self.vocabs, extra=self._learned)
+        self._engine = lexicon.build_engine(ids_, rows_)
+        self._refresh()
+        return self._learned.height - before
+
+    # --- mapping one mention ----------------------------------------------------------------
+    def map(self, mention: str, k: int = 5) -> list[Candidate]:
+        """Ranked candidate concepts for one mention: the exact normalized term first."""
+        norm = normalize(mention).text
+        out: list[Candidate] = []
+        t = self._engine.lookup(norm)
+        if t is not None:
+            for concept, kind in self._engine.entries(t):
+                kname = SYNONYM_KINDS[kind]
+                cid = self._engine.concepts[concept]
+                out.append(Candidate(cid, self._names.get(cid), norm, KIND_SCORE[kname],
+                                     "learned" if kname == "learned" else "exact"))
+        return out[:k]
+
+    # --- whole texts ------------------------------------------------------------------------
+    def normalize(self, text: str) -> Result:
+        norm, rows = self._engine.annotate(text)
+        mentions = []
+        for start, end, _term, concept, kind, neg, unc, hist, fam in rows:
+            cid = self._engine.concepts[concept]
+            kname = SYNONYM_KINDS[kind]
+            mentions.append(Mention(start, end, text[start:end], cid, self._names.get(cid),
+                                    KIND_SCORE[kname], neg, unc, hist, fam, _method(kname)))
+        return Result(norm, mentions)
+
+    def normalize_batch(self, texts: pa.Array | pa.ChunkedArray | Iterable[str | None]
+                        ) -> pa.Table:
+        """One call into Rust for the whole batch. One row per mention: `doc` (index into
+        `texts`), start, end (original char offsets), surface, concept_id, name, score, negated,
+        uncertain, historical, family, method."""
+        arr = _as_array(texts)
+        _, m = self._engine.annotate_array(arr)
+        m = pa.Table.from_struct_array(m) if isinstance(m, pa.StructArray) else m
+        docs = pl.from_arrow(arr).alias("text").to_frame()
+        surface = (
+            pl.from_arrow(m.select(["doc", "start", "end"]))
+            .join(docs.with_row_index("doc"), on="doc", how="left", maintain_order="left")
+            .select(pl.col("text").str.slice(pl.col("start"), pl.col("end") - pl.col("start")))
+            .to_series().to_arrow()
+        )
+        kind = m.column("kind")
+        return pa.table({
+            "doc": m.column("doc"),
+            "start": m.column("start"),
+            "end": m.column("end"),
+            "surface": surface.cast(pa.string()),
+            "concept_id": pc.take(self._concepts, m.column("concept")),
+            "name": pc.take(self._concept_names, m.column("concept")),
+            "score": pc.take(self._kind_scores, kind),
+            "negated": m.column("negated"),
+            "uncertain": m.column("uncertain"),
+            "historical": m.column("historical"),
+            "family": m.column("family"),
+            "method": pc.if_else(pc.equal(pc.take(self._kind_names, kind), "learned"),
+                                 "learned", pc.if_else(
+                                     pc.equal(pc.take(self._kind_names, kind), "abbreviation"),
+                                     "abbreviation", "exact")),
+        })
+
+
+def _method(kind: str) -> str:
+    return kind if kind in ("learned", "abbreviation") else "exact"
+
+
+def lexicon_normalize(texts: list[str]) -> pa.Array:
+    from termnorm.text import normalize_array
+
+    return normalize_array(pa.array(texts, pa.large_string()))
