@@ -81,15 +81,15 @@ class ConceptGraph:
         except nx.NetworkXNoPath:
             return []
 
-    def xref(self, cid: str, vocab: str) -> list[str]:
+    def xref(self, cid: str, vocab: str, max_hops: int = 4) -> list[str]:
         """IDs in `vocab` reached through the closure of cross-references (e.g. an OMIM ID to
-        its MeSH descriptor via DOID): those at the fewest hops, sorted."""
+        its MeSH descriptor via DOID): those at the fewest hops (at most `max_hops`), sorted."""
         prefix = vocab.upper().rstrip(":") + ":"
         if cid.startswith(prefix):
             return [cid]
         if cid not in self.xrefs:
             return []
-        for level in _bfs_levels(self.xrefs, cid):
+        for _, level in zip(range(max_hops), _bfs_levels(self.xrefs, cid), strict=False):
             hits = sorted(n for n in level if n.startswith(prefix))
             if hits:
                 return hits

@@ -107,17 +107,32 @@ class Normalizer:
         return self._learned.height - before
 
     # --- mapping one mention ----------------------------------------------------------------
-    def map(self, mention: str, k: int = 5) -> list[Candidate]:
-        """Ranked candidate concepts for one mention: the exact normalized term first."""
+    def map(self, mention: str, k: int = 5, threshold: float = 0.6) -> list[Candidate]:
+        """Ranked candidate concepts for one mention: the exact normalized term's concepts
+        first, then fuzzy neighbours (word order, plurals, punctuation, typos) scoring at least
+        `threshold`; one candidate per concept."""
         norm = normalize(mention).text
         out: list[Candidate] = []
-        t = self._engine.lookup(norm)
-        if t is not None:
-            for concept, kind in self._engine.entries(t):
-                kname = SYNONYM_KINDS[kind]
+        seen: set[str] = set()
+
+        def add(term: int, score: float, method: str) -> None:
+            for concept, kind in self._engine.entries(term):
                 cid = self._engine.concepts[concept]
-                out.append(Candidate(cid, self._names.get(cid), norm, KIND_SCORE[kname],
-                                     "learned" if kname == "learned" else "exact"))
+                if cid in seen:
+                    continue
+                seen.add(cid)
+                kname = SYNONYM_KINDS[kind]
+                m = "learned" if kname == "learned" else method
+                out.append(Candidate(cid, self._names.get(cid), self._engine.term(term),
+                                     round(score * KIND_SCORE[kname], 4), m))
+
+        t = self._engine.lookup(norm) if norm else None
+        if t is not None:
+            add(t, 1.0, "exact")
+        if len(out) < k and norm:
+            for term, score in self._engine.fuzzy(norm, k, threshold):
+                if term != t:
+                    add(term, score, "fuzzy")
         return out[:k]
 
     # --- whole texts ------------------------------------------------------------------------

@@ -14,7 +14,7 @@ use arrow_pyarrow::PyArrowType;
 use arrow_schema::{DataType, Field};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use termnorm_core::{Context, Engine, Lexicon, Normalized};
+use termnorm_core::{Context, Engine, FuzzyIndex, Lexicon, Normalized};
 
 /// Normalized text with, for each of its characters, the original character span it came from.
 #[pyclass(module = "termnorm._native", frozen)]
@@ -160,6 +160,8 @@ fn normalize_array_with_offsets(
 #[pyclass(module = "termnorm._native", name = "Engine", frozen)]
 struct PyEngine {
     engine: Engine,
+    /// Built on first use: most callers only annotate.
+    fuzzy: std::sync::OnceLock<FuzzyIndex>,
 }
 
 fn value_error(e: impl std::fmt::Display) -> PyErr {
@@ -169,6 +171,21 @@ fn value_error(e: impl std::fmt::Display) -> PyErr {
 type MentionRow = (u32, u32, u32, u32, u8, bool, bool, bool, bool);
 
 impl PyEngine {
+    fn from_lexicon(lexicon: Lexicon) -> Self {
+        PyEngine {
+            engine: Engine {
+                lexicon,
+                context: Context::with_defaults(),
+            },
+            fuzzy: Default::default(),
+        }
+    }
+
+    fn fuzzy_index(&self) -> &FuzzyIndex {
+        self.fuzzy
+            .get_or_init(|| FuzzyIndex::new(self.engine.lexicon.terms().iter().map(String::as_str)))
+    }
+
     fn rows(&self, text: &str) -> (String, Vec<MentionRow>) {
         let (norm, mentions) = self.engine.annotate(text);
         let rows = mentions
@@ -224,12 +241,7 @@ impl PyEngine {
                 Lexicon::new(concepts, rows)
             })?
             .map_err(value_error)
-            .map(|lexicon| PyEngine {
-                engine: Engine {
-                    lexicon,
-                    context: Context::with_defaults(),
-                },
-            })
+            .map(PyEngine::from_lexicon)
         })
     }
 
@@ -241,12 +253,7 @@ impl PyEngine {
                 .map_err(|e| PyValueError::new_err(format!("{}: {e}", path.display())))?;
             let lexicon = Lexicon::read_from(&mut std::io::BufReader::new(f))
                 .map_err(|e| PyValueError::new_err(format!("{}: {e}", path.display())))?;
-            Ok(PyEngine {
-                engine: Engine {
-                    lexicon,
-                    context: Context::with_defaults(),
-                },
-            })
+            Ok(PyEngine::from_lexicon(lexicon))
         })
     }
 
@@ -291,6 +298,42 @@ impl PyEngine {
             .iter()
             .map(|e| (e.concept, e.kind))
             .collect())
+    }
+
+    /// Up to `k` `(term, score)` similar to the normalized mention `norm_term`, best first:
+    /// equal order/inflection-insensitive keys score 1.0, trigram neighbours less.
+    #[pyo3(signature = (norm_term, k=5, threshold=0.5))]
+    fn fuzzy(&self, py: Python<'_>, norm_term: &str, k: usize, threshold: f64) -> Vec<(u32, f64)> {
+        py.detach(|| {
+            let idx = self.fuzzy_index();
+            idx.search(norm_term, k, threshold)
+                .into_iter()
+                .map(|h| (h.term, h.score))
+                .collect()
+        })
+    }
+
+    /// `fuzzy` over a list of mentions at once.
+    #[pyo3(signature = (norm_terms, k=5, threshold=0.5))]
+    fn fuzzy_many(
+        &self,
+        py: Python<'_>,
+        norm_terms: Vec<String>,
+        k: usize,
+        threshold: f64,
+    ) -> Vec<Vec<(u32, f64)>> {
+        py.detach(|| {
+            let idx = self.fuzzy_index();
+            norm_terms
+                .iter()
+                .map(|t| {
+                    idx.search(t, k, threshold)
+                        .into_iter()
+                        .map(|h| (h.term, h.score))
+                        .collect()
+                })
+                .collect()
+        })
     }
 
     /// Index of an exact normalized term, or None.
