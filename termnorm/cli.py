@@ -178,6 +178,59 @@ def ontology_query(
         _print_rows(rows[:limit], f"{what.value} of {arg} ({g.name(arg) or '?'}): {len(rows)}")
 
 
+@app.command("normalize")
+@fails_cleanly
+def normalize_cmd(
+    text: Annotated[str, typer.Argument(help="Text to normalize, or - to read standard input.")],
+    ontology: Annotated[Path, typer.Option(help="A built terminology folder.")],
+    vocab: Annotated[list[str] | None, typer.Option(
+        help="Vocabularies to map to, in order of preference (repeatable).")] = None,
+    json: JsonOpt = False,
+) -> None:
+    """Normalize clinical text and map its mentions to concepts, with negation, uncertainty,
+    history and family flags."""
+    from termnorm.normalizer import Normalizer
+
+    if text == "-":
+        text = sys.stdin.read()
+    nz = Normalizer.load(ontology, vocabs=vocab)
+    result = nz.normalize(text)
+    rows = [m.to_dict() for m in result.mentions]
+    if json:
+        _emit_json({"text": result.text, "mentions": rows})
+        return
+    out.print(result.text, highlight=False)
+    flags = ("negated", "uncertain", "historical", "family")
+    _print_rows([{"span": f"{m['start']}-{m['end']}", "surface": m["surface"],
+                  "concept_id": m["concept_id"], "name": m["name"],
+                  "context": ",".join(f for f in flags if m[f]), "method": m["method"]}
+                 for m in rows], f"{len(rows)} mentions")
+
+
+@app.command("eval")
+@fails_cleanly
+def eval_cmd(
+    ontology: Annotated[Path, typer.Option(help="A built terminology folder.")],
+    task: Annotated[str, typer.Option(help="ncbi, bc5cdr, chip-cdn or chip-procedures.")],
+    data: Annotated[Path, typer.Option(help="The evaluation file (a development split).")],
+    learn: Annotated[list[Path] | None, typer.Option(
+        help="Training file(s) of the same task, added as learned synonyms first.")] = None,
+    json: JsonOpt = False,
+) -> None:
+    """Score normalization with gold spans given: accuracy@1 (ncbi, bc5cdr) or micro-F1 over
+    standard names (chip tasks)."""
+    from termnorm.evaluate import evaluate
+
+    t0 = time.perf_counter()
+    result = evaluate(ontology, task, data, learn=learn or [])
+    result["seconds"] = round(time.perf_counter() - t0, 1)
+    if json:
+        _emit_json(result)
+        return
+    _print_rows([{k: (f"{v:.4f}" if isinstance(v, float) else v) for k, v in result.items()}],
+                f"{task} on {data.name}")
+
+
 def _print_rows(rows: list[dict], title: str) -> None:
     t = Table(title=title)
     for k in rows[0] if rows else ["concept_id"]:

@@ -130,9 +130,11 @@ class Normalizer:
         if t is not None:
             add(t, 1.0, "exact")
         if len(out) < k and norm:
-            for term, score in self._engine.fuzzy(norm, k, threshold):
+            # ask for more than k: the kind weighting below may reorder them
+            for term, score in self._engine.fuzzy(norm, max(k, 10), threshold):
                 if term != t:
                     add(term, score, "fuzzy")
+        out.sort(key=lambda c: -c.score)  # stable: ties keep vocabulary preference
         return out[:k]
 
     # --- whole texts ------------------------------------------------------------------------

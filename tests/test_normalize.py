@@ -26,7 +26,7 @@ def orig(text: str, span: tuple[int, int]) -> str:
         ("宫颈癌Ⅳ期", "宫颈癌4期"),
         ("Crohn’s disease — “active”", "crohn's disease - \"active\""),
         ("s/p CABG\u2044PCI", "s/p cabg/pci"),
-        ("chest\u00a0\u00a0pain\n\n\tSOB  ", "chest pain sob"),
+        ("chest\u00a0\u00a0pain\n\n\tSOB  ", "chest pain\nsob"),
         ("vitamin C and IV fluids", "vitamin c and iv fluids"),
         ("Louis XIV", "louis xiv"),
         ("①型", "1型"),

@@ -86,23 +86,33 @@ fn trigrams(key: &str) -> Vec<u64> {
     out
 }
 
+/// 1 - optimal-string-alignment distance / longer length (a transposition costs one edit,
+/// so "hypertensoin" is one edit from "hypertension").
 fn edit_similarity(a: &str, b: &str) -> f64 {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
     if a.is_empty() && b.is_empty() {
         return 1.0;
     }
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for i in 1..=a.len() {
-        cur[0] = i;
-        for j in 1..=b.len() {
-            let sub = prev[j - 1] + usize::from(a[i - 1] != b[j - 1]);
-            cur[j] = sub.min(prev[j] + 1).min(cur[j - 1] + 1);
-        }
-        std::mem::swap(&mut prev, &mut cur);
+    let w = b.len() + 1;
+    let mut d = vec![0usize; (a.len() + 1) * w];
+    for j in 0..=b.len() {
+        d[j] = j;
     }
-    1.0 - prev[b.len()] as f64 / a.len().max(b.len()) as f64
+    for i in 1..=a.len() {
+        d[i * w] = i;
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (d[(i - 1) * w + j - 1] + cost)
+                .min(d[(i - 1) * w + j] + 1)
+                .min(d[i * w + j - 1] + 1);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(d[(i - 2) * w + j - 2] + 1);
+            }
+            d[i * w + j] = v;
+        }
+    }
+    1.0 - d[a.len() * w + b.len()] as f64 / a.len().max(b.len()) as f64
 }
 
 thread_local! {
@@ -305,6 +315,7 @@ mod tests {
             Some("type 2 diabetes mellitus")
         );
         assert_eq!(top("hypertensoin"), Some("hypertension"));
+        assert!((edit_similarity("hypertensoin", "hypertension") - 11.0 / 12.0).abs() < 1e-9);
         assert_eq!(top("breast neoplasm"), Some("breast neoplasms"));
         assert_eq!(idx.search("hypertension", 1, 0.3)[0].score, 1.0);
         assert!(idx.search("zzzz qqqq", 3, 0.5).is_empty());
