@@ -34,7 +34,7 @@ class Gold:
 
 def _gold_id(raw: str) -> str:
     raw = raw.strip()
-    if raw.startswith("OMIM:") or raw.startswith("MESH:"):
+    if raw.startswith(("OMIM:", "MESH:")):
         return raw
     return f"MESH:{raw}"
 

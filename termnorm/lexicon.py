@@ -31,15 +31,7 @@ MESH_EXCLUDED = ("Geographicals", "Publication Characteristics", "Named Groups",
                  "Information Science", "Humanities", "Disciplines and Occupations",
                  "Anthropology, Education, Sociology, and Social Phenomena",
                  "Technology, Industry, and Agriculture", "Health Care")
-STOP_TERMS = frozenset("""
-a an and are as at be been but by can could did do does for from had has have he her his i in is
-it its may me might my no not of on or our she should so some such than that the their them then
-there these they this those to too up us was we were what when where which who will with would
-you all other others one two three four five six seven eight nine ten also well yes very left
-right total normal high low large small long short new old male female man men woman women
-patient patients child children adult time day days week weeks year years month months level
-levels rate report study result results case cases group groups type types form forms
-""".split())
+STOP_TERMS = frozenset(["a", "an", "and", "are", "as", "at", "be", "been", "but", "by", "can", "could", "did", "do", "does", "for", "from", "had", "has", "have", "he", "her", "his", "i", "in", "is", "it", "its", "may", "me", "might", "my", "no", "not", "of", "on", "or", "our", "she", "should", "so", "some", "such", "than", "that", "the", "their", "them", "then", "there", "these", "they", "this", "those", "to", "too", "up", "us", "was", "we", "were", "what", "when", "where", "which", "who", "will", "with", "would", "you", "all", "other", "others", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "also", "well", "yes", "very", "left", "right", "total", "normal", "high", "low", "large", "small", "long", "short", "new", "old", "male", "female", "man", "men", "woman", "women", "patient", "patients", "child", "children", "adult", "time", "day", "days", "week", "weeks", "year", "years", "month", "months", "level", "levels", "rate", "report", "study", "result", "results", "case", "cases", "group", "groups", "type", "types", "form", "forms"])
 
 
 def _hp_phenotypes(relations: pl.DataFrame) -> set[str]:

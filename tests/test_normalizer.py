@@ -124,6 +124,7 @@ def test_cli_normalize_and_eval(sample_terminology, full_terminology, tmp_path):
 @pytest.mark.skipif(not os.environ.get("TERMNORM_SLOW"), reason="set TERMNORM_SLOW=1")
 def test_ncbi_dev_with_training_pairs(full_terminology):
     from conftest import SHARED
+
     from termnorm.evaluate import evaluate
 
     d = SHARED / "eval" / "ncbi-disease"
