@@ -22,14 +22,16 @@ from ontology.io import read_bytes, read_lines
 from termnorm.normalizer import Normalizer
 
 TASKS = ("ncbi", "bc5cdr", "chip-cdn", "chip-procedures")
-TARGET_VOCAB = {"ncbi": None, "bc5cdr": None, "chip-cdn": "ICD10BJ",
-                "chip-procedures": "ICD9CM3BJ"}
+# Vocabularies mapped to, in preference order: DOID stays for its OMIM cross-references.
+TARGET_VOCABS = {"ncbi": ["MESH", "DOID"], "bc5cdr": ["MESH", "DOID"], "chip-cdn": ["ICD10BJ"],
+                 "chip-procedures": ["ICD9CM3BJ"]}
 
 
 @dataclass(frozen=True)
 class Gold:
     mention: str
     ids: tuple[str, ...]  # concept IDs (span tasks) or standard names (chip tasks)
+    context: str | None = None  # the document (title + abstract) for span tasks
 
 
 def _gold_id(raw: str) -> str:
@@ -40,17 +42,22 @@ def _gold_id(raw: str) -> str:
 
 
 def read_pubtator(path: str | Path) -> Iterator[Gold]:
+    docs: dict[str, str] = {}
     for no, line in read_lines(path):
+        head = line.split("|", 2)
+        if len(head) == 3 and head[1] in ("t", "a") and head[0].isdigit():
+            docs[head[0]] = (docs.get(head[0], "") + " " + head[2]).strip()
+            continue
         cells = line.split("\t")
-        if len(cells) < 6 or "|" in cells[0]:
-            continue  # titles, abstracts, relation lines, blanks
+        if len(cells) < 6:
+            continue  # relation lines, blanks
         if not cells[1].isdigit() or not cells[2].isdigit():
             raise SourceError(path, no, "annotation line without numeric offsets")
         raw = cells[5].strip()
         if raw in ("-1", ""):
             continue
         ids = tuple(_gold_id(x) for x in raw.replace("+", "|").split("|") if x.strip())
-        yield Gold(cells[3], ids)
+        yield Gold(cells[3], ids, docs.get(cells[0]))
 
 
 def read_chip(path: str | Path, task: str) -> Iterator[Gold]:
@@ -87,8 +94,8 @@ def _name_index(nz: Normalizer, vocab: str) -> dict[str, str]:
 def evaluate(ontology: str | Path, task: str, data: str | Path,
              learn: list[str | Path] = ()) -> dict:
     gold = read_task(data, task)
-    vocab = TARGET_VOCAB[task]
-    nz = Normalizer.load(ontology, vocabs=[vocab] if vocab else None)
+    vocab = TARGET_VOCABS[task][0]
+    nz = Normalizer.load(ontology, vocabs=TARGET_VOCABS[task])
     learned = 0
     if task in ("ncbi", "bc5cdr"):
         pairs = [(g.mention, g.ids[0]) for f in learn for g in read_task(f, task)]
@@ -105,7 +112,7 @@ def _span_accuracy(nz: Normalizer, ontology, task: str, gold: list[Gold]) -> dic
     graph = ConceptGraph.load(ontology, with_names=False)
     correct = mapped = 0
     for g in gold:
-        cands = nz.map(g.mention, k=1)
+        cands = nz.map(g.mention, k=1, context=g.context)
         if not cands:
             continue
         mapped += 1

@@ -22,6 +22,7 @@ import pyarrow.compute as pc
 from ontology import store
 from ontology.schema import SYNONYM_KINDS
 from termnorm import lexicon
+from termnorm.abbreviations import definitions, expand
 from termnorm.text import _as_array, normalize
 
 KIND_SCORE = {"preferred": 1.0, "exact": 1.0, "learned": 1.0, "abbreviation": 0.9,
@@ -107,10 +108,20 @@ class Normalizer:
         return self._learned.height - before
 
     # --- mapping one mention ----------------------------------------------------------------
-    def map(self, mention: str, k: int = 5, threshold: float = 0.6) -> list[Candidate]:
+    def map(self, mention: str, k: int = 5, threshold: float = 0.6,
+            context: str | None = None) -> list[Candidate]:
         """Ranked candidate concepts for one mention: the exact normalized term's concepts
         first, then fuzzy neighbours (word order, plurals, punctuation, typos) scoring at least
-        `threshold`; one candidate per concept."""
+        `threshold`; one candidate per concept. With `context` (the mention's document), short
+        forms defined there ("Duchenne muscular dystrophy (DMD)") are mapped by their long form.
+        """
+        if context:
+            long_form = expand(mention, definitions(context))
+            if long_form:
+                found = self.map(long_form, k, threshold)
+                if found:
+                    return [Candidate(c.concept_id, c.name, c.term, c.score, "abbreviation")
+                            for c in found]
         norm = normalize(mention).text
         out: list[Candidate] = []
         seen: set[str] = set()

@@ -1,0 +1,81 @@
+"""In-document abbreviation definitions, Schwartz & Hearst (2003): "long form (SF)".
+
+`definitions(text)` returns {short form: long form} for every "... long form (SF) ..." where the
+short form's characters appear, in order, in the words before the parenthesis, its first
+character starting a word. The Normalizer maps a mention that is a defined short form through its
+long form.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+PAREN = re.compile(r"\(([^()]{1,12})\)")
+WORD = re.compile(r"\S+")
+
+
+def _is_short_form(sf: str) -> bool:
+    return (2 <= len(sf) <= 10 and len(sf.split()) <= 2 and sf[0].isalnum()
+            and any(c.isalpha() for c in sf))
+
+
+def _best_long_form(sf: str, candidate: str) -> str | None:
+    """Schwartz-Hearst's backward match of the short form's characters in the candidate."""
+    s, l_ = len(sf) - 1, len(candidate) - 1
+    while s >= 0:
+        c = sf[s].lower()
+        if not c.isalnum():
+            s -= 1
+            continue
+        while l_ >= 0 and (candidate[l_].lower() != c
+                           or (s == 0 and l_ > 0 and candidate[l_ - 1].isalnum())):
+            l_ -= 1
+        if l_ < 0:
+            return None
+        l_ -= 1
+        s -= 1
+    start = candidate.rfind(" ", 0, l_ + 1) + 1
+    lf = candidate[start:].strip()
+    return lf if lf and len(lf) > len(sf) else None
+
+
+def _initials_any_order(sf: str, words: list[str]) -> str | None:
+    """Fallback for definitions whose short form follows another language's word order,
+    "myotonic dystrophy (DM)" (dystrophia myotonica): the last len(SF) words' initials are the
+    short form's letters in some order."""
+    letters = [c.lower() for c in sf if c.isalpha()]
+    if len(letters) < 2 or len(letters) != len(sf.replace("-", "")) or len(words) < len(letters):
+        return None
+    tail = words[-len(letters):]
+    if sorted(w[0].lower() for w in tail) == sorted(letters):
+        return " ".join(tail)
+    return None
+
+
+@lru_cache(maxsize=256)
+def definitions(text: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for m in PAREN.finditer(text):
+        sf = m.group(1).strip()
+        if not _is_short_form(sf) or sf in out:
+            continue
+        words = WORD.findall(text[:m.start()].rsplit(".", 1)[-1] if "." in text[:m.start()]
+                             else text[:m.start()])
+        n = min(len(sf) + 5, len(sf) * 2)
+        candidate = " ".join(words[-n:])
+        lf = _best_long_form(sf, candidate) or _initials_any_order(sf, words)
+        if lf:
+            out[sf] = lf.strip(" ,;:")
+    return out
+
+
+def expand(mention: str, defs: dict[str, str]) -> str | None:
+    """The mention with each defined short form (as a whole word) replaced by its long form;
+    None when nothing was replaced."""
+    out, changed = mention, False
+    for sf, lf in sorted(defs.items(), key=lambda kv: -len(kv[0])):
+        new = re.sub(rf"(?<![\w-]){re.escape(sf)}(?![\w-])", lf, out)
+        if new != out:
+            out, changed = new, True
+    return out if changed else None
