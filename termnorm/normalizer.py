@@ -83,9 +83,10 @@ class Normalizer:
         return cls(folder, engine, names, vocabs)
 
     def _refresh(self) -> None:
-        self._concepts = pa.array(self._engine.concepts, pa.string())
-        self._concept_names = pa.array([self._names.get(c) for c in self._engine.concepts],
-                                       pa.string())
+        # `Engine.concepts` copies the whole list out of Rust: take it once per engine.
+        self._ids: list[str] = self._engine.concepts
+        self._concepts = pa.array(self._ids, pa.string())
+        self._concept_names = pa.array([self._names.get(c) for c in self._ids], pa.string())
         kinds = pa.array(list(SYNONYM_KINDS), pa.string())
         self._kind_names = kinds
         self._kind_scores = pa.array([KIND_SCORE[k] for k in SYNONYM_KINDS], pa.float64())
@@ -128,7 +129,7 @@ class Normalizer:
 
         def add(term: int, score: float, method: str) -> None:
             for concept, kind in self._engine.entries(term):
-                cid = self._engine.concepts[concept]
+                cid = self._ids[concept]
                 if cid in seen:
                     continue
                 seen.add(cid)
@@ -153,7 +154,7 @@ class Normalizer:
         norm, rows = self._engine.annotate(text)
         mentions = []
         for start, end, _term, concept, kind, neg, unc, hist, fam in rows:
-            cid = self._engine.concepts[concept]
+            cid = self._ids[concept]
             kname = SYNONYM_KINDS[kind]
             mentions.append(Mention(start, end, text[start:end], cid, self._names.get(cid),
                                     KIND_SCORE[kname], neg, unc, hist, fam, _method(kname)))
