@@ -25,6 +25,8 @@ demo: install
 	$(BIN)/termnorm ontology query $(OUT) ancestors ICD10CM:E11.9
 	$(BIN)/termnorm ontology query $(OUT) search 'Ⅱ型糖尿病'
 	$(BIN)/termnorm ontology query $(OUT) search 'HTN'
+	$(BIN)/termnorm normalize --ontology $(OUT) "$$(head -1 data_samples/notes/notes.jsonl | $(BIN)/python -c 'import sys, json; print(json.load(sys.stdin)["text"])')"
+	$(BIN)/termnorm normalize --ontology $(OUT) "$$(sed -n 4p data_samples/notes/notes.jsonl | $(BIN)/python -c 'import sys, json; print(json.load(sys.stdin)["text"])')"
 
 test: install-dev
 	cd rust_ext && cargo test -p termnorm-core
