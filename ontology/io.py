@@ -53,7 +53,6 @@ def read_table(
     has_header: bool = True,
     columns: list[str] | None = None,
     quote_char: str | None = None,
-    skip_comment: str | None = None,
 ) -> pl.DataFrame:
     """A delimited file as an all-string DataFrame, after checking encoding and required columns.
 
@@ -61,19 +60,9 @@ def read_table(
     number of cells are reported with their line number.
     """
     raw = read_bytes(path)
-    lines_skipped = 0
-    if skip_comment:
-        body = io.BytesIO(raw)
-        kept = []
-        for line in body:
-            if line.startswith(skip_comment.encode()) and not kept:
-                lines_skipped += 1
-                continue
-            kept.append(line)
-        raw = b"".join(kept)
     first = raw.split(b"\n", 1)[0].decode("utf-8").rstrip("\r")
     if not first.strip():
-        raise SourceError(path, lines_skipped + 1, "empty file or empty header line")
+        raise SourceError(path, 1, "empty file or empty header line")
     if separator is None:
         separator = max(["\t", ",", "|"], key=first.count)
     if has_header:
@@ -82,10 +71,10 @@ def read_table(
         if missing:
             raise SourceError(
                 path,
-                lines_skipped + 1,
+                1,
                 f"missing column(s) {', '.join(missing)}; the header has {', '.join(header)}",
             )
-    _check_cell_counts(path, raw, separator, quote_char, lines_skipped)
+    _check_cell_counts(path, raw, separator, quote_char)
     try:
         df = pl.read_csv(
             raw,
@@ -101,12 +90,12 @@ def read_table(
     return df
 
 
-def _check_cell_counts(path, raw: bytes, sep: str, quote_char: str | None, offset: int) -> None:
+def _check_cell_counts(path, raw: bytes, sep: str, quote_char: str | None) -> None:
     """Name the first line whose cell count differs from the header's (polars would not say)."""
     text = raw.decode("utf-8")
     if quote_char is None:
         want = None
-        for i, line in enumerate(text.split("\n"), start=1 + offset):
+        for i, line in enumerate(text.split("\n"), start=1):
             if not line:
                 continue
             n = line.count(sep) + 1
@@ -126,8 +115,8 @@ def _check_cell_counts(path, raw: bytes, sep: str, quote_char: str | None, offse
             elif len(row) != want:
                 raise SourceError(
                     path,
-                    reader.line_num + offset,
+                    reader.line_num,
                     f"expected {want} cells separated by {sep!r}, found {len(row)}",
                 )
     except csv.Error as e:
-        raise SourceError(path, reader.line_num + offset, f"malformed quoting: {e}") from None
+        raise SourceError(path, reader.line_num, f"malformed quoting: {e}") from None
