@@ -96,7 +96,6 @@ def evaluate(ontology: str | Path, task: str, data: str | Path,
     gold = read_task(data, task)
     vocab = TARGET_VOCABS[task][0]
     nz = Normalizer.load(ontology, vocabs=TARGET_VOCABS[task])
-    learned = 0
     if task in ("ncbi", "bc5cdr"):
         pairs = [(g.mention, g.ids[0]) for f in learn for g in read_task(f, task)]
         learned = nz.learn(pairs)

@@ -23,7 +23,7 @@ from ontology import store
 from ontology.schema import SYNONYM_KINDS
 from termnorm import lexicon
 from termnorm.abbreviations import definitions, expand
-from termnorm.text import _as_array, normalize
+from termnorm.text import _as_array, normalize, normalize_array
 
 KIND_SCORE = {"preferred": 1.0, "exact": 1.0, "learned": 1.0, "abbreviation": 0.9,
               "layperson": 0.95, "related": 0.9, "narrow": 0.85, "broad": 0.8}
@@ -87,9 +87,8 @@ class Normalizer:
         self._ids: list[str] = self._engine.concepts
         self._concepts = pa.array(self._ids, pa.string())
         self._concept_names = pa.array([self._names.get(c) for c in self._ids], pa.string())
-        kinds = pa.array(list(SYNONYM_KINDS), pa.string())
-        self._kind_names = kinds
         self._kind_scores = pa.array([KIND_SCORE[k] for k in SYNONYM_KINDS], pa.float64())
+        self._kind_methods = pa.array([_method(k) for k in SYNONYM_KINDS], pa.string())
 
     # --- learning -------------------------------------------------------------------------
     def learn(self, pairs: Iterable[tuple[str, str]]) -> int:
@@ -99,7 +98,7 @@ class Normalizer:
         if not rows:
             return 0
         mentions, ids = zip(*rows, strict=True)
-        norm = pc.cast(lexicon_normalize(list(mentions)), pa.string()).to_pylist()
+        norm = normalize_array(list(mentions)).to_pylist()
         new = pl.DataFrame({"concept_id": list(ids), "norm_term": norm, "kind": "learned"})
         before = self._learned.height
         self._learned = pl.concat([self._learned, new]).unique(maintain_order=True)
@@ -188,18 +187,9 @@ class Normalizer:
             "uncertain": m.column("uncertain"),
             "historical": m.column("historical"),
             "family": m.column("family"),
-            "method": pc.if_else(pc.equal(pc.take(self._kind_names, kind), "learned"),
-                                 "learned", pc.if_else(
-                                     pc.equal(pc.take(self._kind_names, kind), "abbreviation"),
-                                     "abbreviation", "exact")),
+            "method": pc.take(self._kind_methods, kind),
         })
 
 
 def _method(kind: str) -> str:
     return kind if kind in ("learned", "abbreviation") else "exact"
-
-
-def lexicon_normalize(texts: list[str]) -> pa.Array:
-    from termnorm.text import normalize_array
-
-    return normalize_array(pa.array(texts, pa.large_string()))

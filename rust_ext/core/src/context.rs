@@ -476,8 +476,8 @@ impl Context {
                 let mut f = Flags::default();
                 for sc in &scopes {
                     let overlaps_trigger = s < sc.trig_end && e > sc.trig_start;
-                    if !overlaps_trigger && s >= sc.start && e <= sc.end.max(sc.start) && s < sc.end
-                    {
+                    // scopes never end before they start, and s < e, so this is containment
+                    if !overlaps_trigger && s >= sc.start && e <= sc.end {
                         f.set(sc.category);
                     }
                 }
