@@ -164,22 +164,14 @@ class Normalizer:
         """One call into Rust for the whole batch. One row per mention: `doc` (index into
         `texts`), start, end (original char offsets), surface, concept_id, name, score, negated,
         uncertain, historical, family, method."""
-        arr = _as_array(texts)
-        _, m = self._engine.annotate_array(arr)
-        m = pa.Table.from_struct_array(m) if isinstance(m, pa.StructArray) else m
-        docs = pl.from_arrow(arr).alias("text").to_frame()
-        surface = (
-            pl.from_arrow(m.select(["doc", "start", "end"]))
-            .join(docs.with_row_index("doc"), on="doc", how="left", maintain_order="left")
-            .select(pl.col("text").str.slice(pl.col("start"), pl.col("end") - pl.col("start")))
-            .to_series().to_arrow()
-        )
+        _, m = self._engine.annotate_array(_as_array(texts))
+        m = pa.Table.from_struct_array(m)
         kind = m.column("kind")
         return pa.table({
             "doc": m.column("doc"),
             "start": m.column("start"),
             "end": m.column("end"),
-            "surface": surface.cast(pa.string()),
+            "surface": m.column("surface").cast(pa.string()),
             "concept_id": pc.take(self._concepts, m.column("concept")),
             "name": pc.take(self._concept_names, m.column("concept")),
             "score": pc.take(self._kind_scores, kind),

@@ -24,6 +24,11 @@ def _seventh(code: str, char: str) -> str:
     return f"{cat}.{sub.ljust(3, 'X')}{char}"
 
 
+# A few inclusion notes are coding instructions ("This category is for use with ...", "Use two
+# codes if ..."), not names of the condition: as synonyms they would match running text.
+_INSTRUCTION = re.compile(r"^(this|these|the following|for|use)\b|\bcodes?\b", re.IGNORECASE)
+
+
 class _Builder:
     def __init__(self) -> None:
         self.concepts: list[dict] = []
@@ -52,7 +57,7 @@ class _Builder:
         if own is not None:
             seventh = {e.get("char"): (e.text or "").strip() for e in own.iterfind("extension")}
         inclusions = [(n.text or "").strip() for n in el.iterfind("inclusionTerm/note")]
-        self.add(code, desc, parent, "code", [t for t in inclusions if t])
+        self.add(code, desc, parent, "code", [t for t in inclusions if t and not _INSTRUCTION.search(t)])
         children = el.findall("diag")
         for child in children:
             self.diag(child, code, seventh)

@@ -3,8 +3,9 @@
 //! char offsets.
 
 use crate::context::{Context, Flags};
-use crate::lexicon::{Lexicon, KIND_ABBREVIATION};
-use crate::normalize::{normalize, Normalized};
+use crate::lexicon::{Hit, Lexicon, KIND_ABBREVIATION};
+use crate::normalize::{normalize_into, Normalized};
+use crate::tokens::Token;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mention {
@@ -31,13 +32,33 @@ fn looks_abbreviated(original: &str) -> bool {
         .any(|c| c.is_uppercase() || c.is_ascii_digit())
 }
 
+/// One document's result; batch callers reuse one across documents.
+#[derive(Debug, Default)]
+pub struct Annotation {
+    pub norm: Normalized,
+    pub mentions: Vec<Mention>,
+    tokens: Vec<Token>,
+    hits: Vec<Hit>,
+    kept: Vec<(Hit, u32, u32)>,
+    spans: Vec<(usize, usize)>,
+}
+
 impl Engine {
     pub fn annotate(&self, text: &str) -> (Normalized, Vec<Mention>) {
-        let norm = normalize(text);
-        let hits = self.lexicon.find(&norm.text);
-        let mut char_bytes: Option<Vec<usize>> = None;
-        let mut kept = Vec::with_capacity(hits.len());
-        for h in hits {
+        let mut a = Annotation::default();
+        self.annotate_into(text, &mut a);
+        (a.norm, a.mentions)
+    }
+
+    /// [`Engine::annotate`] into reused buffers.
+    pub fn annotate_into(&self, text: &str, a: &mut Annotation) {
+        normalize_into(text, &mut a.norm);
+        let norm = &a.norm;
+        self.lexicon
+            .find_into(&norm.text, &mut a.tokens, &mut a.hits);
+        a.kept.clear();
+        let mut char_bytes = CharBytes::new(text);
+        for &h in &a.hits {
             let (start, end) = norm
                 .original_span(h.start, h.end)
                 .expect("hits are on char boundaries");
@@ -46,33 +67,70 @@ impl Engine {
                 .entries(h.term)
                 .iter()
                 .all(|e| e.kind == KIND_ABBREVIATION);
-            if abbreviation_only {
-                let cb = char_bytes.get_or_insert_with(|| {
-                    let mut v: Vec<usize> = text.char_indices().map(|(b, _)| b).collect();
-                    v.push(text.len());
-                    v
-                });
-                if !looks_abbreviated(&text[cb[start as usize]..cb[end as usize]]) {
-                    continue;
-                }
+            if abbreviation_only
+                && !looks_abbreviated(&text[char_bytes.byte(start)..char_bytes.byte(end)])
+            {
+                continue;
             }
-            kept.push((h, start, end));
+            a.kept.push((h, start, end));
         }
-        let spans: Vec<(usize, usize)> = kept.iter().map(|(h, ..)| (h.start, h.end)).collect();
-        let flags = self.context.flags(&norm.text, &spans);
-        let mentions = kept
-            .into_iter()
-            .zip(flags)
-            .map(|((h, start, end), flags)| Mention {
-                start,
-                end,
-                norm_start: h.start,
-                norm_end: h.end,
-                term: h.term,
-                flags,
-            })
-            .collect();
-        (norm, mentions)
+        a.spans.clear();
+        a.spans
+            .extend(a.kept.iter().map(|(h, ..)| (h.start, h.end)));
+        let flags = self
+            .context
+            .flags_with_tokens(&norm.text, &a.tokens, &a.spans);
+        a.mentions.clear();
+        a.mentions.extend(
+            a.kept
+                .iter()
+                .zip(flags)
+                .map(|(&(h, start, end), flags)| Mention {
+                    start,
+                    end,
+                    norm_start: h.start,
+                    norm_end: h.end,
+                    term: h.term,
+                    flags,
+                }),
+        );
+    }
+}
+
+/// Byte offsets of char offsets in one text, for offsets asked in increasing order (mentions
+/// come in text order): a cursor that walks forward, so no per-char table is built.
+pub struct CharBytes<'t> {
+    text: &'t str,
+    char_at: u32,
+    byte_at: usize,
+    ascii: Option<bool>,
+}
+
+impl<'t> CharBytes<'t> {
+    pub fn new(text: &'t str) -> Self {
+        CharBytes {
+            text,
+            char_at: 0,
+            byte_at: 0,
+            ascii: None,
+        }
+    }
+
+    pub fn byte(&mut self, char_idx: u32) -> usize {
+        if *self.ascii.get_or_insert_with(|| self.text.is_ascii()) {
+            return char_idx as usize;
+        }
+        if char_idx < self.char_at {
+            (self.char_at, self.byte_at) = (0, 0); // asked out of order: start over
+        }
+        let skip = (char_idx - self.char_at) as usize;
+        self.byte_at += self.text[self.byte_at..]
+            .chars()
+            .take(skip)
+            .map(char::len_utf8)
+            .sum::<usize>();
+        self.char_at = char_idx;
+        self.byte_at
     }
 }
 

@@ -3,9 +3,9 @@
 //! ("but", "however", 但, 但是) and, for Chinese triggers, at clause commas.
 //! Works on normalized text (lower-cased, full-width folded), English and Chinese.
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use std::collections::HashMap;
 
-use crate::lexicon::on_boundaries;
+use crate::tokens::{hash_bytes, is_cjk, on_boundaries, tokenize, tokenize_first, Token};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Category {
@@ -321,7 +321,10 @@ pub fn default_triggers() -> Vec<Trigger> {
 
 pub struct Context {
     triggers: Vec<Trigger>,
-    ac: AhoCorasick,
+    /// Trigger indices by the hash of their first token, longest phrase first: triggers start
+    /// on token starts, so the matcher probes this small map once per token of the text that
+    /// the lexicon search has already tokenized.
+    by_first_token: HashMap<u64, Vec<usize>>,
     /// Forward scopes stop after this many words (Latin) or chars (CJK).
     max_words: usize,
 }
@@ -352,15 +355,23 @@ fn cjk_sentence_end(c: char) -> bool {
 
 impl Context {
     pub fn new(triggers: Vec<Trigger>) -> Result<Self, String> {
-        // Phrases stay on token boundaries like lexicon terms; duplicates keep the first rule.
-        let ac = AhoCorasick::builder()
-            .match_kind(MatchKind::LeftmostLongest)
-            .kind(Some(AhoCorasickKind::DFA))
-            .build(triggers.iter().map(|t| t.phrase.as_str()))
-            .map_err(|e| format!("cannot build the trigger automaton: {e}"))?;
+        let mut by_first_token: HashMap<u64, Vec<usize>> = HashMap::new();
+        let mut toks = Vec::new();
+        for (i, t) in triggers.iter().enumerate() {
+            tokenize_first(&t.phrase, 1, &mut toks);
+            let first = toks
+                .first()
+                .ok_or_else(|| format!("trigger {i} is empty or blank"))?;
+            let key = hash_bytes(&t.phrase.as_bytes()[first.start as usize..first.end as usize]);
+            by_first_token.entry(key).or_default().push(i);
+        }
+        // longest first; among equal phrases the first rule wins (stable sort)
+        for list in by_first_token.values_mut() {
+            list.sort_by_key(|&i| std::cmp::Reverse(triggers[i].phrase.len()));
+        }
         Ok(Context {
             triggers,
-            ac,
+            by_first_token,
             max_words: 12,
         })
     }
@@ -369,16 +380,43 @@ impl Context {
         Self::new(default_triggers()).expect("the built-in triggers compile")
     }
 
-    fn scopes(&self, text: &str) -> Vec<Scope> {
-        let mut found: Vec<(usize, usize, Category, Direction, bool)> = Vec::new();
-        for m in self.ac.find_iter(text) {
-            if !on_boundaries(text, m.start(), m.end()) {
-                continue;
+    /// Trigger occurrences, leftmost-longest, not overlapping, on token boundaries.
+    fn triggers_in(&self, text: &str, tokens: &[Token]) -> Vec<(usize, usize, usize)> {
+        let mut found = Vec::new();
+        let mut i = 0;
+        while i < tokens.len() {
+            let start = tokens[i].start as usize;
+            let hit = self.by_first_token.get(&tokens[i].hash).and_then(|cands| {
+                cands.iter().find_map(|&k| {
+                    let end = start + self.triggers[k].phrase.len();
+                    (text[start..].starts_with(self.triggers[k].phrase.as_str())
+                        && on_boundaries(text, start, end))
+                    .then_some((start, end, k))
+                })
+            });
+            match hit {
+                Some(h) => {
+                    found.push(h);
+                    while i < tokens.len() && (tokens[i].start as usize) < h.1 {
+                        i += 1;
+                    }
+                }
+                None => i += 1,
             }
-            let t = &self.triggers[m.pattern().as_usize()];
-            let cjk = t.phrase.chars().any(crate::lexicon::is_cjk);
-            found.push((m.start(), m.end(), t.category, t.direction, cjk));
         }
+        found
+    }
+
+    fn scopes(&self, text: &str, tokens: &[Token]) -> Vec<Scope> {
+        let found: Vec<(usize, usize, Category, Direction, bool)> = self
+            .triggers_in(text, tokens)
+            .into_iter()
+            .map(|(s, e, k)| {
+                let t = &self.triggers[k];
+                let cjk = t.phrase.chars().any(is_cjk);
+                (s, e, t.category, t.direction, cjk)
+            })
+            .collect();
         let b = text.as_bytes();
         let mut scopes = Vec::new();
         for (k, &(ts, te, cat, dir, cjk)) in found.iter().enumerate() {
@@ -469,7 +507,19 @@ impl Context {
 
     /// Flags for each span (normalized byte offsets) of `text`.
     pub fn flags(&self, text: &str, spans: &[(usize, usize)]) -> Vec<Flags> {
-        let scopes = self.scopes(text);
+        let mut tokens = Vec::new();
+        tokenize(text, &mut tokens);
+        self.flags_with_tokens(text, &tokens, spans)
+    }
+
+    /// [`Context::flags`] given the tokens of `text` (see [`crate::tokens::tokenize`]).
+    pub fn flags_with_tokens(
+        &self,
+        text: &str,
+        tokens: &[Token],
+        spans: &[(usize, usize)],
+    ) -> Vec<Flags> {
+        let scopes = self.scopes(text, tokens);
         spans
             .iter()
             .map(|&(s, e)| {

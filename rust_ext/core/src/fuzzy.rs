@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 
-use crate::lexicon::is_cjk;
+use crate::tokens::is_cjk;
 
 const STOP: &[&str] = &[
     "of", "the", "and", "with", "in", "a", "an", "to", "for", "or", "by", "on",

@@ -1,16 +1,23 @@
-//! The lexicon: normalized terms in an Aho-Corasick automaton (leftmost-longest), each term
-//! pointing at its concepts with the synonym kind. Matches respect token boundaries in Latin
-//! script and match per character in CJK text.
+//! The lexicon: normalized terms in a char-wise double-array trie, each term pointing at its
+//! concepts with the synonym kind. Matching is leftmost-longest on token boundaries in Latin
+//! script and per character in CJK text.
 //!
-//! The automaton is daachorse's char-wise double-array Aho-Corasick rather than the
-//! `aho-corasick` crate: with ~450k terms its NFA took 6 s to build on every load and searched at
-//! 4 MB/s, while the double array serializes (load is a copy) and searches many times faster
-//! (bench/RESULTS.md has the figures).
+//! Why a trie walked from token starts rather than an Aho-Corasick automaton over every byte:
+//! terms may only start where a token starts, so an automaton spends most of its time (and cache
+//! misses, the automaton for ~450k terms is ~100 MB) on positions that can never start a match,
+//! and leftmost-longest automata must restart when their longest hit breaks a word boundary.
+//! The walk from a token start stops at the first char no term continues with, usually within a
+//! few chars, and can take the longest hit that does end on a boundary. The `aho-corasick` crate's
+//! NFA took 6 s to build per load and searched at 4 MB/s; daachorse's double array ran at ~12 MB/s;
+//! crawdad's trie walk is measured in bench/RESULTS.md.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::io::{self, Read, Write};
 
-use daachorse::{CharwiseDoubleArrayAhoCorasick, CharwiseDoubleArrayAhoCorasickBuilder, MatchKind};
+use crawdad::Trie;
+
+use crate::tokens::{follows, is_word, tokenize, tokenize_first, Token};
 
 /// Synonym kinds, in priority order (lower is stronger). Same order as the Python schema.
 pub const KINDS: [&str; 8] = [
@@ -55,7 +62,59 @@ pub struct Lexicon {
     /// CSR: entries of term t are `entries[offsets[t]..offsets[t + 1]]`.
     offsets: Vec<u32>,
     entries: Vec<Entry>,
-    ac: CharwiseDoubleArrayAhoCorasick<u32>,
+    trie: Option<Trie>,
+    /// Bloom-style filter over the first two tokens of every term (the first and "end" for
+    /// one-token terms). A text position whose token pair is not in it cannot start a match, so
+    /// its trie walk (cache misses in an array of tens of MB) is skipped: "the patient" or "was
+    /// taken" start no term. The first token picks a cache line, the second a bit in it, so
+    /// both probes at a position cost one memory access.
+    start_pairs: Vec<Block>,
+}
+
+#[derive(Clone, Copy, Default)]
+#[repr(align(64))]
+struct Block([u64; 8]);
+
+const FILTER_BLOCKS: usize = 1 << 14; // 1 MiB
+
+/// The (block, bit) of a token pair by token hashes; `second` is `None` where the first token
+/// ends the term (or, in text, is followed by a line break or nothing).
+fn pair_slot(first: u64, second: Option<u64>) -> (usize, usize) {
+    const END: u64 = 0x9E37_79B9_7F4A_7C15;
+    let block = (first >> 40) as usize % FILTER_BLOCKS;
+    let pair = (first ^ second.unwrap_or(END).rotate_left(23)).wrapping_mul(0x2545_F491_4F6C_DD1D);
+    (block, (pair >> 55) as usize)
+}
+
+impl Block {
+    fn has(&self, bit: usize) -> bool {
+        self.0[bit >> 6] & (1 << (bit & 63)) != 0
+    }
+}
+
+/// The hashes of a token and of the one that follows it in the same phrase.
+fn first_two(text: &str, toks: &[Token], i: usize) -> (u64, Option<u64>) {
+    let t = &toks[i];
+    let second = toks
+        .get(i + 1)
+        .filter(|n| follows(text.as_bytes(), t, n))
+        .map(|n| n.hash);
+    (t.hash, second)
+}
+
+fn start_pair_filter(terms: &[String]) -> Vec<Block> {
+    let mut blocks = vec![Block::default(); FILTER_BLOCKS];
+    let mut toks = Vec::new();
+    for t in terms {
+        tokenize_first(t, 2, &mut toks);
+        if toks.is_empty() {
+            continue;
+        }
+        let (a, b) = first_two(t, &toks, 0);
+        let (block, bit) = pair_slot(a, b);
+        blocks[block].0[bit >> 6] |= 1 << (bit & 63);
+    }
+    blocks
 }
 
 #[derive(Debug)]
@@ -72,28 +131,6 @@ impl From<io::Error> for LexiconError {
     fn from(e: io::Error) -> Self {
         LexiconError(e.to_string())
     }
-}
-
-/// CJK ideographs, kana, hangul: scripts matched per character, without word boundaries.
-pub fn is_cjk(c: char) -> bool {
-    matches!(c as u32,
-        0x2E80..=0x9FFF | 0xA960..=0xA97F | 0xAC00..=0xD7FF | 0xF900..=0xFAFF | 0xFF66..=0xFF9F
-        | 0x20000..=0x3FFFF)
-}
-
-fn is_word(c: char) -> bool {
-    c.is_alphanumeric() && !is_cjk(c)
-}
-
-/// Does `[start, end)` of `text` sit on token boundaries? Only word chars on both sides of an
-/// edge make a violation, so CJK text matches anywhere.
-pub fn on_boundaries(text: &str, start: usize, end: usize) -> bool {
-    let before = text[..start].chars().next_back();
-    let first = text[start..end].chars().next();
-    let last = text[start..end].chars().next_back();
-    let after = text[end..].chars().next();
-    let ok = |a: Option<char>, b: Option<char>| !matches!((a, b), (Some(x), Some(y)) if is_word(x) && is_word(y));
-    ok(before, first) && ok(last, after)
 }
 
 impl Lexicon {
@@ -158,22 +195,40 @@ impl Lexicon {
         offsets: Vec<u32>,
         entries: Vec<Entry>,
     ) -> Result<Self, LexiconError> {
-        let ac = CharwiseDoubleArrayAhoCorasickBuilder::new()
-            .match_kind(MatchKind::LeftmostLongest)
-            .build_with_values(
-                terms
-                    .iter()
-                    .enumerate()
-                    .map(|(i, t)| (t.as_str(), i as u32)),
+        // crawdad wants records sorted by key and refuses an empty set (an empty lexicon is fine).
+        let mut sorted: Vec<(&str, u32)> = terms
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.as_str(), i as u32))
+            .collect();
+        sorted.sort_unstable();
+        let trie = if sorted.is_empty() {
+            None
+        } else {
+            Some(
+                Trie::from_records(sorted)
+                    .map_err(|e| LexiconError(format!("cannot build the trie: {e}")))?,
             )
-            .map_err(|e| LexiconError(format!("cannot build the automaton: {e}")))?;
-        Ok(Lexicon {
+        };
+        Ok(Self::from_parts(concepts, terms, offsets, entries, trie))
+    }
+
+    fn from_parts(
+        concepts: Vec<String>,
+        terms: Vec<String>,
+        offsets: Vec<u32>,
+        entries: Vec<Entry>,
+        trie: Option<Trie>,
+    ) -> Self {
+        let start_pairs = start_pair_filter(&terms);
+        Lexicon {
             concepts,
             terms,
             offsets,
             entries,
-            ac,
-        })
+            trie,
+            start_pairs,
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -201,38 +256,64 @@ impl Lexicon {
         &self.entries[self.offsets[t] as usize..self.offsets[t + 1] as usize]
     }
 
-    /// The index of an exact normalized term: the longest term at position 0 spanning it all.
+    /// The index of an exact normalized term.
     pub fn lookup(&self, norm_term: &str) -> Option<u32> {
-        self.ac
-            .leftmost_find_iter(norm_term)
-            .next()
-            .filter(|m| m.start() == 0 && m.end() == norm_term.len())
-            .map(|m| m.value())
+        self.trie.as_ref()?.exact_match(norm_term.chars())
     }
 
-    /// Leftmost-longest hits on token boundaries, in text order, not overlapping. A hit that
-    /// breaks a word boundary is dropped and the search resumes one char after its start.
+    /// The longest term starting at byte `at` of `text` that ends on a token boundary, with its
+    /// end byte.
+    fn longest_at(&self, trie: &Trie, text: &str, at: usize) -> Option<(u32, usize)> {
+        // The walk consumes chars lazily, so after each hit `pos` is the byte where it ends.
+        let pos = Cell::new(at);
+        let chars = text[at..]
+            .chars()
+            .inspect(|c| pos.set(pos.get() + c.len_utf8()));
+        let mut best = None;
+        for (term, _) in trie.common_prefix_search(chars) {
+            let end = pos.get();
+            let last = text[..end].chars().next_back();
+            let next = text[end..].chars().next();
+            if !matches!((last, next), (Some(x), Some(y)) if is_word(x) && is_word(y)) {
+                best = Some((term, end));
+            }
+        }
+        best
+    }
+
+    /// Leftmost-longest hits on token boundaries, in text order, not overlapping.
     pub fn find(&self, text: &str) -> Vec<Hit> {
-        let mut hits = Vec::new();
-        let mut at = 0;
-        'search: while at < text.len() {
-            for m in self.ac.leftmost_find_iter(&text[at..]) {
-                let (s, e) = (at + m.start(), at + m.end());
-                if on_boundaries(text, s, e) {
-                    hits.push(Hit {
-                        term: m.value(),
-                        start: s,
-                        end: e,
-                    });
-                } else {
-                    // A shorter term may still fit further on: search again one char later.
-                    at = s + text[s..].chars().next().map_or(1, char::len_utf8);
-                    continue 'search;
+        let (mut toks, mut hits) = (Vec::new(), Vec::new());
+        self.find_into(text, &mut toks, &mut hits);
+        hits
+    }
+
+    /// [`Lexicon::find`] into reused buffers (`toks` is scratch space).
+    pub fn find_into(&self, text: &str, toks: &mut Vec<Token>, hits: &mut Vec<Hit>) {
+        hits.clear();
+        let Some(trie) = self.trie.as_ref() else {
+            return;
+        };
+        tokenize(text, toks);
+        let mut i = 0;
+        while i < toks.len() {
+            let (first, second) = first_two(text, toks, i);
+            let (block, end_bit) = pair_slot(first, None);
+            let line = &self.start_pairs[block];
+            let may_start =
+                line.has(end_bit) || (second.is_some() && line.has(pair_slot(first, second).1));
+            if may_start {
+                let start = toks[i].start as usize;
+                if let Some((term, end)) = self.longest_at(trie, text, start) {
+                    hits.push(Hit { term, start, end });
+                    while i < toks.len() && (toks[i].start as usize) < end {
+                        i += 1;
+                    }
+                    continue;
                 }
             }
-            break;
+            i += 1;
         }
-        hits
     }
 
     /// Serialize: magic, then concepts, terms, offsets, entries and the automaton itself.
@@ -248,9 +329,12 @@ impl Lexicon {
             buf.push(e.kind);
         }
         w.write_all(&buf)?;
-        let ac = self.ac.serialize();
-        w.write_all(&(ac.len() as u64).to_le_bytes())?;
-        w.write_all(&ac)
+        let trie = self
+            .trie
+            .as_ref()
+            .map_or_else(Vec::new, Trie::serialize_to_vec);
+        w.write_all(&(trie.len() as u64).to_le_bytes())?;
+        w.write_all(&trie)
     }
 
     pub fn read_from(r: &mut impl Read) -> Result<Self, LexiconError> {
@@ -285,22 +369,26 @@ impl Lexicon {
         let n = read_u64(r)? as usize;
         let mut buf = vec![0u8; n];
         r.read_exact(&mut buf)?;
-        let (ac, rest) = CharwiseDoubleArrayAhoCorasick::<u32>::deserialize(&buf)
-            .map_err(|e| LexiconError(format!("corrupt lexicon file (automaton: {e})")))?;
-        if !rest.is_empty() {
-            return Err(LexiconError("corrupt lexicon file (trailing bytes)".into()));
-        }
-        Ok(Lexicon {
-            concepts,
-            terms,
-            offsets,
-            entries,
-            ac,
-        })
+        let trie = if terms.is_empty() {
+            None
+        } else {
+            Some(read_trie(&buf)?)
+        };
+        Ok(Self::from_parts(concepts, terms, offsets, entries, trie))
     }
 }
 
-const MAGIC: &[u8; 8] = b"TNLEX02\n";
+const MAGIC: &[u8; 8] = b"TNLEX03\n";
+
+/// crawdad's deserializer indexes without checking lengths; catch its panic on a truncated or
+/// corrupt file and report it as an error.
+fn read_trie(buf: &[u8]) -> Result<Trie, LexiconError> {
+    let corrupt = || LexiconError("corrupt lexicon file (trie)".into());
+    match std::panic::catch_unwind(|| Trie::deserialize_from_slice(buf)) {
+        Ok((trie, rest)) if rest.is_empty() => Ok(trie),
+        _ => Err(corrupt()),
+    }
+}
 
 fn read_u64(r: &mut impl Read) -> io::Result<u64> {
     let mut b = [0u8; 8];

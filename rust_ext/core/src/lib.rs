@@ -1,7 +1,8 @@
 //! termnorm-core: the pure-Rust hot paths of termnorm (no Python here).
 //!
 //! - `normalize`: clinical text normalization with an offset map back to the original text;
-//! - `lexicon`: normalized terms in an Aho-Corasick automaton, token-boundary aware;
+//! - `tokens`: the token edges terms must start and end on;
+//! - `lexicon`: normalized terms in a double-array trie, matched leftmost-longest on tokens;
 //! - `context`: ConText-style negation / uncertainty / history / family scopes;
 //! - `fuzzy`: order/inflection-insensitive keys and a trigram index for near misses;
 //! - `annotate`: one document through all of them.
@@ -11,9 +12,10 @@ pub mod context;
 pub mod fuzzy;
 pub mod lexicon;
 pub mod normalize;
+pub mod tokens;
 
-pub use annotate::{Engine, Mention};
+pub use annotate::{Annotation, CharBytes, Engine, Mention};
 pub use context::{Context, Flags};
 pub use fuzzy::FuzzyIndex;
 pub use lexicon::Lexicon;
-pub use normalize::{normalize, Normalized};
+pub use normalize::{normalize, normalize_into, Normalized};

@@ -88,12 +88,19 @@ impl Normalized {
     /// printable non-space bytes are copied and lower-cased in bulk.
     fn push_ascii_run(&mut self, run: &str, ci: u32) {
         let b = run.as_bytes();
-        let plain = |x: u8| x.is_ascii_graphic() && x != b'`';
+        let plain = |x: u8| PLAIN[x as usize];
         let mut k = 0;
         while k < b.len() {
             if plain(b[k]) {
                 let s = k;
-                while k < b.len() && plain(b[k]) {
+                // A lone space between two printable bytes stays as it is, so a run is usually a
+                // whole line, not a word.
+                while k < b.len()
+                    && (plain(b[k])
+                        || (b[k] == b' '
+                            && plain(b[k - 1])
+                            && b.get(k + 1).is_some_and(|&x| plain(x))))
+                {
                     k += 1;
                 }
                 let at = self.text.len();
@@ -143,6 +150,29 @@ impl Normalized {
     }
 }
 
+/// Printable ASCII copied as is (but lower-cased): everything but spaces, controls and '`'.
+const PLAIN: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 128 {
+        t[i] = (i as u8).is_ascii_graphic() && i as u8 != b'`';
+        i += 1;
+    }
+    t
+};
+
+/// Length of the ASCII prefix of `b`, eight bytes at a time.
+fn ascii_prefix_len(b: &[u8]) -> usize {
+    let mut n = 0;
+    for c in b.chunks_exact(8) {
+        if u64::from_le_bytes(c.try_into().expect("8 bytes")) & 0x8080_8080_8080_8080 != 0 {
+            break;
+        }
+        n += 8;
+    }
+    n + b[n..].iter().take_while(|x| x.is_ascii()).count()
+}
+
 /// `Some(Some(c))`: replace with `c`; `Some(None)`: drop (invisible); `None`: keep as is.
 fn unify_punct(c: char) -> Option<Option<char>> {
     Some(match c {
@@ -167,8 +197,18 @@ fn unify_punct(c: char) -> Option<Option<char>> {
 
 /// Normalize one string. Never panics; the empty string gives the empty result.
 pub fn normalize(input: &str) -> Normalized {
-    let bytes = input.as_bytes();
     let mut out = Normalized::with_capacity(input.len());
+    normalize_into(input, &mut out);
+    out
+}
+
+/// [`normalize`] into a reused buffer: batch callers keep one and skip the allocations (and the
+/// page faults of fresh ones) per document.
+pub fn normalize_into(input: &str, out: &mut Normalized) {
+    out.text.clear();
+    out.orig_start.clear();
+    out.orig_end.clear();
+    let bytes = input.as_bytes();
     let mut seg = String::new();
     let mut i = 0; // byte index into input
     let mut ci: u32 = 0; // original char index
@@ -176,10 +216,7 @@ pub fn normalize(input: &str) -> Normalized {
         let b = bytes[i];
         // Fast path: a run of ASCII not followed by a combining mark needs no Unicode tables.
         if b < 0x80 {
-            let mut j = i + 1;
-            while j < bytes.len() && bytes[j] < 0x80 {
-                j += 1;
-            }
+            let mut j = i + 1 + ascii_prefix_len(&bytes[i + 1..]);
             if j < bytes.len() {
                 j -= 1; // the last ASCII byte may start a segment with combining marks
             }
@@ -222,7 +259,9 @@ pub fn normalize(input: &str) -> Normalized {
         out.orig_start.pop();
         out.orig_end.pop();
     }
-    arabize_type_numerals(out)
+    if let Some(rewritten) = arabize_type_numerals(out) {
+        *out = rewritten;
+    }
 }
 
 /// Words after which a Roman numeral is a type / stage number.
@@ -279,67 +318,85 @@ fn to_roman(mut n: u32) -> String {
     s
 }
 
-/// Is the Roman token at bytes `[s, e)` of `t` used as a type number?
-fn in_type_context(t: &str, s: usize, e: usize) -> bool {
-    let b = t.as_bytes();
-    // Suffix: "ii型", "ii 型"
-    let after = t[e..].trim_start_matches(' ');
-    if after
-        .chars()
-        .next()
-        .is_some_and(|c| TYPE_SUFFIXES.contains(&c))
-    {
-        return true;
-    }
-    // Prefix word: "type ii", "type-ii", "grade:iii"
-    let mut k = s;
-    while k > 0 && matches!(b[k - 1], b' ' | b'-' | b':') {
-        k -= 1;
-    }
-    let word_end = k;
-    while k > 0 && b[k - 1].is_ascii_lowercase() {
-        k -= 1;
-    }
-    word_end > k && TYPE_WORDS.contains(&&t[k..word_end])
+/// Type words and CJK type suffixes, found in one pass; numerals are looked for only next to
+/// them (most text has none, and a scan of every "i", "v", "x" and "l" cost a fifth of the
+/// normalizer's time).
+fn type_triggers() -> &'static aho_corasick::AhoCorasick {
+    static AC: std::sync::OnceLock<aho_corasick::AhoCorasick> = std::sync::OnceLock::new();
+    AC.get_or_init(|| {
+        let suffixes = TYPE_SUFFIXES.iter().map(|c| c.to_string());
+        let patterns: Vec<String> = TYPE_WORDS
+            .iter()
+            .map(|w| w.to_string())
+            .chain(suffixes)
+            .collect();
+        aho_corasick::AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+            .build(patterns)
+            .expect("the type triggers compile")
+    })
 }
 
-fn arabize_type_numerals(n: Normalized) -> Normalized {
+/// The Roman numeral token ending at byte `e` (an ASCII letter run), if it is one.
+fn numeral_before(b: &[u8], e: usize) -> Option<(usize, usize, u32)> {
+    let mut s = e;
+    while s > 0 && b[s - 1].is_ascii_alphanumeric() {
+        s -= 1;
+    }
+    roman_value(&b[s..e]).map(|v| (s, e, v))
+}
+
+/// The Roman numeral token starting at byte `s`, if it is one.
+fn numeral_after(b: &[u8], s: usize) -> Option<(usize, usize, u32)> {
+    let mut e = s;
+    while e < b.len() && b[e].is_ascii_alphanumeric() {
+        e += 1;
+    }
+    roman_value(&b[s..e]).map(|v| (s, e, v))
+}
+
+/// The text with Roman type numbers rewritten, or `None` where there are none (the usual case):
+/// "type ii", "type-ii", "grade:iii" (after a type word), "ii型", "ii 型" (before a suffix).
+fn arabize_type_numerals(n: &Normalized) -> Option<Normalized> {
     let t = n.text.as_str();
     let b = t.as_bytes();
     let mut edits: Vec<(usize, usize, u32)> = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        if !matches!(b[i], b'i' | b'v' | b'x' | b'l') || (i > 0 && b[i - 1].is_ascii_alphanumeric())
+    for m in type_triggers().find_iter(t) {
+        let (s, e) = (m.start(), m.end());
+        if b[s] >= 0x80 {
+            // a CJK suffix: the numeral sits just before it, maybe past one space
+            let end = if s > 0 && b[s - 1] == b' ' { s - 1 } else { s };
+            edits.extend(numeral_before(b, end));
+        } else if (s == 0 || !b[s - 1].is_ascii_alphanumeric())
+            && b.get(e).is_some_and(|x| matches!(x, b' ' | b'-' | b':'))
         {
-            i += 1;
-            continue;
-        }
-        let mut e = i;
-        while e < b.len() && b[e].is_ascii_alphanumeric() {
-            e += 1;
-        }
-        if let Some(v) = roman_value(&b[i..e]) {
-            if in_type_context(t, i, e) {
-                edits.push((i, e, v));
+            let mut k = e;
+            while k < b.len() && matches!(b[k], b' ' | b'-' | b':') {
+                k += 1;
             }
+            edits.extend(numeral_after(b, k));
         }
-        i = e.max(i + 1);
     }
     if edits.is_empty() {
-        return n;
+        return None;
     }
+    edits.sort_unstable();
+    edits.dedup();
     let mut out = Normalized::with_capacity(n.text.len());
     let mut last = 0;
     for (s, e, v) in edits {
-        copy_range(&n, &mut out, last, s);
+        if s < last {
+            continue; // overlaps the previous edit
+        }
+        copy_range(n, &mut out, last, s);
         let (os, oe) = (n.orig_start[s], n.orig_end[e - 1]);
         for d in v.to_string().chars() {
             out.push(d, os, oe);
         }
         last = e;
     }
-    copy_range(&n, &mut out, last, n.text.len());
-    out
+    copy_range(n, &mut out, last, n.text.len());
+    Some(out)
 }
 
 fn copy_range(from: &Normalized, to: &mut Normalized, s: usize, e: usize) {

@@ -14,7 +14,7 @@ use arrow_pyarrow::PyArrowType;
 use arrow_schema::{DataType, Field};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use termnorm_core::{Context, Engine, FuzzyIndex, Lexicon, Normalized};
+use termnorm_core::{Annotation, CharBytes, Context, Engine, FuzzyIndex, Lexicon, Normalized};
 
 /// Normalized text with, for each of its characters, the original character span it came from.
 #[pyclass(module = "termnorm._native", frozen)]
@@ -357,6 +357,7 @@ impl PyEngine {
         py.detach(|| {
             with_strings(texts.0, |it| {
                 let mut norm = arrow_array::builder::LargeStringBuilder::new();
+                let mut surface = arrow_array::builder::LargeStringBuilder::new();
                 let (mut doc, mut start, mut end, mut term, mut concept) = (
                     UInt32Builder::new(),
                     UInt32Builder::new(),
@@ -366,21 +367,31 @@ impl PyEngine {
                 );
                 let mut kind = UInt8Builder::new();
                 let mut flags: [BooleanBuilder; 4] = Default::default();
+                let mut ann = Annotation::default();
                 for (i, t) in it.enumerate() {
                     let Some(t) = t else {
                         norm.append_null();
                         continue;
                     };
-                    let (text, rows) = self.rows(t);
-                    norm.append_value(&text);
-                    for r in rows {
+                    self.engine.annotate_into(t, &mut ann);
+                    norm.append_value(&ann.norm.text);
+                    let mut bytes = CharBytes::new(t);
+                    for m in &ann.mentions {
+                        let best = self.engine.lexicon.entries(m.term)[0];
+                        let (bs, be) = (bytes.byte(m.start), bytes.byte(m.end));
+                        surface.append_value(&t[bs..be]);
                         doc.append_value(i as u32);
-                        start.append_value(r.0);
-                        end.append_value(r.1);
-                        term.append_value(r.2);
-                        concept.append_value(r.3);
-                        kind.append_value(r.4);
-                        for (b, v) in flags.iter_mut().zip([r.5, r.6, r.7, r.8]) {
+                        start.append_value(m.start);
+                        end.append_value(m.end);
+                        term.append_value(m.term);
+                        concept.append_value(best.concept);
+                        kind.append_value(best.kind);
+                        let f = m.flags;
+                        for (b, v) in
+                            flags
+                                .iter_mut()
+                                .zip([f.negated, f.uncertain, f.historical, f.family])
+                        {
                             b.append_value(v);
                         }
                     }
@@ -389,6 +400,7 @@ impl PyEngine {
                     ("doc", Arc::new(doc.finish())),
                     ("start", Arc::new(start.finish())),
                     ("end", Arc::new(end.finish())),
+                    ("surface", Arc::new(surface.finish())),
                     ("term", Arc::new(term.finish())),
                     ("concept", Arc::new(concept.finish())),
                     ("kind", Arc::new(kind.finish())),
