@@ -123,6 +123,20 @@ class Normalizer:
                     return [Candidate(c.concept_id, c.name, c.term, c.score, "abbreviation")
                             for c in found]
         norm = normalize(mention).text
+        if not norm:
+            return []
+        return self._ranked(norm, self._engine.fuzzy(norm, k, threshold), k)
+
+    def map_batch(self, mentions: Sequence[str], k: int = 1, threshold: float = 0.6
+                  ) -> list[list[Candidate]]:
+        """`map` for many mentions, one call into Rust for the fuzzy part (no `context`)."""
+        norms = normalize_array(list(mentions)).to_pylist()
+        hits = self._engine.fuzzy_many([n or "" for n in norms], k, threshold)
+        return [self._ranked(n, h, k) if n else [] for n, h in zip(norms, hits, strict=True)]
+
+    def _ranked(self, norm: str, fuzzy: list[tuple[int, float]], k: int) -> list[Candidate]:
+        """The exact normalized term's concepts, then the fuzzy neighbours; one candidate per
+        concept, weighted by synonym kind."""
         out: list[Candidate] = []
         seen: set[str] = set()
 
@@ -137,14 +151,12 @@ class Normalizer:
                 out.append(Candidate(cid, self._names.get(cid), self._engine.term(term),
                                      round(score * KIND_SCORE[kname], 4), m))
 
-        t = self._engine.lookup(norm) if norm else None
+        t = self._engine.lookup(norm)
         if t is not None:
             add(t, 1.0, "exact")
-        if len(out) < k and norm:
-            # ask for more than k: the kind weighting below may reorder them
-            for term, score in self._engine.fuzzy(norm, max(k, 10), threshold):
-                if term != t:
-                    add(term, score, "fuzzy")
+        for term, score in fuzzy:
+            if term != t:
+                add(term, score, "fuzzy")
         out.sort(key=lambda c: -c.score)  # stable: ties keep vocabulary preference
         return out[:k]
 

@@ -69,16 +69,36 @@ pub fn key(norm: &str) -> String {
     toks.concat()
 }
 
-fn trigrams(key: &str) -> Vec<u64> {
+/// The words of a Latin normalized text (runs of letters and digits).
+fn latin_words(norm: &str) -> impl Iterator<Item = &str> {
+    norm.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+}
+
+/// [`key`] of a Latin text given as its words.
+fn key_of_words<'a>(words: impl IntoIterator<Item = &'a str>) -> String {
+    let mut toks: Vec<&str> = words
+        .into_iter()
+        .filter(|w| !w.is_empty() && !STOP.contains(w))
+        .map(singular)
+        .collect();
+    toks.sort_unstable();
+    toks.dedup();
+    toks.join(" ")
+}
+
+fn trigrams(key: &str) -> Vec<u32> {
     let chars: Vec<char> = std::iter::once('\u{2}')
         .chain(key.chars())
         .chain(std::iter::once('\u{3}'))
         .collect();
-    let mut out: Vec<u64> = chars
+    let mut out: Vec<u32> = chars
         .windows(3.min(chars.len()))
         .map(|w| {
-            w.iter()
-                .fold(0u64, |h, &c| h.wrapping_mul(0x100000001b3) ^ c as u64)
+            let h = w
+                .iter()
+                .fold(0u64, |h, &c| h.wrapping_mul(0x100000001b3) ^ c as u64);
+            (h ^ (h >> 32)) as u32
         })
         .collect();
     out.sort_unstable();
@@ -89,11 +109,17 @@ fn trigrams(key: &str) -> Vec<u64> {
 /// 1 - optimal-string-alignment distance / longer length (a transposition costs one edit,
 /// so "hypertensoin" is one edit from "hypertension").
 fn edit_similarity(a: &str, b: &str) -> f64 {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    if a.is_empty() && b.is_empty() {
+    let longer = a.chars().count().max(b.chars().count());
+    if longer == 0 {
         return 1.0;
     }
+    1.0 - edit_distance(a, b) as f64 / longer as f64
+}
+
+/// Optimal-string-alignment distance in chars.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
     let w = b.len() + 1;
     let mut d = vec![0usize; (a.len() + 1) * w];
     for j in 0..=b.len() {
@@ -112,7 +138,24 @@ fn edit_similarity(a: &str, b: &str) -> f64 {
             d[i * w + j] = v;
         }
     }
-    1.0 - d[a.len() * w + b.len()] as f64 / a.len().max(b.len()) as f64
+    d[a.len() * w + b.len()]
+}
+
+/// How many values two ascending lists share.
+fn sorted_overlap(a: &[u32], b: &[u32]) -> usize {
+    let (mut i, mut j, mut n) = (0, 0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                n += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    n
 }
 
 thread_local! {
@@ -120,13 +163,89 @@ thread_local! {
     static COUNTS: std::cell::RefCell<Vec<u16>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
+/// Trigram hashes are already well mixed: hash maps keyed by them skip SipHash.
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl std::hash::Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) | b as u64;
+        }
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.0 = (n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+type IdMap<V> = HashMap<u32, V, std::hash::BuildHasherDefault<IdHasher>>;
+
+/// Lists of u32 in one flat vector (CSR): `items[ends[i-1]..ends[i]]`.
+#[derive(Default)]
+struct Lists {
+    ends: Vec<u32>,
+    items: Vec<u32>,
+}
+
+impl Lists {
+    fn get(&self, i: usize) -> &[u32] {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        &self.items[start..self.ends[i] as usize]
+    }
+}
+
 pub struct FuzzyIndex {
     keys: Vec<String>,
-    sizes: Vec<u16>,
+    /// Sorted trigram hashes of each key: candidates are verified by merging two short sorted
+    /// lists (one cache miss) instead of binary searches through long postings.
+    grams: Lists,
     /// term ids per key (several terms can share one key)
     key_terms: Vec<Vec<u32>>,
     by_key: HashMap<String, u32>,
-    postings: HashMap<u64, Vec<u32>>,
+    /// key ids per trigram, ascending, as a slot in `postings`
+    gram_slot: IdMap<u32>,
+    postings: Lists,
+    /// Words of the Latin terms, and for each word of 4+ chars its one-char deletions (SymSpell):
+    /// a misspelled query word finds the vocabulary words one edit away in a few lookups.
+    words: Vec<String>,
+    /// How many terms use each word: among equally close repairs the commoner word wins
+    /// (SymSpell's rule; "hypertensoin" is "hypertension" before it is "hypertensin").
+    word_df: Vec<u32>,
+    word_ids: HashMap<String, u32>,
+    delete_slot: IdMap<u32>,
+    deletes: Lists,
+}
+
+const MIN_CORRECTED_WORD: usize = 4;
+
+fn hash32(s: &str) -> u32 {
+    let h = s.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x100000001b3)
+    });
+    (h ^ (h >> 32)) as u32
+}
+
+/// `w` with each one of its chars left out in turn.
+fn deletions(w: &str) -> impl Iterator<Item = String> + '_ {
+    w.char_indices()
+        .map(move |(i, c)| format!("{}{}", &w[..i], &w[i + c.len_utf8()..]))
+}
+
+/// Group `(key, value)` pairs into a slot map and CSR lists of values.
+fn group_pairs(mut pairs: Vec<(u32, u32)>) -> (IdMap<u32>, Lists) {
+    pairs.sort_unstable();
+    pairs.dedup();
+    let mut slots: IdMap<u32> = IdMap::default();
+    let mut lists = Lists::default();
+    for chunk in pairs.chunk_by(|a, b| a.0 == b.0) {
+        slots.insert(chunk[0].0, lists.ends.len() as u32);
+        lists.items.extend(chunk.iter().map(|p| p.1));
+        lists.ends.push(lists.items.len() as u32);
+    }
+    (slots, lists)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -140,7 +259,20 @@ impl FuzzyIndex {
         let mut keys: Vec<String> = Vec::new();
         let mut key_terms: Vec<Vec<u32>> = Vec::new();
         let mut by_key: HashMap<String, u32> = HashMap::new();
+        let mut words: Vec<String> = Vec::new();
+        let mut word_df: Vec<u32> = Vec::new();
+        let mut word_ids: HashMap<String, u32> = HashMap::new();
         for (t, term) in terms.into_iter().enumerate() {
+            if !term.chars().any(is_cjk) {
+                for w in latin_words(term) {
+                    let id = *word_ids.entry(w.to_string()).or_insert_with(|| {
+                        words.push(w.to_string());
+                        word_df.push(0);
+                        (words.len() - 1) as u32
+                    });
+                    word_df[id as usize] += 1;
+                }
+            }
             let k = key(term);
             if k.is_empty() {
                 continue;
@@ -152,22 +284,39 @@ impl FuzzyIndex {
             });
             key_terms[id as usize].push(t as u32);
         }
-        let mut postings: HashMap<u64, Vec<u32>> = HashMap::new();
-        let mut sizes = Vec::with_capacity(keys.len());
+        let mut grams = Lists::default();
+        let mut pairs: Vec<(u32, u32)> = Vec::new(); // (trigram, key id)
         for (id, k) in keys.iter().enumerate() {
             let g = trigrams(k);
-            sizes.push(g.len().min(u16::MAX as usize) as u16);
-            for h in g {
-                postings.entry(h).or_default().push(id as u32);
+            pairs.extend(g.iter().map(|&h| (h, id as u32)));
+            grams.items.extend(g);
+            grams.ends.push(grams.items.len() as u32);
+        }
+        let (gram_slot, postings) = group_pairs(pairs);
+        let mut pairs: Vec<(u32, u32)> = Vec::new();
+        for (id, w) in words.iter().enumerate() {
+            if w.chars().count() >= MIN_CORRECTED_WORD {
+                pairs.extend(deletions(w).map(|d| (hash32(&d), id as u32)));
             }
         }
+        let (delete_slot, deletes) = group_pairs(pairs);
         FuzzyIndex {
             keys,
-            sizes,
+            grams,
             key_terms,
             by_key,
+            gram_slot,
             postings,
+            words,
+            word_df,
+            word_ids,
+            delete_slot,
+            deletes,
         }
+    }
+
+    fn size(&self, id: u32) -> usize {
+        self.grams.get(id as usize).len()
     }
 
     /// Up to `k` terms similar to `norm` (a normalized mention), best first, score in [0, 1].
@@ -188,76 +337,21 @@ impl FuzzyIndex {
             return out;
         }
         let q = trigrams(&qk);
-        let mut lists: Vec<&[u32]> = q
+        let need = k - out.len();
+        // Misspelled words first: keys one edit per word away, scored like any candidate. A key
+        // one edit from the query is as close as a non-exact key gets, and the corrections list
+        // every such key but those differing in a word of under four chars: when they hold
+        // enough terms, they are the answer and the trigram search is skipped.
+        let corrected = self.corrected(norm, &qk, &q);
+        let one_edit: usize = corrected
             .iter()
-            .map(|h| self.postings.get(h).map_or(&[][..], |v| v.as_slice()))
-            .collect();
-        lists.sort_by_key(|l| l.len());
-        // A key of m trigrams sharing c with the query's n has cosine c / sqrt(nm) >= t only if
-        // m is within [t²n, n/t²]. Candidates must share tau = ceil(t·n) trigrams (exact for keys of
-        // the query's size, a little stricter for longer ones), so merging the rarest
-        // n - tau + 1 lists finds them all (the pigeonhole of simstring's CPMerge); the other
-        // lists are only probed by binary search.
-        let n = q.len();
-        let tau = ((threshold * n as f64).ceil() as usize).clamp(1, n);
-        let (lo, hi) = (
-            threshold * threshold * n as f64,
-            n as f64 / (threshold * threshold),
-        );
-        let scored = COUNTS.with(|cell| {
-            let mut counts = cell.borrow_mut();
-            if counts.len() < self.keys.len() {
-                counts.resize(self.keys.len(), 0);
-            }
-            let mut touched: Vec<u32> = Vec::new();
-            for l in &lists[..n - tau + 1] {
-                for &id in *l {
-                    let size = self.sizes[id as usize] as f64;
-                    if size < lo || size > hi {
-                        continue;
-                    }
-                    let c = &mut counts[id as usize];
-                    if *c == 0 {
-                        touched.push(id);
-                    }
-                    *c += 1;
-                }
-            }
-            let mut scored: Vec<(f64, u32)> = Vec::new();
-            let merged = n - tau + 1;
-            for id in touched {
-                let mut c = std::mem::take(&mut counts[id as usize]) as usize;
-                for (j, l) in lists[merged..].iter().enumerate() {
-                    if c + (n - merged - j) < tau {
-                        break; // cannot reach tau any more
-                    }
-                    if l.binary_search(&id).is_ok() {
-                        c += 1;
-                    }
-                }
-                if c < tau {
-                    continue;
-                }
-                let cos = c as f64 / ((n * self.sizes[id as usize] as usize) as f64).sqrt();
-                if cos >= threshold {
-                    scored.push((cos, id));
-                }
-            }
-            scored
-        });
-        let mut scored = scored;
-        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-        scored.truncate(k.max(20));
-        let mut best: Vec<(f64, u32)> = scored
-            .into_iter()
-            .map(|(cos, id)| {
-                (
-                    0.5 * cos + 0.5 * edit_similarity(&qk, &self.keys[id as usize]),
-                    id,
-                )
-            })
-            .collect();
-        best.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+            .filter(|c| c.2 == 1)
+            .map(|c| self.key_terms[c.1 as usize].len())
+            .sum();
+        let mut best: Vec<(f64, u32)> = corrected.iter().map(|c| (c.0, c.1)).collect();
+        if one_edit < need {
+            best = self.tiered(&qk, &q, k, threshold, need, best);
+        }
         for (score, id) in best {
             for &t in &self.key_terms[id as usize] {
                 if !out.iter().any(|h| h.term == t) {
@@ -273,6 +367,252 @@ impl FuzzyIndex {
         }
         out.truncate(k);
         out
+    }
+
+    /// The trigram search, strict tier first, merged with `found` (best first, no repeats).
+    fn tiered(
+        &self,
+        qk: &str,
+        q: &[u32],
+        k: usize,
+        threshold: f64,
+        need: usize,
+        found: Vec<(f64, u32)>,
+    ) -> Vec<(f64, u32)> {
+        // Tiers of cosine threshold, strict first: a strict pass merges few postings lists and
+        // usually settles the answer (a one-typo mention of a long term keeps a cosine near 0.9).
+        // Keys below cosine t blend to at most 0.5·t + 0.5, so hits scoring at least that are
+        // final; otherwise the next, looser tier runs.
+        let tiers: Vec<f64> = [0.9, 0.75]
+            .into_iter()
+            .filter(|&t| t > threshold)
+            .chain([threshold])
+            .collect();
+        let mut best = Vec::new();
+        for (i, &t) in tiers.iter().enumerate() {
+            best = self.ranked(qk, q, t, k);
+            let extra: Vec<(f64, u32)> = found
+                .iter()
+                .filter(|f| !best.iter().any(|b| b.1 == f.1))
+                .copied()
+                .collect();
+            best.extend(extra);
+            best.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+            let bound = 0.5 * t + 0.5;
+            let sure: usize = best
+                .iter()
+                .take_while(|b| b.0 >= bound)
+                .map(|b| self.key_terms[b.1 as usize].len())
+                .sum();
+            if sure >= need || i + 1 == tiers.len() {
+                break;
+            }
+        }
+        best
+    }
+
+    /// Vocabulary words one edit (OSA) from `w`, by shared one-char deletions.
+    fn word_neighbours(&self, w: &str) -> Vec<u32> {
+        let mut out: Vec<u32> = Vec::new();
+        let mut probe = |variant: &str| {
+            if let Some(&slot) = self.delete_slot.get(&hash32(variant)) {
+                for &id in self.deletes.get(slot as usize) {
+                    let cand = &self.words[id as usize];
+                    if !out.contains(&id) && edit_distance(w, cand) <= 1 {
+                        out.push(id);
+                    }
+                }
+            }
+            if let Some(&id) = self.word_ids.get(variant) {
+                // an insertion typo: the deletion is itself a word
+                if variant.len() >= MIN_CORRECTED_WORD && !out.contains(&id) {
+                    out.push(id);
+                }
+            }
+        };
+        probe(w);
+        for d in deletions(w) {
+            probe(&d);
+        }
+        out
+    }
+
+    /// Known words made by swapping two adjacent chars of `w`.
+    fn swapped_words(&self, w: &str) -> Vec<u32> {
+        let chars: Vec<char> = w.chars().collect();
+        (1..chars.len())
+            .filter_map(|i| {
+                let mut c = chars.clone();
+                c.swap(i - 1, i);
+                self.word_ids.get(&c.iter().collect::<String>()).copied()
+            })
+            .collect()
+    }
+
+    /// Keys reached by one-edit repairs of the unknown words of a Latin mention: a vocabulary
+    /// word one edit away, or a char moved across the space next to it ("posterio rtibial").
+    /// At most 32 combinations; each with its score (as [`FuzzyIndex::ranked`] gives) and the
+    /// number of edits made, fewest edits and commonest words first.
+    fn corrected(&self, norm: &str, qk: &str, q: &[u32]) -> Vec<(f64, u32, usize)> {
+        if norm.chars().any(is_cjk) {
+            return Vec::new();
+        }
+        let words: Vec<&str> = latin_words(norm).collect();
+        let known = |w: &str| self.word_ids.contains_key(w);
+        // (words, edits, prior: the smallest use count among the words put in)
+        let mut variants: Vec<(Vec<String>, usize, u32)> = Vec::new();
+        let df = |w: &str| {
+            self.word_ids
+                .get(w)
+                .map_or(0, |&id| self.word_df[id as usize])
+        };
+        // word substitutions, combined across words
+        let mut subs: Vec<(Vec<&str>, usize, u32)> = vec![(Vec::new(), 0, u32::MAX)];
+        for &w in &words {
+            let mut options: Vec<&str> = vec![w];
+            let n = if w.chars().count() < MIN_CORRECTED_WORD {
+                // too short for edits, not for swaps ("ofr", "fo", "ram"), known or not
+                self.swapped_words(w)
+            } else if !known(w) {
+                self.word_neighbours(w)
+            } else {
+                Vec::new()
+            };
+            options.extend(n.iter().map(|&id| self.words[id as usize].as_str()));
+            subs = subs
+                .into_iter()
+                .flat_map(|(v, edits, prior)| {
+                    options.iter().enumerate().map(move |(i, o)| {
+                        let mut v = v.clone();
+                        v.push(o);
+                        let prior = if i > 0 { prior.min(df(o)) } else { prior };
+                        (v, edits + usize::from(i > 0), prior)
+                    })
+                })
+                .take(32)
+                .collect();
+        }
+        variants.extend(
+            subs.into_iter()
+                .filter(|s| s.1 > 0)
+                .map(|(v, e, p)| (v.into_iter().map(String::from).collect(), e, p)),
+        );
+        // a char moved across a space or comma, next to an unknown or one-letter word
+        for i in 0..words.len().saturating_sub(1) {
+            let (a, b) = (words[i], words[i + 1]);
+            let suspect = |w: &str| !known(w) || w.chars().count() == 1; // "cancer,s"
+            if !suspect(a) && !suspect(b) {
+                continue;
+            }
+            let mut shift = |a2: String, b2: String| {
+                let prior = df(&a2).min(df(&b2));
+                let mut v: Vec<String> = words.iter().map(|w| w.to_string()).collect();
+                (v[i], v[i + 1]) = (a2, b2);
+                variants.push((v, 1, prior));
+            };
+            if let Some(c) = a.chars().next_back() {
+                shift(a[..a.len() - c.len_utf8()].to_string(), format!("{c}{b}"));
+            }
+            if let Some(c) = b.chars().next() {
+                shift(format!("{a}{c}"), b[c.len_utf8()..].to_string());
+            }
+        }
+        let mut found: Vec<(f64, u32, usize, u32)> = Vec::new();
+        for (v, edits, prior) in variants {
+            let vk = key_of_words(v.iter().map(String::as_str));
+            if let Some(&id) = self.by_key.get(&vk) {
+                if let Some(o) = found.iter_mut().find(|o| o.1 == id) {
+                    if (edits, std::cmp::Reverse(prior)) < (o.2, std::cmp::Reverse(o.3)) {
+                        (o.2, o.3) = (edits, prior);
+                    }
+                    continue;
+                }
+                let g = self.grams.get(id as usize);
+                let cos = sorted_overlap(q, g) as f64 / ((q.len() * g.len()) as f64).sqrt();
+                let score = 0.5 * cos + 0.5 * edit_similarity(qk, &self.keys[id as usize]);
+                found.push((score, id, edits, prior));
+            }
+        }
+        // fewest edits, then the commonest words, then the score
+        found.sort_by(|a, b| {
+            (a.2, std::cmp::Reverse(a.3))
+                .cmp(&(b.2, std::cmp::Reverse(b.3)))
+                .then(b.0.total_cmp(&a.0))
+                .then(a.1.cmp(&b.1))
+        });
+        found.into_iter().map(|(s, id, e, _)| (s, id, e)).collect()
+    }
+
+    /// Keys with trigram cosine at least `threshold` to the query key `qk` (trigrams `q`),
+    /// ranked by cosine blended with edit similarity, best first.
+    fn ranked(&self, qk: &str, q: &[u32], threshold: f64, k: usize) -> Vec<(f64, u32)> {
+        let mut lists: Vec<&[u32]> = q
+            .iter()
+            .map(|h| {
+                self.gram_slot
+                    .get(h)
+                    .map_or(&[][..], |&s| self.postings.get(s as usize))
+            })
+            .collect();
+        lists.sort_by_key(|l| l.len());
+        // A key of m trigrams sharing c with the query's n has cosine c / sqrt(nm) >= t only if
+        // m is within [t²n, n/t²]. Candidates must share tau = ceil(t·n) trigrams (exact for keys of
+        // the query's size, a little stricter for longer ones), so merging the rarest
+        // n - tau + 1 lists finds them all (the pigeonhole of simstring's CPMerge); each
+        // candidate's overlap is then counted against its own short trigram list.
+        let n = q.len();
+        let tau = ((threshold * n as f64).ceil() as usize).clamp(1, n);
+        let (lo, hi) = (
+            threshold * threshold * n as f64,
+            n as f64 / (threshold * threshold),
+        );
+        let scored = COUNTS.with(|cell| {
+            let mut counts = cell.borrow_mut();
+            if counts.len() < self.keys.len() {
+                counts.resize(self.keys.len(), 0);
+            }
+            let mut touched: Vec<u32> = Vec::new();
+            for l in &lists[..n - tau + 1] {
+                for &id in *l {
+                    let size = self.size(id) as f64;
+                    if size < lo || size > hi {
+                        continue;
+                    }
+                    let c = &mut counts[id as usize];
+                    if *c == 0 {
+                        touched.push(id);
+                    }
+                    *c += 1;
+                }
+            }
+            let mut scored: Vec<(f64, u32)> = Vec::new();
+            for id in touched {
+                counts[id as usize] = 0;
+                let c = sorted_overlap(&q, self.grams.get(id as usize));
+                if c < tau {
+                    continue;
+                }
+                let cos = c as f64 / ((n * self.size(id)) as f64).sqrt();
+                if cos >= threshold {
+                    scored.push((cos, id));
+                }
+            }
+            scored
+        });
+        let mut scored = scored;
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        scored.truncate(k.max(20));
+        let mut best: Vec<(f64, u32)> = scored
+            .into_iter()
+            .map(|(cos, id)| {
+                (
+                    0.5 * cos + 0.5 * edit_similarity(qk, &self.keys[id as usize]),
+                    id,
+                )
+            })
+            .collect();
+        best.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        best
     }
 }
 
@@ -320,5 +660,35 @@ mod tests {
         assert_eq!(idx.search("hypertension", 1, 0.3)[0].score, 1.0);
         assert!(idx.search("zzzz qqqq", 3, 0.5).is_empty());
         assert!(idx.search("", 3, 0.5).is_empty());
+    }
+
+    #[test]
+    fn repairs_typos_word_by_word() {
+        let terms = [
+            "other specified injury of posterior tibial artery",
+            "contusion of right hand",
+            "cancers, therapy-related",
+            "osteoarthritis of shoulder",
+        ];
+        let idx = FuzzyIndex::new(terms.iter().copied());
+        let top = |q: &str| {
+            idx.search(q, 1, 0.6)
+                .first()
+                .map(|h| terms[h.term as usize])
+        };
+        // a transposition inside a word, across a space, across a comma; a swapped short word
+        assert_eq!(top("ostoearthritis of shoulder"), Some(terms[3]));
+        assert_eq!(
+            top("other specified injury of posterio rtibial artery"),
+            Some(terms[0])
+        );
+        assert_eq!(top("cancer,s therapy-related"), Some(terms[2]));
+        assert_eq!(top("contusion fo right hand"), Some(terms[1]));
+        let q = "contusion fo right hand";
+        let qk = key(q);
+        let c = idx.corrected(q, &qk, &trigrams(&qk));
+        assert_eq!(c.len(), 1);
+        assert_eq!(c[0].2, 1, "one edit");
+        assert!(c[0].0 < 1.0 && c[0].0 > 0.8);
     }
 }
