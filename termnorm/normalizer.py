@@ -23,6 +23,7 @@ from ontology import store
 from ontology.schema import SYNONYM_KINDS
 from termnorm import lexicon
 from termnorm.abbreviations import definitions, expand
+from termnorm.senses import WORDS, Expansion, SenseInventory
 from termnorm.text import _as_array, normalize, normalize_array
 
 KIND_SCORE = {"preferred": 1.0, "exact": 1.0, "learned": 1.0, "abbreviation": 0.9,
@@ -70,6 +71,7 @@ class Normalizer:
         self._names = names
         self._learned = pl.DataFrame(schema={"concept_id": pl.Utf8, "norm_term": pl.Utf8,
                                              "kind": pl.Utf8})
+        self._senses: SenseInventory | None = None
         self._refresh()
 
     @classmethod
@@ -164,28 +166,66 @@ class Normalizer:
     def normalize(self, text: str) -> Result:
         norm, rows = self._engine.annotate(text)
         mentions = []
-        for start, end, _term, concept, kind, neg, unc, hist, fam in rows:
+        for start, end, term, concept, kind, neg, unc, hist, fam in rows:
             cid = self._ids[concept]
             kname = SYNONYM_KINDS[kind]
+            if kname == "abbreviation":
+                cid = self._abbreviation_concept(text, text[start:end], term) or cid
             mentions.append(Mention(start, end, text[start:end], cid, self._names.get(cid),
                                     KIND_SCORE[kname], neg, unc, hist, fam, _method(kname)))
         return Result(norm, mentions)
+
+    # --- abbreviations --------------------------------------------------------------------
+    @property
+    def senses(self) -> SenseInventory:
+        """Abbreviation senses: the terminology's abbreviation synonyms plus clinical shorthand
+        (loaded on first use)."""
+        if self._senses is None:
+            self._senses = SenseInventory.from_terminology(self.folder)
+        return self._senses
+
+    def expand(self, text: str) -> tuple[str, list[Expansion]]:
+        """The normalized text with every abbreviation written out by the sense chosen for this
+        document, and the expansions made (offsets in `text`)."""
+        expanded, exps = self.senses.expand(text)
+        return normalize(expanded).text, exps
+
+    def _abbreviation_concept(self, text: str, surface: str, term: int) -> str | None:
+        """The standard concept of an abbreviation (lexicon term `term`) in `text`: its long
+        form, chosen from the document's own definitions, shorthand, or the sense inventory by
+        context, mapped; a concept the terminology itself gives the abbreviation goes first."""
+        defs = {k.lower(): v for k, v in definitions(text).items()}
+        long = defs.get(surface.lower())
+        if long is None:
+            found = self.senses.choose(surface, _context_words(text))
+            long = found[0] if found else None
+        cands = self.map(long, k=10) if long else []
+        own = {self._ids[c] for c, _ in self._engine.entries(term)}
+        ranked = sorted(cands, key=lambda c: c.concept_id not in own)  # stable
+        return ranked[0].concept_id if ranked else None
 
     def normalize_batch(self, texts: pa.Array | pa.ChunkedArray | Iterable[str | None]
                         ) -> pa.Table:
         """One call into Rust for the whole batch. One row per mention: `doc` (index into
         `texts`), start, end (original char offsets), surface, concept_id, name, score, negated,
         uncertain, historical, family, method."""
-        _, m = self._engine.annotate_array(_as_array(texts))
+        arr = _as_array(texts)
+        _, m = self._engine.annotate_array(arr)
         m = pa.Table.from_struct_array(m)
         kind = m.column("kind")
+        concept_id = pc.take(self._concepts, m.column("concept"))
+        name = pc.take(self._concept_names, m.column("concept"))
+        abbr = pc.equal(kind, SYNONYM_KINDS.index("abbreviation"))
+        if pc.any(abbr).as_py():
+            concept_id = self._resolve_abbreviations(arr, m, concept_id, abbr)
+            name = pa.array([self._names.get(c) for c in concept_id.to_pylist()], pa.string())
         return pa.table({
             "doc": m.column("doc"),
             "start": m.column("start"),
             "end": m.column("end"),
             "surface": m.column("surface").cast(pa.string()),
-            "concept_id": pc.take(self._concepts, m.column("concept")),
-            "name": pc.take(self._concept_names, m.column("concept")),
+            "concept_id": concept_id,
+            "name": name,
             "score": pc.take(self._kind_scores, kind),
             "negated": m.column("negated"),
             "uncertain": m.column("uncertain"),
@@ -193,6 +233,22 @@ class Normalizer:
             "family": m.column("family"),
             "method": pc.take(self._kind_methods, kind),
         })
+
+
+    def _resolve_abbreviations(self, arr: pa.Array, m: pa.Table, concept_id, abbr
+                               ) -> pa.ChunkedArray:
+        """`concept_id` with the abbreviation rows mapped through their chosen long forms."""
+        ids = concept_id.to_pylist()
+        docs, surfaces = m.column("doc").to_pylist(), m.column("surface").to_pylist()
+        terms = m.column("term").to_pylist()
+        for i in pc.indices_nonzero(abbr).to_pylist():
+            text = arr[docs[i]].as_py()
+            ids[i] = self._abbreviation_concept(text, surfaces[i], terms[i]) or ids[i]
+        return pa.chunked_array([pa.array(ids, pa.string())])
+
+
+def _context_words(text: str) -> set[str]:
+    return set(WORDS.findall(text.lower()))
 
 
 def _method(kind: str) -> str:
