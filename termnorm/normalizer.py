@@ -26,6 +26,9 @@ from termnorm.abbreviations import definitions, expand
 from termnorm.senses import WORDS, Expansion, SenseInventory
 from termnorm.text import _as_array, normalize, normalize_array
 
+# Chars either side of an abbreviation whose words choose its sense: the paragraph, roughly.
+CONTEXT_WINDOW = 400
+
 KIND_SCORE = {"preferred": 1.0, "exact": 1.0, "learned": 1.0, "abbreviation": 0.9,
               "layperson": 0.95, "related": 0.9, "narrow": 0.85, "broad": 0.8}
 
@@ -87,6 +90,8 @@ class Normalizer:
     def _refresh(self) -> None:
         # `Engine.concepts` copies the whole list out of Rust: take it once per engine.
         self._ids: list[str] = self._engine.concepts
+        self._long_forms: dict[str, list[str]] = {}  # abbreviation long form -> concepts
+        self._index: dict[str, int] | None = None  # concept ID -> index, built on first use
         self._concepts = pa.array(self._ids, pa.string())
         self._concept_names = pa.array([self._names.get(c) for c in self._ids], pa.string())
         self._kind_scores = pa.array([KIND_SCORE[k] for k in SYNONYM_KINDS], pa.float64())
@@ -170,7 +175,7 @@ class Normalizer:
             cid = self._ids[concept]
             kname = SYNONYM_KINDS[kind]
             if kname == "abbreviation":
-                cid = self._abbreviation_concept(text, text[start:end], term) or cid
+                cid = self._abbreviation_concept(text, text[start:end], term, start) or cid
             mentions.append(Mention(start, end, text[start:end], cid, self._names.get(cid),
                                     KIND_SCORE[kname], neg, unc, hist, fam, _method(kname)))
         return Result(norm, mentions)
@@ -190,19 +195,24 @@ class Normalizer:
         expanded, exps = self.senses.expand(text)
         return normalize(expanded).text, exps
 
-    def _abbreviation_concept(self, text: str, surface: str, term: int) -> str | None:
-        """The standard concept of an abbreviation (lexicon term `term`) in `text`: its long
-        form, chosen from the document's own definitions, shorthand, or the sense inventory by
-        context, mapped; a concept the terminology itself gives the abbreviation goes first."""
-        defs = {k.lower(): v for k, v in definitions(text).items()}
-        long = defs.get(surface.lower())
+    def _abbreviation_concept(self, text: str, surface: str, term: int, at: int
+                              ) -> str | None:
+        """The standard concept of the abbreviation `surface` (lexicon term `term`) at char
+        `at` of `text`: its long form, chosen from the document's own definitions, shorthand,
+        or the sense inventory by the words around it, mapped; a concept the terminology itself
+        gives the abbreviation goes first."""
+        defs = definitions(text)
+        long = next((v for k, v in defs.items() if k.lower() == surface.lower()), None)
         if long is None:
-            found = self.senses.choose(surface, _context_words(text))
+            found = self.senses.choose(surface, lambda: _context_words(text, at))
             long = found[0] if found else None
-        cands = self.map(long, k=10) if long else []
+        if not long:
+            return None
+        cands = self._long_forms.get(long)
+        if cands is None:
+            cands = self._long_forms[long] = [c.concept_id for c in self.map(long, k=10)]
         own = {self._ids[c] for c, _ in self._engine.entries(term)}
-        ranked = sorted(cands, key=lambda c: c.concept_id not in own)  # stable
-        return ranked[0].concept_id if ranked else None
+        return next((c for c in cands if c in own), cands[0] if cands else None)
 
     def normalize_batch(self, texts: pa.Array | pa.ChunkedArray | Iterable[str | None]
                         ) -> pa.Table:
@@ -213,12 +223,12 @@ class Normalizer:
         _, m = self._engine.annotate_array(arr)
         m = pa.Table.from_struct_array(m)
         kind = m.column("kind")
-        concept_id = pc.take(self._concepts, m.column("concept"))
-        name = pc.take(self._concept_names, m.column("concept"))
+        concept = m.column("concept")
         abbr = pc.equal(kind, SYNONYM_KINDS.index("abbreviation"))
         if pc.any(abbr).as_py():
-            concept_id = self._resolve_abbreviations(arr, m, concept_id, abbr)
-            name = pa.array([self._names.get(c) for c in concept_id.to_pylist()], pa.string())
+            concept = self._resolve_abbreviations(arr, m, abbr)
+        concept_id = pc.take(self._concepts, concept)
+        name = pc.take(self._concept_names, concept)
         return pa.table({
             "doc": m.column("doc"),
             "start": m.column("start"),
@@ -235,20 +245,28 @@ class Normalizer:
         })
 
 
-    def _resolve_abbreviations(self, arr: pa.Array, m: pa.Table, concept_id, abbr
-                               ) -> pa.ChunkedArray:
-        """`concept_id` with the abbreviation rows mapped through their chosen long forms."""
-        ids = concept_id.to_pylist()
-        docs, surfaces = m.column("doc").to_pylist(), m.column("surface").to_pylist()
-        terms = m.column("term").to_pylist()
-        for i in pc.indices_nonzero(abbr).to_pylist():
-            text = arr[docs[i]].as_py()
-            ids[i] = self._abbreviation_concept(text, surfaces[i], terms[i]) or ids[i]
-        return pa.chunked_array([pa.array(ids, pa.string())])
+    def _resolve_abbreviations(self, arr: pa.Array, m: pa.Table, abbr: pa.ChunkedArray
+                               ) -> pa.Array:
+        """The `concept` column (indices) with the abbreviation rows mapped through their
+        chosen long forms."""
+        rows = pc.indices_nonzero(abbr).to_pylist()
+        sub = m.take(rows).select(["doc", "start", "surface", "term"]).to_pylist()
+        concept = m.column("concept").to_numpy().copy()
+        if self._index is None:
+            self._index = {c: i for i, c in enumerate(self._ids)}
+        texts: dict[int, str] = {}
+        for i, r in zip(rows, sub, strict=True):
+            text = texts.get(r["doc"])
+            if text is None:
+                text = texts[r["doc"]] = arr[r["doc"]].as_py()
+            cid = self._abbreviation_concept(text, r["surface"], r["term"], r["start"])
+            if cid is not None:
+                concept[i] = self._index[cid]
+        return pa.array(concept, pa.uint32())
 
 
-def _context_words(text: str) -> set[str]:
-    return set(WORDS.findall(text.lower()))
+def _context_words(text: str, at: int, window: int = CONTEXT_WINDOW) -> set[str]:
+    return set(WORDS.findall(text[max(0, at - window):at + window].lower()))
 
 
 def _method(kind: str) -> str:

@@ -13,6 +13,8 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
+from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,7 +72,11 @@ class Expansion:
 class SenseInventory:
     def __init__(self, senses: dict[str, list[tuple[str, int]]]) -> None:
         # short form (lower case) -> [(long form, frequency)], most frequent first
-        self.senses = {k: sorted(v, key=lambda s: (-s[1], s[0])) for k, v in senses.items()}
+        merged = {k: list(v) for k, v in senses.items()}
+        for short, long in SHORTHAND.items():
+            merged.setdefault(short, []).append((long, SHORTHAND_FREQ))
+        self.senses = {k: sorted(v, key=lambda s: (-s[1], s[0])) for k, v in merged.items()}
+        self._words: dict[str, frozenset[str]] = {}  # long form -> its content words
 
     @classmethod
     def from_terminology(cls, folder: str | Path) -> SenseInventory:
@@ -89,23 +95,31 @@ class SenseInventory:
             senses[short].append((long, int(freq)))
         return cls(dict(senses))
 
-    def choose(self, short: str, context: set[str]) -> tuple[str, str] | None:
-        """(long form, source) for `short` in a document whose words are `context`: the sense
-        sharing most words with the document, then the most frequent; the curated shorthand
-        sense counts as the most frequent."""
-        key = short.lower()
-        options = list(self.senses.get(key, ()))
-        if key in SHORTHAND:
-            options.append((SHORTHAND[key], SHORTHAND_FREQ))
+    def choose(self, short: str, context: AbstractSet[str] | Callable[[], AbstractSet[str]]
+               ) -> tuple[str, str] | None:
+        """(long form, source) for `short` in a document whose words are `context` (or a
+        function giving them, called only when there is a choice to make): the sense sharing
+        most words with the document, then the most frequent; the curated shorthand sense
+        counts as the most frequent."""
+        options = self.senses.get(short.lower())
         if not options:
             return None
+        best = options[0]
+        if len(options) > 1:
+            words = context() if callable(context) else context
 
-        def score(sense: tuple[str, int]) -> tuple[int, float]:
-            words = {w for w in WORDS.findall(sense[0]) if len(w) > 2 and w not in STOP}
-            return len(words & context), math.log1p(sense[1])
+            def score(sense: tuple[str, int]) -> tuple[int, float]:
+                return len(self._content_words(sense[0]) & words), math.log1p(sense[1])
 
-        best = max(options, key=score)
+            best = max(options, key=score)
         return best[0], "shorthand" if best[1] == SHORTHAND_FREQ else "inventory"
+
+    def _content_words(self, long: str) -> frozenset[str]:
+        found = self._words.get(long)
+        if found is None:
+            found = self._words[long] = frozenset(
+                w for w in WORDS.findall(long) if len(w) > 2 and w not in STOP)
+        return found
 
     def expansions(self, text: str) -> list[Expansion]:
         """Every abbreviation in `text` with its chosen long form, in text order."""
