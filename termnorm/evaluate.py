@@ -5,7 +5,8 @@
   (a DOID prediction for an OMIM gold ID, say). `-1` gold IDs (unmappable) are not scored.
 - chip-cdn (JSON: text, normalized_result) and chip-procedures (TSV: 原始词, 标准词): micro-F1
   over the set of standard names per item (names joined by `##`).
-`--learn` files of the same task become `learned` synonyms before scoring.
+`--learn` files of the same task become `learned` synonyms before scoring; for the chip tasks
+they also form an example memory (`termnorm.memory`) whose nearest examples vote for names.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import orjson
 from ontology.errors import SourceError
 from ontology.graph import ConceptGraph
 from ontology.io import read_bytes, read_lines
+from termnorm.memory import ExampleMemory
 from termnorm.normalizer import Normalizer
 
 TASKS = ("ncbi", "bc5cdr", "chip-cdn", "chip-procedures")
@@ -101,10 +103,10 @@ def evaluate(ontology: str | Path, task: str, data: str | Path,
         learned = nz.learn(pairs)
         return _span_accuracy(nz, ontology, task, gold) | {"learned_pairs": learned}
     names = _name_index(nz, vocab)
-    pairs = [(g.mention, names[n]) for f in learn for g in read_task(f, task)
-             for n in g.ids if n in names]
-    learned = nz.learn(pairs)
-    return _set_f1(nz, task, gold, names) | {"learned_pairs": learned}
+    examples = [g for f in learn for g in read_task(f, task)]
+    learned = nz.learn([(g.mention, names[n]) for g in examples for n in g.ids if n in names])
+    memory = ExampleMemory((g.mention, g.ids) for g in examples) if examples else None
+    return _set_f1(nz, task, gold, memory) | {"learned_pairs": learned}
 
 
 def _span_accuracy(nz: Normalizer, ontology, task: str, gold: list[Gold]) -> dict:
@@ -129,15 +131,24 @@ def _span_accuracy(nz: Normalizer, ontology, task: str, gold: list[Gold]) -> dic
             "coverage": mapped / n if n else 0.0}
 
 
-def _set_f1(nz: Normalizer, task: str, gold: list[Gold], names: dict[str, str]) -> dict:
+def predict_names(nz: Normalizer, text: str, memory: ExampleMemory | None = None) -> set[str]:
+    """Standard names for a set-valued task: the whole text's concept when it is a known term
+    (or one typo away), else the terms found inside it; plus, with a memory of approved
+    examples, the names the most similar examples agree on."""
+    cands = nz.map(text, k=1)
+    if cands and cands[0].score >= 0.95:
+        pred = {cands[0].name} if cands[0].name else set()
+    else:
+        pred = {m.name for m in nz.normalize(text).mentions if m.name}
+    if memory is not None:
+        pred |= memory.vote(text, k=10, share=0.3)
+    return pred
+
+
+def _set_f1(nz: Normalizer, task: str, gold: list[Gold], memory: ExampleMemory | None) -> dict:
     tp = fp = fn = 0
     for g in gold:
-        pred: set[str] = set()
-        cands = nz.map(g.mention, k=10)
-        if cands:  # the whole text is a known term: all its concepts
-            pred = {c.name for c in cands if c.name}
-        else:
-            pred = {m.name for m in nz.normalize(g.mention).mentions if m.name}
+        pred = predict_names(nz, g.mention, memory)
         want = set(g.ids)
         tp += len(pred & want)
         fp += len(pred - want)
