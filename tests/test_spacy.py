@@ -6,7 +6,7 @@ import pytest
 
 spacy = pytest.importorskip("spacy")
 
-from termnorm.normalizer import Normalizer  # noqa: E402
+from termnorm.normalizer import Normalizer
 
 NOTE = "CHIEF COMPLAINT: Chest pain and SOB. Denies fever. H/o HTN."
 
