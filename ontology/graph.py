@@ -95,6 +95,19 @@ class ConceptGraph:
                 return hits
         return []
 
+    def xref_or_broader(self, cid: str, vocab: str, max_levels: int = 2) -> list[str]:
+        """`xref`, or where `cid` has no counterpart in `vocab`, that of its nearest ancestors
+        that have one (at most `max_levels` up): "prostate adenocarcinoma" (DOID, no MeSH
+        xref) reaches Prostatic Neoplasms through "prostate cancer"."""
+        found = self.xref(cid, vocab)
+        level = {cid}
+        for _ in range(max_levels):
+            if found:
+                break
+            level = set().union(*(self.parents(c) for c in level)) if level else set()
+            found = sorted({x for c in level for x in self.xref(c, vocab)})
+        return found
+
     def to_graphml(self, path: str | Path, nodes: Iterable[str] | None = None) -> None:
         """Both graphs in one GraphML file: edges carry `rel` = hierarchy or xref."""
         g = nx.MultiDiGraph()

@@ -2,7 +2,9 @@
 
 - ncbi, bc5cdr: PubTator files; accuracy@1 over gold mentions. A prediction counts when its
   concept ID is among the gold IDs after mapping it through xrefs to the gold vocabulary
-  (a DOID prediction for an OMIM gold ID, say). `-1` gold IDs (unmappable) are not scored.
+  (a DOID prediction for an OMIM gold ID, say), or, for a concept without any counterpart
+  there, through its nearest ancestors' xrefs (`ConceptGraph.xref_or_broader`). `-1` gold IDs
+  (unmappable) are not scored.
 - chip-cdn (JSON: text, normalized_result) and chip-procedures (TSV: 原始词, 标准词): micro-F1
   over the set of standard names per item (names joined by `##`).
 `--learn` files of the same task become `learned` synonyms before scoring; for the chip tasks
@@ -123,7 +125,7 @@ def _span_accuracy(nz: Normalizer, ontology, task: str, gold: list[Gold]) -> dic
             correct += 1
             continue
         for vocab in {i.split(":", 1)[0] for i in want}:
-            if want & set(graph.xref(pred, vocab)):
+            if want & set(graph.xref_or_broader(pred, vocab)):
                 correct += 1
                 break
     n = len(gold)

@@ -121,6 +121,10 @@ class Normalizer:
         first, then fuzzy neighbours (word order, plurals, punctuation, typos) scoring at least
         `threshold`; one candidate per concept. With `context` (the mention's document), short
         forms defined there ("Duchenne muscular dystrophy (DMD)") are mapped by their long form.
+        When nothing matches the whole mention closely (no exact term, fuzzy score under
+        0.85), the longest term inside it competes too, rightmost on a tie (the head of an
+        English noun phrase: "familial bilateral retinoblastoma"), with method "partial" and a
+        score of 0.5 plus half the share of the mention it covers.
         """
         if context:
             long_form = expand(mention, definitions(context))
@@ -132,7 +136,22 @@ class Normalizer:
         norm = normalize(mention).text
         if not norm:
             return []
-        return self._ranked(norm, self._engine.fuzzy(norm, k, threshold), k)
+        found = self._ranked(norm, self._engine.fuzzy(norm, k, threshold), k)
+        if found and (found[0].method != "fuzzy" or found[0].score >= 0.85):
+            return found
+        seen = {c.concept_id for c in found}
+        found += [c for c in self._partial(mention, k) if c.concept_id not in seen]
+        found.sort(key=lambda c: -c.score)  # stable
+        return found[:k]
+
+    def _partial(self, mention: str, k: int) -> list[Candidate]:
+        inner = [m for m in self.normalize(mention).mentions if m.method != "abbreviation"]
+        if not inner:
+            return []
+        best = max(inner, key=lambda m: (m.end - m.start, m.start))
+        weight = 0.5 + 0.5 * (best.end - best.start) / len(mention.strip())
+        return [Candidate(c.concept_id, c.name, c.term, round(c.score * weight, 4), "partial")
+                for c in self.map(best.surface, k) if c.method != "partial"]
 
     def map_batch(self, mentions: Sequence[str], k: int = 1, threshold: float = 0.6
                   ) -> list[list[Candidate]]:

@@ -41,6 +41,10 @@ def test_graph_queries_on_real_data(full_terminology):
     assert g.xref("OMIM:222100", "DOID") == ["DOID:9744"]
     assert g.xref("OMIM:222100", "MESH") == ["MESH:D003922"]
     assert g.xref("MESH:D003924", "MESH") == ["MESH:D003924"]
+    # prostate adenocarcinoma has no MeSH xref; its parent, prostate cancer, has one
+    assert g.xref("DOID:2526", "MESH") == []
+    assert g.xref_or_broader("DOID:2526", "MESH") == ["MESH:D011471"]
+    assert g.xref_or_broader("DOID:2526", "MESH", max_levels=0) == []
     assert "ICD10BJ:E11.901" in g.descendants("ICD10BJ:E11")
     with pytest.raises(KeyError, match="not in the concept graph"):
         g.ancestors("MESH:NOPE")

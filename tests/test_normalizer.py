@@ -95,6 +95,11 @@ def test_full_terminology_mapping(full_terminology):
     assert nz.map("breast tumors", k=1)[0].concept_id == "MESH:D001943"
     assert nz.map("mellitus diabetes, type 2", k=1)[0].concept_id == "MESH:D003924"
     assert nz.map("hypertensoin", k=1)[0].concept_id == "MESH:D006973"
+    # nothing matches the whole mention: the head term inside it does
+    top = nz.map("primary glioblastomas", k=1)[0]
+    assert (top.concept_id, top.method) == ("MESH:D005909", "partial") and top.score < 1
+    assert nz.map("familial or sporadic bilateral retinoblastoma", k=1)[0].name.endswith(
+        "retinoblastoma")
 
 
 def test_cli_normalize_and_eval(sample_terminology, full_terminology, tmp_path):
