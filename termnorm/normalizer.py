@@ -136,7 +136,10 @@ class Normalizer:
         norm = normalize(mention).text
         if not norm:
             return []
-        found = self._ranked(norm, self._engine.fuzzy(norm, k, threshold), k)
+        return self._with_partial(mention, self._ranked(norm, self._engine.fuzzy(
+            norm, k, threshold), k), k)
+
+    def _with_partial(self, mention: str, found: list[Candidate], k: int) -> list[Candidate]:
         if found and (found[0].method != "fuzzy" or found[0].score >= 0.85):
             return found
         seen = {c.concept_id for c in found}
@@ -158,7 +161,8 @@ class Normalizer:
         """`map` for many mentions, one call into Rust for the fuzzy part (no `context`)."""
         norms = normalize_array(list(mentions)).to_pylist()
         hits = self._engine.fuzzy_many([n or "" for n in norms], k, threshold)
-        return [self._ranked(n, h, k) if n else [] for n, h in zip(norms, hits, strict=True)]
+        return [self._with_partial(m, self._ranked(n, h, k), k) if n else []
+                for m, n, h in zip(mentions, norms, hits, strict=True)]
 
     def _ranked(self, norm: str, fuzzy: list[tuple[int, float]], k: int) -> list[Candidate]:
         """The exact normalized term's concepts, then the fuzzy neighbours; one candidate per

@@ -133,3 +133,23 @@ def test_ncbi_dev_with_training_pairs(full_terminology):
     res = evaluate(full_terminology, "ncbi", d / "NCBIdevelopset_corpus.txt",
                    learn=[d / "NCBItrainset_corpus.txt"])
     assert res["accuracy"] > 0.84 and res["learned_pairs"] > 1000
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=60))
+def test_map_never_panics(nz, text):
+    single = nz.map(text, k=3)
+    assert nz.map_batch([text], k=3) == [single]
+    assert all(0 < c.score <= 1 and c.concept_id for c in single)
+
+
+def test_huge_documents_and_bad_text(nz):
+    big = "Patient denies chest pain. 否认胸痛。 \U0001F600 \x00 " * 250_000  # 9 MB
+    r = nz.normalize(big)
+    assert len(r.mentions) == 500_000 and all(m.negated for m in r.mentions)
+    assert nz.normalize_batch([big]).num_rows == 500_000
+    assert nz.map(big[:100_000], k=1)[0].method == "partial"  # no fuzzy on a passage
+    for call in (nz.normalize, nz.map, nz.expand):
+        with pytest.raises(UnicodeEncodeError):
+            call("chest pain \ud800")
+    assert nz.normalize("").mentions == [] and nz.map("") == [] and nz.map("   ") == []

@@ -424,9 +424,11 @@ impl Context {
                 continue;
             }
             if matches!(dir, Forward | Both) {
-                let mut end = text.len();
-                // stop at a sentence end, a comma for Chinese triggers, or the next terminator
-                for (i, c) in text[te..].char_indices() {
+                // stop at a sentence end, a comma for Chinese triggers, the next terminator or
+                // the window's end (scanning no further than the window: long texts stay linear)
+                let limit = self.window_end(text, te, cjk);
+                let mut end = limit;
+                for (i, c) in text[te..limit].char_indices() {
                     let at = te + i;
                     if (c.is_ascii() && is_sentence_end(b, at))
                         || cjk_sentence_end(c)
@@ -438,11 +440,11 @@ impl Context {
                 }
                 if let Some(&(ns, ..)) = found[k + 1..]
                     .iter()
-                    .find(|f| f.0 >= te && f.0 < end && matches!(f.2, Terminate))
+                    .take_while(|f| f.0 < end)
+                    .find(|f| f.0 >= te && matches!(f.2, Terminate))
                 {
                     end = ns;
                 }
-                end = end.min(self.window_end(text, te, cjk));
                 scopes.push(Scope {
                     category: cat,
                     trig_start: ts,
@@ -452,20 +454,23 @@ impl Context {
                 });
             }
             if matches!(dir, Backward | Both) {
-                let mut start = 0;
-                for (i, c) in text[..ts].char_indices().rev() {
-                    if (c.is_ascii() && is_sentence_end(b, i))
+                let limit = self.window_start(text, ts, cjk);
+                let mut start = limit;
+                for (i, c) in text[limit..ts].char_indices().rev() {
+                    let at = limit + i;
+                    if (c.is_ascii() && is_sentence_end(b, at))
                         || cjk_sentence_end(c)
                         || (cjk && c == ',')
                     {
-                        start = i + c.len_utf8();
+                        start = at + c.len_utf8();
                         break;
                     }
                 }
                 if let Some(&(_, ne, ..)) = found[..k]
                     .iter()
                     .rev()
-                    .find(|f| f.1 <= ts && f.1 > start && matches!(f.2, Terminate))
+                    .take_while(|f| f.1 > start)
+                    .find(|f| f.1 <= ts && matches!(f.2, Terminate))
                 {
                     start = ne;
                 }
@@ -479,6 +484,31 @@ impl Context {
             }
         }
         scopes
+    }
+
+    /// Where a backward scope ending at `to` starts at the earliest: `max_words` words for
+    /// Latin text, twice that many chars for CJK.
+    fn window_start(&self, text: &str, to: usize, cjk: bool) -> usize {
+        if cjk {
+            return text[..to]
+                .char_indices()
+                .rev()
+                .nth(self.max_words * 2 - 1)
+                .map_or(0, |(i, _)| i);
+        }
+        let mut words = 0;
+        let mut in_word = false;
+        for (i, c) in text[..to].char_indices().rev() {
+            let w = !c.is_whitespace();
+            if w && !in_word {
+                words += 1;
+                if words > self.max_words {
+                    return i + c.len_utf8();
+                }
+            }
+            in_word = w;
+        }
+        0
     }
 
     /// Where a forward scope starting at `from` ends at the latest: `max_words` words for Latin
@@ -519,21 +549,29 @@ impl Context {
         tokens: &[Token],
         spans: &[(usize, usize)],
     ) -> Vec<Flags> {
-        let scopes = self.scopes(text, tokens);
-        spans
-            .iter()
-            .map(|&(s, e)| {
-                let mut f = Flags::default();
-                for sc in &scopes {
-                    let overlaps_trigger = s < sc.trig_end && e > sc.trig_start;
-                    // scopes never end before they start, and s < e, so this is containment
-                    if !overlaps_trigger && s >= sc.start && e <= sc.end {
-                        f.set(sc.category);
-                    }
+        // A sweep over spans in start order, keeping only the scopes that reach them: linear
+        // in the text, however many triggers and mentions a long document holds.
+        let mut scopes = self.scopes(text, tokens);
+        scopes.sort_by_key(|sc| sc.start);
+        let mut order: Vec<usize> = (0..spans.len()).collect();
+        order.sort_by_key(|&i| spans[i]);
+        let mut out = vec![Flags::default(); spans.len()];
+        let (mut next, mut active) = (0, Vec::new());
+        for i in order {
+            let (s, e) = spans[i];
+            while next < scopes.len() && scopes[next].start <= s {
+                active.push(scopes[next]);
+                next += 1;
+            }
+            active.retain(|sc: &Scope| sc.end > s);
+            for sc in &active {
+                let overlaps_trigger = s < sc.trig_end && e > sc.trig_start;
+                if !overlaps_trigger && e <= sc.end {
+                    out[i].set(sc.category);
                 }
-                f
-            })
-            .collect()
+            }
+        }
+        out
     }
 }
 

@@ -220,6 +220,9 @@ pub struct FuzzyIndex {
 }
 
 const MIN_CORRECTED_WORD: usize = 4;
+/// Longer queries get the exact key check only: edit distances are quadratic, and a mention
+/// of more than a few hundred chars is a passage, not a term.
+pub const MAX_FUZZY_CHARS: usize = 256;
 
 fn hash32(s: &str) -> u32 {
     let h = s.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
@@ -332,7 +335,7 @@ impl FuzzyIndex {
                 score: 1.0,
             }));
         }
-        if out.len() >= k {
+        if out.len() >= k || qk.chars().nth(MAX_FUZZY_CHARS).is_some() {
             out.truncate(k);
             return out;
         }
