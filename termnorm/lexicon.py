@@ -94,12 +94,21 @@ def _fingerprint(folder: Path, vocabs: list[str] | None) -> str:
     return h.hexdigest()
 
 
+def cache_paths(folder: Path, vocabs: list[str] | None) -> tuple[Path, Path]:
+    """(meta, lexicon) files of one vocabulary selection: each selection keeps its own cache,
+    so alternating selections (an eval on MeSH, then one on ICD-10-BJ) do not recompile."""
+    if not vocabs:
+        return folder / LEXICON_META, folder / LEXICON_FILE
+    tag = hashlib.sha256(orjson.dumps(vocabs)).hexdigest()[:10]  # order is preference
+    return (folder / f"lexicon-{tag}.json", folder / f"lexicon-{tag}.bin")
+
+
 def load_or_compile(folder: str | Path, vocabs: list[str] | None = None) -> Engine:
     """The cached lexicon when it matches the tables and vocabularies, else a fresh compile
     (saved beside the tables, atomically, when the folder is writable)."""
     folder = store.check_built(folder)
     fp = _fingerprint(folder, vocabs)
-    meta_path, bin_path = folder / LEXICON_META, folder / LEXICON_FILE
+    meta_path, bin_path = cache_paths(folder, vocabs)
     if meta_path.exists() and bin_path.exists():
         meta = orjson.loads(meta_path.read_bytes())
         if meta.get("fingerprint") == fp:
@@ -110,12 +119,12 @@ def load_or_compile(folder: str | Path, vocabs: list[str] | None = None) -> Engi
     ids, rows = select_rows(folder, vocabs)
     engine = build_engine(ids, rows)
     if os.access(folder, os.W_OK):
-        tmp = bin_path.with_name(f".{LEXICON_FILE}.tmp-{os.getpid()}")
+        tmp = bin_path.with_name(f".{bin_path.name}.tmp-{os.getpid()}")
         engine.save(tmp)
         os.replace(tmp, bin_path)
         meta = {"fingerprint": fp, "vocabs": vocabs, "terms": len(engine),
                 "concepts": len(ids)}
-        tmp = meta_path.with_name(f".{LEXICON_META}.tmp-{os.getpid()}")
+        tmp = meta_path.with_name(f".{meta_path.name}.tmp-{os.getpid()}")
         tmp.write_bytes(orjson.dumps(meta, option=orjson.OPT_INDENT_2))
         os.replace(tmp, meta_path)
     return engine

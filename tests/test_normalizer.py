@@ -153,3 +153,10 @@ def test_huge_documents_and_bad_text(nz):
         with pytest.raises(UnicodeEncodeError):
             call("chest pain \ud800")
     assert nz.normalize("").mentions == [] and nz.map("") == [] and nz.map("   ") == []
+
+
+def test_traditional_chinese_matches_simplified_terms(nz):
+    m = nz.normalize("既往高血壓病史，否認發熱。").mentions
+    assert [(x.surface, x.concept_id, x.historical, x.negated) for x in m] == [
+        ("高血壓", "HP:0000822", True, False), ("發熱", "HP:0001945", False, True)]
+    assert nz.map("高血壓", k=1)[0].concept_id == "HP:0000822"

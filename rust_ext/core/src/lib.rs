@@ -12,6 +12,7 @@ pub mod context;
 pub mod fuzzy;
 pub mod lexicon;
 pub mod normalize;
+mod t2s_table;
 pub mod tokens;
 
 pub use annotate::{Annotation, CharBytes, Engine, Mention};

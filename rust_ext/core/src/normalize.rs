@@ -1,13 +1,14 @@
 //! Text normalization with an offset map back to the original.
 //!
 //! Steps, in one pass over the input: Unicode NFKC (which also folds full-width forms and circled
-//! digits), lower-casing, unified dashes / quotes / slashes, removal of invisible format characters,
-//! whitespace collapse; then a second, rarely taken pass that rewrites Roman numerals used as type
+//! digits), lower-casing, traditional Chinese characters to simplified, unified dashes / quotes /
+//! slashes, removal of invisible format characters, whitespace collapse; then a second, rarely taken pass that rewrites Roman numerals used as type
 //! numbers ("type II", "Ⅱ型", "stage iv") as Arabic digits.
 //!
 //! Every byte of the output remembers the span of original characters (code points, as Python
 //! counts them) it came from, so every later span can be reported in original offsets.
 
+use crate::t2s_table::T2S;
 use unicode_normalization::char::canonical_combining_class;
 use unicode_normalization::UnicodeNormalization;
 
@@ -141,6 +142,9 @@ impl Normalized {
         match unify_punct(c) {
             Some(Some(u)) => self.push(u, start, end),
             Some(None) => {}
+            None if c as u32 >= 0x3400 && simplified(c) != c => {
+                self.push(simplified(c), start, end)
+            }
             None => {
                 for l in c.to_lowercase() {
                     self.push(l, start, end);
@@ -148,6 +152,15 @@ impl Normalized {
             }
         }
     }
+}
+
+/// The simplified form of a traditional Chinese character ("壓" -> "压"), else `c`. Characters
+/// that are also correct in simplified text (乾, 於, 徵) are left alone; see tools/gen_t2s.py.
+pub fn simplified(c: char) -> char {
+    T2S.binary_search_by_key(&(c as u32), |p| p.0)
+        .ok()
+        .and_then(|i| char::from_u32(T2S[i].1))
+        .unwrap_or(c)
 }
 
 /// Printable ASCII copied as is (but lower-cased): everything but spaces, controls and '`'.
@@ -420,6 +433,14 @@ mod tests {
         assert_eq!(n("ＣＯＶＩＤ－１９"), "covid-19");
         assert_eq!(n("高血压（原发性）"), "高血压(原发性)");
         assert_eq!(n("a\u{00A0}b\u{3000}c"), "a b c");
+    }
+
+    #[test]
+    fn traditional_chinese_to_simplified() {
+        assert_eq!(n("高血壓、腫瘤與醫院"), "高血压、肿瘤与医院");
+        assert_eq!(n("乾燥"), "乾燥", "also correct in simplified text: kept");
+        let r = normalize("頭髮");
+        assert_eq!(r.char_spans().collect::<Vec<_>>(), vec![(0, 1), (1, 2)]);
     }
 
     #[test]
