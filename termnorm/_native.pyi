@@ -1,5 +1,8 @@
 """Typed stubs for the Rust extension module `termnorm._native`."""
 
+import os
+from typing import TypeAlias
+
 import pyarrow as pa
 
 __version__: str
@@ -27,3 +30,45 @@ def normalize_array(texts: pa.Array) -> pa.LargeStringArray:
 
 def normalize_array_with_offsets(texts: pa.Array) -> pa.StructArray:
     """`{text, orig_start: list<uint32>, orig_end: list<uint32>}` per input string."""
+
+# (start, end, term, concept, kind, negated, uncertain, historical, family); start/end are
+# original char offsets, term and concept index the lexicon, kind indexes the synonym kinds.
+MentionRow: TypeAlias = tuple[int, int, int, int, int, bool, bool, bool, bool]
+
+class Engine:
+    """The lexicon (normalized terms -> concepts), context rules and, built on first use, the
+    fuzzy index. Built from a terminology by `termnorm.lexicon`; the GIL is released while it
+    works."""
+
+    @staticmethod
+    def build(concepts: list[str], terms: pa.Array, concept_index: pa.Array,
+              kinds: pa.Array) -> Engine:
+        """From concept IDs (in vocabulary preference order) and parallel arrays of normalized
+        terms (large_string), concept indices (uint32) and kinds (uint8)."""
+    @staticmethod
+    def load(path: str | os.PathLike[str]) -> Engine:
+        """A lexicon file written by `save`; ValueError if it is not one or is damaged."""
+    def save(self, path: str | os.PathLike[str]) -> None: ...
+    @property
+    def concepts(self) -> list[str]:
+        """Concept IDs, indexed by the `concept` numbers elsewhere (a copy: take it once)."""
+    def __len__(self) -> int:
+        """Number of distinct normalized terms."""
+    def term(self, term: int) -> str: ...
+    def entries(self, term: int) -> list[tuple[int, int]]:
+        """`(concept, kind)` of a term, vocabulary preference first, then kind priority."""
+    def lookup(self, norm_term: str) -> int | None:
+        """Index of an exact normalized term."""
+    def fuzzy(self, norm_term: str, k: int = 5, threshold: float = 0.5
+              ) -> list[tuple[int, float]]:
+        """Up to `k` `(term, score)` near a normalized mention: word-order and inflection
+        insensitive keys, one-edit word repairs, then a trigram search; score in [0, 1]."""
+    def fuzzy_many(self, norm_terms: list[str], k: int = 5, threshold: float = 0.5
+                   ) -> list[list[tuple[int, float]]]:
+        """`fuzzy` over many mentions in one call."""
+    def annotate(self, text: str) -> tuple[str, list[MentionRow]]:
+        """Normalized text and the mentions found in it, leftmost-longest on token edges."""
+    def annotate_array(self, texts: pa.Array) -> tuple[pa.LargeStringArray, pa.StructArray]:
+        """A whole string array at once: normalized texts, and one struct row per mention
+        (doc, start, end, surface, term, concept, kind, negated, uncertain, historical,
+        family)."""

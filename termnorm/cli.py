@@ -185,6 +185,8 @@ def normalize_cmd(
     ontology: Annotated[Path, typer.Option(help="A built terminology folder.")],
     vocab: Annotated[list[str] | None, typer.Option(
         help="Vocabularies to map to, in order of preference (repeatable).")] = None,
+    expand: Annotated[bool, typer.Option(
+        help="Write abbreviations out in the normalized text (c/o -> complains of).")] = False,
     json: JsonOpt = False,
 ) -> None:
     """Normalize clinical text and map its mentions to concepts, with negation, uncertainty,
@@ -196,10 +198,11 @@ def normalize_cmd(
     nz = Normalizer.load(ontology, vocabs=vocab)
     result = nz.normalize(text)
     rows = [m.to_dict() for m in result.mentions]
+    shown = nz.expand(text)[0] if expand else result.text
     if json:
-        _emit_json({"text": result.text, "mentions": rows})
+        _emit_json({"text": shown, "mentions": rows})
         return
-    out.print(result.text, highlight=False)
+    out.print(shown, highlight=False)
     flags = ("negated", "uncertain", "historical", "family")
     _print_rows([{"span": f"{m['start']}-{m['end']}", "surface": m["surface"],
                   "concept_id": m["concept_id"], "name": m["name"],

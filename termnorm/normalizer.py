@@ -90,7 +90,8 @@ class Normalizer:
     def _refresh(self) -> None:
         # `Engine.concepts` copies the whole list out of Rust: take it once per engine.
         self._ids: list[str] = self._engine.concepts
-        self._long_forms: dict[str, list[str]] = {}  # abbreviation long form -> concepts
+        # (abbreviation long form, lexicon term) -> concept
+        self._long_forms: dict[tuple[str, int], str | None] = {}
         self._index: dict[str, int] | None = None  # concept ID -> index, built on first use
         self._concepts = pa.array(self._ids, pa.string())
         self._concept_names = pa.array([self._names.get(c) for c in self._ids], pa.string())
@@ -231,11 +232,13 @@ class Normalizer:
             long = found[0] if found else None
         if not long:
             return None
-        cands = self._long_forms.get(long)
-        if cands is None:
-            cands = self._long_forms[long] = [c.concept_id for c in self.map(long, k=10)]
-        own = {self._ids[c] for c, _ in self._engine.entries(term)}
-        return next((c for c in cands if c in own), cands[0] if cands else None)
+        key = (long, term)
+        if key not in self._long_forms:
+            cands = [c.concept_id for c in self.map(long, k=10)]
+            own = {self._ids[c] for c, _ in self._engine.entries(term)}
+            self._long_forms[key] = next((c for c in cands if c in own),
+                                         cands[0] if cands else None)
+        return self._long_forms[key]
 
     def normalize_batch(self, texts: pa.Array | pa.ChunkedArray | Iterable[str | None]
                         ) -> pa.Table:
@@ -266,7 +269,6 @@ class Normalizer:
             "family": m.column("family"),
             "method": pc.take(self._kind_methods, kind),
         })
-
 
     def _resolve_abbreviations(self, arr: pa.Array, m: pa.Table, abbr: pa.ChunkedArray
                                ) -> pa.Array:

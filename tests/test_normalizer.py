@@ -107,6 +107,11 @@ def test_cli_normalize_and_eval(sample_terminology, full_terminology, tmp_path):
     assert r.exit_code == 0, r.stderr
     out = orjson.loads(r.stdout)
     assert out["mentions"][0]["negated"] and out["text"] == "denies chest pain."
+    r = runner.invoke(app, ["normalize", "--ontology", str(sample_terminology), "--expand",
+                            "--json", "Pt c/o CP, h/o HTN."])
+    out = orjson.loads(r.stdout)
+    assert out["text"] == "pt complains of chest pain, history of hypertension."
+    assert [m["concept_id"] for m in out["mentions"]] == ["HP:0100749", "HP:0000822"]
 
     from conftest import SHARED
     dev = SHARED / "eval" / "ncbi-disease" / "NCBIdevelopset_corpus.txt"
