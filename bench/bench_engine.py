@@ -48,9 +48,12 @@ def main() -> None:
     engine = nz._engine
     terms = [engine.term(i) for i in range(len(engine))]
 
-    dt, table = timed(lambda: nz.normalize_batch(arr))
-    print(f"normalize_batch: {mb / dt:.1f} MB/s ({table.num_rows:,} mentions, {len(texts):,} "
-          f"notes, {mb:.1f} MB, full lexicon of {len(terms):,} terms)")
+    t_senses, _ = timed(lambda: nz.senses)  # loaded on first use
+    t_first, _ = timed(lambda: nz.normalize_batch(arr))  # maps each abbreviation sense once
+    dt, table = min(timed(lambda: nz.normalize_batch(arr)) for _ in range(3))
+    print(f"normalize_batch: {mb / dt:.1f} MB/s best of 3 ({table.num_rows:,} mentions, "
+          f"{len(texts):,} notes, {mb:.1f} MB, full lexicon of {len(terms):,} terms); first "
+          f"call {mb / t_first:.1f} MB/s; sense inventory load {t_senses:.1f} s")
 
     norm = [t.as_py() for t in normalize_array(arr)]
     t_build, auto = timed(lambda: _pyahocorasick(terms))

@@ -234,7 +234,9 @@ class Normalizer:
             return None
         key = (long, term)
         if key not in self._long_forms:
-            cands = [c.concept_id for c in self.map(long, k=10)]
+            exact = self._engine.lookup(normalize(long).text)
+            cands = ([self._ids[c] for c, _ in self._engine.entries(exact)] if exact is not None
+                     else [c.concept_id for c in self.map(long, k=3)])
             own = {self._ids[c] for c, _ in self._engine.entries(term)}
             self._long_forms[key] = next((c for c in cands if c in own),
                                          cands[0] if cands else None)

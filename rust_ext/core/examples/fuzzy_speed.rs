@@ -11,6 +11,7 @@ fn main() {
     let t = Instant::now();
     let idx = termnorm_core::FuzzyIndex::new(lexicon.terms().iter().map(String::as_str));
     println!("index built in {:.1} s", t.elapsed().as_secs_f64());
+    let k: usize = std::env::var("K").ok().and_then(|v| v.parse().ok()).unwrap_or(1);
     let text = std::fs::read_to_string(path).expect("UTF-8 queries");
     let queries: Vec<&str> = text.lines().collect();
     let t = Instant::now();
@@ -18,7 +19,7 @@ fn main() {
     let mut found = 0;
     for q in &queries {
         let t = Instant::now();
-        found += idx.search(q, 1, 0.6).len();
+        found += idx.search(q, k, 0.6).len();
         times.push((t.elapsed().as_secs_f64(), q));
     }
     let s = t.elapsed().as_secs_f64();

@@ -385,7 +385,7 @@ impl FuzzyIndex {
         // Tiers of cosine threshold, strict first: a strict pass merges few postings lists and
         // usually settles the answer (a one-typo mention of a long term keeps a cosine near 0.9).
         // Keys below cosine t blend to at most 0.5·t + 0.5, so hits scoring at least that are
-        // final; otherwise the next, looser tier runs.
+        // final; otherwise the next, looser tier runs (see below for when it is skipped).
         let tiers: Vec<f64> = [0.9, 0.75]
             .into_iter()
             .filter(|&t| t > threshold)
@@ -407,7 +407,14 @@ impl FuzzyIndex {
                 .take_while(|b| b.0 >= bound)
                 .map(|b| self.key_terms[b.1 as usize].len())
                 .sum();
-            if sure >= need || i + 1 == tiers.len() {
+            let found: usize = best
+                .iter()
+                .map(|b| self.key_terms[b.1 as usize].len())
+                .sum();
+            // Done when the top `need` are certain, or when the best is certain and enough
+            // others came with it: looser tiers could only reorder the runners-up, at the cost
+            // of merging the longest postings lists.
+            if sure >= need || (sure > 0 && found >= need) || i + 1 == tiers.len() {
                 break;
             }
         }
