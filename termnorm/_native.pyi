@@ -72,3 +72,12 @@ class Engine:
         """A whole string array at once: normalized texts, and one struct row per mention
         (doc, start, end, surface, term, concept, kind, negated, uncertain, historical,
         family)."""
+
+def minhash_signatures(texts: pa.Array, num_perm: int = 128, ngram: int = 5, seed: int = 1
+                       ) -> pa.UInt32Array:
+    """Row-major MinHash signatures (`len(texts) * num_perm` values) over word `ngram`
+    shingles (CJK: characters); see `corpus.minhash`."""
+
+def minhash_clusters(signatures: pa.UInt32Array, num_perm: int, threshold: float
+                     ) -> pa.UInt32Array:
+    """Near-duplicate cluster ID (smallest member index) per row; see `corpus.dedup`."""

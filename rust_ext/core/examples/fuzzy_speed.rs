@@ -11,7 +11,10 @@ fn main() {
     let t = Instant::now();
     let idx = termnorm_core::FuzzyIndex::new(lexicon.terms().iter().map(String::as_str));
     println!("index built in {:.1} s", t.elapsed().as_secs_f64());
-    let k: usize = std::env::var("K").ok().and_then(|v| v.parse().ok()).unwrap_or(1);
+    let k: usize = std::env::var("K")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1);
     let text = std::fs::read_to_string(path).expect("UTF-8 queries");
     let queries: Vec<&str> = text.lines().collect();
     let t = Instant::now();

@@ -11,6 +11,7 @@ pub mod annotate;
 pub mod context;
 pub mod fuzzy;
 pub mod lexicon;
+pub mod minhash;
 pub mod normalize;
 mod t2s_table;
 pub mod tokens;

@@ -14,6 +14,7 @@ use arrow_pyarrow::PyArrowType;
 use arrow_schema::{DataType, Field};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
+use termnorm_core::minhash::{self, MinHasher};
 use termnorm_core::{Annotation, CharBytes, Context, Engine, FuzzyIndex, Lexicon, Normalized};
 
 /// Normalized text with, for each of its characters, the original character span it came from.
@@ -426,6 +427,60 @@ impl PyEngine {
     }
 }
 
+/// MinHash signatures of a string array, row-major in one `uint32` array of
+/// `len(texts) * num_perm` values (nulls and empty texts: all 2^32 - 1).
+#[pyfunction]
+#[pyo3(signature = (texts, num_perm=128, ngram=5, seed=1))]
+fn minhash_signatures(
+    py: Python<'_>,
+    texts: PyArrowType<ArrayData>,
+    num_perm: usize,
+    ngram: usize,
+    seed: u64,
+) -> PyResult<PyArrowType<ArrayData>> {
+    if num_perm == 0 || ngram == 0 {
+        return Err(PyValueError::new_err("num_perm and ngram must be positive"));
+    }
+    py.detach(|| {
+        with_strings(texts.0, |it| {
+            let hasher = MinHasher::new(num_perm, ngram, seed);
+            let mut out: Vec<u32> = Vec::new();
+            let mut words = Vec::new();
+            for t in it {
+                let at = out.len();
+                out.resize(at + num_perm, 0);
+                hasher.signature_into(t.unwrap_or(""), &mut words, &mut out[at..]);
+            }
+            PyArrowType(arrow_array::UInt32Array::from(out).into_data())
+        })
+    })
+}
+
+/// Near-duplicate cluster IDs (uint32, the smallest member index) from row-major signatures.
+#[pyfunction]
+fn minhash_clusters(
+    py: Python<'_>,
+    signatures: PyArrowType<ArrayData>,
+    num_perm: usize,
+    threshold: f64,
+) -> PyResult<PyArrowType<ArrayData>> {
+    let arr = arrow_array::make_array(signatures.0);
+    let sigs = arr
+        .as_primitive_opt::<UInt32Type>()
+        .ok_or_else(|| PyTypeError::new_err("signatures must be a uint32 array"))?
+        .clone();
+    if num_perm == 0 || sigs.len() % num_perm != 0 || !(0.0..=1.0).contains(&threshold) {
+        return Err(PyValueError::new_err(format!(
+            "{} values do not make rows of {num_perm}, or threshold {threshold} is outside [0, 1]",
+            sigs.len()
+        )));
+    }
+    py.detach(|| {
+        let ids = minhash::clusters(sigs.values(), num_perm, threshold);
+        Ok(PyArrowType(arrow_array::UInt32Array::from(ids).into_data()))
+    })
+}
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyEngine>()?;
@@ -434,5 +489,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(normalize, m)?)?;
     m.add_function(wrap_pyfunction!(normalize_array, m)?)?;
     m.add_function(wrap_pyfunction!(normalize_array_with_offsets, m)?)?;
+    m.add_function(wrap_pyfunction!(minhash_signatures, m)?)?;
+    m.add_function(wrap_pyfunction!(minhash_clusters, m)?)?;
     Ok(())
 }
