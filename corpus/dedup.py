@@ -22,7 +22,7 @@ from termnorm import _native
 def clusters(sigs: np.ndarray, threshold: float = 0.8) -> np.ndarray:
     """Cluster IDs from a (n, num_perm) uint32 signature matrix."""
     sigs = np.ascontiguousarray(sigs, dtype=np.uint32)
-    n, num_perm = sigs.shape
+    num_perm = sigs.shape[1]
     ids = _native.minhash_clusters(pa.array(sigs.reshape(-1)), num_perm, threshold)
     return ids.to_numpy(zero_copy_only=False)
 
