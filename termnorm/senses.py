@@ -77,6 +77,8 @@ class SenseInventory:
             merged.setdefault(short, []).append((long, SHORTHAND_FREQ))
         self.senses = {k: sorted(v, key=lambda s: (-s[1], s[0])) for k, v in merged.items()}
         self._words: dict[str, frozenset[str]] = {}  # long form -> its content words
+        self._cues: dict[str, frozenset[str]] = {}  # short form -> all its senses' words
+        self._choices: dict[tuple[str, frozenset[str]], tuple[str, int]] = {}
 
     @classmethod
     def from_terminology(cls, folder: str | Path) -> SenseInventory:
@@ -101,18 +103,31 @@ class SenseInventory:
         function giving them, called only when there is a choice to make): the sense sharing
         most words with the document, then the most frequent; the curated shorthand sense
         counts as the most frequent."""
-        options = self.senses.get(short.lower())
+        key = short.lower()
+        options = self.senses.get(key)
         if not options:
             return None
         best = options[0]
         if len(options) > 1:
-            words = context() if callable(context) else context
+            # Only the context words some sense uses can change the choice: the choice is
+            # cached on those, so repeated abbreviations cost a set intersection.
+            cue = frozenset((context() if callable(context) else context) & self._cue_words(key))
+            found = self._choices.get((key, cue))
+            if found is None:
 
-            def score(sense: tuple[str, int]) -> tuple[int, float]:
-                return len(self._content_words(sense[0]) & words), math.log1p(sense[1])
+                def score(sense: tuple[str, int]) -> tuple[int, float]:
+                    return len(self._content_words(sense[0]) & cue), math.log1p(sense[1])
 
-            best = max(options, key=score)
+                found = self._choices[(key, cue)] = max(options, key=score)
+            best = found
         return best[0], "shorthand" if best[1] == SHORTHAND_FREQ else "inventory"
+
+    def _cue_words(self, key: str) -> frozenset[str]:
+        found = self._cues.get(key)
+        if found is None:
+            found = self._cues[key] = frozenset().union(
+                *(self._content_words(long) for long, _ in self.senses[key]))
+        return found
 
     def _content_words(self, long: str) -> frozenset[str]:
         found = self._words.get(long)

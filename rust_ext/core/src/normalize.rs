@@ -249,7 +249,7 @@ pub fn normalize_into(input: &str, out: &mut Normalized) {
         seg.clear();
         seg.push(c);
         for n in rest {
-            if n.is_ascii() || canonical_combining_class(n) == 0 {
+            if !continues_segment(n) {
                 break;
             }
             seg.push(n);
@@ -275,6 +275,26 @@ pub fn normalize_into(input: &str, out: &mut Normalized) {
     if let Some(rewritten) = arabize_type_numerals(out) {
         *out = rewritten;
     }
+}
+
+/// Does `n` belong to the segment before it: a combining mark, or a char whose canonical
+/// decomposition starts with one (U+0F81 is a starter that decomposes to two marks, which NFKC
+/// reorders with the marks before it)?
+fn continues_segment(n: char) -> bool {
+    if n.is_ascii() {
+        return false;
+    }
+    if canonical_combining_class(n) != 0 {
+        return true;
+    }
+    if (n as u32) < 0x0300 || crate::tokens::is_cjk(n) {
+        return false; // no decomposition there starts with a mark
+    }
+    let mut first = None;
+    unicode_normalization::char::decompose_canonical(n, |d| {
+        first.get_or_insert(d);
+    });
+    first.is_some_and(|d| canonical_combining_class(d) != 0)
 }
 
 /// Words after which a Roman numeral is a type / stage number.
@@ -496,6 +516,13 @@ mod tests {
         assert_eq!(r.text, "5mg");
         let spans: Vec<_> = r.char_spans().collect();
         assert_eq!(spans, vec![(0, 1), (1, 2), (1, 2)]);
+    }
+
+    #[test]
+    fn starters_that_decompose_to_marks_join_the_segment() {
+        // U+0F81 decomposes to U+0F71 U+0F80 (marks), reordered with the mark before them
+        let once = n("\u{11100}\u{f81}");
+        assert_eq!(n(&once), once);
     }
 
     #[test]
