@@ -1,0 +1,81 @@
+"""Corpus readers on the real MTSamples file and on written copies in every format."""
+
+from __future__ import annotations
+
+import gzip
+
+import orjson
+import pyarrow as pa
+import pyarrow.csv as pcsv
+import pyarrow.parquet as pq
+import pytest
+from conftest import SHARED
+
+from corpus.readers import Fields, read
+
+MTS = SHARED / "corpora" / "mtsamples" / "mtsamples.jsonl.gz"
+FIELDS = Fields(id="note_id", text="transcription", meta=["medical_specialty"])
+with gzip.open(MTS) as _f:
+    LINES = [line for line in _f if line.strip()]
+
+
+def collect(path, fields=FIELDS, batch_size=1000):
+    tables, rejects = [], []
+    for t, r in read(path, fields, batch_size):
+        tables.append(t)
+        rejects += r
+    return pa.concat_tables(tables), rejects
+
+
+def test_real_jsonl_gz_streams_in_batches():
+    batches = list(read(MTS, FIELDS, batch_size=1000))
+    assert all(t.num_rows <= 1000 for t, _ in batches) and len(batches) >= 5
+    docs, rejects = collect(MTS)
+    assert docs.num_rows + len(rejects) == len(LINES) == 4999
+    assert rejects and all(r.reason in ("empty text", "no 'transcription' field")
+                           and r.source == "mtsamples.jsonl.gz" for r in rejects)
+    first = docs.slice(0, 1).to_pylist()[0]
+    assert first["source"] == "mtsamples.jsonl.gz" and first["line"] == 1
+    assert set(orjson.loads(first["meta"])) == {"medical_specialty"}
+
+
+def test_every_format_gives_the_same_documents(tmp_path):
+    recs = [orjson.loads(line) for line in LINES[:300]]
+    table = pa.Table.from_pylist(recs)
+    pq.write_table(table, tmp_path / "n.parquet")
+    pcsv.write_csv(table, tmp_path / "n.csv")
+    with pa.output_stream(str(tmp_path / "n.jsonl.zst"), compression="zstd") as f:
+        f.write(b"".join(orjson.dumps(r) + b"\n" for r in recs))
+    (tmp_path / "txt" / "a").mkdir(parents=True)
+    for r in recs[:5]:
+        (tmp_path / "txt" / "a" / f"{r['note_id']}.txt").write_text(r["transcription"] or "x")
+    want = [(r["note_id"], r["transcription"]) for r in recs if (r["transcription"] or "").strip()]
+    for name in ("n.parquet", "n.csv", "n.jsonl.zst"):
+        got, _ = collect(tmp_path / name)
+        assert [(d, t) for d, t in zip(got["doc_id"].to_pylist(), got["text"].to_pylist(),
+                                       strict=True)] == [(str(i), t) for i, t in want], name
+    txt, _ = collect(tmp_path / "txt")
+    assert txt["doc_id"].to_pylist() == sorted(f"a/{r['note_id']}.txt" for r in recs[:5])
+
+
+def test_bad_records_are_rejected_with_line_and_reason(tmp_path):
+    p = tmp_path / "bad.jsonl"
+    p.write_bytes(b'{"text": "fine one"}\n'
+                  b'{"text": broken\n'
+                  b'\xff\xfe{"text": "latin-1"}\n'
+                  b'{"text": 42}\n'
+                  b'{"id": 7}\n'
+                  b'{"text": "   "}\n'
+                  b'[1, 2]\n'
+                  b'{"text": "nul \\u0000 inside", "id": "n"}\n'
+                  + b'{"text": "' + b"big " * 13_000_000 + b'"}\n')
+    docs, rejects = collect(p, Fields(id="id"))
+    assert docs["line"].to_pylist() == [1, 8, 9]
+    assert docs["doc_id"].to_pylist() == ["bad.jsonl:1", "n", "bad.jsonl:9"]
+    assert len(docs["text"][2].as_py()) == 52_000_000
+    reasons = {r.line: r.reason for r in rejects}
+    assert reasons[2].startswith("bad JSON") and reasons[3].startswith("invalid UTF-8")
+    assert reasons[4] == "'text' is a int, not a string" and reasons[5] == "no 'text' field"
+    assert reasons[6] == "empty text" and reasons[7].startswith("a record must be an object")
+    with pytest.raises(ValueError, match="unknown corpus format"):
+        list(read(tmp_path / "x.docx"))
