@@ -81,3 +81,7 @@ def minhash_signatures(texts: pa.Array, num_perm: int = 128, ngram: int = 5, see
 def minhash_clusters(signatures: pa.UInt32Array, num_perm: int, threshold: float
                      ) -> pa.UInt32Array:
     """Near-duplicate cluster ID (smallest member index) per row; see `corpus.dedup`."""
+
+def phi_deidentify_array(texts: pa.Array) -> tuple[pa.LargeStringArray, pa.StructArray]:
+    """Texts with PHI replaced by `[TYPE]`, and per-text counts by type; see
+    `corpus.stages.phi`."""

@@ -13,6 +13,7 @@ pub mod fuzzy;
 pub mod lexicon;
 pub mod minhash;
 pub mod normalize;
+pub mod phi;
 mod t2s_table;
 pub mod tokens;
 

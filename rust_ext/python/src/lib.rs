@@ -15,6 +15,7 @@ use arrow_schema::{DataType, Field};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use termnorm_core::minhash::{self, MinHasher};
+use termnorm_core::phi::{Deidentifier, PhiType};
 use termnorm_core::{Annotation, CharBytes, Context, Engine, FuzzyIndex, Lexicon, Normalized};
 
 /// Normalized text with, for each of its characters, the original character span it came from.
@@ -481,6 +482,56 @@ fn minhash_clusters(
     })
 }
 
+fn deidentifier() -> &'static Deidentifier {
+    static D: std::sync::OnceLock<Deidentifier> = std::sync::OnceLock::new();
+    D.get_or_init(Deidentifier::new)
+}
+
+/// PHI de-identification of a string array: `(texts with [TYPE] placeholders, counts)` where
+/// counts is a struct array with one uint32 column per type (NAME, DATE, ...); nulls stay null.
+#[pyfunction]
+fn phi_deidentify_array(
+    py: Python<'_>,
+    texts: PyArrowType<ArrayData>,
+) -> PyResult<(PyArrowType<ArrayData>, PyArrowType<ArrayData>)> {
+    py.detach(|| {
+        with_strings(texts.0, |it| {
+            let d = deidentifier();
+            let mut out = arrow_array::builder::LargeStringBuilder::new();
+            let mut counts: Vec<UInt32Builder> =
+                PhiType::ALL.iter().map(|_| UInt32Builder::new()).collect();
+            for t in it {
+                let mut per = [0u32; PhiType::ALL.len()];
+                match t {
+                    Some(t) => {
+                        let (text, hits) = d.deidentify(t);
+                        for h in hits {
+                            per[h.kind as usize] += 1;
+                        }
+                        out.append_value(text);
+                    }
+                    None => out.append_null(),
+                }
+                for (b, n) in counts.iter_mut().zip(per) {
+                    b.append_value(n);
+                }
+            }
+            let fields: Vec<Arc<Field>> = PhiType::ALL
+                .iter()
+                .map(|k| Arc::new(Field::new(k.label(), DataType::UInt32, false)))
+                .collect();
+            let cols: Vec<ArrayRef> = counts
+                .iter_mut()
+                .map(|b| Arc::new(b.finish()) as ArrayRef)
+                .collect();
+            (
+                PyArrowType(out.finish().into_data()),
+                PyArrowType(StructArray::new(fields.into(), cols, None).into_data()),
+            )
+        })
+    })
+}
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyEngine>()?;
@@ -491,5 +542,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(normalize_array_with_offsets, m)?)?;
     m.add_function(wrap_pyfunction!(minhash_signatures, m)?)?;
     m.add_function(wrap_pyfunction!(minhash_clusters, m)?)?;
+    m.add_function(wrap_pyfunction!(phi_deidentify_array, m)?)?;
     Ok(())
 }

@@ -1,0 +1,1 @@
+"""Corpus stages, one module each; the hot loops are in Rust."""

@@ -1,0 +1,244 @@
+//! PHI de-identification: the HIPAA Safe Harbor identifier types text can hold, English and
+//! Chinese, replaced by typed placeholders (`[DATE]`, `[PHONE]`, ...).
+//!
+//! Each rule is a regex; where it has a group named `v`, only that group is replaced (the label
+//! "MRN:" or "患者" stays, the value goes). All rules run over the text, hits are resolved
+//! leftmost-first, longest on ties, and Chinese resident ID numbers must pass their ISO 7064
+//! checksum. The `regex` crate has no look-around, so number boundaries are matched as
+//! `(?:^|\D)` / `(?:\D|$)` around the `v` group.
+
+use regex::Regex;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PhiType {
+    Name,
+    Date,
+    Phone,
+    Email,
+    Url,
+    Ip,
+    Ssn,
+    Id,
+    Age,
+    Address,
+    Postcode,
+    IdCard,
+}
+
+impl PhiType {
+    pub const ALL: [PhiType; 12] = [
+        PhiType::Name,
+        PhiType::Date,
+        PhiType::Phone,
+        PhiType::Email,
+        PhiType::Url,
+        PhiType::Ip,
+        PhiType::Ssn,
+        PhiType::Id,
+        PhiType::Age,
+        PhiType::Address,
+        PhiType::Postcode,
+        PhiType::IdCard,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            PhiType::Name => "NAME",
+            PhiType::Date => "DATE",
+            PhiType::Phone => "PHONE",
+            PhiType::Email => "EMAIL",
+            PhiType::Url => "URL",
+            PhiType::Ip => "IP",
+            PhiType::Ssn => "SSN",
+            PhiType::Id => "ID",
+            PhiType::Age => "AGE",
+            PhiType::Address => "ADDRESS",
+            PhiType::Postcode => "POSTCODE",
+            PhiType::IdCard => "ID_CARD",
+        }
+    }
+}
+
+const MONTH: &str = r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|Jun(?:e)?|Jul(?:y)?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)";
+
+fn rules() -> Vec<(PhiType, String)> {
+    use PhiType::*;
+    let m = MONTH;
+    vec![
+        (Email, r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}".into()),
+        (Url, r#"(?i)\b(?:https?://|www\.)[^\s<>"，。）)]+"#.into()),
+        (Ip, r"(?:^|[^\d.])(?P<v>(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d))(?:[^\d.]|\.(?:\D|$)|$)".into()),
+        (Ssn, r"(?:^|\D)(?P<v>\d{3}-\d{2}-\d{4})(?:\D|$)".into()),
+        (IdCard, r"(?:^|\D)(?P<v>\d{17}[\dXx])(?:[^\dXx]|$)".into()),
+        (Phone, r"(?:^|[^\d])(?P<v>1[3-9]\d{9})(?:\D|$)".into()),
+        (Phone, r"(?:^|[^\d])(?P<v>0\d{2,3}-\d{7,8})(?:\D|$)".into()),
+        (Phone, r"(?:^|[^\d-])(?P<v>(?:\+?1[\s.-])?(?:\(\d{3}\)\s?|\d{3}[\s.-])\d{3}[\s.-]\d{4})(?:\D|$)".into()),
+        (Id, r"(?i)\b(?:MRN|MR#|medical record(?: number| no\.?)?|account(?: number| no\.?)?|acct\.?|license(?: number| no\.?)?|licence(?: number)?|DEA|NPI|device(?: id| number)?|serial(?: number| no\.?)?|member id|policy(?: number| no\.?)?|health plan(?: number)?|certificate(?: number)?|vehicle id|VIN)\s*(?:#|no\.?|number)?\s*[:#]?\s*(?P<v>[A-Z0-9][A-Z0-9-]{3,})".into()),
+        (Id, r"(?:住院号|门诊号|病案号|病历号|就诊卡号|医保卡号|床号|ID号)\s*[:：]?\s*(?P<v>[A-Za-z0-9-]{2,})".into()),
+        (Date, format!(r"(?i)\b{m}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}\b")),
+        (Date, format!(r"(?i)\b\d{{1,2}}(?:st|nd|rd|th)?\s+{m}\.?,?\s+\d{{4}}\b")),
+        (Date, format!(r"(?i)\b(?:January|February|March|April|June|July|August|September|October|November|December|{m}\.)\s+\d{{1,2}}(?:st|nd|rd|th)?\b")),
+        (Date, r"(?:^|\D)(?P<v>\d{4}[-/.]\d{1,2}[-/.]\d{1,2})(?:\D|$)".into()),
+        (Date, r"(?:^|[^\d/])(?P<v>\d{1,2}[-/]\d{1,2}[-/](?:\d{4}|\d{2}))(?:[^\d/]|$)".into()),
+        (Date, r"(?P<v>(?:\d{4}年)?\d{1,2}月\d{1,2}[日号])".into()),
+        (Date, r"(?P<v>\d{4}年\d{1,2}月)".into()),
+        (Age, r"(?i)\b(?P<v>(?:9\d|1[0-1]\d))[- ](?:years?|yrs?|y/o|yo)\b".into()),
+        (Age, r"(?i)\bage[d]?\s*[:]?\s*(?P<v>9\d|1[0-1]\d)\b".into()),
+        (Age, r"(?:^|\D)(?P<v>(?:9\d|1[0-1]\d)岁)".into()),
+        (Address, r"\b\d{1,5}\s+(?:[A-Z][a-z]+\s+){1,3}(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|Parkway|Pkwy)\b\.?".into()),
+        (Address, r"\p{Han}{2,6}(?:省|市|自治区)\p{Han}{1,8}?(?:市|区|县)\p{Han}{0,12}?(?:路|街|道|巷|村|弄)\d{1,5}号(?:\d{1,4}(?:室|栋|楼|单元))*".into()),
+        (Postcode, r"\b(?:[A-Z]{2})\s+(?P<v>\d{5}(?:-\d{4})?)\b".into()),
+        (Postcode, r"(?:邮编|邮政编码)\s*[:：]?\s*(?P<v>\d{6})".into()),
+        (Name, r"\b(?:Dr|Mr|Mrs|Ms|Miss|Prof)\.?\s+(?P<v>[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)".into()),
+        (Name, r"(?i:patient name|patient|name|pt)\s*:\s*(?P<v>[A-Z][a-z]+(?:\s+[A-Z]\.)?(?:\s+[A-Z][a-z]+)?)".into()),
+        (Name, r"(?:患者|姓名|病人|患儿)\s*[:：]?\s*(?P<v>\p{Han}{2,3})(?:[，,、\s（(；;。]|$)".into()),
+    ]
+}
+
+/// First characters that make a "name" after 患者 a phrase instead ("患者因…", "患者男性").
+const NOT_NAME_START: &str = "因于自男女无有诉近既主入以为反出现今半一二三四五六七八九十本术经行";
+
+fn idcard_ok(s: &str) -> bool {
+    const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    const C: &[u8; 11] = b"10X98765432";
+    let b = s.as_bytes();
+    if b.len() != 18 {
+        return false;
+    }
+    let sum: u32 = b[..17]
+        .iter()
+        .zip(W)
+        .map(|(&d, w)| (d - b'0') as u32 * w)
+        .sum();
+    C[(sum % 11) as usize] == b[17].to_ascii_uppercase()
+}
+
+/// One identifier found: byte span and type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PhiHit {
+    pub start: usize,
+    pub end: usize,
+    pub kind: PhiType,
+}
+
+pub struct Deidentifier {
+    rules: Vec<(PhiType, Regex)>,
+}
+
+impl Default for Deidentifier {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Deidentifier {
+    pub fn new() -> Self {
+        let rules = rules()
+            .into_iter()
+            .map(|(t, re)| (t, Regex::new(&re).expect("the built-in PHI rules compile")))
+            .collect();
+        Deidentifier { rules }
+    }
+
+    /// Identifiers in `text`, in order, not overlapping.
+    pub fn find(&self, text: &str) -> Vec<PhiHit> {
+        let mut hits = Vec::new();
+        for (kind, re) in &self.rules {
+            for c in re.captures_iter(text) {
+                let m = c.name("v").or_else(|| c.get(0)).expect("a match");
+                let v = m.as_str();
+                let ok = match kind {
+                    PhiType::IdCard => idcard_ok(v),
+                    PhiType::Name => !v.starts_with(|ch| NOT_NAME_START.contains(ch)),
+                    _ => !v.is_empty(),
+                };
+                if ok {
+                    hits.push(PhiHit {
+                        start: m.start(),
+                        end: m.end(),
+                        kind: *kind,
+                    });
+                }
+            }
+        }
+        hits.sort_by_key(|h| (h.start, std::cmp::Reverse(h.end)));
+        let mut out: Vec<PhiHit> = Vec::with_capacity(hits.len());
+        for h in hits {
+            if out.last().is_none_or(|l| h.start >= l.end) {
+                out.push(h);
+            }
+        }
+        out
+    }
+
+    /// `text` with each identifier replaced by `[TYPE]`, and the hits.
+    pub fn deidentify(&self, text: &str) -> (String, Vec<PhiHit>) {
+        let hits = self.find(text);
+        let mut out = String::with_capacity(text.len());
+        let mut last = 0;
+        for h in &hits {
+            out.push_str(&text[last..h.start]);
+            out.push('[');
+            out.push_str(h.kind.label());
+            out.push(']');
+            last = h.end;
+        }
+        out.push_str(&text[last..]);
+        (out, hits)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(text: &str) -> Vec<(String, &'static str)> {
+        let d = Deidentifier::new();
+        d.find(text)
+            .into_iter()
+            .map(|h| (text[h.start..h.end].to_string(), h.kind.label()))
+            .collect()
+    }
+
+    #[test]
+    fn english() {
+        let got = kinds(
+            "Seen by Dr. Alice Moore on March 3, 2021; MRN: A123456. Call (617) 555-0199 \
+             or mail bob@example.org. SSN 123-45-6789, 94-year-old, lives at 12 Elm Street, \
+             Boston, MA 02115. See https://x.org/p?id=1 from 10.0.0.12.",
+        );
+        let labels: Vec<&str> = got.iter().map(|g| g.1).collect();
+        assert_eq!(
+            labels,
+            vec![
+                "NAME", "DATE", "ID", "PHONE", "EMAIL", "SSN", "AGE", "ADDRESS", "POSTCODE", "URL",
+                "IP"
+            ],
+            "{got:?}"
+        );
+        assert_eq!(got[0].0, "Alice Moore");
+        assert_eq!(got[6].0, "94");
+        assert!(kinds("She is 45 years old; BP 120/80; 5 mg daily.").is_empty());
+    }
+
+    #[test]
+    fn chinese() {
+        let got = kinds(
+            "患者张三，男，92岁，身份证号11010519491231002X，电话13812345678，\
+             住院号:ZY20230001，2023年5月12日入院，住址北京市朝阳区建国路88号。患者因胸痛入院。",
+        );
+        let labels: Vec<&str> = got.iter().map(|g| g.1).collect();
+        assert_eq!(
+            labels,
+            vec!["NAME", "AGE", "ID_CARD", "PHONE", "ID", "DATE", "ADDRESS"],
+            "{got:?}"
+        );
+        assert_eq!(got[0].0, "张三");
+        assert!(
+            kinds("身份证号110105194912310021").is_empty(),
+            "bad checksum"
+        );
+        let (text, hits) = Deidentifier::new().deidentify("电话13812345678。");
+        assert_eq!((text.as_str(), hits.len()), ("电话[PHONE]。", 1));
+    }
+}
