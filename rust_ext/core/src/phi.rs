@@ -73,7 +73,7 @@ fn rules() -> Vec<(PhiType, String)> {
         (Phone, r"(?:^|[^\d])(?P<v>1[3-9]\d{9})(?:\D|$)".into()),
         (Phone, r"(?:^|[^\d])(?P<v>0\d{2,3}-\d{7,8})(?:\D|$)".into()),
         (Phone, r"(?:^|[^\d-])(?P<v>(?:\+?1[\s.-])?(?:\(\d{3}\)\s?|\d{3}[\s.-])\d{3}[\s.-]\d{4})(?:\D|$)".into()),
-        (Id, r"(?i)\b(?:MRN|MR#|medical record(?: number| no\.?)?|account(?: number| no\.?)?|acct\.?|license(?: number| no\.?)?|licence(?: number)?|DEA|NPI|device(?: id| number)?|serial(?: number| no\.?)?|member id|policy(?: number| no\.?)?|health plan(?: number)?|certificate(?: number)?|vehicle id|VIN)\s*(?:#|no\.?|number)?\s*[:#]?\s*(?P<v>[A-Z0-9][A-Z0-9-]{3,})".into()),
+        (Id, r"(?i)\b(?:MRN|MR#|medical record(?: number| no\.?)?|account(?: number| no\.?)?|acct\.?|license(?: number| no\.?)?|licence(?: number)?|DEA|NPI|device(?: id| number)?|serial(?: number| no\.?)?|member id|policy(?: number| no\.?)?|health plan(?: number)?|certificate(?: number)?|vehicle id|VIN)\b\s*(?:#|no\.?|number)?\s*[:#]?\s*(?P<v>[A-Za-z0-9-]*\d[A-Za-z0-9-]*)".into()),
         (Id, r"(?:住院号|门诊号|病案号|病历号|就诊卡号|医保卡号|床号|ID号)\s*[:：]?\s*(?P<v>[A-Za-z0-9-]{2,})".into()),
         (Date, format!(r"(?i)\b{m}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}\b")),
         (Date, format!(r"(?i)\b\d{{1,2}}(?:st|nd|rd|th)?\s+{m}\.?,?\s+\d{{4}}\b")),
@@ -149,6 +149,7 @@ impl Deidentifier {
                 let v = m.as_str();
                 let ok = match kind {
                     PhiType::IdCard => idcard_ok(v),
+                    PhiType::Id => v.len() >= 4,
                     PhiType::Name => !v.starts_with(|ch| NOT_NAME_START.contains(ch)),
                     _ => !v.is_empty(),
                 };
@@ -219,6 +220,7 @@ mod tests {
         assert_eq!(got[0].0, "Alice Moore");
         assert_eq!(got[6].0, "94");
         assert!(kinds("She is 45 years old; BP 120/80; 5 mg daily.").is_empty());
+        assert!(kinds("St. Vincent's Hospital; the device that was placed").is_empty());
     }
 
     #[test]
