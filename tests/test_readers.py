@@ -79,3 +79,13 @@ def test_bad_records_are_rejected_with_line_and_reason(tmp_path):
     assert reasons[6] == "empty text" and reasons[7].startswith("a record must be an object")
     with pytest.raises(ValueError, match="unknown corpus format"):
         list(read(tmp_path / "x.docx"))
+
+
+def test_malformed_csv_rows_are_rejected_with_their_text(tmp_path):
+    p = tmp_path / "notes.csv"
+    p.write_text('id,text\n1,hello there\n2,bad,row,extra\n3,"multi\nline"\n4,\n')
+    docs, rejects = collect(p, Fields(id="id"))
+    assert docs["doc_id"].to_pylist() == ["1", "3"] and docs["text"][1].as_py() == "multi\nline"
+    assert [(r.line, r.reason.split(":")[0]) for r in rejects] == [(None, "bad row"),
+                                                                   (3, "empty text")]
+    assert rejects[0].raw == "2,bad,row,extra"

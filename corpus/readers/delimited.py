@@ -1,4 +1,6 @@
-"""CSV and TSV with a header row, streamed by pyarrow; `line` is the data row (1-based)."""
+"""CSV and TSV with a header row, streamed by pyarrow; `line` is the data row (1-based) among
+the well-formed rows. A malformed row (wrong number of cells) is a reject with its raw text but
+no line: quoted values may hold newlines, and pyarrow cannot count file lines then."""
 
 from __future__ import annotations
 
