@@ -1,5 +1,6 @@
-"""Near-duplicate detection: MinHash + LSH banding + union-find, in Rust.
+"""Duplicate detection in Rust: exact (normalized text) and near (MinHash + LSH + union-find).
 
+    ids = exact_duplicates(texts)                 # numpy uint32: index of the first copy
     ids = near_duplicates(texts, threshold=0.8)   # numpy uint32, one cluster ID per text
 
 Texts whose estimated Jaccard similarity (of word `ngram` shingles) is at least `threshold` end
@@ -17,6 +18,7 @@ import pyarrow as pa
 
 from corpus.minhash import signatures
 from termnorm import _native
+from termnorm.text import _as_array
 
 
 def clusters(sigs: np.ndarray, threshold: float = 0.8) -> np.ndarray:
@@ -31,3 +33,10 @@ def near_duplicates(texts: pa.Array | pa.ChunkedArray | Iterable[str | None],
                     threshold: float = 0.8, num_perm: int = 128, ngram: int = 5,
                     seed: int = 1) -> np.ndarray:
     return clusters(signatures(texts, num_perm, ngram, seed), threshold)
+
+
+def exact_duplicates(texts: pa.Array | pa.ChunkedArray | Iterable[str | None]) -> np.ndarray:
+    """For each text, the index of the first text with the same normalized content (case,
+    width, whitespace and punctuation style folded; itself when it is the first)."""
+    ids = _native.exact_duplicates(_as_array(texts))
+    return ids.to_numpy(zero_copy_only=False)

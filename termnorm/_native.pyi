@@ -85,3 +85,6 @@ def minhash_clusters(signatures: pa.UInt32Array, num_perm: int, threshold: float
 def phi_deidentify_array(texts: pa.Array) -> tuple[pa.LargeStringArray, pa.StructArray]:
     """Texts with PHI replaced by `[TYPE]`, and per-text counts by type; see
     `corpus.stages.phi`."""
+
+def exact_duplicates(texts: pa.Array) -> pa.UInt32Array:
+    """Index of the first text with the same normalized content; see `corpus.dedup`."""

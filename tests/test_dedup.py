@@ -12,8 +12,9 @@ import pyarrow as pa
 import pytest
 from conftest import SHARED
 
-from corpus.dedup import clusters, near_duplicates
+from corpus.dedup import clusters, exact_duplicates, near_duplicates
 from corpus.minhash import signatures, similarity
+from termnorm.text import normalize_array
 
 with gzip.open(SHARED / "corpora" / "mtsamples" / "mtsamples.jsonl.gz") as f:
     NOTES = [t for t in (orjson.loads(line)["transcription"] or "" for line in f) if t][:1500]
@@ -74,3 +75,15 @@ def test_bad_parameters_are_errors():
         clusters(signatures(["a b c"]), threshold=1.5)
     with pytest.raises(TypeError, match="string array"):
         signatures(pa.array([1, 2]))
+
+
+def test_exact_duplicates_match_a_dictionary_of_normalized_texts():
+    with gzip.open(SHARED / "corpora" / "mtsamples" / "mtsamples.jsonl.gz") as f:
+        texts = [orjson.loads(line)["transcription"] for line in f]
+    ids = exact_duplicates(texts)
+    first: dict[str, int] = {}
+    want = [i if t is None else first.setdefault(t, i)
+            for i, t in enumerate(normalize_array(texts).to_pylist())]
+    assert ids.tolist() == want
+    assert (ids != np.arange(len(texts))).sum() > 100, "MTSamples files notes under several specialties"
+    assert exact_duplicates(["Chest  PAIN.", "chest pain.", None, None]).tolist() == [0, 0, 2, 3]

@@ -140,6 +140,23 @@ unsafe fn permute_min_avx2(xs: &[u64], a: &[u32], b: &[u32], sig: &mut [u32]) {
     permute_min_portable(xs, a, b, sig)
 }
 
+/// The key exact deduplication compares: a 128-bit hash of the normalized text, so copies that
+/// differ only in case, width, whitespace or punctuation style are one document.
+pub fn exact_key(text: &str) -> u128 {
+    let norm = crate::normalize::normalize(text).text;
+    let b = norm.as_bytes();
+    let (mut h1, mut h2) = (0x243F_6A88_85A3_08D3u64, 0x1319_8A2E_0370_7344u64);
+    for c in b.chunks(8) {
+        let mut w = [0u8; 8];
+        w[..c.len()].copy_from_slice(c);
+        let w = u64::from_le_bytes(w);
+        h1 = mix(h1 ^ w);
+        h2 = mix(h2.rotate_left(29) ^ w ^ 0x9E37_79B9_7F4A_7C15);
+    }
+    let n = b.len() as u64;
+    ((mix(h1 ^ n) as u128) << 64) | mix(h2 ^ n) as u128
+}
+
 /// Estimated Jaccard similarity: the share of equal signature values.
 pub fn similarity(a: &[u32], b: &[u32]) -> f64 {
     let same = a.iter().zip(b).filter(|(x, y)| x == y).count();
@@ -235,6 +252,14 @@ mod tests {
         assert_eq!(m.signature(""), vec![u32::MAX; 256]);
         let zh = MinHasher::new(64, 2, 1);
         assert!(similarity(&zh.signature("患者否认胸痛"), &zh.signature("患者否认胸闷")) > 0.3);
+    }
+
+    #[test]
+    fn exact_keys_ignore_case_width_and_spacing() {
+        assert_eq!(exact_key("Chest  PAIN.\n"), exact_key("chest pain."));
+        assert_eq!(exact_key("ＣＯＶＩＤ－１９"), exact_key("covid-19"));
+        assert_ne!(exact_key("chest pain"), exact_key("chest pains"));
+        assert_ne!(exact_key("abcdefgh"), exact_key("abcdefgh\u{0}\u{0}x"));
     }
 
     #[test]

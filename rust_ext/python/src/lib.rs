@@ -482,6 +482,28 @@ fn minhash_clusters(
     })
 }
 
+/// Exact-duplicate groups: for each text the index of the first text with the same normalized
+/// content (itself if none); nulls are their own group.
+#[pyfunction]
+fn exact_duplicates(
+    py: Python<'_>,
+    texts: PyArrowType<ArrayData>,
+) -> PyResult<PyArrowType<ArrayData>> {
+    py.detach(|| {
+        with_strings(texts.0, |it| {
+            let mut first: std::collections::HashMap<u128, u32> = std::collections::HashMap::new();
+            let ids: Vec<u32> = it
+                .enumerate()
+                .map(|(i, t)| match t {
+                    Some(t) => *first.entry(minhash::exact_key(t)).or_insert(i as u32),
+                    None => i as u32,
+                })
+                .collect();
+            PyArrowType(arrow_array::UInt32Array::from(ids).into_data())
+        })
+    })
+}
+
 fn deidentifier() -> &'static Deidentifier {
     static D: std::sync::OnceLock<Deidentifier> = std::sync::OnceLock::new();
     D.get_or_init(Deidentifier::new)
@@ -543,5 +565,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(minhash_signatures, m)?)?;
     m.add_function(wrap_pyfunction!(minhash_clusters, m)?)?;
     m.add_function(wrap_pyfunction!(phi_deidentify_array, m)?)?;
+    m.add_function(wrap_pyfunction!(exact_duplicates, m)?)?;
     Ok(())
 }
