@@ -8,6 +8,7 @@
 //! - `annotate`: one document through all of them.
 
 pub mod annotate;
+pub mod clean;
 pub mod context;
 pub mod fuzzy;
 pub mod lexicon;

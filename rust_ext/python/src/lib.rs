@@ -504,6 +504,20 @@ fn exact_duplicates(
     })
 }
 
+/// The clean stage over a string array (see `termnorm_core::clean`); nulls stay null.
+#[pyfunction]
+fn clean_array(py: Python<'_>, texts: PyArrowType<ArrayData>) -> PyResult<PyArrowType<ArrayData>> {
+    py.detach(|| {
+        with_strings(texts.0, |it| {
+            let mut b = arrow_array::builder::LargeStringBuilder::new();
+            for t in it {
+                b.append_option(t.map(termnorm_core::clean::clean));
+            }
+            PyArrowType(b.finish().into_data())
+        })
+    })
+}
+
 fn deidentifier() -> &'static Deidentifier {
     static D: std::sync::OnceLock<Deidentifier> = std::sync::OnceLock::new();
     D.get_or_init(Deidentifier::new)
@@ -566,5 +580,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(minhash_clusters, m)?)?;
     m.add_function(wrap_pyfunction!(phi_deidentify_array, m)?)?;
     m.add_function(wrap_pyfunction!(exact_duplicates, m)?)?;
+    m.add_function(wrap_pyfunction!(clean_array, m)?)?;
     Ok(())
 }
