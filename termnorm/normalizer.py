@@ -23,11 +23,8 @@ from ontology import store
 from ontology.schema import SYNONYM_KINDS
 from termnorm import lexicon
 from termnorm.abbreviations import definitions, expand
-from termnorm.senses import WORDS, Expansion, SenseInventory
+from termnorm.senses import Expansion, SenseInventory
 from termnorm.text import _as_array, normalize, normalize_array
-
-# Chars either side of an abbreviation whose words choose its sense: the paragraph, roughly.
-CONTEXT_WINDOW = 400
 
 KIND_SCORE = {"preferred": 1.0, "exact": 1.0, "learned": 1.0, "abbreviation": 0.9,
               "layperson": 0.95, "related": 0.9, "narrow": 0.85, "broad": 0.8}
@@ -225,13 +222,10 @@ class Normalizer:
         `at` of `text`: its long form, chosen from the document's own definitions, shorthand,
         or the sense inventory by the words around it, mapped; a concept the terminology itself
         gives the abbreviation goes first."""
-        defs = definitions(text)
-        long = next((v for k, v in defs.items() if k.lower() == surface.lower()), None)
-        if long is None:
-            found = self.senses.choose(surface, lambda: _context_words(text, at))
-            long = found[0] if found else None
-        if not long:
+        found = self.senses.sense_at(text, surface, at)
+        if not found:
             return None
+        long = found[0]
         key = (long, term)
         if key not in self._long_forms:
             exact = self._engine.lookup(normalize(long).text)
@@ -290,10 +284,6 @@ class Normalizer:
             if cid is not None:
                 concept[i] = self._index[cid]
         return pa.array(concept, pa.uint32())
-
-
-def _context_words(text: str, at: int, window: int = CONTEXT_WINDOW) -> set[str]:
-    return set(WORDS.findall(text[max(0, at - window):at + window].lower()))
 
 
 def _method(kind: str) -> str:

@@ -3,9 +3,10 @@
 Sources, strongest first: a definition in the document itself ("long form (SF)", see
 `termnorm.abbreviations`), the clinical shorthand below (curated: one sense each), then the
 abbreviation synonyms of the terminology (ADAM's inventory, with how often each sense was seen).
-Among several senses the one whose long-form words also occur in the document wins ("MI" next
-to "mitral regurgitation" is mitral insufficiency, not myocardial infarction); ties go to the
-most frequent sense.
+Among several senses the one whose long-form words also occur within `CONTEXT_WINDOW` chars of
+the abbreviation wins ("MI" next to "mitral regurgitation" is mitral insufficiency, not
+myocardial infarction); ties go to the most frequent sense. `sense_at` is the one place that
+decides, for both `expand` and the mentions of `Normalizer.normalize`.
 """
 
 from __future__ import annotations
@@ -51,6 +52,13 @@ TOKEN = re.compile(r"(?<![\w/-])([A-Za-z][A-Za-z0-9]*(?:[/-][A-Za-z0-9]*)?)(?![\
 WORDS = re.compile(r"[a-z0-9]+")
 STOP = {"of", "the", "and", "with", "in", "a", "an", "to", "for", "or", "by", "on", "after",
         "patients", "patient"}
+# Chars either side of an abbreviation whose words choose its sense: the paragraph, roughly.
+CONTEXT_WINDOW = 400
+
+
+def context_words(text: str, at: int, window: int = CONTEXT_WINDOW) -> set[str]:
+    """The lower-cased words within `window` chars of char `at` of `text`."""
+    return set(WORDS.findall(text[max(0, at - window):at + window].lower()))
 
 
 def looks_abbreviated(surface: str) -> bool:
@@ -136,24 +144,28 @@ class SenseInventory:
                 w for w in WORDS.findall(long) if len(w) > 2 and w not in STOP)
         return found
 
+    def sense_at(self, text: str, surface: str, at: int) -> tuple[str, str] | None:
+        """(long form, source) of the abbreviation `surface` at char `at` of `text`: the
+        document's own definition ("long form (SF)"), else `choose` by the words around it."""
+        key = surface.lower()
+        long = next((v for k, v in definitions(text).items() if k.lower() == key), None)
+        if long is not None:
+            return long, "document"
+        return self.choose(surface, lambda: context_words(text, at))
+
     def expansions(self, text: str) -> list[Expansion]:
         """Every abbreviation in `text` with its chosen long form, in text order."""
-        defs = {k.lower(): v for k, v in definitions(text).items()}
-        context = set(WORDS.findall(text.lower()))
         out: list[Expansion] = []
         for m in TOKEN.finditer(text):
             surface = m.group(1)
             if not looks_abbreviated(surface):
                 continue
-            if surface.lower() in defs:
-                if text[m.start(1) - 1:m.start(1)] == "(":
-                    continue  # the definition itself: "long form (SF)"
-                long, source = defs[surface.lower()], "document"
-            else:
-                found = self.choose(surface, context)
-                if not found:
-                    continue
-                long, source = found
+            found = self.sense_at(text, surface, m.start(1))
+            if not found:
+                continue
+            long, source = found
+            if source == "document" and text[m.start(1) - 1:m.start(1)] == "(":
+                continue  # the definition itself: "long form (SF)"
             out.append(Expansion(m.start(1), m.end(1), surface, long, source))
         return out
 
