@@ -94,21 +94,31 @@ fn with_strings<R>(
     }
 }
 
+/// `f` over every string of an Arrow string array, GIL released; nulls stay null. Returns a
+/// `large_string` array.
+fn map_strings(
+    py: Python<'_>,
+    texts: PyArrowType<ArrayData>,
+    f: impl Fn(&str) -> String + Send + Sync,
+) -> PyResult<PyArrowType<ArrayData>> {
+    py.detach(|| {
+        with_strings(texts.0, |it| {
+            let mut b = arrow_array::builder::LargeStringBuilder::new();
+            for s in it {
+                b.append_option(s.map(&f));
+            }
+            PyArrowType(b.finish().into_data())
+        })
+    })
+}
+
 /// Normalize a whole Arrow string array; nulls stay null. Returns a `large_string` array.
 #[pyfunction]
 fn normalize_array(
     py: Python<'_>,
     texts: PyArrowType<ArrayData>,
 ) -> PyResult<PyArrowType<ArrayData>> {
-    py.detach(|| {
-        with_strings(texts.0, |it| {
-            let mut b = arrow_array::builder::LargeStringBuilder::new();
-            for s in it {
-                b.append_option(s.map(|s| termnorm_core::normalize(s).text));
-            }
-            PyArrowType(b.finish().into_data())
-        })
-    })
+    map_strings(py, texts, |s| termnorm_core::normalize(s).text)
 }
 
 /// Like `normalize_array`, plus per-char original offsets: a struct array
@@ -507,15 +517,7 @@ fn exact_duplicates(
 /// The clean stage over a string array (see `termnorm_core::clean`); nulls stay null.
 #[pyfunction]
 fn clean_array(py: Python<'_>, texts: PyArrowType<ArrayData>) -> PyResult<PyArrowType<ArrayData>> {
-    py.detach(|| {
-        with_strings(texts.0, |it| {
-            let mut b = arrow_array::builder::LargeStringBuilder::new();
-            for t in it {
-                b.append_option(t.map(termnorm_core::clean::clean));
-            }
-            PyArrowType(b.finish().into_data())
-        })
-    })
+    map_strings(py, texts, termnorm_core::clean::clean)
 }
 
 fn deidentifier() -> &'static Deidentifier {
