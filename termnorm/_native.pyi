@@ -31,9 +31,9 @@ def normalize_array(texts: pa.Array) -> pa.LargeStringArray:
 def normalize_array_with_offsets(texts: pa.Array) -> pa.StructArray:
     """`{text, orig_start: list<uint32>, orig_end: list<uint32>}` per input string."""
 
-# (start, end, term, concept, kind, negated, uncertain, historical, family); start/end are
+# (start, end, term, concept, kind, negated, uncertain, historical, family, sense); start/end are
 # original char offsets, term and concept index the lexicon, kind indexes the synonym kinds.
-MentionRow: TypeAlias = tuple[int, int, int, int, int, bool, bool, bool, bool]
+MentionRow: TypeAlias = tuple[int, int, int, int, int, bool, bool, bool, bool, int | None]
 
 class Engine:
     """The lexicon (normalized terms -> concepts), context rules and, built on first use, the
@@ -66,12 +66,27 @@ class Engine:
     def fuzzy_many(self, norm_terms: list[str], k: int = 5, threshold: float = 0.5
                    ) -> list[list[tuple[int, float]]]:
         """`fuzzy` over many mentions in one call."""
+    def use_senses(self, table: SenseTable) -> None:
+        """Choose abbreviation senses from `table` while annotating (the `sense` of a row)."""
     def annotate(self, text: str) -> tuple[str, list[MentionRow]]:
         """Normalized text and the mentions found in it, leftmost-longest on token edges."""
-    def annotate_array(self, texts: pa.Array) -> tuple[pa.LargeStringArray, pa.StructArray]:
-        """A whole string array at once: normalized texts, and one struct row per mention
-        (doc, start, end, surface, term, concept, kind, negated, uncertain, historical,
+    def annotate_array(self, texts: pa.Array) -> pa.StructArray:
+        """A whole string array at once: one struct row per mention (doc, start, end, surface,
+        term, concept, kind, sense (null: none chosen), negated, uncertain, historical,
         family)."""
+
+class SenseTable:
+    """Abbreviation senses, chosen per mention by the words around it, then frequency."""
+
+    def __init__(self, senses: list[tuple[str, list[tuple[list[str], int]]]], window: int
+                 ) -> None:
+        """`senses`: (normalized short form, [(content words of a long form, frequency)]), each
+        short form's options in preference order; a sense is named by its index over all.
+        `window`: normalized chars either side of a mention whose words count."""
+    def __len__(self) -> int: ...
+    def choose(self, text: str, shorts: list[str], ats: list[int]) -> list[int | None]:
+        """The sense of each normalized short form `shorts[i]` at char `ats[i]` of `text`;
+        None for a short form the table lacks."""
 
 def minhash_signatures(texts: pa.Array, num_perm: int = 128, ngram: int = 5, seed: int = 1
                        ) -> pa.UInt32Array:

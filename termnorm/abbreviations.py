@@ -70,6 +70,12 @@ def definitions(text: str) -> dict[str, str]:
     return out
 
 
+def defined(text: str, short: str) -> str | None:
+    """The long form `text` itself gives the short form `short` (any case), if any."""
+    key = short.lower()
+    return next((v for k, v in definitions(text).items() if k.lower() == key), None)
+
+
 def expand(mention: str, defs: dict[str, str]) -> str | None:
     """The mention with each defined short form (as a whole word) replaced by its long form;
     None when nothing was replaced."""

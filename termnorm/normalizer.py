@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 from ontology import store
 from ontology.schema import SYNONYM_KINDS
 from termnorm import lexicon
-from termnorm.abbreviations import definitions, expand
+from termnorm.abbreviations import defined, definitions, expand
 from termnorm.senses import Expansion, SenseInventory
 from termnorm.text import _as_array, normalize, normalize_array
 
@@ -94,6 +94,8 @@ class Normalizer:
         self._concept_names = pa.array([self._names.get(c) for c in self._ids], pa.string())
         self._kind_scores = pa.array([KIND_SCORE[k] for k in SYNONYM_KINDS], pa.float64())
         self._kind_methods = pa.array([_method(k) for k in SYNONYM_KINDS], pa.string())
+        if self._senses is not None:
+            self._engine.use_senses(self._senses.table)
 
     # --- learning -------------------------------------------------------------------------
     def learn(self, pairs: Iterable[tuple[str, str]]) -> int:
@@ -190,13 +192,14 @@ class Normalizer:
 
     # --- whole texts ------------------------------------------------------------------------
     def normalize(self, text: str) -> Result:
+        self.senses  # noqa: B018  (the engine chooses abbreviation senses once they are loaded)
         norm, rows = self._engine.annotate(text)
         mentions = []
-        for start, end, term, concept, kind, neg, unc, hist, fam in rows:
+        for start, end, term, concept, kind, neg, unc, hist, fam, sense in rows:
             cid = self._ids[concept]
             kname = SYNONYM_KINDS[kind]
             if kname == "abbreviation":
-                cid = self._abbreviation_concept(text, text[start:end], term, start) or cid
+                cid = self._abbreviation_concept(text, text[start:end], term, sense) or cid
             mentions.append(Mention(start, end, text[start:end], cid, self._names.get(cid),
                                     KIND_SCORE[kname], neg, unc, hist, fam, _method(kname)))
         return Result(norm, mentions)
@@ -208,6 +211,7 @@ class Normalizer:
         (loaded on first use)."""
         if self._senses is None:
             self._senses = SenseInventory.from_terminology(self.folder)
+            self._engine.use_senses(self._senses.table)
         return self._senses
 
     def expand(self, text: str) -> tuple[str, list[Expansion]]:
@@ -216,16 +220,17 @@ class Normalizer:
         expanded, exps = self.senses.expand(text)
         return normalize(expanded).text, exps
 
-    def _abbreviation_concept(self, text: str, surface: str, term: int, at: int
+    def _abbreviation_concept(self, text: str, surface: str, term: int, sense: int | None
                               ) -> str | None:
-        """The standard concept of the abbreviation `surface` (lexicon term `term`) at char
-        `at` of `text`: its long form, chosen from the document's own definitions, shorthand,
-        or the sense inventory by the words around it, mapped; a concept the terminology itself
-        gives the abbreviation goes first."""
-        found = self.senses.sense_at(text, surface, at)
-        if not found:
-            return None
-        long = found[0]
+        """The standard concept of the abbreviation `surface` (lexicon term `term`) of `text`:
+        its long form, from the document's own definitions or else the `sense` the engine chose
+        (shorthand or the inventory, by the words around it), mapped; a concept the
+        terminology itself gives the abbreviation goes first."""
+        long = defined(text, surface)
+        if long is None:
+            if sense is None:
+                return None
+            long = self.senses.sense(sense)[0]
         key = (long, term)
         if key not in self._long_forms:
             exact = self._engine.lookup(normalize(long).text)
@@ -242,8 +247,8 @@ class Normalizer:
         `texts`), start, end (original char offsets), surface, concept_id, name, score, negated,
         uncertain, historical, family, method."""
         arr = _as_array(texts)
-        _, m = self._engine.annotate_array(arr)
-        m = pa.Table.from_struct_array(m)
+        self.senses  # noqa: B018  (the engine chooses abbreviation senses once they are loaded)
+        m = pa.Table.from_struct_array(self._engine.annotate_array(arr))
         kind = m.column("kind")
         concept = m.column("concept")
         abbr = pc.equal(kind, SYNONYM_KINDS.index("abbreviation"))
@@ -271,7 +276,7 @@ class Normalizer:
         """The `concept` column (indices) with the abbreviation rows mapped through their
         chosen long forms."""
         rows = pc.indices_nonzero(abbr).to_pylist()
-        sub = m.take(rows).select(["doc", "start", "surface", "term"]).to_pylist()
+        sub = m.take(rows).select(["doc", "surface", "term", "sense"]).to_pylist()
         concept = m.column("concept").to_numpy().copy()
         if self._index is None:
             self._index = {c: i for i, c in enumerate(self._ids)}
@@ -280,7 +285,7 @@ class Normalizer:
             text = texts.get(r["doc"])
             if text is None:
                 text = texts[r["doc"]] = arr[r["doc"]].as_py()
-            cid = self._abbreviation_concept(text, r["surface"], r["term"], r["start"])
+            cid = self._abbreviation_concept(text, r["surface"], r["term"], r["sense"])
             if cid is not None:
                 concept[i] = self._index[cid]
         return pa.array(concept, pa.uint32())

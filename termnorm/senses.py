@@ -5,24 +5,24 @@ Sources, strongest first: a definition in the document itself ("long form (SF)",
 abbreviation synonyms of the terminology (ADAM's inventory, with how often each sense was seen).
 Among several senses the one whose long-form words also occur within `CONTEXT_WINDOW` chars of
 the abbreviation wins ("MI" next to "mitral regurgitation" is mitral insufficiency, not
-myocardial infarction); ties go to the most frequent sense. `sense_at` is the one place that
-decides, for both `expand` and the mentions of `Normalizer.normalize`.
+myocardial infarction); ties go to the most frequent sense. The choice is made in Rust
+(`_native.SenseTable`), the same code for `expand` and for the mentions of `Normalizer.normalize`
+and `normalize_batch` (which choose inside the annotation pass).
 """
 
 from __future__ import annotations
 
-import math
 import re
 from collections import defaultdict
-from collections.abc import Callable
-from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
 from ontology import store
-from termnorm.abbreviations import definitions
+from termnorm._native import SenseTable
+from termnorm.abbreviations import defined
+from termnorm.text import normalize_array
 
 # Clinical shorthand that note writers use and abbreviation inventories from papers miss.
 SHORTHAND: dict[str, str] = {
@@ -56,9 +56,9 @@ STOP = {"of", "the", "and", "with", "in", "a", "an", "to", "for", "or", "by", "o
 CONTEXT_WINDOW = 400
 
 
-def context_words(text: str, at: int, window: int = CONTEXT_WINDOW) -> set[str]:
-    """The lower-cased words within `window` chars of char `at` of `text`."""
-    return set(WORDS.findall(text[max(0, at - window):at + window].lower()))
+def content_words(long: str) -> list[str]:
+    """The words of a long form that can tell its sense apart: no stop words, three chars up."""
+    return sorted({w for w in WORDS.findall(long.lower()) if len(w) > 2 and w not in STOP})
 
 
 def looks_abbreviated(surface: str) -> bool:
@@ -79,14 +79,20 @@ class Expansion:
 
 class SenseInventory:
     def __init__(self, senses: dict[str, list[tuple[str, int]]]) -> None:
-        # short form (lower case) -> [(long form, frequency)], most frequent first
-        merged = {k: list(v) for k, v in senses.items()}
-        for short, long in SHORTHAND.items():
-            merged.setdefault(short, []).append((long, SHORTHAND_FREQ))
+        # normalized short form -> [(long form, frequency)], most frequent first
+        merged: dict[str, list[tuple[str, int]]] = defaultdict(list)
+        shorts = list(dict.fromkeys([*senses, *SHORTHAND]))
+        for short, key in zip(shorts, normalize_array(shorts).to_pylist(), strict=True):
+            if short in SHORTHAND:
+                merged[key].append((SHORTHAND[short], SHORTHAND_FREQ))
+            merged[key].extend(senses.get(short, ()))
         self.senses = {k: sorted(v, key=lambda s: (-s[1], s[0])) for k, v in merged.items()}
-        self._words: dict[str, frozenset[str]] = {}  # long form -> its content words
-        self._cues: dict[str, frozenset[str]] = {}  # short form -> all its senses' words
-        self._choices: dict[tuple[str, frozenset[str]], tuple[str, int]] = {}
+        # A sense is named by its index over all short forms' senses, in this order.
+        self._longs = [long for v in self.senses.values() for long, _ in v]
+        self._shorthand = [freq == SHORTHAND_FREQ for v in self.senses.values() for _, freq in v]
+        self.table = SenseTable(
+            [(k, [(content_words(long), freq) for long, freq in v])
+             for k, v in self.senses.items()], CONTEXT_WINDOW)
 
     @classmethod
     def from_terminology(cls, folder: str | Path) -> SenseInventory:
@@ -101,72 +107,44 @@ class SenseInventory:
                 .group_by("short", pl.col("long").str.to_lowercase())
                 .agg(pl.col("freq").sum()).collect())
         senses: dict[str, list[tuple[str, int]]] = defaultdict(list)
-        for short, long, freq in rows.iter_rows():
+        for short, long, freq in rows.sort("short", "long").iter_rows():
             senses[short].append((long, int(freq)))
         return cls(dict(senses))
 
-    def choose(self, short: str, context: AbstractSet[str] | Callable[[], AbstractSet[str]]
-               ) -> tuple[str, str] | None:
-        """(long form, source) for `short` in a document whose words are `context` (or a
-        function giving them, called only when there is a choice to make): the sense sharing
-        most words with the document, then the most frequent; the curated shorthand sense
-        counts as the most frequent."""
-        key = short.lower()
-        options = self.senses.get(key)
-        if not options:
-            return None
-        best = options[0]
-        if len(options) > 1:
-            # Only the context words some sense uses can change the choice: the choice is
-            # cached on those, so repeated abbreviations cost a set intersection.
-            cue = frozenset((context() if callable(context) else context) & self._cue_words(key))
-            found = self._choices.get((key, cue))
-            if found is None:
+    def sense(self, index: int) -> tuple[str, str]:
+        """(long form, source) of a sense index from the table."""
+        return self._longs[index], "shorthand" if self._shorthand[index] else "inventory"
 
-                def score(sense: tuple[str, int]) -> tuple[int, float]:
-                    return len(self._content_words(sense[0]) & cue), math.log1p(sense[1])
-
-                found = self._choices[(key, cue)] = max(options, key=score)
-            best = found
-        return best[0], "shorthand" if best[1] == SHORTHAND_FREQ else "inventory"
-
-    def _cue_words(self, key: str) -> frozenset[str]:
-        found = self._cues.get(key)
-        if found is None:
-            found = self._cues[key] = frozenset().union(
-                *(self._content_words(long) for long, _ in self.senses[key]))
-        return found
-
-    def _content_words(self, long: str) -> frozenset[str]:
-        found = self._words.get(long)
-        if found is None:
-            found = self._words[long] = frozenset(
-                w for w in WORDS.findall(long) if len(w) > 2 and w not in STOP)
-        return found
+    def senses_at(self, text: str, found: list[tuple[str, int]]
+                  ) -> list[tuple[str, str] | None]:
+        """(long form, source) of each abbreviation `(surface, char offset)` of `text`: the
+        document's own definition ("long form (SF)"), else the sense the words around it
+        choose; None for an unknown short form."""
+        shorts = normalize_array([s for s, _ in found]).to_pylist()
+        chosen = self.table.choose(text, shorts, [at for _, at in found])
+        out: list[tuple[str, str] | None] = []
+        for (surface, _), i in zip(found, chosen, strict=True):
+            long = defined(text, surface)
+            out.append((long, "document") if long is not None
+                       else None if i is None else self.sense(i))
+        return out
 
     def sense_at(self, text: str, surface: str, at: int) -> tuple[str, str] | None:
-        """(long form, source) of the abbreviation `surface` at char `at` of `text`: the
-        document's own definition ("long form (SF)"), else `choose` by the words around it."""
-        key = surface.lower()
-        long = next((v for k, v in definitions(text).items() if k.lower() == key), None)
-        if long is not None:
-            return long, "document"
-        return self.choose(surface, lambda: context_words(text, at))
+        """`senses_at` for one abbreviation."""
+        return self.senses_at(text, [(surface, at)])[0]
 
     def expansions(self, text: str) -> list[Expansion]:
         """Every abbreviation in `text` with its chosen long form, in text order."""
+        found = [m for m in TOKEN.finditer(text) if looks_abbreviated(m.group(1))]
+        senses = self.senses_at(text, [(m.group(1), m.start(1)) for m in found])
         out: list[Expansion] = []
-        for m in TOKEN.finditer(text):
-            surface = m.group(1)
-            if not looks_abbreviated(surface):
+        for m, sense in zip(found, senses, strict=True):
+            if sense is None:
                 continue
-            found = self.sense_at(text, surface, m.start(1))
-            if not found:
-                continue
-            long, source = found
+            long, source = sense
             if source == "document" and text[m.start(1) - 1:m.start(1)] == "(":
                 continue  # the definition itself: "long form (SF)"
-            out.append(Expansion(m.start(1), m.end(1), surface, long, source))
+            out.append(Expansion(m.start(1), m.end(1), m.group(1), long, source))
         return out
 
     def expand(self, text: str) -> tuple[str, list[Expansion]]:

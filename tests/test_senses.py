@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from termnorm.normalizer import Normalizer
-from termnorm.senses import SHORTHAND, WORDS, SenseInventory, looks_abbreviated
+from termnorm.senses import CONTEXT_WINDOW, SHORTHAND, SenseInventory, looks_abbreviated
 
 
 @pytest.fixture(scope="module")
@@ -24,8 +24,9 @@ def test_inventory_comes_from_the_terminology(nz):
 def test_sense_follows_the_document(nz):
     cardio = "Troponin rose after the MI; chest pain resolved."
     valve = "Echo: mitral regurgitation, MI graded as moderate mitral insufficiency."
-    assert nz.senses.choose("MI", set(WORDS.findall(cardio.lower())))[0] == "myocardial infarction"
-    assert nz.senses.choose("MI", set(WORDS.findall(valve.lower()))) == (
+    assert nz.senses.sense_at(cardio, "MI", cardio.index("MI")) == (
+        "myocardial infarction", "shorthand")
+    assert nz.senses.sense_at(valve, "MI", valve.index("MI")) == (
         "mitral insufficiency", "inventory")
     names = {m.surface: m.name.lower() for m in nz.normalize(valve).mentions}
     assert names["MI"] == "mitral valve insufficiency"
@@ -60,3 +61,12 @@ def test_words_are_not_abbreviations():
     assert inv.expand("as well as before")[1] == []
     assert inv.expand("severe AS")[0] == "severe aortic stenosis"
     assert set(SHORTHAND) >= {"c/o", "h/o", "s/p", "w/", "sob", "cp", "mi", "dm2", "htn"}
+
+
+def test_only_words_near_the_abbreviation_choose():
+    inv = SenseInventory({"ra": [("rheumatoid arthritis", 50), ("right atrium", 10)]})
+    near = "Echo: the right atrium is dilated; RA pressure 12."
+    assert inv.sense_at(near, "RA", near.index("RA")) == ("right atrium", "inventory")
+    far = "Right atrium normal." + " Stable." * (CONTEXT_WINDOW // 8 + 1) + " RA flare."
+    assert inv.sense_at(far, "RA", far.index("RA")) == ("rheumatoid arthritis", "inventory")
+    assert inv.sense_at(far, "XYZ", 0) is None

@@ -28,10 +28,7 @@ fn main() {
     let f = std::fs::File::open(lex).expect("lexicon file");
     let lexicon =
         termnorm_core::Lexicon::read_from(&mut std::io::BufReader::new(f)).expect("lexicon");
-    let engine = termnorm_core::Engine {
-        lexicon,
-        context: termnorm_core::Context::with_defaults(),
-    };
+    let engine = termnorm_core::Engine::new(lexicon, termnorm_core::Context::with_defaults());
     let text = std::fs::read_to_string(path).expect("UTF-8 text");
     let docs: Vec<&str> = text.split('\u{1e}').collect();
     let mb = text.len() as f64 / 1e6;

@@ -1,10 +1,13 @@
 //! One document through the engine: normalize, match the lexicon, drop abbreviation hits whose
-//! original surface is not written as an abbreviation, flag context. Spans come back in original
-//! char offsets.
+//! original surface is not written as an abbreviation, flag context, choose abbreviation senses.
+//! Spans come back in original char offsets.
+
+use std::sync::Arc;
 
 use crate::context::{Context, Flags};
 use crate::lexicon::{Hit, Lexicon, KIND_ABBREVIATION};
 use crate::normalize::{normalize_into, Normalized};
+use crate::senses::SenseTable;
 use crate::tokens::Token;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,11 +20,14 @@ pub struct Mention {
     pub norm_end: usize,
     pub term: u32,
     pub flags: Flags,
+    /// For a term whose first entry is an abbreviation: its sense in the engine's sense table.
+    pub sense: Option<u32>,
 }
 
 pub struct Engine {
     pub lexicon: Lexicon,
     pub context: Context,
+    pub senses: Option<Arc<SenseTable>>,
 }
 
 /// Abbreviation-only terms ("MI", "AS", "HTN") match only where the original is written with a
@@ -39,11 +45,20 @@ pub struct Annotation {
     pub mentions: Vec<Mention>,
     tokens: Vec<Token>,
     hits: Vec<Hit>,
+    words: Vec<u64>,
     kept: Vec<(Hit, u32, u32)>,
     spans: Vec<(usize, usize)>,
 }
 
 impl Engine {
+    pub fn new(lexicon: Lexicon, context: Context) -> Self {
+        Engine {
+            lexicon,
+            context,
+            senses: None,
+        }
+    }
+
     pub fn annotate(&self, text: &str) -> (Normalized, Vec<Mention>) {
         let mut a = Annotation::default();
         self.annotate_into(text, &mut a);
@@ -81,19 +96,28 @@ impl Engine {
             .context
             .flags_with_tokens(&norm.text, &a.tokens, &a.spans);
         a.mentions.clear();
-        a.mentions.extend(
-            a.kept
-                .iter()
-                .zip(flags)
-                .map(|(&(h, start, end), flags)| Mention {
-                    start,
-                    end,
-                    norm_start: h.start,
-                    norm_end: h.end,
-                    term: h.term,
-                    flags,
-                }),
-        );
+        for (&(h, start, end), flags) in a.kept.iter().zip(flags) {
+            let sense = match &self.senses {
+                Some(table) if self.lexicon.entries(h.term)[0].kind == KIND_ABBREVIATION => table
+                    .choose(
+                        self.lexicon.term(h.term),
+                        &norm.text,
+                        &a.tokens,
+                        h.start,
+                        &mut a.words,
+                    ),
+                _ => None,
+            };
+            a.mentions.push(Mention {
+                start,
+                end,
+                norm_start: h.start,
+                norm_end: h.end,
+                term: h.term,
+                flags,
+                sense,
+            });
+        }
     }
 }
 
@@ -150,10 +174,12 @@ mod tests {
             ],
         )
         .unwrap();
-        let engine = Engine {
-            lexicon,
-            context: Context::with_defaults(),
-        };
+        let mut engine = Engine::new(lexicon, Context::with_defaults());
+        let sense = |w: &str, f| (vec![w.to_string()], f);
+        engine.senses = Some(Arc::new(SenseTable::new(
+            vec![("mi".into(), vec![sense("myocardial", 9), sense("casa", 1)])],
+            400,
+        )));
         let text = "Pt  denies HTN; mi casa. Rule out MI. 既往Ⅱ型糖尿病";
         let (_, ms) = engine.annotate(text);
         let chars: Vec<char> = text.chars().collect();
@@ -165,5 +191,10 @@ mod tests {
         assert!(ms[0].flags.negated);
         assert!(ms[1].flags.uncertain && !ms[1].flags.negated);
         assert!(ms[2].flags.historical);
+        // "mi" itself is written in lower case (not an abbreviation), but "casa" is near MI
+        assert_eq!(
+            ms.iter().map(|m| m.sense).collect::<Vec<_>>(),
+            [None, Some(1), None]
+        );
     }
 }

@@ -3,9 +3,7 @@
 //! ("but", "however", 但, 但是) and, for Chinese triggers, at clause commas.
 //! Works on normalized text (lower-cased, full-width folded), English and Chinese.
 
-use std::collections::HashMap;
-
-use crate::tokens::{hash_bytes, is_cjk, on_boundaries, tokenize, tokenize_first, Token};
+use crate::tokens::{hash_bytes, is_cjk, on_boundaries, tokenize, tokenize_first, Token, TokenMap};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Category {
@@ -324,7 +322,7 @@ pub struct Context {
     /// Trigger indices by the hash of their first token, longest phrase first: triggers start
     /// on token starts, so the matcher probes this small map once per token of the text that
     /// the lexicon search has already tokenized.
-    by_first_token: HashMap<u64, Vec<usize>>,
+    by_first_token: TokenMap<Vec<usize>>,
     /// Forward scopes stop after this many words (Latin) or chars (CJK).
     max_words: usize,
 }
@@ -355,7 +353,7 @@ fn cjk_sentence_end(c: char) -> bool {
 
 impl Context {
     pub fn new(triggers: Vec<Trigger>) -> Result<Self, String> {
-        let mut by_first_token: HashMap<u64, Vec<usize>> = HashMap::new();
+        let mut by_first_token: TokenMap<Vec<usize>> = TokenMap::default();
         let mut toks = Vec::new();
         for (i, t) in triggers.iter().enumerate() {
             tokenize_first(&t.phrase, 1, &mut toks);

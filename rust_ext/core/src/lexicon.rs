@@ -86,6 +86,19 @@ fn pair_slot(first: u64, second: Option<u64>) -> (usize, usize) {
     (block, (pair >> 55) as usize)
 }
 
+const PREFETCH_AHEAD: usize = 4;
+
+#[inline(always)]
+fn prefetch(block: &Block) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: prefetching is a hint; any address is allowed, and this one is valid.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch(block.0.as_ptr().cast(), std::arch::x86_64::_MM_HINT_T0);
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = block;
+}
+
 impl Block {
     fn has(&self, bit: usize) -> bool {
         self.0[bit >> 6] & (1 << (bit & 63)) != 0
@@ -297,6 +310,10 @@ impl Lexicon {
         tokenize(text, toks);
         let mut i = 0;
         while i < toks.len() {
+            // The filter is bigger than L2: ask for a later token's block ahead of time.
+            if let Some(t) = toks.get(i + PREFETCH_AHEAD) {
+                prefetch(&self.start_pairs[pair_slot(t.hash, None).0]);
+            }
             let (first, second) = first_two(text, toks, i);
             let (block, end_bit) = pair_slot(first, None);
             let line = &self.start_pairs[block];

@@ -5,6 +5,7 @@
 //! - `lexicon`: normalized terms in a double-array trie, matched leftmost-longest on tokens;
 //! - `context`: ConText-style negation / uncertainty / history / family scopes;
 //! - `fuzzy`: order/inflection-insensitive keys and a trigram index for near misses;
+//! - `senses`: abbreviation senses chosen by the words around a mention;
 //! - `annotate`: one document through all of them.
 
 pub mod annotate;
@@ -15,6 +16,7 @@ pub mod lexicon;
 pub mod minhash;
 pub mod normalize;
 pub mod phi;
+pub mod senses;
 mod t2s_table;
 pub mod tokens;
 
@@ -23,3 +25,4 @@ pub use context::{Context, Flags};
 pub use fuzzy::FuzzyIndex;
 pub use lexicon::Lexicon;
 pub use normalize::{normalize, normalize_into, Normalized};
+pub use senses::SenseTable;

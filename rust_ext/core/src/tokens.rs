@@ -53,6 +53,28 @@ pub fn hash_bytes(bytes: &[u8]) -> u64 {
     (h ^ (h >> 32)).wrapping_mul(K)
 }
 
+/// Hashes for maps keyed by token hashes, which are already mixed: the key passes through.
+#[derive(Default, Clone, Copy)]
+pub struct PassThrough(u64);
+
+impl std::hash::Hasher for PassThrough {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        self.0 = hash_bytes(bytes);
+    }
+
+    fn write_u64(&mut self, x: u64) {
+        self.0 = x;
+    }
+}
+
+/// A map keyed by token hashes.
+pub type TokenMap<V> =
+    std::collections::HashMap<u64, V, std::hash::BuildHasherDefault<PassThrough>>;
+
 /// ASCII letters and digits, as a table: the word-run loop is the tokenizer's hot spot.
 const ALNUM: [bool; 256] = {
     let mut t = [false; 256];

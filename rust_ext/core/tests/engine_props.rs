@@ -26,10 +26,10 @@ fn engine() -> Engine {
         .iter()
         .enumerate()
         .map(|(i, t)| (t.to_string(), i as u32, (i % 3) as u8));
-    Engine {
-        lexicon: Lexicon::new(concepts, rows).expect("lexicon"),
-        context: Context::with_defaults(),
-    }
+    Engine::new(
+        Lexicon::new(concepts, rows).expect("lexicon"),
+        Context::with_defaults(),
+    )
 }
 
 fn text() -> impl Strategy<Value = String> {

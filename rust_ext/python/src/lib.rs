@@ -16,7 +16,10 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use termnorm_core::minhash::{self, MinHasher};
 use termnorm_core::phi::{Deidentifier, PhiType};
-use termnorm_core::{Annotation, CharBytes, Context, Engine, FuzzyIndex, Lexicon, Normalized};
+use termnorm_core::tokens::tokenize;
+use termnorm_core::{
+    Annotation, CharBytes, Context, Engine, FuzzyIndex, Lexicon, Normalized, SenseTable,
+};
 
 /// Normalized text with, for each of its characters, the original character span it came from.
 #[pyclass(module = "termnorm._native", frozen)]
@@ -169,7 +172,7 @@ fn normalize_array_with_offsets(
 }
 
 /// Lexicon + context rules: the matcher the Normalizer drives.
-#[pyclass(module = "termnorm._native", name = "Engine", frozen)]
+#[pyclass(module = "termnorm._native", name = "Engine")]
 struct PyEngine {
     engine: Engine,
     /// Built on first use: most callers only annotate.
@@ -180,15 +183,12 @@ fn value_error(e: impl std::fmt::Display) -> PyErr {
     PyValueError::new_err(e.to_string())
 }
 
-type MentionRow = (u32, u32, u32, u32, u8, bool, bool, bool, bool);
+type MentionRow = (u32, u32, u32, u32, u8, bool, bool, bool, bool, Option<u32>);
 
 impl PyEngine {
     fn from_lexicon(lexicon: Lexicon) -> Self {
         PyEngine {
-            engine: Engine {
-                lexicon,
-                context: Context::with_defaults(),
-            },
+            engine: Engine::new(lexicon, Context::with_defaults()),
             fuzzy: Default::default(),
         }
     }
@@ -215,6 +215,7 @@ impl PyEngine {
                     f.uncertain,
                     f.historical,
                     f.family,
+                    m.sense,
                 )
             })
             .collect();
@@ -353,22 +354,26 @@ impl PyEngine {
         self.engine.lexicon.lookup(norm_term)
     }
 
+    /// Choose abbreviation senses from `table` in `annotate` and `annotate_array`.
+    fn use_senses(&mut self, table: &PySenseTable) {
+        self.engine.senses = Some(table.inner.clone());
+    }
+
     /// One text: `(normalized text, [(start, end, term, concept, kind, negated, uncertain,
-    /// historical, family)])`, spans in original char offsets.
+    /// historical, family, sense)])`, spans in original char offsets.
     fn annotate(&self, py: Python<'_>, text: &str) -> (String, Vec<MentionRow>) {
         py.detach(|| self.rows(text))
     }
 
-    /// A whole Arrow string array in one call: `(normalized texts, mentions)` where mentions is
-    /// a struct array with a `doc` column indexing the input.
+    /// A whole Arrow string array in one call: the mentions, a struct array with a `doc`
+    /// column indexing the input (`sense` is null where no sense was chosen).
     fn annotate_array(
         &self,
         py: Python<'_>,
         texts: PyArrowType<ArrayData>,
-    ) -> PyResult<(PyArrowType<ArrayData>, PyArrowType<ArrayData>)> {
+    ) -> PyResult<PyArrowType<ArrayData>> {
         py.detach(|| {
             with_strings(texts.0, |it| {
-                let mut norm = arrow_array::builder::LargeStringBuilder::new();
                 let mut surface = arrow_array::builder::LargeStringBuilder::new();
                 let (mut doc, mut start, mut end, mut term, mut concept) = (
                     UInt32Builder::new(),
@@ -378,15 +383,14 @@ impl PyEngine {
                     UInt32Builder::new(),
                 );
                 let mut kind = UInt8Builder::new();
+                let mut sense = UInt32Builder::new();
                 let mut flags: [BooleanBuilder; 4] = Default::default();
                 let mut ann = Annotation::default();
                 for (i, t) in it.enumerate() {
                     let Some(t) = t else {
-                        norm.append_null();
                         continue;
                     };
                     self.engine.annotate_into(t, &mut ann);
-                    norm.append_value(&ann.norm.text);
                     let mut bytes = CharBytes::new(t);
                     for m in &ann.mentions {
                         let best = self.engine.lexicon.entries(m.term)[0];
@@ -398,6 +402,7 @@ impl PyEngine {
                         term.append_value(m.term);
                         concept.append_value(best.concept);
                         kind.append_value(best.kind);
+                        sense.append_option(m.sense);
                         let f = m.flags;
                         for (b, v) in
                             flags
@@ -416,6 +421,7 @@ impl PyEngine {
                     ("term", Arc::new(term.finish())),
                     ("concept", Arc::new(concept.finish())),
                     ("kind", Arc::new(kind.finish())),
+                    ("sense", Arc::new(sense.finish())),
                 ];
                 for (name, b) in ["negated", "uncertain", "historical", "family"]
                     .into_iter()
@@ -425,14 +431,10 @@ impl PyEngine {
                 }
                 let fields: Vec<Arc<Field>> = cols
                     .iter()
-                    .map(|(n, a)| Arc::new(Field::new(*n, a.data_type().clone(), false)))
+                    .map(|(n, a)| Arc::new(Field::new(*n, a.data_type().clone(), *n == "sense")))
                     .collect();
                 let arrays: Vec<ArrayRef> = cols.into_iter().map(|(_, a)| a).collect();
-                let mentions = StructArray::new(fields.into(), arrays, None);
-                (
-                    PyArrowType(norm.finish().into_data()),
-                    PyArrowType(mentions.into_data()),
-                )
+                PyArrowType(StructArray::new(fields.into(), arrays, None).into_data())
             })
         })
     }
@@ -570,9 +572,61 @@ fn phi_deidentify_array(
     })
 }
 
+/// Abbreviation senses: each short form's long forms (as their content words and frequency),
+/// chosen per mention by the words around it (see termnorm-core `senses`).
+#[pyclass(module = "termnorm._native", name = "SenseTable", frozen)]
+struct PySenseTable {
+    inner: Arc<SenseTable>,
+}
+
+#[pymethods]
+impl PySenseTable {
+    /// `senses`: `[(normalized short form, [(content words, frequency), ...])]`, each short
+    /// form's options in preference order; `window`: normalized bytes either side that count.
+    #[new]
+    fn new(py: Python<'_>, senses: Vec<termnorm_core::senses::ShortForm>, window: usize) -> Self {
+        py.detach(|| PySenseTable {
+            inner: Arc::new(SenseTable::new(senses, window)),
+        })
+    }
+
+    fn __len__(&self) -> usize {
+        self.inner.len()
+    }
+
+    /// The sense of each short form `shorts[i]` (normalized) at original char `ats[i]` of
+    /// `text`, or None for a short form the table lacks.
+    fn choose(
+        &self,
+        py: Python<'_>,
+        text: &str,
+        shorts: Vec<String>,
+        ats: Vec<u32>,
+    ) -> PyResult<Vec<Option<u32>>> {
+        if shorts.len() != ats.len() {
+            return Err(PyValueError::new_err("shorts and ats differ in length"));
+        }
+        Ok(py.detach(|| {
+            let norm = termnorm_core::normalize(text);
+            let mut toks = Vec::new();
+            tokenize(&norm.text, &mut toks);
+            let mut words = Vec::new();
+            shorts
+                .iter()
+                .zip(ats)
+                .map(|(short, at)| {
+                    let b = norm.orig_start.partition_point(|&s| s < at);
+                    self.inner.choose(short, &norm.text, &toks, b, &mut words)
+                })
+                .collect()
+        }))
+    }
+}
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyEngine>()?;
+    m.add_class::<PySenseTable>()?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<NormalizedText>()?;
     m.add_function(wrap_pyfunction!(normalize, m)?)?;

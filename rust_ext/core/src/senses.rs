@@ -1,0 +1,149 @@
+//! Abbreviation senses chosen by context. A short form ("mi") may stand for several long forms
+//! (myocardial infarction, mitral insufficiency); the one whose content words occur most within
+//! a window around the mention wins, then the most frequent, then the first given. Words are the
+//! tokens of the normalized text, compared by hash, so a mention costs one window scan and no
+//! allocation.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use crate::tokens::{hash_bytes, Token};
+
+struct SenseOption {
+    /// Hashes of the long form's content words, sorted, no repeats.
+    cues: Vec<u64>,
+    freq: u64,
+}
+
+/// A short form (normalized) and its long forms: (content words, frequency), preferred first.
+pub type ShortForm = (String, Vec<(Vec<String>, u64)>);
+
+/// Every short form's senses, in preference order; a sense is named by its index over all.
+pub struct SenseTable {
+    by_short: HashMap<String, Range<u32>>,
+    options: Vec<SenseOption>,
+    /// Normalized bytes either side of a mention whose words count.
+    window: usize,
+}
+
+impl SenseTable {
+    /// `senses`: (normalized short form, [(content words of a long form, frequency)]), the
+    /// options of one short form in preference order. A short form given twice keeps the first.
+    pub fn new(senses: Vec<ShortForm>, window: usize) -> Self {
+        let mut by_short = HashMap::with_capacity(senses.len());
+        let mut options = Vec::new();
+        for (short, opts) in senses {
+            let start = options.len() as u32;
+            if by_short.contains_key(&short) || opts.is_empty() {
+                continue;
+            }
+            for (words, freq) in opts {
+                let mut cues: Vec<u64> = words.iter().map(|w| hash_bytes(w.as_bytes())).collect();
+                cues.sort_unstable();
+                cues.dedup();
+                options.push(SenseOption { cues, freq });
+            }
+            by_short.insert(short, start..options.len() as u32);
+        }
+        SenseTable {
+            by_short,
+            options,
+            window,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.options.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.options.is_empty()
+    }
+
+    /// The sense of `short` for a mention at normalized byte `at` of `norm`, whose tokens are
+    /// `tokens`; `words` is scratch space. `None` when the short form is not in the table.
+    pub fn choose(
+        &self,
+        short: &str,
+        norm: &str,
+        tokens: &[Token],
+        at: usize,
+        words: &mut Vec<u64>,
+    ) -> Option<u32> {
+        let range = self.by_short.get(short)?.clone();
+        if range.len() == 1 {
+            return Some(range.start);
+        }
+        let lo = at.saturating_sub(self.window);
+        let hi = at.saturating_add(self.window).min(norm.len());
+        let first = tokens.partition_point(|t| (t.start as usize) < lo);
+        words.clear();
+        words.extend(
+            tokens[first..]
+                .iter()
+                .take_while(|t| t.end as usize <= hi)
+                .map(|t| t.hash),
+        );
+        words.sort_unstable();
+        words.dedup();
+        let mut best = (range.start, 0usize, self.options[range.start as usize].freq);
+        for i in range {
+            let o = &self.options[i as usize];
+            let shared = o
+                .cues
+                .iter()
+                .filter(|c| words.binary_search(c).is_ok())
+                .count();
+            if (shared, o.freq) > (best.1, best.2) {
+                best = (i, shared, o.freq);
+            }
+        }
+        Some(best.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tokens::tokenize;
+
+    fn table() -> SenseTable {
+        let opt = |ws: &[&str], f| (ws.iter().map(|w| w.to_string()).collect(), f);
+        SenseTable::new(
+            vec![
+                (
+                    "mi".into(),
+                    vec![
+                        opt(&["myocardial", "infarction"], 100),
+                        opt(&["mitral", "insufficiency"], 10),
+                    ],
+                ),
+                ("htn".into(), vec![opt(&["hypertension"], 1)]),
+            ],
+            40,
+        )
+    }
+
+    fn choose(t: &SenseTable, short: &str, text: &str) -> Option<u32> {
+        let mut toks = Vec::new();
+        tokenize(text, &mut toks);
+        let at = text.rfind(short).expect("short form in text");
+        t.choose(short, text, &toks, at, &mut Vec::new())
+    }
+
+    #[test]
+    fn context_then_frequency() {
+        let t = table();
+        assert_eq!(choose(&t, "mi", "troponin rose after the mi"), Some(0));
+        assert_eq!(choose(&t, "mi", "mitral valve: mi, moderate"), Some(1));
+        assert_eq!(choose(&t, "htn", "htn"), Some(2));
+        assert_eq!(choose(&t, "cp", "cp"), None);
+    }
+
+    #[test]
+    fn only_the_window_counts() {
+        let t = table();
+        let far = format!("mitral {} mi", "x ".repeat(40));
+        assert_eq!(choose(&t, "mi", &far), Some(0));
+    }
+}
