@@ -72,6 +72,8 @@ def definitions(text: str) -> dict[str, str]:
 
 def defined(text: str, short: str) -> str | None:
     """The long form `text` itself gives the short form `short` (any case), if any."""
+    if not re.search(rf"\(\s*{re.escape(short)}\s*\)", text, re.IGNORECASE):
+        return None  # never written "(SF)": skip parsing the document's definitions
     key = short.lower()
     return next((v for k, v in definitions(text).items() if k.lower() == key), None)
 
