@@ -7,8 +7,9 @@
   (unmappable) are not scored.
 - chip-cdn (JSON: text, normalized_result) and chip-procedures (TSV: 原始词, 标准词): micro-F1
   over the set of standard names per item (names joined by `##`).
-`--learn` files of the same task become `learned` synonyms before scoring; for the chip tasks
-they also form an example memory (`termnorm.memory`) whose nearest examples vote for names.
+`--learn` files of the same task: for ncbi and bc5cdr they become `learned` synonyms before
+scoring; for the chip tasks they train a `termnorm.ranker.SetRanker` (candidates from similar
+examples, similar vocabulary names and the dictionary, scored by a learned classifier).
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ import orjson
 from ontology.errors import SourceError
 from ontology.graph import ConceptGraph
 from ontology.io import read_bytes, read_lines
-from termnorm.memory import ExampleMemory
 from termnorm.normalizer import Normalizer
+from termnorm.ranker import SetRanker
 
 TASKS = ("ncbi", "bc5cdr", "chip-cdn", "chip-procedures")
 # Vocabularies mapped to, in preference order: DOID stays for its OMIM cross-references.
@@ -104,11 +105,16 @@ def evaluate(ontology: str | Path, task: str, data: str | Path,
         pairs = [(g.mention, g.ids[0]) for f in learn for g in read_task(f, task)]
         learned = nz.learn(pairs)
         return _span_accuracy(nz, ontology, task, gold) | {"learned_pairs": learned}
-    names = _name_index(nz, vocab)
-    examples = [g for f in learn for g in read_task(f, task)]
-    learned = nz.learn([(g.mention, names[n]) for g in examples for n in g.ids if n in names])
-    memory = ExampleMemory((g.mention, g.ids) for g in examples) if examples else None
-    return _set_f1(nz, task, gold, memory) | {"learned_pairs": learned}
+    examples = [(g.mention, g.ids) for f in learn for g in read_task(f, task)]
+    texts = [g.mention for g in gold]
+    if examples:
+        # The examples train the ranker instead of becoming synonyms: a synonym learned from an
+        # example would hand the ranker that example's answer while it learns.
+        ranker = SetRanker(nz, list(_name_index(nz, vocab)), examples)
+        preds = ranker.predict(texts)
+    else:
+        preds = [predict_names(nz, t) for t in texts]
+    return _set_f1(task, gold, preds) | {"examples": len(examples)}
 
 
 def _span_accuracy(nz: Normalizer, ontology, task: str, gold: list[Gold]) -> dict:
@@ -133,24 +139,20 @@ def _span_accuracy(nz: Normalizer, ontology, task: str, gold: list[Gold]) -> dic
             "coverage": mapped / n if n else 0.0}
 
 
-def predict_names(nz: Normalizer, text: str, memory: ExampleMemory | None = None) -> set[str]:
-    """Standard names for a set-valued task: the whole text's concept when it is a known term
-    (or one typo away), else the terms found inside it; plus, with a memory of approved
-    examples, the names the most similar examples agree on."""
+def predict_names(nz: Normalizer, text: str) -> set[str]:
+    """Standard names for a set-valued task from the dictionary alone: the whole text's concept
+    when it is a known term (or one typo away), else the terms found inside it."""
     cands = nz.map(text, k=1)
     if cands and cands[0].score >= 0.95:
         pred = {cands[0].name} if cands[0].name else set()
     else:
         pred = {m.name for m in nz.normalize(text).mentions if m.name}
-    if memory is not None:
-        pred |= memory.vote(text, k=10, share=0.3)
     return pred
 
 
-def _set_f1(nz: Normalizer, task: str, gold: list[Gold], memory: ExampleMemory | None) -> dict:
+def _set_f1(task: str, gold: list[Gold], preds: list[set[str]]) -> dict:
     tp = fp = fn = 0
-    for g in gold:
-        pred = predict_names(nz, g.mention, memory)
+    for g, pred in zip(gold, preds, strict=True):
         want = set(g.ids)
         tp += len(pred & want)
         fp += len(pred - want)

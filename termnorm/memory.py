@@ -1,61 +1,82 @@
-"""Approved examples as a retrieval memory: texts whose standard names a curator gave.
+"""Texts found by similarity: approved examples as a retrieval memory, and a vocabulary's names.
 
 Set-valued normalization ("低锌低铁地贫" -> 铁缺乏, 锌缺乏, 地中海贫血) rarely repeats a text
-exactly, but similar texts tend to share names. `ExampleMemory.vote` finds the k most similar
-approved texts (cosine over TF-IDF weighted characters and character bigrams, which suits
-Chinese as well as short English phrases) and keeps the names that carry at least `share` of
-their similarity mass.
+exactly, but similar texts tend to share names. `TextIndex` ranks indexed texts by cosine over
+TF-IDF weighted characters and character bigrams (suits Chinese as well as short English
+phrases), many queries at once as one sparse product (scikit-learn). `ExampleMemory.vote` finds
+the k most similar approved texts and keeps the names that carry at least `share` of their
+similarity mass.
 """
 
 from __future__ import annotations
 
-import math
-import re
-from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Sequence
 
-SPACE = re.compile(r"\s+")
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+# Queries per sparse product: bounds the dense block of scores (rows x indexed texts).
+_BLOCK = 256
 
 
-def _grams(text: str) -> Counter[str]:
-    s = SPACE.sub("", text.lower())
-    return Counter([s[i:i + 2] for i in range(len(s) - 1)] + list(s))
+class TextIndex:
+    """Texts searchable by character uni- and bigram TF-IDF cosine."""
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        self._vec = TfidfVectorizer(analyzer="char", ngram_range=(1, 2), lowercase=True,
+                                    sublinear_tf=True, dtype=np.float32)
+        self._n = len(texts)
+        # An index of nothing (or of texts without chars) answers every query with nothing.
+        self._matrix = (self._vec.fit_transform(_squeeze(t) for t in texts).T.tocsr()
+                        if any(t.strip() for t in texts) else None)
+
+    def __len__(self) -> int:
+        return self._n
+
+    def nearest_many(self, queries: Sequence[str], k: int = 10, exclude: Sequence[int] = ()
+                     ) -> list[list[tuple[int, float]]]:
+        """Per query, (text index, cosine) of the k most similar texts with cosine > 0, best
+        first, ties by index; `exclude[i]` (if given) is left out of query i's answer."""
+        if self._matrix is None or k <= 0:
+            return [[] for _ in queries]
+        out: list[list[tuple[int, float]]] = []
+        for lo in range(0, len(queries), _BLOCK):
+            block = [_squeeze(q) for q in queries[lo:lo + _BLOCK]]
+            scores = (self._vec.transform(block) @ self._matrix).toarray()
+            for row, i in zip(scores, range(lo, lo + len(block)), strict=True):
+                if exclude:
+                    row[exclude[i]] = 0.0
+                top = np.argpartition(-row, min(k, len(row) - 1))[:k]
+                top = top[row[top] > 0]
+                out.append([(int(j), float(row[j]))
+                            for j in sorted(top, key=lambda j: (-row[j], j))])
+        return out
+
+    def nearest(self, text: str, k: int = 10) -> list[tuple[int, float]]:
+        return self.nearest_many([text], k)[0]
+
+
+def _squeeze(text: str) -> str:
+    return "".join(text.split())
 
 
 class ExampleMemory:
     def __init__(self, examples: Iterable[tuple[str, Iterable[str]]]) -> None:
+        texts: list[str] = []
         self.labels: list[tuple[str, ...]] = []
-        grams: list[Counter[str]] = []
         for text, labels in examples:
             if text and text.strip():
-                grams.append(_grams(text))
+                texts.append(text)
                 self.labels.append(tuple(dict.fromkeys(labels)))
-        df: Counter[str] = Counter()
-        for g in grams:
-            df.update(g.keys())
-        n = len(grams)
-        self._idf = {k: math.log(n / (1 + c) + 1) for k, c in df.items()}
-        self._default_idf = math.log(n + 1)
-        self._postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
-        for i, g in enumerate(grams):
-            for k, w in self._vector(g).items():
-                self._postings[k].append((i, w))
+        self.index = TextIndex(texts)
 
     def __len__(self) -> int:
         return len(self.labels)
 
-    def _vector(self, g: Counter[str]) -> dict[str, float]:
-        v = {k: (1 + math.log(c)) * self._idf.get(k, self._default_idf) for k, c in g.items()}
-        norm = math.sqrt(sum(x * x for x in v.values())) or 1.0
-        return {k: x / norm for k, x in v.items()}
-
     def nearest(self, text: str, k: int = 10) -> list[tuple[int, float]]:
         """(example index, cosine) of the k most similar examples, best first."""
-        scores: Counter[int] = Counter()
-        for g, w in self._vector(_grams(text)).items():
-            for i, x in self._postings.get(g, ()):
-                scores[i] += w * x
-        return scores.most_common(k)
+        return self.index.nearest(text, k)
 
     def vote(self, text: str, k: int = 10, share: float = 0.3, min_similarity: float = 0.1
              ) -> set[str]:
