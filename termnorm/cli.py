@@ -217,7 +217,8 @@ def eval_cmd(
     task: Annotated[str, typer.Option(help="ncbi, bc5cdr, chip-cdn or chip-procedures.")],
     data: Annotated[Path, typer.Option(help="The evaluation file (a development split).")],
     learn: Annotated[list[Path] | None, typer.Option(
-        help="Training file(s) of the same task, added as learned synonyms first.")] = None,
+        help="Training file(s) of the same task: learned synonyms (ncbi, bc5cdr) or the "
+             "examples a ranker learns from (chip tasks).")] = None,
     json: JsonOpt = False,
 ) -> None:
     """Score normalization with gold spans given: accuracy@1 (ncbi, bc5cdr) or micro-F1 over
