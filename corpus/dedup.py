@@ -40,3 +40,49 @@ def exact_duplicates(texts: pa.Array | pa.ChunkedArray | Iterable[str | None]) -
     width, whitespace and punctuation style folded; itself when it is the first)."""
     ids = _native.exact_duplicates(_as_array(texts))
     return ids.to_numpy(zero_copy_only=False)
+
+
+DUPLICATES_SCHEMA = pa.schema([("doc_id", pa.string()), ("dup_cluster", pa.string()),
+                               ("dup_of", pa.string())])
+
+
+def shard_duplicates(signature_files: list, threshold: float = 0.8) -> pa.Table:
+    """Duplicates across shards from their `signatures` files (doc_id, exact_key, minhash), in
+    the order given: one row per document in a cluster of two or more, `dup_cluster` the doc_id
+    of the copy kept (the first in that order) and `dup_of` the same for the others (null for
+    the kept copy). Memory: the signatures of all documents (512 bytes each at 128
+    permutations), not their texts."""
+    import pyarrow.parquet as pq
+
+    tables = [pq.read_table(f) for f in signature_files]
+    if not tables or not sum(t.num_rows for t in tables):
+        return DUPLICATES_SCHEMA.empty_table()
+    sigs = pa.concat_tables(tables).combine_chunks()
+    ids = sigs.column("doc_id").to_pylist()
+    flat = sigs.column("minhash").combine_chunks()
+    num_perm = flat.type.list_size
+    parent = _native.minhash_clusters(flat.flatten(), num_perm, threshold).to_numpy(
+        zero_copy_only=False).copy()
+    # Exact copies join the cluster of their first occurrence (they nearly always share it).
+    keys = sigs.column("exact_key").to_pylist()
+    first: dict[bytes, int] = {}
+    for i, k in enumerate(keys):
+        j = first.setdefault(k, i) if k is not None else i
+        if j != i:
+            a, b = _root(parent, i), _root(parent, j)
+            parent[max(a, b)] = min(a, b)
+    roots = np.array([_root(parent, i) for i in range(len(parent))])
+    size = np.bincount(roots, minlength=len(roots))
+    rows = np.flatnonzero(size[roots] > 1)
+    return pa.table({
+        "doc_id": [ids[i] for i in rows],
+        "dup_cluster": [ids[roots[i]] for i in rows],
+        "dup_of": [None if roots[i] == i else ids[roots[i]] for i in rows],
+    }, schema=DUPLICATES_SCHEMA)
+
+
+def _root(parent: np.ndarray, i: int) -> int:
+    while parent[i] != i:
+        parent[i] = parent[parent[i]]
+        i = parent[i]
+    return int(i)

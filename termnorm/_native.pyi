@@ -104,5 +104,8 @@ def phi_deidentify_array(texts: pa.Array) -> tuple[pa.LargeStringArray, pa.Struc
 def exact_duplicates(texts: pa.Array) -> pa.UInt32Array:
     """Index of the first text with the same normalized content; see `corpus.dedup`."""
 
+def exact_keys(texts: pa.Array) -> pa.FixedSizeBinaryArray:
+    """16-byte exact-duplicate key per text (nulls stay null); see `corpus.dedup`."""
+
 def clean_array(texts: pa.Array) -> pa.LargeStringArray:
     """The clean stage over a string array; see `corpus.stages.clean`."""

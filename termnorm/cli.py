@@ -19,6 +19,12 @@ app = typer.Typer(help="termnorm: clinical text normalization and medical corpus
                   no_args_is_help=True, pretty_exceptions_enable=False)
 ontology_app = typer.Typer(help="Build, inspect and query terminologies.", no_args_is_help=True)
 app.add_typer(ontology_app, name="ontology")
+corpus_app = typer.Typer(help="Turn raw corpus shards into a standardized corpus.",
+                         no_args_is_help=True)
+app.add_typer(corpus_app, name="corpus")
+catalog_app = typer.Typer(help="Query a corpus run's catalog with SQL (read-only).",
+                          no_args_is_help=True)
+app.add_typer(catalog_app, name="catalog")
 
 out = Console()
 err = Console(stderr=True)
@@ -38,7 +44,8 @@ def fails_cleanly(fn):
 
         try:
             return fn(*args, **kwargs)
-        except (SourceError, ValueError, KeyError, FileNotFoundError) as e:
+        except (SourceError, ValueError, KeyError, FileNotFoundError, PermissionError,
+                NotImplementedError) as e:
             msg = e.args[0] if isinstance(e, KeyError) and e.args else str(e)
             err.print(f"[red]error:[/red] {msg}", highlight=False, soft_wrap=True)
             raise typer.Exit(1) from None
@@ -233,6 +240,96 @@ def eval_cmd(
         return
     _print_rows([{k: (f"{v:.4f}" if isinstance(v, float) else v) for k, v in result.items()}],
                 f"{task} on {data.name}")
+
+
+class QueryFormat(str, Enum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+@corpus_app.command("run")
+@fails_cleanly
+def corpus_run(
+    input: Annotated[list[str] | None, typer.Option(
+        "--input", help="Input files or globs (.jsonl[.gz|.zst], .parquet, .csv, .tsv, a "
+        "folder of .txt); repeat for more.")] = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Output folder.")] = None,
+    ontology: Annotated[Path | None, typer.Option(
+        help="A built terminology (for the concept mentions).")] = None,
+    config: Annotated[Path | None, typer.Option(
+        help="A TOML or YAML file with any of these options and the stage settings.")] = None,
+    engine: Annotated[str | None, typer.Option(help="local (a process pool).")] = None,
+    workers: Annotated[int | None, typer.Option(help="Worker processes.")] = None,
+    text_field: Annotated[str | None, typer.Option(
+        "--text-field", help="The field holding the text (default: text).")] = None,
+    id_field: Annotated[str | None, typer.Option(
+        "--id-field", help="The field holding the document ID.")] = None,
+    json: JsonOpt = False,
+) -> None:
+    """Clean, de-identify, filter, detect language, find concept mentions and duplicates; write
+    Parquet shards, sidecars and the DuckDB catalog. Reruns resume."""
+    from dataclasses import asdict, replace
+
+    from corpus.config import RunConfig
+    from corpus.runner import plan, run
+
+    cfg = RunConfig.load(config) if config else RunConfig()
+    cfg = cfg.with_flags(inputs=input, out=str(out_dir) if out_dir else None,
+                         ontology=str(ontology) if ontology else None, engine=engine,
+                         workers=workers)
+    if text_field or id_field:
+        cfg = replace(cfg, fields=replace(cfg.fields, text=text_field or cfg.fields.text,
+                                          id=id_field or cfg.fields.id))
+    total = len(plan(cfg.check()))
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/"
+                  "{task.total} shards"), TextColumn("{task.fields[rate]}"), TimeElapsedColumn(),
+                  console=err, disable=json) as bar:
+        task = bar.add_task("corpus run", total=total, rate="")
+        t0, docs, mb = time.perf_counter(), 0, 0.0
+
+        def done(r) -> None:
+            nonlocal docs, mb
+            docs, mb = docs + r.records, mb + r.bytes_in / 1e6
+            dt = max(time.perf_counter() - t0, 1e-9)
+            bar.update(task, advance=1, rate=f"{docs / dt:,.0f} docs/s {mb / dt:.1f} MB/s")
+
+        summary = run(cfg, on_shard=done)
+    result = asdict(summary) | {"out": cfg.out}
+    if json:
+        _emit_json(result)
+        return
+    _print_rows([{"": k, "value": f"{v:.1f}" if isinstance(v, float) else v}
+                 for k, v in result.items()], "corpus run")
+
+
+@catalog_app.command("query")
+@fails_cleanly
+def catalog_query(
+    out_dir: Annotated[Path, typer.Argument(help="A corpus run's output folder.")],
+    sql: Annotated[str, typer.Argument(help="SQL over docs, mentions, concepts, ...")],
+    format: Annotated[QueryFormat, typer.Option(help="table, csv or json.")] = QueryFormat.table,
+) -> None:
+    """Run read-only SQL over the catalog (views docs, mentions, duplicates, rejects, shards,
+    runs, concepts, synonyms, relations)."""
+    import duckdb
+
+    from corpus.catalog import query
+
+    try:
+        result = query(out_dir, sql)
+    except duckdb.Error as e:
+        raise ValueError(str(e).splitlines()[0]) from None
+    if format is QueryFormat.json:
+        _emit_json(result.to_pylist())
+    elif format is QueryFormat.csv:
+        import pyarrow.csv as pacsv
+
+        buf = __import__("io").BytesIO()
+        pacsv.write_csv(result, buf)
+        sys.stdout.buffer.write(buf.getvalue())
+    else:
+        _print_rows(result.to_pylist(), f"{result.num_rows} rows")
 
 
 def _print_rows(rows: list[dict], title: str) -> None:

@@ -516,6 +516,23 @@ fn exact_duplicates(
     })
 }
 
+/// The exact-duplicate key of each text (16 bytes; see `termnorm_core::minhash::exact_key`),
+/// for grouping across batches and shards; nulls stay null.
+#[pyfunction]
+fn exact_keys(py: Python<'_>, texts: PyArrowType<ArrayData>) -> PyResult<PyArrowType<ArrayData>> {
+    py.detach(|| {
+        with_strings(texts.0, |it| {
+            let keys: Vec<Option<[u8; 16]>> = it
+                .map(|t| t.map(|t| minhash::exact_key(t).to_le_bytes()))
+                .collect();
+            arrow_array::FixedSizeBinaryArray::try_from_sparse_iter_with_size(keys.into_iter(), 16)
+                .map(|a| PyArrowType(a.into_data()))
+                .map_err(value_error)
+        })
+        .and_then(|r| r)
+    })
+}
+
 /// The clean stage over a string array (see `termnorm_core::clean`); nulls stay null.
 #[pyfunction]
 fn clean_array(py: Python<'_>, texts: PyArrowType<ArrayData>) -> PyResult<PyArrowType<ArrayData>> {
@@ -636,6 +653,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(minhash_clusters, m)?)?;
     m.add_function(wrap_pyfunction!(phi_deidentify_array, m)?)?;
     m.add_function(wrap_pyfunction!(exact_duplicates, m)?)?;
+    m.add_function(wrap_pyfunction!(exact_keys, m)?)?;
     m.add_function(wrap_pyfunction!(clean_array, m)?)?;
     Ok(())
 }

@@ -1,0 +1,111 @@
+"""The catalog: `catalog.duckdb` in a run's output folder, views over its Parquet files.
+
+Views: `docs` (the standardized documents with `dup_cluster` and `dup_of` from the duplicates),
+`mentions`, `duplicates`, `rejects`, `shards`, `runs`, and, when the run had a terminology,
+`concepts`, `synonyms` and `relations`.
+
+    con = connect("out")                       # read-only DuckDB connection
+    query("out", "SELECT lang, count(*) FROM docs GROUP BY lang")   # a pyarrow Table
+
+Queries are sandboxed: the database is opened read-only, only files under the output folder
+(and the terminology) can be read, nothing can be written there either (only SELECT, EXPLAIN,
+DESCRIBE, SHOW and PRAGMA statements run), and the settings are locked.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import orjson
+import pyarrow as pa
+
+from ontology.io import atomic_path
+
+CATALOG = "catalog.duckdb"
+READ_ONLY = {"SELECT", "EXPLAIN", "PRAGMA"}
+TERMINOLOGY_VIEWS = ("concepts", "synonyms", "relations")
+
+
+def _files(out: Path, kind: str) -> list[str]:
+    manifest = orjson.loads((out / "manifest.json").read_bytes())
+    return [str((out / kind / f"{name}.parquet").resolve()) for name in sorted(manifest["shards"])]
+
+
+def _sql_list(paths: list[str]) -> str:
+    return "[" + ", ".join("'" + p.replace("'", "''") + "'" for p in paths) + "]"
+
+
+def _quote(path: Path) -> str:
+    return "'" + str(path.resolve()).replace("'", "''") + "'"
+
+
+def build(out: str | Path, ontology: str | Path | None = None) -> Path:
+    """(Re)write `catalog.duckdb` for the run in `out` (atomic replace)."""
+    out = Path(out)
+    path = out / CATALOG
+    with atomic_path(path) as tmp:
+        con = duckdb.connect(str(tmp))
+        try:
+            for kind in ("docs", "mentions", "rejects"):
+                files = _files(out, kind)
+                src = (f"read_parquet({_sql_list(files)}, union_by_name = true)" if files
+                       else None)
+                if kind == "docs":
+                    dups = _quote(out / "duplicates.parquet")
+                    body = (f"SELECT d.*, x.dup_cluster, x.dup_of FROM {src} d "
+                            f"LEFT JOIN read_parquet({dups}) x USING (doc_id)" if src else
+                            "SELECT NULL::VARCHAR AS doc_id WHERE false")
+                else:
+                    body = f"SELECT * FROM {src}" if src else "SELECT NULL::VARCHAR AS doc_id " \
+                                                              "WHERE false"
+                con.execute(f"CREATE VIEW {kind} AS {body}")
+            for name in ("duplicates", "shards", "runs"):
+                con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet("
+                            f"{_quote(out / (name + '.parquet'))})")
+            if ontology:
+                for name in TERMINOLOGY_VIEWS:
+                    con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet("
+                                f"{_quote(Path(ontology) / (name + '.parquet'))})")
+            con.execute("CREATE TABLE catalog_info AS SELECT ? AS out, ? AS ontology",
+                        [str(out.resolve()), str(Path(ontology).resolve()) if ontology else None])
+        finally:
+            con.close()
+    return path
+
+
+def connect(out: str | Path) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the catalog of `out`, able to read only the run's files."""
+    out = Path(out)
+    path = out / CATALOG
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no catalog (run `termnorm corpus run` first)")
+    con = duckdb.connect(str(path), read_only=True)
+    _, ontology = con.execute("SELECT out, ontology FROM catalog_info").fetchone()
+    allowed = [str(out.resolve()) + "/"] + ([ontology.rstrip("/") + "/"] if ontology else [])
+    con.execute("SET allowed_directories = ?", [allowed])
+    con.execute("SET enable_external_access = false")
+    con.execute("SET lock_configuration = true")
+    return con
+
+
+def query(out: str | Path, sql: str) -> pa.Table:
+    """The result of read-only `sql` over the catalog of `out`."""
+    statements = duckdb.extract_statements(sql)
+    if not statements:
+        raise ValueError("no SQL statement given")
+    for s in statements:
+        if s.type.name not in READ_ONLY:
+            raise PermissionError(f"the catalog is read-only: {s.type.name} statements are "
+                                  "refused")
+    con = connect(out)
+    try:
+        for s in statements[:-1]:
+            con.execute(s).fetchall()
+        rel = con.sql(statements[-1].query)
+        if rel is None:
+            return pa.table({})
+        # duckdb 2 names it to_arrow_table; 1.x has arrow()
+        return rel.to_arrow_table() if hasattr(rel, "to_arrow_table") else rel.arrow()
+    finally:
+        con.close()

@@ -1,0 +1,131 @@
+"""Options of a corpus run, from flags or a TOML / YAML file (the file holds every option the
+flags hold; flags given on the command line win).
+
+    inputs = ["raw/*.jsonl.gz"]
+    out = "corpus-out"
+    ontology = "terminology"
+    workers = 2
+    [fields]
+    id = "note_id"
+    text = "transcription"
+    [stages]
+    phi = true
+    normalize = true
+    [quality]
+    min_chars = 20
+    [dedup]
+    threshold = 0.8
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from corpus.readers import Fields
+from corpus.stages.quality import QualityFilter
+
+
+@dataclass(frozen=True)
+class Stages:
+    clean: bool = True
+    phi: bool = True
+    quality: bool = True
+    normalize: bool = True  # concept mentions (needs an ontology)
+    dedup: bool = True
+
+
+@dataclass(frozen=True)
+class Dedup:
+    threshold: float = 0.8
+    num_perm: int = 128
+    ngram: int = 5
+    seed: int = 1
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    inputs: tuple[str, ...] = ()
+    out: str = ""
+    ontology: str | None = None
+    workers: int = 1
+    engine: str = "local"
+    batch_size: int = 10_000
+    fields: Fields = field(default_factory=Fields)
+    stages: Stages = field(default_factory=Stages)
+    quality: QualityFilter = field(default_factory=QualityFilter)
+    dedup: Dedup = field(default_factory=Dedup)
+
+    @classmethod
+    def load(cls, path: str | Path) -> RunConfig:
+        path = Path(path)
+        text = path.read_text(encoding="utf-8")
+        if path.suffix.lower() in (".yaml", ".yml"):
+            import yaml
+
+            data = yaml.safe_load(text) or {}
+        elif path.suffix.lower() == ".toml":
+            data = tomllib.loads(text)
+        else:
+            raise ValueError(f"{path}: a run config is .toml, .yaml or .yml")
+        if not isinstance(data, dict):
+            raise ValueError(f"{path}: the config must be a table of options")
+        return cls.from_dict(data, source=str(path))
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], source: str = "config") -> RunConfig:
+        nested = {"fields": Fields, "stages": Stages, "quality": QualityFilter, "dedup": Dedup}
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"{source}: unknown option(s) {', '.join(unknown)}")
+        kw: dict[str, Any] = {}
+        for k, v in data.items():
+            if k in nested:
+                if not isinstance(v, dict):
+                    raise ValueError(f"{source}: [{k}] must be a table")
+                sub = {f.name for f in fields(nested[k])}
+                bad = sorted(set(v) - sub)
+                if bad:
+                    raise ValueError(f"{source}: unknown option(s) in [{k}]: {', '.join(bad)}")
+                kw[k] = nested[k](**v)
+            elif k == "inputs":
+                kw[k] = (v,) if isinstance(v, str) else tuple(v)
+            else:
+                kw[k] = v
+        return cls(**kw)
+
+    def with_flags(self, **flags: Any) -> RunConfig:
+        """This config with the flags that were given (not None) on top."""
+        given = {k: v for k, v in flags.items() if v is not None and v != ()}
+        if "inputs" in given:
+            given["inputs"] = tuple(given["inputs"])
+        return replace(self, **given)
+
+    def check(self) -> RunConfig:
+        if not self.inputs:
+            raise ValueError("no inputs: give --input GLOB (or `inputs` in the config)")
+        if not self.out:
+            raise ValueError("no output folder: give --out DIR (or `out` in the config)")
+        if self.workers < 1:
+            raise ValueError("workers must be at least 1")
+        if self.engine not in ("local", "ray"):
+            raise ValueError(f"unknown engine {self.engine!r}: local or ray")
+        if self.stages.normalize and not self.ontology:
+            raise ValueError("the normalize stage needs --ontology DIR (or stages.normalize = "
+                             "false)")
+        return self
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["inputs"] = list(self.inputs)
+        return d
+
+    def shard_options(self) -> dict[str, Any]:
+        """What a shard's output depends on (besides its input): a change reprocesses it."""
+        d = self.to_dict()
+        for k in ("inputs", "out", "workers", "engine"):
+            d.pop(k)
+        return d

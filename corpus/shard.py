@@ -1,0 +1,122 @@
+"""One input file through every stage into its output files: the unit of work of a run.
+
+    result = process(Path("raw/a.jsonl.gz"), "a.jsonl.gz-1f2e3d4c", Path("out"), config)
+
+Writes `docs/`, `mentions/`, `signatures/` and `rejects/` files named after the shard, each
+atomically; the runner records the shard as done in the manifest only after all four exist, so a
+shard interrupted anywhere is simply done again. Output depends only on the input and the
+options: the same bytes whichever worker runs it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from corpus.config import RunConfig
+from corpus.readers import DOCS_SCHEMA, Reject, read
+from corpus.stages import language, quality
+from corpus.stages.clean import clean
+from corpus.stages.normalize import MENTIONS_SCHEMA, mentions
+from corpus.stages.phi import TYPES, deidentify
+from corpus.writers import rejects_table, write_table
+from termnorm import _native
+
+OUTPUTS = ("docs", "mentions", "signatures", "rejects")
+
+
+@dataclass(frozen=True)
+class ShardResult:
+    name: str
+    records: int  # documents read plus records rejected by the reader
+    docs: int
+    rejects: int
+    mentions: int
+    bytes_in: int
+
+
+def output_paths(out: Path, name: str) -> dict[str, Path]:
+    return {kind: out / kind / f"{name}.parquet" for kind in OUTPUTS}
+
+
+def process(path: Path, name: str, out: Path, cfg: RunConfig) -> ShardResult:
+    docs, ments, sigs, rejects = [], [], [], []
+    for batch, bad in read(path, cfg.fields, cfg.batch_size):
+        rejects += bad
+        if batch.num_rows:
+            d, m, s, r = _batch(batch, cfg)
+            docs.append(d)
+            ments.append(m)
+            sigs.append(s)
+            rejects += r
+    if not docs:  # empty tables of the right schemas
+        d, m, s, _ = _batch(DOCS_SCHEMA.empty_table(), cfg)
+        docs, ments, sigs = [d], [m], [s]
+    paths = output_paths(out, name)
+    docs_t, ments_t = _concat(docs), _concat(ments)
+    write_table(docs_t, paths["docs"])
+    write_table(ments_t, paths["mentions"])
+    write_table(_concat(sigs), paths["signatures"])
+    write_table(rejects_table(rejects), paths["rejects"])
+    return ShardResult(name, docs_t.num_rows + len(rejects), docs_t.num_rows, len(rejects),
+                       ments_t.num_rows, _size(path))
+
+
+def _concat(tables: list[pa.Table]) -> pa.Table:
+    return pa.concat_tables(tables).combine_chunks()
+
+
+def _size(path: Path) -> int:
+    if path.is_dir():
+        return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+    return path.stat().st_size
+
+
+def _batch(batch: pa.Table, cfg: RunConfig
+           ) -> tuple[pa.Table, pa.Table, pa.Table, list[Reject]]:
+    raw = batch.column("text").combine_chunks()
+    sha = pa.array([hashlib.sha256(t.encode()).hexdigest() for t in raw.to_pylist()], pa.string())
+    text = clean(raw) if cfg.stages.clean else raw
+    cols: dict[str, pa.Array] = {}
+    if cfg.stages.phi:
+        text, counts = deidentify(text)
+        per_type = np.stack([counts.column(t).to_numpy() for t in TYPES], axis=1)
+        cols["phi_count"] = pa.array(per_type.sum(axis=1).astype(np.uint32))
+        cols["phi"] = pa.StructArray.from_arrays([counts.column(t).combine_chunks()
+                                                  for t in TYPES], names=list(TYPES))
+    sig = quality.signals(text)
+    lang = language.detect(text, sig["cjk_ratio"])
+    failure = (quality.failures(sig, cfg.quality) if cfg.stages.quality
+               else pl.Series("failure", [None] * len(sig), pl.Utf8))
+    keep = failure.is_null().to_arrow()
+    rejected = pc.indices_nonzero(pc.invert(keep)).to_pylist()
+    reasons = failure.to_list()
+    lines = batch.column("line").to_pylist()
+    sources = batch.column("source").to_pylist()
+    rejects = [Reject(sources[i], lines[i], reasons[i], raw[i].as_py()[:10_000])
+               for i in rejected]
+    table = pa.table({
+        "doc_id": batch.column("doc_id"), "source": batch.column("source"),
+        "line": batch.column("line"), "text": text, "meta": batch.column("meta"),
+        "raw_sha256": sha, "lang": lang["lang"].to_arrow(),
+        "mixed_script": lang["mixed_script"].to_arrow(),
+        **{k: sig[k].to_arrow() for k in quality.SIGNALS}, **cols,
+    }).filter(keep)
+    ids, kept = table.column("doc_id").combine_chunks(), table.column("text").combine_chunks()
+    ments = (mentions(ids, kept, cfg.ontology) if cfg.stages.normalize
+             else MENTIONS_SCHEMA.empty_table())
+    d = cfg.dedup
+    flat = _native.minhash_signatures(kept, d.num_perm, d.ngram, d.seed)
+    sigs = pa.table({
+        "doc_id": ids,
+        "exact_key": _native.exact_keys(kept),
+        "minhash": pa.FixedSizeListArray.from_arrays(flat, d.num_perm),
+    })
+    return table, ments, sigs, rejects
+
