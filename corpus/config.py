@@ -19,10 +19,11 @@ flags hold; flags given on the command line win).
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
+
+import tomllib
 
 from corpus.readers import Fields
 from corpus.stages.quality import QualityFilter
@@ -71,7 +72,7 @@ class RunConfig:
         else:
             raise ValueError(f"{path}: a run config is .toml, .yaml or .yml")
         if not isinstance(data, dict):
-            raise ValueError(f"{path}: the config must be a table of options")
+            raise ValueError(f"{path}: the config must be a table of options")  # noqa: TRY004
         return cls.from_dict(data, source=str(path))
 
     @classmethod

@@ -13,12 +13,14 @@ the same bytes.
 
 from __future__ import annotations
 
+import fcntl
 import glob
 import hashlib
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from multiprocessing import get_context
 from pathlib import Path
@@ -118,6 +120,25 @@ def run(cfg: RunConfig, on_shard: Callable[[ShardResult], None] | None = None) -
     t0 = time.perf_counter()
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
+    with _exclusive(out):
+        return _run(cfg, out, t0, on_shard)
+
+
+@contextmanager
+def _exclusive(out: Path) -> Iterator[None]:
+    """One run per output folder at a time; what a killed run left half-written goes."""
+    with open(out / ".lock", "a+b") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ValueError(f"{out}: another corpus run is writing here") from None
+        for tmp in out.rglob(".*.tmp-*"):
+            tmp.unlink()
+        yield
+
+
+def _run(cfg: RunConfig, out: Path, t0: float,
+         on_shard: Callable[[ShardResult], None] | None) -> Summary:
     shards = plan(cfg)
     options = _options_hash(cfg)
     manifest = load_manifest(out)

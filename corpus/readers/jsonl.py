@@ -36,6 +36,7 @@ def read(path: Path, fields: Fields, batch_size: int) -> Iterator[tuple[pa.Table
     for no, raw in enumerate(_lines(path), start=1):
         if not raw.strip():
             continue
+        raw = raw.rstrip(b"\r\n")
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as e:

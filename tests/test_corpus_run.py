@@ -1,0 +1,199 @@
+"""`termnorm corpus run` end to end on real MTSamples notes split into shards, with bad records,
+exact and near copies planted; resume, determinism across workers, kill -9, the catalog."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import orjson
+import pytest
+from conftest import SHARED, need_shared
+
+from corpus import catalog
+from corpus.config import RunConfig
+from corpus.readers import Fields
+from corpus.runner import run
+
+NOTES = SHARED / "corpora" / "mtsamples" / "mtsamples.jsonl.gz"
+OUTPUTS = ("docs", "mentions", "signatures", "rejects")
+
+
+def _notes(n: int) -> list[dict]:
+    need_shared()
+    with gzip.open(NOTES) as f:
+        rows = [orjson.loads(line) for _, line in zip(range(n), f, strict=False)]
+    return [r for r in rows if (r.get("transcription") or "").strip()]
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory) -> tuple[Path, dict]:
+    """Four shards of real notes (one gzipped) plus planted trouble; returns the folder and what
+    was planted."""
+    d = tmp_path_factory.mktemp("raw")
+    notes = _notes(240)
+    rng = random.Random(7)
+    exact = notes[3]["transcription"]
+    words = notes[10]["transcription"].split()
+    near = " ".join(w if rng.random() > 0.01 else w.upper() + "x" for w in words)
+    lines = [orjson.dumps({"id": f"n{i}", "text": r["transcription"],
+                           "specialty": r.get("medical_specialty")}) for i, r in enumerate(notes)]
+    lines += [orjson.dumps({"id": "copy-exact", "text": exact.upper()}),
+              orjson.dumps({"id": "copy-near", "text": near})]
+    bad = [b'{"id": "broken", "text": "unterminated', b'\xff\xfe not utf-8 \xff',
+           orjson.dumps({"id": "empty", "text": "   "}), orjson.dumps({"id": "num", "text": 42}),
+           orjson.dumps({"id": "short", "text": "ok"}), orjson.dumps(["not", "an", "object"])]
+    chunks = [lines[i::3] for i in range(3)]
+    chunks[1] = chunks[1][:20] + bad + chunks[1][20:]
+    for k, chunk in enumerate(chunks):
+        data = b"\n".join(chunk) + b"\n"
+        if k == 2:
+            (d / f"part{k}.jsonl.gz").write_bytes(gzip.compress(data, mtime=0))
+        else:
+            (d / f"part{k}.jsonl").write_bytes(data)
+    (d / "empty.jsonl").write_bytes(b"")
+    return d, {"records": len(lines) + len(bad), "bad": len(bad)}
+
+
+def _cfg(raw: Path, out: Path, ontology: Path, **kw) -> RunConfig:
+    return RunConfig(inputs=(str(raw / "*.jsonl*"),), out=str(out), ontology=str(ontology),
+                     fields=Fields(id="id", text="text"), **kw)
+
+
+def _bytes(out: Path) -> dict[str, bytes]:
+    files = sorted(p for kind in OUTPUTS for p in (out / kind).glob("*.parquet"))
+    files.append(out / "duplicates.parquet")
+    return {str(p.relative_to(out)): p.read_bytes() for p in files}
+
+
+@pytest.fixture(scope="module")
+def first_run(inputs, sample_terminology, tmp_path_factory):
+    raw, planted = inputs
+    out = tmp_path_factory.mktemp("out1")
+    summary = run(_cfg(raw, out, sample_terminology))
+    return out, summary, planted
+
+
+def test_every_record_is_kept_duplicate_or_rejected(first_run):
+    out, s, planted = first_run
+    assert s.shards == 4 and s.skipped == 0
+    assert s.records == planted["records"]
+    kept = s.docs - s.duplicates
+    assert kept + s.duplicates + s.rejects == s.records
+    rejects = catalog.query(out, "SELECT source, line, reason FROM rejects ORDER BY line")
+    planted_rows = [r for r in rejects.to_pylist() if r["source"].startswith("part1")
+                    and 21 <= r["line"] <= 26]
+    reasons = " | ".join(r["reason"] for r in planted_rows)
+    assert len(planted_rows) == planted["bad"], reasons
+    for why in ("bad JSON", "invalid UTF-8", "empty text", "not a string", "quality: n_chars",
+                "must be an object"):
+        assert why in reasons, reasons
+    # the rest are real notes the quality rules refuse ("CHIEF COMPLAINT:," and nothing else)
+    others = [r for r in rejects.to_pylist() if r not in planted_rows]
+    assert len(others) == s.rejects - planted["bad"] < 5
+    assert all(r["reason"].startswith("quality: ") and r["line"] for r in others)
+
+
+def test_planted_copies_point_at_their_originals(first_run):
+    out, s, _ = first_run
+    dups = {r["doc_id"]: r["dup_of"] for r in
+            catalog.query(out, "SELECT doc_id, dup_of FROM docs WHERE dup_of IS NOT NULL")
+            .to_pylist()}
+    assert dups.get("copy-exact") == "n3" and dups.get("copy-near") == "n10"
+    assert s.duplicates == len(dups) >= 2
+
+
+def test_docs_are_clean_deidentified_tagged_and_mentioned(first_run):
+    out, s, _ = first_run
+    docs = catalog.query(out, "SELECT * FROM docs ORDER BY doc_id").to_pylist()
+    assert {d["lang"] for d in docs} == {"en"}
+    assert all(len(d["raw_sha256"]) == 64 and d["n_chars"] >= 20 for d in docs)
+    assert all("\r" not in d["text"] for d in docs)
+    assert sum(d["phi_count"] for d in docs) > 0  # MTSamples notes carry dates and names
+    m = catalog.query(out, """
+        SELECT m.doc_id, m.surface, m.start, m."end", c.name, d.text
+        FROM mentions m JOIN concepts c USING (concept_id) JOIN docs d USING (doc_id)
+        LIMIT 200""").to_pylist()
+    assert s.mentions > 100 and m
+    assert all(r["text"][r["start"]:r["end"]] == r["surface"] for r in m)
+
+
+def test_rerun_skips_finished_shards_and_redoes_a_damaged_one(first_run, inputs,
+                                                               sample_terminology):
+    out, _, _ = first_run
+    raw, _ = inputs
+    before = _bytes(out)
+    again = run(_cfg(raw, out, sample_terminology))
+    assert again.skipped == 4 and _bytes(out) == before
+    victim = next((out / "docs").glob("part1*.parquet"))
+    victim.unlink()
+    third = run(_cfg(raw, out, sample_terminology))
+    assert third.skipped == 3 and _bytes(out) == before
+
+
+def test_same_bytes_with_two_workers(first_run, inputs, sample_terminology, tmp_path):
+    out, _, _ = first_run
+    raw, _ = inputs
+    run(_cfg(raw, tmp_path, sample_terminology, workers=2))
+    assert _bytes(tmp_path) == _bytes(out)
+
+
+def test_kill_9_at_random_points_then_rerun(first_run, inputs, sample_terminology, tmp_path):
+    """Ten runs killed with SIGKILL at random moments, each followed by a complete rerun: the
+    outputs always equal the uninterrupted run's."""
+    out, _, _ = first_run
+    raw, _ = inputs
+    want = _bytes(out)
+    cmd = [sys.executable, "-m", "termnorm.cli", "corpus", "run", "--input",
+           str(raw / "*.jsonl*"), "--out", str(tmp_path), "--ontology", str(sample_terminology),
+           "--id-field", "id", "--json"]
+    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    rng = random.Random(3)
+    for _ in range(10):
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.5, 4.0))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    done = subprocess.run(cmd, env=env, capture_output=True, check=True)
+    assert orjson.loads(done.stdout)["records"] > 0
+    assert _bytes(tmp_path) == want
+    assert not list(tmp_path.rglob(".*.tmp-*")), "a rerun clears what killed runs left"
+
+
+def test_catalog_cannot_write_or_read_elsewhere(first_run):
+    out, _, _ = first_run
+    for sql in (f"COPY docs TO '{out}/x.csv'", "DROP VIEW docs", "CREATE TABLE t AS SELECT 1",
+                "INSERT INTO catalog_info VALUES ('a', 'b')"):
+        with pytest.raises(PermissionError):
+            catalog.query(out, sql)
+    import duckdb
+
+    with pytest.raises(duckdb.Error):
+        catalog.query(out, "SELECT * FROM read_csv('/etc/passwd')")
+    con = catalog.connect(out)
+    with pytest.raises(duckdb.Error):
+        con.execute("SET enable_external_access = true")
+
+
+def test_config_files(tmp_path):
+    toml = tmp_path / "run.toml"
+    toml.write_text('inputs = ["a/*.jsonl"]\nout = "o"\nworkers = 3\n[fields]\ntext = "body"\n'
+                    '[quality]\nmin_chars = 5\n[stages]\nnormalize = false\n')
+    cfg = RunConfig.load(toml).check()
+    assert cfg.workers == 3 and cfg.fields.text == "body" and cfg.quality.min_chars == 5
+    yaml = tmp_path / "run.yaml"
+    yaml.write_text("inputs: a/*.jsonl\nout: o\nstages: {normalize: false}\n")
+    assert RunConfig.load(yaml).with_flags(workers=2).workers == 2
+    bad = tmp_path / "bad.toml"
+    bad.write_text('out = "o"\nworkerz = 2\n')
+    with pytest.raises(ValueError, match="workerz"):
+        RunConfig.load(bad)
+    with pytest.raises(ValueError, match="needs --ontology"):
+        RunConfig(inputs=("x",), out="o").check()
