@@ -91,7 +91,7 @@ def _batch(batch: pa.Table, cfg: RunConfig
         cols["phi"] = pa.StructArray.from_arrays([counts.column(t).combine_chunks()
                                                   for t in TYPES], names=list(TYPES))
     sig = quality.signals(text)
-    lang = language.detect(text, sig["cjk_ratio"])
+    lang = language.detect(text, sig)
     failure = (quality.failures(sig, cfg.quality) if cfg.stages.quality
                else pl.Series("failure", [None] * len(sig), pl.Utf8))
     keep = failure.is_null().to_arrow()

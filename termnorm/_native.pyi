@@ -107,5 +107,9 @@ def exact_duplicates(texts: pa.Array) -> pa.UInt32Array:
 def exact_keys(texts: pa.Array) -> pa.FixedSizeBinaryArray:
     """16-byte exact-duplicate key per text (nulls stay null); see `corpus.dedup`."""
 
+def quality_signals(texts: pa.Array) -> pa.StructArray:
+    """Per text: n_chars, n_words, mean_word_len, symbol_ratio, digit_ratio, dup_line_frac,
+    cjk_ratio, latin_ratio, english_ratio; see `corpus.stages.quality`."""
+
 def clean_array(texts: pa.Array) -> pa.LargeStringArray:
     """The clean stage over a string array; see `corpus.stages.clean`."""

@@ -1,11 +1,12 @@
 """Quality signals per document and the filters over them (Gopher-style rules, configurable).
 
-Signals, computed for a whole batch in polars (Rust), no Python loop per document:
-`n_chars`, `n_words` (whitespace-separated), `mean_word_len`, `symbol_ratio` (chars that are
-neither letters, digits, spaces nor CJK, over all chars), `digit_ratio`, `dup_line_frac` (share of
-non-empty lines that repeat an earlier line of the same document) and `cjk_ratio` (CJK chars over
-letters, used by the language stage). Word rules (length, mean word length) apply only to text
-that is not mostly CJK, which has no spaces between words.
+Signals, one pass over each text in Rust (`rust_ext/core/src/quality.rs`): `n_chars`, `n_words`
+(whitespace-separated), `mean_word_len`, `symbol_ratio` (chars that are neither letters, digits
+nor whitespace, over all chars), `digit_ratio`, `dup_line_frac` (share of non-empty lines that
+repeat an earlier line of the same document), and for the language stage `cjk_ratio`,
+`latin_ratio` (over letters) and `english_ratio` (English function words over ASCII words).
+Word rules (count, mean length) apply only to text that is not mostly CJK, which has no spaces
+between words.
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ from dataclasses import dataclass
 import polars as pl
 import pyarrow as pa
 
+from termnorm import _native
+from termnorm.text import _as_array
+
 SIGNALS = ("n_chars", "n_words", "mean_word_len", "symbol_ratio", "digit_ratio", "dup_line_frac",
            "cjk_ratio")
-CJK = r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}]"
 
 
 @dataclass(frozen=True)
@@ -38,30 +41,7 @@ class QualityFilter:
 
 def signals(texts: pa.Array | pa.ChunkedArray) -> pl.DataFrame:
     """One row per text with the signals above (nulls count as empty texts)."""
-    t = pl.col("text").fill_null("")
-    n = t.str.len_chars()
-    words = t.str.split(" ").list.eval(pl.element().str.strip_chars()).list.eval(
-        pl.element().filter(pl.element() != ""))
-    lines = t.str.split("\n").list.eval(
-        pl.element().str.strip_chars().filter(pl.element() != ""))
-    letters = t.str.count_matches(r"\p{L}")
-    cjk = t.str.count_matches(CJK)
-    frame = pl.DataFrame({"text": pl.Series(texts if isinstance(texts, pa.Array)
-                                            else texts.combine_chunks())})
-    return frame.select(
-        n.alias("n_chars"),
-        words.list.len().alias("n_words"),
-        (words.list.eval(pl.element().str.len_chars()).list.mean().fill_null(0.0))
-        .alias("mean_word_len"),
-        _ratio(t.str.count_matches(r"[^\p{L}\p{N}\s]"), n).alias("symbol_ratio"),
-        _ratio(t.str.count_matches(r"\p{N}"), n).alias("digit_ratio"),
-        _ratio(lines.list.len() - lines.list.n_unique(), lines.list.len()).alias("dup_line_frac"),
-        _ratio(cjk, letters).alias("cjk_ratio"),
-    )
-
-
-def _ratio(a: pl.Expr, b: pl.Expr) -> pl.Expr:
-    return pl.when(b > 0).then(a.cast(pl.Float64) / b).otherwise(0.0)
+    return pl.from_arrow(pa.Table.from_struct_array(_native.quality_signals(_as_array(texts))))
 
 
 def failures(sig: pl.DataFrame, rules: QualityFilter) -> pl.Series:

@@ -6,7 +6,8 @@
 //! - `context`: ConText-style negation / uncertainty / history / family scopes;
 //! - `fuzzy`: order/inflection-insensitive keys and a trigram index for near misses;
 //! - `senses`: abbreviation senses chosen by the words around a mention;
-//! - `annotate`: one document through all of them.
+//! - `annotate`: one document through all of them;
+//! - `quality`: per-document quality and script signals for the corpus filters.
 
 pub mod annotate;
 pub mod clean;
@@ -16,6 +17,7 @@ pub mod lexicon;
 pub mod minhash;
 pub mod normalize;
 pub mod phi;
+pub mod quality;
 pub mod senses;
 mod t2s_table;
 pub mod tokens;

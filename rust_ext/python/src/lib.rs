@@ -533,6 +533,48 @@ fn exact_keys(py: Python<'_>, texts: PyArrowType<ArrayData>) -> PyResult<PyArrow
     })
 }
 
+/// Quality and script signals per text (see `termnorm_core::quality`), a struct array; nulls
+/// get the signals of an empty text.
+#[pyfunction]
+fn quality_signals(
+    py: Python<'_>,
+    texts: PyArrowType<ArrayData>,
+) -> PyResult<PyArrowType<ArrayData>> {
+    py.detach(|| {
+        with_strings(texts.0, |it| {
+            let q = termnorm_core::quality::QualityScorer::default();
+            let sig: Vec<_> = it.map(|t| q.signals(t.unwrap_or(""))).collect();
+            let u32s = |f: fn(&termnorm_core::quality::Signals) -> u32| -> ArrayRef {
+                Arc::new(arrow_array::UInt32Array::from_iter_values(
+                    sig.iter().map(f),
+                ))
+            };
+            let f64s = |f: fn(&termnorm_core::quality::Signals) -> f64| -> ArrayRef {
+                Arc::new(arrow_array::Float64Array::from_iter_values(
+                    sig.iter().map(f),
+                ))
+            };
+            let cols: Vec<(&str, ArrayRef)> = vec![
+                ("n_chars", u32s(|s| s.n_chars)),
+                ("n_words", u32s(|s| s.n_words)),
+                ("mean_word_len", f64s(|s| s.mean_word_len)),
+                ("symbol_ratio", f64s(|s| s.symbol_ratio)),
+                ("digit_ratio", f64s(|s| s.digit_ratio)),
+                ("dup_line_frac", f64s(|s| s.dup_line_frac)),
+                ("cjk_ratio", f64s(|s| s.cjk_ratio)),
+                ("latin_ratio", f64s(|s| s.latin_ratio)),
+                ("english_ratio", f64s(|s| s.english_ratio)),
+            ];
+            let fields: Vec<Arc<Field>> = cols
+                .iter()
+                .map(|(n, a)| Arc::new(Field::new(*n, a.data_type().clone(), false)))
+                .collect();
+            let arrays = cols.into_iter().map(|(_, a)| a).collect();
+            PyArrowType(StructArray::new(fields.into(), arrays, None).into_data())
+        })
+    })
+}
+
 /// The clean stage over a string array (see `termnorm_core::clean`); nulls stay null.
 #[pyfunction]
 fn clean_array(py: Python<'_>, texts: PyArrowType<ArrayData>) -> PyResult<PyArrowType<ArrayData>> {
@@ -654,6 +696,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(phi_deidentify_array, m)?)?;
     m.add_function(wrap_pyfunction!(exact_duplicates, m)?)?;
     m.add_function(wrap_pyfunction!(exact_keys, m)?)?;
+    m.add_function(wrap_pyfunction!(quality_signals, m)?)?;
     m.add_function(wrap_pyfunction!(clean_array, m)?)?;
     Ok(())
 }

@@ -1,0 +1,142 @@
+//! Quality and script signals of a document in one pass over its chars: what the corpus quality
+//! filters (Gopher-style rules) and the language rules read.
+
+use std::collections::HashSet;
+
+use crate::tokens::{hash_bytes, is_cjk};
+
+/// English words that are not also common words of other Latin-script languages ("a", "in",
+/// "no", "on", "patient" are): their share of a text's words tells English prose apart.
+pub const ENGLISH_FUNCTION_WORDS: [&str; 34] = [
+    "the", "of", "and", "to", "is", "was", "with", "for", "not", "at", "by", "be", "are", "were",
+    "this", "that", "he", "she", "his", "her", "from", "or", "an", "has", "had", "which", "there",
+    "denies", "without", "after", "history", "who", "they", "been",
+];
+
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Signals {
+    pub n_chars: u32,
+    /// Whitespace-separated words.
+    pub n_words: u32,
+    pub mean_word_len: f64,
+    /// Chars that are neither letters, digits, whitespace nor CJK, over all chars.
+    pub symbol_ratio: f64,
+    pub digit_ratio: f64,
+    /// Non-empty lines (trimmed) that repeat an earlier line, over non-empty lines.
+    pub dup_line_frac: f64,
+    /// CJK chars over letters.
+    pub cjk_ratio: f64,
+    /// Latin-script letters over letters.
+    pub latin_ratio: f64,
+    /// English function words over runs of ASCII letters.
+    pub english_ratio: f64,
+}
+
+fn ratio(a: u32, b: u32) -> f64 {
+    if b == 0 {
+        0.0
+    } else {
+        f64::from(a) / f64::from(b)
+    }
+}
+
+fn is_latin(c: char) -> bool {
+    c.is_ascii_alphabetic() || matches!(c as u32, 0xC0..=0x24F | 0x1E00..=0x1EFF)
+}
+
+pub struct QualityScorer {
+    function_words: HashSet<&'static str>,
+}
+
+impl Default for QualityScorer {
+    fn default() -> Self {
+        QualityScorer {
+            function_words: ENGLISH_FUNCTION_WORDS.into_iter().collect(),
+        }
+    }
+}
+
+impl QualityScorer {
+    pub fn signals(&self, text: &str) -> Signals {
+        let (mut chars, mut letters, mut cjk, mut latin, mut digits, mut symbols) =
+            (0u32, 0u32, 0u32, 0u32, 0u32, 0u32);
+        let (mut words, mut word_chars) = (0u32, 0u32);
+        let (mut in_word, mut ascii_run) = (false, String::new());
+        let (mut ascii_words, mut english) = (0u32, 0u32);
+        let mut end_ascii_run = |run: &mut String| {
+            if !run.is_empty() {
+                ascii_words += 1;
+                run.make_ascii_lowercase();
+                english += u32::from(self.function_words.contains(run.as_str()));
+                run.clear();
+            }
+        };
+        for c in text.chars() {
+            chars += 1;
+            if c.is_whitespace() {
+                in_word = false;
+            } else {
+                words += u32::from(!in_word);
+                in_word = true;
+                word_chars += 1;
+            }
+            if c.is_ascii_alphabetic() {
+                ascii_run.push(c);
+            } else {
+                end_ascii_run(&mut ascii_run);
+            }
+            if c.is_alphabetic() {
+                letters += 1;
+                cjk += u32::from(is_cjk(c));
+                latin += u32::from(is_latin(c));
+            } else if c.is_numeric() {
+                digits += 1;
+            } else if !c.is_whitespace() {
+                symbols += 1;
+            }
+        }
+        end_ascii_run(&mut ascii_run);
+        let mut seen = HashSet::new();
+        let (mut lines, mut repeated) = (0u32, 0u32);
+        for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+            lines += 1;
+            repeated += u32::from(!seen.insert(hash_bytes(line.as_bytes())));
+        }
+        Signals {
+            n_chars: chars,
+            n_words: words,
+            mean_word_len: ratio(word_chars, words),
+            symbol_ratio: ratio(symbols, chars),
+            digit_ratio: ratio(digits, chars),
+            dup_line_frac: ratio(repeated, lines),
+            cjk_ratio: ratio(cjk, letters),
+            latin_ratio: ratio(latin, letters),
+            english_ratio: ratio(english, ascii_words),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_words_scripts_and_repeats() {
+        let q = QualityScorer::default();
+        let s = q.signals("The patient was seen.\nThe patient was seen.\n\n  ");
+        assert_eq!((s.n_words, s.dup_line_frac), (8, 0.5));
+        assert!(
+            (s.english_ratio - 4.0 / 8.0).abs() < 1e-9,
+            "{}",
+            s.english_ratio
+        );
+        assert_eq!(s.latin_ratio, 1.0);
+        let z = q.signals("患者男，65岁。");
+        assert_eq!(z.n_chars, 8);
+        assert_eq!((z.cjk_ratio, z.digit_ratio), (1.0, 0.25));
+        assert!((z.symbol_ratio - 0.25).abs() < 1e-9);
+        assert_eq!(q.signals(""), Signals::default());
+        let fr = q.signals("Le patient a été vu pour une douleur thoracique");
+        assert_eq!(fr.english_ratio, 0.0);
+    }
+}
