@@ -11,14 +11,12 @@ quality rules of DataTrove when it is installed (`pip install datatrove`), on th
 from __future__ import annotations
 
 import argparse
-import gzip
 import shutil
 import tempfile
-import time
 from pathlib import Path
 
-import orjson
 import pyarrow as pa
+from common import NOTES, mtsamples, timed
 
 from corpus.config import RunConfig
 from corpus.readers import Fields
@@ -29,22 +27,12 @@ from corpus.stages.normalize import mentions
 from corpus.stages.phi import deidentify
 from termnorm import _native
 
-ROOT = Path(__file__).resolve().parents[1]
-NOTES = ROOT.parent / "shared" / "data" / "corpora" / "mtsamples" / "mtsamples.jsonl.gz"
-
-
-def timed(fn):
-    t = time.perf_counter()
-    out = fn()
-    return time.perf_counter() - t, out
-
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--ontology", required=True)
     args = ap.parse_args()
-    with gzip.open(NOTES) as f:
-        texts = [orjson.loads(line)["transcription"] or "" for line in f]
+    texts = mtsamples()
     mb = sum(len(t.encode()) for t in texts) / 1e6
     tmp = Path(tempfile.mkdtemp())
     try:

@@ -12,27 +12,16 @@
 from __future__ import annotations
 
 import argparse
-import gzip
 import random
 import time
-from pathlib import Path
 
 import ahocorasick
-import orjson
 import pyarrow as pa
+from common import mtsamples, timed
 from rapidfuzz import fuzz, process
 
 from termnorm.normalizer import Normalizer
 from termnorm.text import normalize_array
-
-ROOT = Path(__file__).resolve().parents[1]
-NOTES = ROOT.parent / "shared" / "data" / "corpora" / "mtsamples" / "mtsamples.jsonl.gz"
-
-
-def timed(fn):
-    t = time.perf_counter()
-    out = fn()
-    return time.perf_counter() - t, out
 
 
 def main() -> None:
@@ -40,8 +29,7 @@ def main() -> None:
     ap.add_argument("--ontology", required=True)
     ap.add_argument("--mentions", type=int, default=300)
     args = ap.parse_args()
-    with gzip.open(NOTES) as f:
-        texts = [orjson.loads(line)["transcription"] or "" for line in f]
+    texts = mtsamples()
     arr = pa.array(texts, pa.large_string())
     mb = sum(len(t.encode()) for t in texts) / 1e6
     nz = Normalizer.load(args.ontology)

@@ -11,7 +11,7 @@ use arrow_array::types::{UInt32Type, UInt8Type};
 use arrow_array::{Array, ArrayRef, LargeStringArray, StringArray, StringViewArray, StructArray};
 use arrow_data::ArrayData;
 use arrow_pyarrow::PyArrowType;
-use arrow_schema::{DataType, Field};
+use arrow_schema::Field;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use termnorm_core::minhash::{self, MinHasher};
@@ -124,6 +124,16 @@ fn normalize_array(
     map_strings(py, texts, |s| termnorm_core::normalize(s).text)
 }
 
+/// A struct array of named columns; the columns named in `nullable` may hold nulls.
+fn struct_of(cols: Vec<(&str, ArrayRef)>, nullable: &[&str]) -> ArrayData {
+    let fields: Vec<Arc<Field>> = cols
+        .iter()
+        .map(|(n, a)| Arc::new(Field::new(*n, a.data_type().clone(), nullable.contains(n))))
+        .collect();
+    let arrays = cols.into_iter().map(|(_, a)| a).collect();
+    StructArray::new(fields.into(), arrays, None).into_data()
+}
+
 /// Like `normalize_array`, plus per-char original offsets: a struct array
 /// `{text: string, orig_start: list<uint32>, orig_end: list<uint32>}`.
 #[pyfunction]
@@ -155,18 +165,12 @@ fn normalize_array_with_offsets(
                     }
                 }
             }
-            let list = DataType::List(Arc::new(Field::new_list_field(DataType::UInt32, true)));
-            let fields = vec![
-                Arc::new(Field::new("text", DataType::Utf8, true)),
-                Arc::new(Field::new("orig_start", list.clone(), true)),
-                Arc::new(Field::new("orig_end", list, true)),
+            let cols: Vec<(&str, ArrayRef)> = vec![
+                ("text", Arc::new(text.finish())),
+                ("orig_start", Arc::new(starts.finish())),
+                ("orig_end", Arc::new(ends.finish())),
             ];
-            let cols: Vec<ArrayRef> = vec![
-                Arc::new(text.finish()),
-                Arc::new(starts.finish()),
-                Arc::new(ends.finish()),
-            ];
-            PyArrowType(StructArray::new(fields.into(), cols, None).into_data())
+            PyArrowType(struct_of(cols, &["text", "orig_start", "orig_end"]))
         })
     })
 }
@@ -429,12 +433,7 @@ impl PyEngine {
                 {
                     cols.push((name, Arc::new(b.finish())));
                 }
-                let fields: Vec<Arc<Field>> = cols
-                    .iter()
-                    .map(|(n, a)| Arc::new(Field::new(*n, a.data_type().clone(), *n == "sense")))
-                    .collect();
-                let arrays: Vec<ArrayRef> = cols.into_iter().map(|(_, a)| a).collect();
-                PyArrowType(StructArray::new(fields.into(), arrays, None).into_data())
+                PyArrowType(struct_of(cols, &["sense"]))
             })
         })
     }
@@ -565,12 +564,7 @@ fn quality_signals(
                 ("latin_ratio", f64s(|s| s.latin_ratio)),
                 ("english_ratio", f64s(|s| s.english_ratio)),
             ];
-            let fields: Vec<Arc<Field>> = cols
-                .iter()
-                .map(|(n, a)| Arc::new(Field::new(*n, a.data_type().clone(), false)))
-                .collect();
-            let arrays = cols.into_iter().map(|(_, a)| a).collect();
-            PyArrowType(StructArray::new(fields.into(), arrays, None).into_data())
+            PyArrowType(struct_of(cols, &[]))
         })
     })
 }
@@ -615,17 +609,14 @@ fn phi_deidentify_array(
                     b.append_value(n);
                 }
             }
-            let fields: Vec<Arc<Field>> = PhiType::ALL
+            let cols: Vec<(&str, ArrayRef)> = PhiType::ALL
                 .iter()
-                .map(|k| Arc::new(Field::new(k.label(), DataType::UInt32, false)))
-                .collect();
-            let cols: Vec<ArrayRef> = counts
-                .iter_mut()
-                .map(|b| Arc::new(b.finish()) as ArrayRef)
+                .zip(counts.iter_mut())
+                .map(|(k, b)| (k.label(), Arc::new(b.finish()) as ArrayRef))
                 .collect();
             (
                 PyArrowType(out.finish().into_data()),
-                PyArrowType(StructArray::new(fields.into(), cols, None).into_data()),
+                PyArrowType(struct_of(cols, &[])),
             )
         })
     })
