@@ -35,6 +35,7 @@ class Stages:
     phi: bool = True
     quality: bool = True
     normalize: bool = True  # concept mentions (needs an ontology)
+    tag: bool = True  # document type, specialty (from the mentions), year, region
     dedup: bool = True
 
 

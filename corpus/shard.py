@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 
 from corpus.config import RunConfig
 from corpus.readers import DOCS_SCHEMA, Reject, read
-from corpus.stages import language, quality
+from corpus.stages import language, quality, tag
 from corpus.stages.clean import clean
 from corpus.stages.normalize import MENTIONS_SCHEMA, mentions
 from corpus.stages.phi import TYPES, deidentify
@@ -111,6 +111,13 @@ def _batch(batch: pa.Table, cfg: RunConfig
     ids, kept = table.column("doc_id").combine_chunks(), table.column("text").combine_chunks()
     ments = (mentions(ids, kept, cfg.ontology) if cfg.stages.normalize
              else MENTIONS_SCHEMA.empty_table())
+    if cfg.stages.tag:
+        meta = tag.parse_meta(table.column("meta").combine_chunks())
+        table = table.append_column("doc_type", tag.doc_types(kept, meta).to_arrow())
+        table = table.append_column(
+            "specialty", tag.specialties(ids, ments, cfg.ontology).to_arrow())
+        table = table.append_column("year", tag.years(raw.filter(keep), meta).to_arrow())
+        table = table.append_column("region", tag.regions(meta).to_arrow())
     d = cfg.dedup
     flat = _native.minhash_signatures(kept, d.num_perm, d.ngram, d.seed)
     sigs = pa.table({

@@ -1,0 +1,169 @@
+"""Metadata tags a curator selects by: document type, specialty, year and region.
+
+- `doc_type`: the input's own field when it has one (`doc_type`, `type`, `category`), else rules
+  on the text: trial criteria (inclusion/exclusion criteria, 入选/排除标准), Q&A (Q:/A:, 问：/答：),
+  abstract (two or more of BACKGROUND/METHODS/RESULTS/CONCLUSIONS, 目的/方法/结果/结论), note
+  (a clinical section header: "CHIEF COMPLAINT:", "IMPRESSION:", 主诉：, 现病史：...), guideline
+  ("clinical practice guideline", 指南, 专家共识), else `other`.
+- `specialty`: from the concepts the document affirms (not negated, not family history): each
+  concept under one of the branches below (MeSH disease categories, HPO organ systems, ICD-10
+  chapters by code letter) counts for that specialty; the most counted wins when it has at least
+  two mentions and 30% of those with a specialty. Null when the text does not say.
+- `year`: from the input's date field (`date`, `note_date`, `visit_date`, ...), else the first full
+  date written in the raw text (the PHI stage removes dates more specific than a year from the
+  output, so only the year is kept).
+- `region`: the input's field (`region`, `country`, `province`, `state`, `city`), if any.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import orjson
+import polars as pl
+import pyarrow as pa
+
+# Specialty -> branch roots in the terminologies; order breaks ties.
+BRANCHES: dict[str, tuple[str, ...]] = {
+    "oncology": ("MESH:D009369", "HP:0002664"),
+    "cardiology": ("MESH:D002318", "HP:0001626"),
+    "pulmonology": ("MESH:D012140", "HP:0002086"),
+    "neurology": ("MESH:D009422", "HP:0000707"),
+    "gastroenterology": ("MESH:D004066", "HP:0025031"),
+    "endocrinology": ("MESH:D004700", "HP:0000818"),
+    "psychiatry": ("MESH:D001523",),
+    "infectious disease": ("MESH:D007239",),
+    "nephrology/urology": ("MESH:D007674", "MESH:D014570", "MESH:D052801", "HP:0000119"),
+    "obstetrics/gynecology": ("MESH:D005261", "MESH:D011248"),
+    "hematology": ("MESH:D006425", "HP:0001871"),
+    "dermatology": ("MESH:D012871", "HP:0001574"),
+    "orthopedics/rheumatology": ("MESH:D009140", "HP:0033127"),
+    "ophthalmology": ("MESH:D005128", "HP:0000478"),
+    "otolaryngology": ("MESH:D010038", "HP:0000598"),
+    "immunology": ("MESH:D007154", "HP:0002715"),
+    "trauma": ("MESH:D014947",),
+}
+# ICD-10 chapters by the first letter of a code (CM and the Chinese edition alike).
+ICD_LETTERS: dict[str, str] = {
+    "A": "infectious disease", "B": "infectious disease", "C": "oncology",
+    "E": "endocrinology", "F": "psychiatry", "G": "neurology", "I": "cardiology",
+    "J": "pulmonology", "K": "gastroenterology", "L": "dermatology",
+    "M": "orthopedics/rheumatology", "N": "nephrology/urology", "O": "obstetrics/gynecology",
+    "S": "trauma", "T": "trauma",
+}
+ORDER = {name: i for i, name in enumerate(BRANCHES)}
+
+DOC_TYPE_FIELDS = ("doc_type", "type", "category")
+DATE_FIELDS = ("date", "note_date", "visit_date", "admission_date", "created", "published")
+REGION_FIELDS = ("region", "country", "province", "state", "city")
+
+# Section headers of clinical notes ("HISTORY OF PRESENT ILLNESS:", "主诉：").
+NOTE_HEADERS = (
+    "chief complaint", "history of present illness", "past medical history", "history",
+    "subjective", "objective", "assessment", "plan", "impression", "findings", "physical exam",
+    "physical examination", "review of systems", "medications", "allergies", "diagnosis",
+    "preoperative diagnosis", "postoperative diagnosis", "procedure", "procedures performed",
+    "indications", "discharge diagnosis", "hospital course", "social history", "family history",
+    "主诉", "现病史", "既往史", "个人史", "家族史", "体格检查", "辅助检查", "入院诊断",
+    "出院诊断", "初步诊断", "诊疗经过", "手术经过",
+)
+RULES: list[tuple[str, str]] = [
+    ("trial_criteria", r"(?i)inclusion criteria|exclusion criteria|入选标准|纳入标准|排除标准"),
+    ("qa", r"(?im)^\s*(?:q|question)\s*[:：]|问\s*[:：]|答\s*[:：]|医生回[复答]"),
+    ("note", r"(?im)(?:^|[\n,.。])\s*(?:" + "|".join(NOTE_HEADERS) + r")\s*[:：]"),
+    ("guideline", r"(?i)\bclinical practice guidelines?\b|\bthis guideline\b|指南|专家共识"),
+]
+ABSTRACT = (r"(?i)\bbackground\s*:", r"(?i)\bmethods?\s*:", r"(?i)\bresults?\s*:",
+            r"(?i)\bconclusions?\s*:", r"目的[:：]", r"方法[:：]", r"结果[:：]", r"结论[:：]")
+FULL_DATE = (r"\b(?:19|20)\d{2}-\d{1,2}-\d{1,2}\b|\b\d{1,2}/\d{1,2}/(?:19|20)\d{2}\b|"
+             r"(?:19|20)\d{2}年\d{1,2}月")
+
+
+def doc_types(texts: pa.Array, meta: list[dict]) -> pl.Series:
+    t = pl.col("text").fill_null("")
+    abstract = sum(t.str.contains(p).cast(pl.Int32) for p in ABSTRACT) >= 2
+    expr = pl.when(abstract).then(pl.lit("abstract"))
+    for name, pattern in RULES:
+        expr = expr.when(t.str.contains(pattern)).then(pl.lit(name))
+    ruled = pl.DataFrame({"text": pl.Series(texts)}).select(
+        expr.otherwise(pl.lit("other")).alias("doc_type"))["doc_type"].to_list()
+    given = [_field(m, DOC_TYPE_FIELDS) for m in meta]
+    return pl.Series("doc_type", [g or r for g, r in zip(given, ruled, strict=True)], pl.Utf8)
+
+
+def years(raw: pa.Array, meta: list[dict]) -> pl.Series:
+    stated = [_field(m, DATE_FIELDS) for m in meta]
+    found = pl.DataFrame({"text": pl.Series(raw)}).select(
+        pl.col("text").str.extract(f"({FULL_DATE})", 1).str.extract(r"((?:19|20)\d{2})", 1)
+    )["text"].to_list()
+    out = []
+    for s, f in zip(stated, found, strict=True):
+        year = None
+        if s:
+            m = next((s[i:i + 4] for i in range(len(s) - 3) if s[i:i + 4].isdigit()), None)
+            year = m if m and m[:2] in ("19", "20") else None
+        out.append(year or f)
+    return pl.Series("year", out, pl.Utf8)
+
+
+def regions(meta: list[dict]) -> pl.Series:
+    return pl.Series("region", [_field(m, REGION_FIELDS) for m in meta], pl.Utf8)
+
+
+def _field(meta: dict, names: tuple[str, ...]) -> str | None:
+    for name in names:
+        v = meta.get(name)
+        if v not in (None, ""):
+            return str(v)
+    return None
+
+
+def parse_meta(meta: pa.Array) -> list[dict]:
+    return [orjson.loads(m) if m else {} for m in meta.to_pylist()]
+
+
+@lru_cache(maxsize=2)
+def concept_specialties(ontology: str) -> dict[str, str]:
+    """Concept ID -> specialty for every concept under a branch root (is_a closure in the
+    terminology's relations), nearest branch order first; ICD-10 codes by their letter."""
+    folder = Path(ontology)
+    rel = pl.read_parquet(folder / "relations.parquet", columns=["src", "rel", "dst"])
+    is_a = rel.filter(pl.col("rel") == "is_a").select("src", "dst")
+    out: dict[str, str] = {}
+    for name, roots in reversed(BRANCHES.items()):  # earlier branches overwrite later ones
+        seen = set(roots)
+        frontier = pl.DataFrame({"dst": list(roots)})
+        while frontier.height:
+            kids = is_a.join(frontier, on="dst").select("src").unique()
+            kids = kids.filter(~pl.col("src").is_in(list(seen)))
+            seen.update(kids["src"].to_list())
+            frontier = kids.rename({"src": "dst"})
+        out.update(dict.fromkeys(seen, name))
+    concepts = pl.read_parquet(folder / "concepts.parquet", columns=["concept_id", "vocab"])
+    for cid in concepts.filter(pl.col("vocab").is_in(["ICD10CM", "ICD10BJ"]))["concept_id"]:
+        letter = cid.split(":", 1)[1][:1]
+        if cid not in out and letter in ICD_LETTERS:
+            out[cid] = ICD_LETTERS[letter]
+    return out
+
+
+def specialties(doc_ids: pa.Array, mentions: pa.Table, ontology: str | None) -> pl.Series:
+    """Per document, the specialty its affirmed concepts point to (null when they do not)."""
+    ids = pl.Series("doc_id", doc_ids)
+    if ontology is None or mentions.num_rows == 0:
+        return pl.Series("specialty", [None] * len(ids), pl.Utf8)
+    table = concept_specialties(ontology)
+    m = pl.from_arrow(mentions.select(["doc_id", "concept_id", "negated", "family"]))
+    counted = (m.filter(~pl.col("negated") & ~pl.col("family"))
+               .with_columns(pl.col("concept_id").replace_strict(table, default=None)
+                             .alias("specialty"))
+               .drop_nulls("specialty")
+               .group_by("doc_id", "specialty").len()
+               .with_columns(pl.col("specialty").replace_strict(ORDER).alias("order"),
+                             pl.col("len").sum().over("doc_id").alias("total"))
+               .sort(["doc_id", "len", "order"], descending=[False, True, False])
+               .group_by("doc_id", maintain_order=True).first()
+               .filter((pl.col("len") >= 2) & (pl.col("len") >= 0.3 * pl.col("total"))))
+    found = dict(zip(counted["doc_id"], counted["specialty"], strict=True))
+    return pl.Series("specialty", [found.get(d) for d in ids.to_list()], pl.Utf8)
