@@ -40,6 +40,17 @@ class Stages:
 
 
 @dataclass(frozen=True)
+class Boilerplate:
+    """Lines recurring in at least `min_share` of a batch's documents (and `min_docs`), of at
+    least `min_chars` chars, are dropped by the clean stage."""
+
+    enabled: bool = True
+    min_docs: int = 10
+    min_share: float = 0.01
+    min_chars: int = 30
+
+
+@dataclass(frozen=True)
 class Dedup:
     threshold: float = 0.8
     num_perm: int = 128
@@ -58,6 +69,7 @@ class RunConfig:
     fields: Fields = field(default_factory=Fields)
     stages: Stages = field(default_factory=Stages)
     quality: QualityFilter = field(default_factory=QualityFilter)
+    boilerplate: Boilerplate = field(default_factory=Boilerplate)
     dedup: Dedup = field(default_factory=Dedup)
 
     @classmethod
@@ -78,7 +90,8 @@ class RunConfig:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], source: str = "config") -> RunConfig:
-        nested = {"fields": Fields, "stages": Stages, "quality": QualityFilter, "dedup": Dedup}
+        nested = {"fields": Fields, "stages": Stages, "quality": QualityFilter,
+                  "boilerplate": Boilerplate, "dedup": Dedup}
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:

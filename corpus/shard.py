@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 from corpus.config import RunConfig
 from corpus.readers import DOCS_SCHEMA, Reject, read
 from corpus.stages import language, quality, tag
-from corpus.stages.clean import clean
+from corpus.stages.clean import clean, remove_boilerplate
 from corpus.stages.normalize import MENTIONS_SCHEMA, mentions
 from corpus.stages.phi import TYPES, deidentify
 from corpus.writers import rejects_table, write_table
@@ -84,6 +84,10 @@ def _batch(batch: pa.Table, cfg: RunConfig
     sha = pa.array([hashlib.sha256(t.encode()).hexdigest() for t in raw.to_pylist()], pa.string())
     text = clean(raw) if cfg.stages.clean else raw
     cols: dict[str, pa.Array] = {}
+    b = cfg.boilerplate
+    if cfg.stages.clean and b.enabled:
+        text, cols["boilerplate_lines"] = remove_boilerplate(text, b.min_docs, b.min_share,
+                                                             b.min_chars)
     if cfg.stages.phi:
         text, counts = deidentify(text)
         per_type = np.stack([counts.column(t).to_numpy() for t in TYPES], axis=1)

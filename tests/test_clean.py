@@ -29,3 +29,22 @@ def test_mojibake_controls_and_spacing():
     got = clean(["CafÃ© au lait\r\n\r\n\r\nnext", "patientâ€™s \x00pain\t\t now ", None,
                  "naïve café", "e\u0301"]).to_pylist()
     assert got == ["Café au lait\n\nnext", "patient’s pain now", None, "naïve café", "é"]
+
+
+def test_boilerplate_lines_shared_by_many_notes_go():
+    from corpus.stages.clean import remove_boilerplate
+
+    notes = [n for n in clean(NOTES).to_pylist() if n]
+    footer = "This report was electronically signed by the dictating physician."
+    header = "MERCY GENERAL HOSPITAL - DEPARTMENT OF MEDICINE - CONFIDENTIAL"
+    texts = [f"{header}\n{n}\n{footer}" if i % 20 == 0 else n for i, n in enumerate(notes)]
+    out, dropped = remove_boilerplate(texts, min_docs=10)
+    out = out.to_pylist()
+    marked = range(0, len(notes), 20)
+    assert all(out[i] == notes[i] for i in range(len(notes)))  # exactly the planted lines go
+    assert dropped.to_pylist() == [2 if i in marked else 0 for i in range(len(notes))]
+    # under the threshold nothing goes; short lines (headers) never do
+    few = [f"{n}\n{footer}" if i < 5 else n for i, n in enumerate(notes)]
+    assert remove_boilerplate(few, min_docs=10)[0].to_pylist() == few
+    heads = [f"CHIEF COMPLAINT:\n{n}" for n in notes]
+    assert remove_boilerplate(heads, min_docs=2)[0].to_pylist() == heads

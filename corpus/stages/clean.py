@@ -4,11 +4,15 @@ control characters dropped, spaces and line breaks tidied; case and content kept
 
     clean(["CafÃ© au lait\\r\\n\\r\\n\\r\\n"])   # ["Café au lait"]
 
-Repeated boilerplate lines (a shard-level pass) are still to come.
+`remove_boilerplate` drops lines that recur verbatim in many documents of a batch (signature
+blocks, dictation footers, template sentences): lines of at least `min_chars` chars found in at
+least `min_share` of the documents and no fewer than `min_docs`. Short lines such as section
+headers ("CHIEF COMPLAINT:") are never dropped.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 
 import pyarrow as pa
@@ -19,3 +23,12 @@ from termnorm.text import _as_array
 
 def clean(texts: pa.Array | pa.ChunkedArray | Iterable[str | None]) -> pa.LargeStringArray:
     return _native.clean_array(_as_array(texts))
+
+
+def remove_boilerplate(texts: pa.Array | pa.ChunkedArray | Iterable[str | None],
+                       min_docs: int = 10, min_share: float = 0.01, min_chars: int = 30
+                       ) -> tuple[pa.LargeStringArray, pa.UInt32Array]:
+    """(texts without boilerplate lines, lines dropped per text)."""
+    arr = _as_array(texts)
+    threshold = max(min_docs, math.ceil(min_share * len(arr)))
+    return _native.remove_boilerplate(arr, threshold, min_chars)

@@ -7,9 +7,11 @@
 //! - `fuzzy`: order/inflection-insensitive keys and a trigram index for near misses;
 //! - `senses`: abbreviation senses chosen by the words around a mention;
 //! - `annotate`: one document through all of them;
-//! - `quality`: per-document quality and script signals for the corpus filters.
+//! - `quality`: per-document quality and script signals for the corpus filters;
+//! - `boilerplate`: lines many documents of a batch share.
 
 pub mod annotate;
+pub mod boilerplate;
 pub mod clean;
 pub mod context;
 pub mod fuzzy;

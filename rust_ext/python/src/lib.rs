@@ -569,6 +569,46 @@ fn quality_signals(
     })
 }
 
+/// Texts without the lines of at least `min_chars` chars that recur in at least `min_docs` of
+/// them, and how many lines each lost; nulls stay null.
+#[pyfunction]
+fn remove_boilerplate(
+    py: Python<'_>,
+    texts: PyArrowType<ArrayData>,
+    min_docs: u32,
+    min_chars: usize,
+) -> PyResult<(PyArrowType<ArrayData>, PyArrowType<ArrayData>)> {
+    py.detach(|| {
+        with_strings(texts.0, |it| {
+            let texts: Vec<Option<&str>> = it.collect();
+            let lines = termnorm_core::boilerplate::repeated_lines(
+                texts.iter().flatten().copied(),
+                min_docs,
+                min_chars,
+            );
+            let mut out = arrow_array::builder::LargeStringBuilder::new();
+            let mut dropped = UInt32Builder::new();
+            for t in texts {
+                match t {
+                    Some(t) => {
+                        let (text, n) = termnorm_core::boilerplate::drop_lines(t, &lines);
+                        out.append_value(text);
+                        dropped.append_value(n);
+                    }
+                    None => {
+                        out.append_null();
+                        dropped.append_value(0);
+                    }
+                }
+            }
+            (
+                PyArrowType(out.finish().into_data()),
+                PyArrowType(dropped.finish().into_data()),
+            )
+        })
+    })
+}
+
 /// The clean stage over a string array (see `termnorm_core::clean`); nulls stay null.
 #[pyfunction]
 fn clean_array(py: Python<'_>, texts: PyArrowType<ArrayData>) -> PyResult<PyArrowType<ArrayData>> {
@@ -688,6 +728,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(exact_duplicates, m)?)?;
     m.add_function(wrap_pyfunction!(exact_keys, m)?)?;
     m.add_function(wrap_pyfunction!(quality_signals, m)?)?;
+    m.add_function(wrap_pyfunction!(remove_boilerplate, m)?)?;
     m.add_function(wrap_pyfunction!(clean_array, m)?)?;
     Ok(())
 }

@@ -1,0 +1,78 @@
+//! Boilerplate lines: lines that recur verbatim across many documents of a batch (signature
+//! blocks, dictation footers, page headers, template sentences). A line counts once per document;
+//! short lines (section headers such as "CHIEF COMPLAINT:") are never counted.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::tokens::hash_bytes;
+
+fn key(line: &str) -> u64 {
+    hash_bytes(line.trim().as_bytes())
+}
+
+/// Hashes of the lines of at least `min_chars` chars (trimmed) that occur in at least
+/// `min_docs` of `texts`.
+pub fn repeated_lines<'a>(
+    texts: impl IntoIterator<Item = &'a str>,
+    min_docs: u32,
+    min_chars: usize,
+) -> HashSet<u64> {
+    let mut docs: HashMap<u64, u32> = HashMap::new();
+    let mut seen = HashSet::new();
+    for text in texts {
+        seen.clear();
+        for line in text.lines() {
+            if line.trim().chars().count() >= min_chars {
+                seen.insert(key(line));
+            }
+        }
+        for &h in &seen {
+            *docs.entry(h).or_default() += 1;
+        }
+    }
+    docs.into_iter()
+        .filter(|&(_, n)| n >= min_docs)
+        .map(|(h, _)| h)
+        .collect()
+}
+
+/// `text` without the lines in `lines` (their line breaks go with them), and how many went.
+pub fn drop_lines(text: &str, lines: &HashSet<u64>) -> (String, u32) {
+    if lines.is_empty() {
+        return (text.to_string(), 0);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut dropped = 0;
+    for line in text.split_inclusive('\n') {
+        if lines.contains(&key(line.trim_end_matches(['\n', '\r']))) {
+            dropped += 1;
+        } else {
+            out.push_str(line);
+        }
+    }
+    if dropped > 0 && out.ends_with('\n') && !text.ends_with('\n') {
+        out.pop();
+    }
+    (out, dropped)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn drops_lines_many_documents_share() {
+        let footer = "Electronically signed by the attending physician.";
+        let docs: Vec<String> = (0..4)
+            .map(|i| format!("CHIEF COMPLAINT:\nPain number {i}.\n{footer}"))
+            .collect();
+        let lines = repeated_lines(docs.iter().map(String::as_str), 3, 20);
+        assert_eq!(lines.len(), 1);
+        let (out, n) = drop_lines(&docs[0], &lines);
+        assert_eq!((out.as_str(), n), ("CHIEF COMPLAINT:\nPain number 0.", 1));
+        // twice in one document still counts once
+        let twice = format!("{footer}\n{footer}");
+        assert!(repeated_lines([twice.as_str(), "x"], 2, 20).is_empty());
+        assert_eq!(drop_lines("a\nb", &HashSet::new()), ("a\nb".to_string(), 0));
+    }
+}
