@@ -28,7 +28,7 @@ from pathlib import Path
 import orjson
 import pyarrow as pa
 
-from corpus import catalog
+from corpus import catalog, report
 from corpus.config import RunConfig
 from corpus.dedup import shard_duplicates
 from corpus.shard import ShardResult, output_paths, process
@@ -180,6 +180,7 @@ def _run(cfg: RunConfig, out: Path, t0: float,
     _save_manifest(out, manifest)
     _write_tables(out, shards, manifest)
     catalog.build(out, cfg.ontology)
+    report.write(out, asdict(summary))
     return summary
 
 

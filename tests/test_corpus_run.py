@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -197,3 +198,25 @@ def test_config_files(tmp_path):
         RunConfig.load(bad)
     with pytest.raises(ValueError, match="needs --ontology"):
         RunConfig(inputs=("x",), out="o").check()
+
+
+def test_report_renders_in_a_headless_browser(first_run, tmp_path):
+    """report.html opened by a real Chromium: every chart is drawn, with the run's numbers."""
+    out, s, _ = first_run
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI without Chromium (make test installs it where it can)")
+        pytest.skip("no Chromium here")
+    page = (out / "report.html").as_uri()
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars"]
+    dom = subprocess.run([browser, *flags, "--dump-dom", page], capture_output=True, text=True,
+                         timeout=120, check=True).stdout
+    assert dom.count("<h2>") == 7 and dom.count("<svg") >= 6, dom[:2000]
+    assert f"<td>records</td><td>{s.records:,}</td>" in dom
+    for lang in ("en",):
+        assert f"<title>{lang}: " in dom  # the languages chart holds the run's values
+    shot = tmp_path / "report.png"
+    subprocess.run([browser, *flags, "--window-size=900,1600", f"--screenshot={shot}", page],
+                   capture_output=True, timeout=120, check=True)
+    assert shot.stat().st_size > 20_000  # a drawn page, not a blank one

@@ -1,0 +1,91 @@
+"""The run report: `report.html` in the output folder, one self-contained page (inline SVG, no
+scripts, no network) drawn from the catalog: the summary, language mix, document types,
+specialties, duplicate cluster sizes, PHI found by type, top concepts and rejects by reason.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import duckdb
+
+from corpus import catalog
+from corpus.stages.phi import TYPES
+from ontology.io import atomic_path
+
+_KEPT = "FROM docs WHERE dup_of IS NULL GROUP BY 1 ORDER BY n DESC, k"
+_PHI = " UNION ALL ".join(
+    f"SELECT '{t}' AS k, coalesce(sum(phi.{t}), 0)::BIGINT AS n FROM docs" for t in TYPES)
+CHARTS: list[tuple[str, str]] = [
+    ("Languages", f"SELECT coalesce(lang, 'und') AS k, count(*) AS n {_KEPT} LIMIT 12"),
+    ("Document types", f"SELECT coalesce(doc_type, '?') AS k, count(*) AS n {_KEPT} LIMIT 12"),
+    ("Specialties (from concepts)",
+     f"SELECT coalesce(specialty, '(none)') AS k, count(*) AS n {_KEPT} LIMIT 15"),
+    ("Duplicate cluster sizes", """
+        SELECT size::VARCHAR AS k, count(*) AS n
+        FROM (SELECT dup_cluster, count(*) AS size FROM duplicates GROUP BY 1)
+        GROUP BY size ORDER BY size LIMIT 20"""),
+    ("PHI found, by type", _PHI),
+    ("Top concepts (affirmed mentions)", """
+        SELECT coalesce(c.name, m.concept_id) AS k, count(*) AS n
+        FROM mentions m LEFT JOIN concepts c USING (concept_id) WHERE NOT m.negated
+        GROUP BY 1 ORDER BY n DESC, k LIMIT 20"""),
+    ("Rejects by reason", """
+        SELECT regexp_replace(reason, '[0-9]+', 'N', 'g') AS k, count(*) AS n
+        FROM rejects GROUP BY 1 ORDER BY n DESC, k LIMIT 15"""),
+]
+
+STYLE = """body{font:14px system-ui,sans-serif;margin:2em;color:#222}
+h1{font-size:1.4em}h2{font-size:1.1em;margin-top:2em}
+table.summary td{padding:2px 12px 2px 0}svg text{font:12px system-ui,sans-serif}
+.bar{fill:#4a7ab5}.empty{color:#888}"""
+
+
+def bar_chart(rows: list[tuple[str, int]], width: int = 720, bar: int = 18) -> str:
+    """Horizontal bars as an SVG element; labels escaped, counts printed at the bar ends."""
+    if not rows:
+        return '<p class="empty">nothing to show</p>'
+    top = max(n for _, n in rows) or 1
+    label_w, gap = 260, 4
+    height = len(rows) * (bar + gap)
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img">']
+    for i, (k, n) in enumerate(rows):
+        y = i * (bar + gap)
+        w = max(1, round((width - label_w - 80) * n / top)) if n else 0
+        label = html.escape(str(k)[:40])
+        parts.append(f'<text x="{label_w - 6}" y="{y + bar - 5}" text-anchor="end">{label}</text>'
+                     f'<rect class="bar" x="{label_w}" y="{y}" width="{w}" height="{bar}">'
+                     f'<title>{label}: {n:,}</title></rect>'
+                     f'<text x="{label_w + w + 6}" y="{y + bar - 5}">{n:,}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def write(out: str | Path, summary: dict) -> Path:
+    """Write `report.html` for the run in `out` from its catalog and the run's summary."""
+    out = Path(out)
+    sections = []
+    for title, sql in CHARTS:
+        try:
+            rows = [(r["k"], int(r["n"])) for r in catalog.query(out, sql).to_pylist()
+                    if r["n"] is not None]
+            body = bar_chart(rows)
+        except duckdb.Error:  # a stage that was off: no column or view to draw from
+            body = '<p class="empty">not recorded in this run</p>'
+        sections.append(f"<h2>{html.escape(title)}</h2>\n{body}")
+    cells = "".join(f"<tr><td>{html.escape(str(k))}</td><td>{html.escape(_fmt(v))}</td></tr>"
+                    for k, v in summary.items())
+    page = (f"<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            f"<title>termnorm corpus run</title><style>{STYLE}</style></head><body>\n"
+            f"<h1>termnorm corpus run</h1>\n<table class=\"summary\">{cells}</table>\n"
+            + "\n".join(sections) + "\n</body></html>\n")
+    path = out / "report.html"
+    with atomic_path(path) as tmp:
+        tmp.write_text(page, encoding="utf-8")
+    return path
+
+
+def _fmt(v) -> str:
+    return f"{v:,.1f}" if isinstance(v, float) else f"{v:,}" if isinstance(v, int) else str(v)
+
