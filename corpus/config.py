@@ -65,6 +65,7 @@ class RunConfig:
     ontology: str | None = None
     workers: int = 1
     engine: str = "local"
+    ray_address: str | None = None  # with engine "ray": a cluster to join (None: start one here)
     batch_size: int = 10_000
     fields: Fields = field(default_factory=Fields)
     stages: Stages = field(default_factory=Stages)
@@ -141,6 +142,6 @@ class RunConfig:
     def shard_options(self) -> dict[str, Any]:
         """What a shard's output depends on (besides its input): a change reprocesses it."""
         d = self.to_dict()
-        for k in ("inputs", "out", "workers", "engine"):
+        for k in ("inputs", "out", "workers", "engine", "ray_address"):
             d.pop(k)
         return d

@@ -115,8 +115,6 @@ def _work(shard: Shard, out: Path, cfg: RunConfig) -> ShardResult:
 
 def run(cfg: RunConfig, on_shard: Callable[[ShardResult], None] | None = None) -> Summary:
     cfg = cfg.check()
-    if cfg.engine == "ray":
-        raise NotImplementedError("--engine ray is not available yet; use the local pool")
     t0 = time.perf_counter()
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -151,7 +149,9 @@ def _run(cfg: RunConfig, out: Path, t0: float,
         if on_shard:
             on_shard(r)
 
-    if cfg.workers == 1 or len(todo) <= 1:
+    if cfg.engine == "ray":
+        _on_ray(todo, out, cfg, finished)
+    elif cfg.workers == 1 or len(todo) <= 1:
         for s in todo:
             finished(s, _work(s, out, cfg))
     else:
@@ -182,6 +182,31 @@ def _run(cfg: RunConfig, out: Path, t0: float,
     catalog.build(out, cfg.ontology)
     report.write(out, asdict(summary))
     return summary
+
+
+def _on_ray(todo: list[Shard], out: Path, cfg: RunConfig,
+            finished: Callable[[Shard, ShardResult], None]) -> None:
+    """Shards as Ray tasks, one whole shard each (the same unit and output as the local pool,
+    so resume and determinism hold): on the cluster at `cfg.ray_address`, or a local Ray with
+    `cfg.workers` CPUs. The output folder must be one all nodes see."""
+    try:
+        import ray
+    except ImportError:
+        raise ValueError("--engine ray needs Ray: pip install 'termnorm[ray]'") from None
+    started = not ray.is_initialized()
+    if started:
+        ray.init(address=cfg.ray_address, num_cpus=None if cfg.ray_address else cfg.workers,
+                 include_dashboard=False, log_to_driver=False, configure_logging=False)
+    try:
+        task = ray.remote(_work)
+        pending = {task.remote(s, out, cfg): s for s in todo}
+        while pending:
+            done, _ = ray.wait(list(pending), num_returns=1)
+            for ref in done:
+                finished(pending.pop(ref), ray.get(ref))
+    finally:
+        if started:
+            ray.shutdown()
 
 
 def _write_tables(out: Path, shards: list[Shard], manifest: dict) -> None:

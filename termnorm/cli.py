@@ -259,7 +259,11 @@ def corpus_run(
         help="A built terminology (for the concept mentions).")] = None,
     config: Annotated[Path | None, typer.Option(
         help="A TOML or YAML file with any of these options and the stage settings.")] = None,
-    engine: Annotated[str | None, typer.Option(help="local (a process pool).")] = None,
+    engine: Annotated[str | None, typer.Option(
+        help="local (a process pool, the default) or ray.")] = None,
+    ray_address: Annotated[str | None, typer.Option(
+        "--ray-address", help="With --engine ray: the cluster to join (default: start one "
+        "here).")] = None,
     workers: Annotated[int | None, typer.Option(help="Worker processes.")] = None,
     text_field: Annotated[str | None, typer.Option(
         "--text-field", help="The field holding the text (default: text).")] = None,
@@ -277,7 +281,7 @@ def corpus_run(
     cfg = RunConfig.load(config) if config else RunConfig()
     cfg = cfg.with_flags(inputs=input, out=str(out_dir) if out_dir else None,
                          ontology=str(ontology) if ontology else None, engine=engine,
-                         workers=workers)
+                         workers=workers, ray_address=ray_address)
     if text_field or id_field:
         cfg = replace(cfg, fields=replace(cfg.fields, text=text_field or cfg.fields.text,
                                           id=id_field or cfg.fields.id))

@@ -220,3 +220,11 @@ def test_report_renders_in_a_headless_browser(first_run, tmp_path):
     subprocess.run([browser, *flags, "--window-size=900,1600", f"--screenshot={shot}", page],
                    capture_output=True, timeout=120, check=True)
     assert shot.stat().st_size > 20_000  # a drawn page, not a blank one
+
+
+def test_ray_engine_writes_the_same_bytes(first_run, inputs, sample_terminology, tmp_path):
+    pytest.importorskip("ray")
+    out, _, _ = first_run
+    raw, _ = inputs
+    s = run(_cfg(raw, tmp_path, sample_terminology, engine="ray", workers=2))
+    assert s.shards == 4 and _bytes(tmp_path) == _bytes(out)
