@@ -40,6 +40,11 @@ class Stages:
 
 
 @dataclass(frozen=True)
+class Phi:
+    surrogates: bool = False  # realistic stand-ins, consistent within a document, not [TYPE]
+
+
+@dataclass(frozen=True)
 class Boilerplate:
     """Lines recurring in at least `min_share` of a batch's documents (and `min_docs`), of at
     least `min_chars` chars, are dropped by the clean stage."""
@@ -70,6 +75,7 @@ class RunConfig:
     fields: Fields = field(default_factory=Fields)
     stages: Stages = field(default_factory=Stages)
     quality: QualityFilter = field(default_factory=QualityFilter)
+    phi: Phi = field(default_factory=Phi)
     boilerplate: Boilerplate = field(default_factory=Boilerplate)
     dedup: Dedup = field(default_factory=Dedup)
 
@@ -92,7 +98,7 @@ class RunConfig:
     @classmethod
     def from_dict(cls, data: dict[str, Any], source: str = "config") -> RunConfig:
         nested = {"fields": Fields, "stages": Stages, "quality": QualityFilter,
-                  "boilerplate": Boilerplate, "dedup": Dedup}
+                  "phi": Phi, "boilerplate": Boilerplate, "dedup": Dedup}
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:

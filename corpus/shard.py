@@ -89,7 +89,7 @@ def _batch(batch: pa.Table, cfg: RunConfig
         text, cols["boilerplate_lines"] = remove_boilerplate(text, b.min_docs, b.min_share,
                                                              b.min_chars)
     if cfg.stages.phi:
-        text, counts = deidentify(text)
+        text, counts = deidentify(text, cfg.phi.surrogates)
         per_type = np.stack([counts.column(t).to_numpy() for t in TYPES], axis=1)
         cols["phi_count"] = pa.array(per_type.sum(axis=1).astype(np.uint32))
         cols["phi"] = pa.StructArray.from_arrays([counts.column(t).combine_chunks()

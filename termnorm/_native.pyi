@@ -97,9 +97,10 @@ def minhash_clusters(signatures: pa.UInt32Array, num_perm: int, threshold: float
                      ) -> pa.UInt32Array:
     """Near-duplicate cluster ID (smallest member index) per row; see `corpus.dedup`."""
 
-def phi_deidentify_array(texts: pa.Array) -> tuple[pa.LargeStringArray, pa.StructArray]:
-    """Texts with PHI replaced by `[TYPE]`, and per-text counts by type; see
-    `corpus.stages.phi`."""
+def phi_deidentify_array(texts: pa.Array, surrogates: bool = False
+                         ) -> tuple[pa.LargeStringArray, pa.StructArray]:
+    """Texts with PHI replaced by `[TYPE]` (or by surrogates consistent within each text), and
+    per-text counts by type; see `corpus.stages.phi`."""
 
 def exact_duplicates(texts: pa.Array) -> pa.UInt32Array:
     """Index of the first text with the same normalized content; see `corpus.dedup`."""

@@ -100,3 +100,29 @@ def test_counts_and_nulls():
     assert texts.to_pylist() == ["Dr. [NAME], MRN: [ID].", None, "无"]
     rows = counts.to_pylist()
     assert rows[0]["NAME"] == rows[0]["ID"] == 1 and sum(rows[2].values()) == 0
+
+
+def test_surrogates_replace_every_planted_value_consistently():
+    rng = random.Random(11)
+    for _ in range(20):
+        items = planted(rng)
+        f, last = items[0][1].split(" ")
+        note = (f"Seen by Dr. {f} {last} on {items[4][1]}. Call {items[8][1]}. "
+                f"{last} reviewed labs. 患者{items[2][1]}，男。{items[2][1]}否认发热。 "
+                f"Dr. {f} {last} signed. " + rng.choice(CONFUSERS))
+        plain, counts = deidentify([note])
+        sur, sur_counts = deidentify([note], surrogates=True)
+        out = sur[0].as_py()
+        assert counts.to_pylist() == sur_counts.to_pylist()  # the same identifiers found
+        assert not any(f"[{t}]" in out for t in TYPES)
+        for value in (f"{f} {last}", items[4][1], items[8][1], items[2][1]):
+            assert value not in out, (value, out)
+        assert f" {last} " not in out  # the surname alone goes too
+        # the same person is the same stand-in throughout the note
+        names = out.split("Seen by Dr. ")[1].split(" on ")[0]
+        assert out.count(names) == 2, out
+        zh = out.split("患者")[1].split("，")[0]
+        assert out.count(zh) == 2 and zh != items[2][1]
+        year = items[4][1][-4:]
+        assert year in out  # dates keep their year
+    assert deidentify([note], surrogates=True)[0].to_pylist() == sur.to_pylist()  # stable

@@ -23,7 +23,10 @@ TYPES = ("NAME", "DATE", "PHONE", "EMAIL", "URL", "IP", "SSN", "ID", "AGE", "ADD
          "POSTCODE", "ID_CARD")
 
 
-def deidentify(texts: pa.Array | pa.ChunkedArray | Iterable[str | None]
-               ) -> tuple[pa.LargeStringArray, pa.Table]:
-    out, counts = _native.phi_deidentify_array(_as_array(texts))
+def deidentify(texts: pa.Array | pa.ChunkedArray | Iterable[str | None],
+               surrogates: bool = False) -> tuple[pa.LargeStringArray, pa.Table]:
+    """With `surrogates`, identifiers become realistic stand-ins of the same kind and shape
+    instead of `[TYPE]`, the same value the same stand-in throughout a document (names, dates
+    keeping their year, digit-for-digit numbers: `rust_ext/core/src/surrogates.rs`)."""
+    out, counts = _native.phi_deidentify_array(_as_array(texts), surrogates)
     return out, pa.Table.from_struct_array(counts)

@@ -21,6 +21,7 @@ pub mod normalize;
 pub mod phi;
 pub mod quality;
 pub mod senses;
+pub mod surrogates;
 mod t2s_table;
 pub mod tokens;
 

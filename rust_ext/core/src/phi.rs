@@ -1,5 +1,6 @@
 //! PHI de-identification: the HIPAA Safe Harbor identifier types text can hold, English and
-//! Chinese, replaced by typed placeholders (`[DATE]`, `[PHONE]`, ...).
+//! Chinese, replaced by typed placeholders (`[DATE]`, `[PHONE]`, ...) or by surrogates
+//! consistent within a document (`surrogates`).
 //!
 //! Each rule is a regex; where it has a group named `v`, only that group is replaced (the label
 //! "MRN:" or "患者" stays, the value goes). All rules run over the text, hits are resolved
@@ -8,6 +9,9 @@
 //! `(?:^|\D)` / `(?:\D|$)` around the `v` group.
 
 use regex::Regex;
+
+use crate::surrogates;
+use crate::tokens::on_boundaries;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum PhiType {
@@ -162,6 +166,31 @@ impl Deidentifier {
                 }
             }
         }
+        // A name found once (after a title or 患者) is a name wherever else the document
+        // writes it, with or without the cue: "患者张三... 张三否认发热".
+        // A Latin full name's surname alone counts too ("Alice Moore ... Moore agreed").
+        let mut names = std::collections::BTreeSet::new();
+        for h in hits.iter().filter(|h| h.kind == PhiType::Name) {
+            let v = &text[h.start..h.end];
+            if v.chars().count() >= 2 {
+                names.insert(v);
+            }
+            let last = v.rsplit(' ').next().unwrap_or(v);
+            if last != v && last.len() >= 3 && last.starts_with(|c: char| c.is_uppercase()) {
+                names.insert(last);
+            }
+        }
+        for name in names {
+            for (at, _) in text.match_indices(name) {
+                if on_boundaries(text, at, at + name.len()) {
+                    hits.push(PhiHit {
+                        start: at,
+                        end: at + name.len(),
+                        kind: PhiType::Name,
+                    });
+                }
+            }
+        }
         hits.sort_by_key(|h| (h.start, std::cmp::Reverse(h.end)));
         let mut out: Vec<PhiHit> = Vec::with_capacity(hits.len());
         for h in hits {
@@ -174,14 +203,23 @@ impl Deidentifier {
 
     /// `text` with each identifier replaced by `[TYPE]`, and the hits.
     pub fn deidentify(&self, text: &str) -> (String, Vec<PhiHit>) {
+        self.replace(text, |h, _| format!("[{}]", h.kind.label()))
+    }
+
+    /// `text` with each identifier replaced by a surrogate of the same kind and shape,
+    /// consistent within the document (see [`crate::surrogates`]), and the hits.
+    pub fn deidentify_with_surrogates(&self, text: &str) -> (String, Vec<PhiHit>) {
+        let seed = surrogates::document_seed(text);
+        self.replace(text, |h, v| surrogates::surrogate(h.kind, v, seed))
+    }
+
+    fn replace(&self, text: &str, by: impl Fn(&PhiHit, &str) -> String) -> (String, Vec<PhiHit>) {
         let hits = self.find(text);
         let mut out = String::with_capacity(text.len());
         let mut last = 0;
         for h in &hits {
             out.push_str(&text[last..h.start]);
-            out.push('[');
-            out.push_str(h.kind.label());
-            out.push(']');
+            out.push_str(&by(h, &text[h.start..h.end]));
             last = h.end;
         }
         out.push_str(&text[last..]);
@@ -192,6 +230,22 @@ impl Deidentifier {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_name_found_once_is_found_everywhere_in_the_document() {
+        let d = Deidentifier::new();
+        let (out, _) =
+            d.deidentify("患者张三丰，男。张三丰否认发热。Dr. Alice Moore saw him; Moore agreed.");
+        assert_eq!(
+            out,
+            "患者[NAME]，男。[NAME]否认发热。Dr. [NAME] saw him; [NAME] agreed."
+        );
+        let (out, _) = d.deidentify("Dr. Moore saw him. Moore agreed, Moorefield did not.");
+        assert_eq!(
+            out,
+            "Dr. [NAME] saw him. [NAME] agreed, Moorefield did not."
+        );
+    }
 
     fn kinds(text: &str) -> Vec<(String, &'static str)> {
         let d = Deidentifier::new();

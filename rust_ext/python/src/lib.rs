@@ -623,9 +623,11 @@ fn deidentifier() -> &'static Deidentifier {
 /// PHI de-identification of a string array: `(texts with [TYPE] placeholders, counts)` where
 /// counts is a struct array with one uint32 column per type (NAME, DATE, ...); nulls stay null.
 #[pyfunction]
+#[pyo3(signature = (texts, surrogates=false))]
 fn phi_deidentify_array(
     py: Python<'_>,
     texts: PyArrowType<ArrayData>,
+    surrogates: bool,
 ) -> PyResult<(PyArrowType<ArrayData>, PyArrowType<ArrayData>)> {
     py.detach(|| {
         with_strings(texts.0, |it| {
@@ -637,7 +639,11 @@ fn phi_deidentify_array(
                 let mut per = [0u32; PhiType::ALL.len()];
                 match t {
                     Some(t) => {
-                        let (text, hits) = d.deidentify(t);
+                        let (text, hits) = if surrogates {
+                            d.deidentify_with_surrogates(t)
+                        } else {
+                            d.deidentify(t)
+                        };
                         for h in hits {
                             per[h.kind as usize] += 1;
                         }
