@@ -110,7 +110,7 @@ def test_surrogates_replace_every_planted_value_consistently():
         note = (f"Seen by Dr. {f} {last} on {items[4][1]}. Call {items[8][1]}. "
                 f"{last} reviewed labs. 患者{items[2][1]}，男。{items[2][1]}否认发热。 "
                 f"Dr. {f} {last} signed. " + rng.choice(CONFUSERS))
-        plain, counts = deidentify([note])
+        _, counts = deidentify([note])
         sur, sur_counts = deidentify([note], surrogates=True)
         out = sur[0].as_py()
         assert counts.to_pylist() == sur_counts.to_pylist()  # the same identifiers found
