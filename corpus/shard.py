@@ -25,7 +25,7 @@ from corpus.stages import language, quality, tag
 from corpus.stages.clean import clean, remove_boilerplate
 from corpus.stages.normalize import MENTIONS_SCHEMA, mentions
 from corpus.stages.phi import TYPES, deidentify
-from corpus.writers import rejects_table, write_table
+from corpus.writers import rejects_table, stream, write_table
 from termnorm import _native
 
 OUTPUTS = ("docs", "mentions", "signatures", "rejects")
@@ -46,30 +46,28 @@ def output_paths(out: Path, name: str) -> dict[str, Path]:
 
 
 def process(path: Path, name: str, out: Path, cfg: RunConfig) -> ShardResult:
-    docs, ments, sigs, rejects = [], [], [], []
-    for batch, bad in read(path, cfg.fields, cfg.batch_size):
-        rejects += bad
-        if batch.num_rows:
-            d, m, s, r = _batch(batch, cfg)
-            docs.append(d)
-            ments.append(m)
-            sigs.append(s)
-            rejects += r
-    if not docs:  # empty tables of the right schemas
-        d, m, s, _ = _batch(DOCS_SCHEMA.empty_table(), cfg)
-        docs, ments, sigs = [d], [m], [s]
+    """Batch by batch: each batch's rows are appended to the shard's output files, so memory
+    holds one batch (and the rejects), whatever the size of the input."""
     paths = output_paths(out, name)
-    docs_t, ments_t = _concat(docs), _concat(ments)
-    write_table(docs_t, paths["docs"])
-    write_table(ments_t, paths["mentions"])
-    write_table(_concat(sigs), paths["signatures"])
+    rejects: list[Reject] = []
+    with (stream(paths["docs"]) as docs, stream(paths["mentions"]) as ments,
+          stream(paths["signatures"]) as sigs):
+        for batch, bad in read(path, cfg.fields, cfg.batch_size):
+            rejects += bad
+            if batch.num_rows:
+                d, m, s, r = _batch(batch, cfg)
+                docs.write(d)
+                ments.write(m)
+                sigs.write(s)
+                rejects += r
+        if not docs.started:  # no documents at all: empty files of the right schemas
+            d, m, s, _ = _batch(DOCS_SCHEMA.empty_table(), cfg)
+            docs.write(d)
+            ments.write(m)
+            sigs.write(s)
     write_table(rejects_table(rejects), paths["rejects"])
-    return ShardResult(name, docs_t.num_rows + len(rejects), docs_t.num_rows, len(rejects),
-                       ments_t.num_rows, _size(path))
-
-
-def _concat(tables: list[pa.Table]) -> pa.Table:
-    return pa.concat_tables(tables).combine_chunks()
+    return ShardResult(name, docs.rows + len(rejects), docs.rows, len(rejects), ments.rows,
+                       _size(path))
 
 
 def _size(path: Path) -> int:

@@ -2,13 +2,14 @@
 
 Every file is written under a temporary name, fsynced and renamed into place
 (`ontology.io.atomic_path`), so an interrupted run leaves no partial file visible and a rerun
-can trust whatever it finds. The same rows give the same bytes: zstd, no timestamps, fixed
-row-group size.
+can trust whatever it finds; `stream` appends batch after batch to such a file. The same rows
+in the same batches give the same bytes: zstd, no timestamps, fixed row-group size.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextlib
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pyarrow as pa
@@ -21,13 +22,57 @@ REJECTS_SCHEMA = pa.schema([("source", pa.string()), ("line", pa.int64()),
                             ("reason", pa.string()), ("raw", pa.large_string())])
 
 
+ROW_GROUP = 64 * 1024
+
+
 def write_table(table: pa.Table, path: str | Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(path) as tmp:
-        pq.write_table(table, tmp, compression="zstd", row_group_size=64 * 1024,
+        pq.write_table(table, tmp, compression="zstd", row_group_size=ROW_GROUP,
                        write_statistics=True)
     return path
+
+
+class TableStream:
+    """Tables appended one by one to a Parquet file (the schema is the first table's), so a
+    shard never sits in memory whole; see `stream`."""
+
+    def __init__(self, tmp: Path) -> None:
+        self._tmp = tmp
+        self._writer: pq.ParquetWriter | None = None
+        self.rows = 0
+
+    def write(self, table: pa.Table) -> None:
+        if self._writer is None:
+            self._writer = pq.ParquetWriter(self._tmp, table.schema, compression="zstd",
+                                            write_statistics=True)
+        self._writer.write_table(table.cast(self._writer.schema), row_group_size=ROW_GROUP)
+        self.rows += table.num_rows
+
+    @property
+    def started(self) -> bool:
+        return self._writer is not None
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+
+
+@contextlib.contextmanager
+def stream(path: str | Path) -> Iterator[TableStream]:
+    """Append tables to `path`, which appears (atomically) only when the block ends without
+    error; at least one table, if only an empty one, must be written."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(path) as tmp:
+        s = TableStream(tmp)
+        try:
+            yield s
+        finally:
+            s.close()
+        if not s.started:
+            raise ValueError(f"{path}: nothing was written")
 
 
 def rejects_table(rejects: Iterable[Reject]) -> pa.Table:
