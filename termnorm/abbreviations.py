@@ -13,6 +13,7 @@ from functools import lru_cache
 
 PAREN = re.compile(r"\(([^()]{1,12})\)")
 WORD = re.compile(r"\S+")
+LOOK_BACK = 300  # chars before "(SF)" searched for its long form
 
 
 def _is_short_form(sf: str) -> bool:
@@ -60,8 +61,10 @@ def definitions(text: str) -> dict[str, str]:
         sf = m.group(1).strip()
         if not _is_short_form(sf) or sf in out:
             continue
-        words = WORD.findall(text[:m.start()].rsplit(".", 1)[-1] if "." in text[:m.start()]
-                             else text[:m.start()])
+        # The long form sits in the same sentence, just before: a bounded look back keeps
+        # this linear on a huge document with many parentheses.
+        before = text[max(0, m.start() - LOOK_BACK):m.start()].rsplit(".", 1)[-1]
+        words = WORD.findall(before)
         n = min(len(sf) + 5, len(sf) * 2)
         candidate = " ".join(words[-n:])
         lf = _best_long_form(sf, candidate) or _initials_any_order(sf, words)
@@ -70,12 +73,9 @@ def definitions(text: str) -> dict[str, str]:
     return out
 
 
-def defined(text: str, short: str) -> str | None:
-    """The long form `text` itself gives the short form `short` (any case), if any."""
-    if not re.search(rf"\(\s*{re.escape(short)}\s*\)", text, re.IGNORECASE):
-        return None  # never written "(SF)": skip parsing the document's definitions
-    key = short.lower()
-    return next((v for k, v in definitions(text).items() if k.lower() == key), None)
+def defined_forms(text: str) -> dict[str, str]:
+    """`definitions` keyed by the lower-cased short form, for case-insensitive lookups."""
+    return {k.lower(): v for k, v in definitions(text).items()}
 
 
 def expand(mention: str, defs: dict[str, str]) -> str | None:

@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 from ontology import store
 from ontology.schema import SYNONYM_KINDS
 from termnorm import lexicon
-from termnorm.abbreviations import defined, definitions, expand
+from termnorm.abbreviations import defined_forms, definitions, expand
 from termnorm.senses import Expansion, SenseInventory
 from termnorm.text import _as_array, normalize, normalize_array
 
@@ -195,11 +195,14 @@ class Normalizer:
         self.senses  # noqa: B018  (the engine chooses abbreviation senses once they are loaded)
         norm, rows = self._engine.annotate(text)
         mentions = []
+        defs: dict[str, str] | None = None  # the text's own definitions, parsed once if needed
         for start, end, term, concept, kind, neg, unc, hist, fam, sense in rows:
             cid = self._ids[concept]
             kname = SYNONYM_KINDS[kind]
             if kname == "abbreviation":
-                cid = self._abbreviation_concept(text, text[start:end], term, sense) or cid
+                defs = defined_forms(text) if defs is None else defs
+                long = defs.get(text[start:end].lower())
+                cid = self._sense_concept(long, term, sense) or cid
             mentions.append(Mention(start, end, text[start:end], cid, self._names.get(cid),
                                     KIND_SCORE[kname], neg, unc, hist, fam, _method(kname)))
         return Result(norm, mentions)
@@ -220,13 +223,13 @@ class Normalizer:
         expanded, exps = self.senses.expand(text)
         return normalize(expanded).text, exps
 
-    def _abbreviation_concept(self, text: str, surface: str, term: int, sense: int | None
-                              ) -> str | None:
-        """The standard concept of the abbreviation `surface` (lexicon term `term`) of `text`:
-        its long form, from the document's own definitions or else the `sense` the engine chose
-        (shorthand or the inventory, by the words around it), mapped; a concept the
-        terminology itself gives the abbreviation goes first."""
-        long = defined(text, surface)
+    def _sense_concept(self, defined_long: str | None, term: int, sense: int | None
+                       ) -> str | None:
+        """The concept of an abbreviation mention: its long form, the document's own definition
+        `defined_long` or else the `sense` the engine chose (shorthand or the inventory, by the
+        words around it), mapped; a concept the terminology itself gives the abbreviation goes
+        first."""
+        long = defined_long
         if long is None:
             if sense is None:
                 return None
@@ -280,12 +283,12 @@ class Normalizer:
         concept = m.column("concept").to_numpy().copy()
         if self._index is None:
             self._index = {c: i for i, c in enumerate(self._ids)}
-        texts: dict[int, str] = {}
+        defs: dict[int, dict[str, str]] = {}  # per document: its own definitions, once
         for i, r in zip(rows, sub, strict=True):
-            text = texts.get(r["doc"])
-            if text is None:
-                text = texts[r["doc"]] = arr[r["doc"]].as_py()
-            cid = self._abbreviation_concept(text, r["surface"], r["term"], r["sense"])
+            found = defs.get(r["doc"])
+            if found is None:
+                found = defs[r["doc"]] = defined_forms(arr[r["doc"]].as_py())
+            cid = self._sense_concept(found.get(r["surface"].lower()), r["term"], r["sense"])
             if cid is not None:
                 concept[i] = self._index[cid]
         return pa.array(concept, pa.uint32())

@@ -21,7 +21,7 @@ import polars as pl
 
 from ontology import store
 from termnorm._native import SenseTable
-from termnorm.abbreviations import defined
+from termnorm.abbreviations import defined_forms
 from termnorm.text import normalize_array
 
 # Clinical shorthand that note writers use and abbreviation inventories from papers miss.
@@ -122,9 +122,10 @@ class SenseInventory:
         choose; None for an unknown short form."""
         shorts = normalize_array([s for s, _ in found]).to_pylist()
         chosen = self.table.choose(text, shorts, [at for _, at in found])
+        defs = defined_forms(text) if found else {}
         out: list[tuple[str, str] | None] = []
         for (surface, _), i in zip(found, chosen, strict=True):
-            long = defined(text, surface)
+            long = defs.get(surface.lower())
             out.append((long, "document") if long is not None
                        else None if i is None else self.sense(i))
         return out

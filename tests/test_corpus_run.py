@@ -228,3 +228,29 @@ def test_ray_engine_writes_the_same_bytes(first_run, inputs, sample_terminology,
     raw, _ = inputs
     s = run(_cfg(raw, tmp_path, sample_terminology, engine="ray", workers=2))
     assert s.shards == 4 and _bytes(tmp_path) == _bytes(out)
+
+
+def test_a_50_mb_document_and_nul_bytes(sample_terminology, tmp_path):
+    """Big and broken records pass through every stage; nothing is lost."""
+    notes = _notes(500)
+    lines = [f"Visit {k}: {n['transcription']}" for k in range(40) for n in notes]
+    big = "\n".join(lines)
+    while len(big.encode()) < 50_000_000:
+        big += "\n" + big[: 50_000_000 - len(big.encode()) + 1000]
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    rows = [orjson.dumps({"id": "big", "text": big}),
+            orjson.dumps({"id": "nul", "text": "Chest pain\u0000 since Monday, no fever at all."}),
+            b'{"id": "rawnul", "text": "a\x00b"}',
+            orjson.dumps({"id": "fine", "text": notes[0]["transcription"]})]
+    (raw / "odd.jsonl").write_bytes(b"\n".join(rows) + b"\n")
+    out = tmp_path / "out"
+    s = run(RunConfig(inputs=(str(raw / "*.jsonl"),), out=str(out),
+                      ontology=str(sample_terminology), fields=Fields(id="id")))
+    assert s.records == 4 and s.docs + s.rejects == 4
+    docs = {r["doc_id"]: r for r in catalog.query(
+        out, "SELECT doc_id, n_chars, text FROM docs").to_pylist()}
+    rejects = catalog.query(out, "SELECT line, reason FROM rejects").to_pylist()
+    assert "big" in docs and docs["big"]["n_chars"] > 45_000_000
+    assert "\x00" not in docs["nul"]["text"] and "Chest pain" in docs["nul"]["text"]
+    assert [r["line"] for r in rejects] == [3] and "bad JSON" in rejects[0]["reason"]
