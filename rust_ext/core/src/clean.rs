@@ -3,7 +3,9 @@
 //! Unicode NFC, control characters dropped (tab and newline kept), CR LF → LF, runs of spaces
 //! and tabs → one space, trailing spaces cut, three or more line breaks → two, ends trimmed.
 
-use unicode_normalization::UnicodeNormalization;
+use std::borrow::Cow;
+
+use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
 
 /// Windows-1252 bytes 0x80..=0x9F as the characters they decode to (None: unassigned).
 const CP1252: [Option<char>; 32] = [
@@ -54,9 +56,11 @@ fn as_byte(c: char) -> Option<u8> {
 }
 
 /// Repair runs of chars that, read back as bytes, are valid UTF-8 holding non-ASCII text.
-fn fix_mojibake(text: &str) -> String {
-    if !text.contains(['Ã', 'Â', 'â', 'Ä', 'Å', 'Î', 'Ï', 'Ð', 'Ñ', 'ç', 'è', 'é']) {
-        return text.to_string();
+fn fix_mojibake(text: &str) -> Cow<'_, str> {
+    if text.is_ascii()
+        || !text.contains(['Ã', 'Â', 'â', 'Ä', 'Å', 'Î', 'Ï', 'Ð', 'Ñ', 'ç', 'è', 'é'])
+    {
+        return Cow::Borrowed(text);
     }
     let chars: Vec<char> = text.chars().collect();
     let mut out = String::with_capacity(text.len());
@@ -83,15 +87,25 @@ fn fix_mojibake(text: &str) -> String {
         out.push(chars[i]);
         i += 1;
     }
-    out
+    Cow::Owned(out)
 }
 
 pub fn clean(text: &str) -> String {
     let fixed = fix_mojibake(text);
-    let mut out = String::with_capacity(fixed.len());
+    // NFC only where the text may not be in it already: most text is (ASCII always is).
+    if fixed.is_ascii() || is_nfc_quick(fixed.chars()) == IsNormalized::Yes {
+        tidy(fixed.chars(), fixed.len())
+    } else {
+        tidy(fixed.nfc(), fixed.len())
+    }
+}
+
+/// Controls dropped, spaces and line breaks tidied.
+fn tidy(chars: impl Iterator<Item = char>, len: usize) -> String {
+    let mut out = String::with_capacity(len);
     let mut pending_space = false;
     let mut newlines = 0;
-    for c in fixed.nfc() {
+    for c in chars {
         match c {
             '\n' => {
                 pending_space = false;
