@@ -89,8 +89,10 @@ def connect(out: str | Path) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def query(out: str | Path, sql: str) -> pa.Table:
-    """The result of read-only `sql` over the catalog of `out`."""
+def query(out: str | Path, sql: str, con: duckdb.DuckDBPyConnection | None = None
+          ) -> pa.Table:
+    """The result of read-only `sql` over the catalog of `out` (on `con`, a connection from
+    `connect`, when given: several queries then share one)."""
     statements = duckdb.extract_statements(sql)
     if not statements:
         raise ValueError("no SQL statement given")
@@ -98,7 +100,8 @@ def query(out: str | Path, sql: str) -> pa.Table:
         if s.type.name not in READ_ONLY:
             raise PermissionError(f"the catalog is read-only: {s.type.name} statements are "
                                   "refused")
-    con = connect(out)
+    own = con is None
+    con = connect(out) if con is None else con
     try:
         for s in statements[:-1]:
             con.execute(s).fetchall()
@@ -108,4 +111,5 @@ def query(out: str | Path, sql: str) -> pa.Table:
         # duckdb 2 names it to_arrow_table; 1.x has arrow()
         return rel.to_arrow_table() if hasattr(rel, "to_arrow_table") else rel.arrow()
     finally:
-        con.close()
+        if own:
+            con.close()

@@ -66,14 +66,18 @@ def write(out: str | Path, summary: dict) -> Path:
     """Write `report.html` for the run in `out` from its catalog and the run's summary."""
     out = Path(out)
     sections = []
-    for title, sql in CHARTS:
-        try:
-            rows = [(r["k"], int(r["n"])) for r in catalog.query(out, sql).to_pylist()
-                    if r["n"] is not None]
-            body = bar_chart(rows)
-        except duckdb.Error:  # a stage that was off: no column or view to draw from
-            body = '<p class="empty">not recorded in this run</p>'
-        sections.append(f"<h2>{html.escape(title)}</h2>\n{body}")
+    con = catalog.connect(out)
+    try:
+        for title, sql in CHARTS:
+            try:
+                rows = [(r["k"], int(r["n"])) for r in catalog.query(out, sql, con).to_pylist()
+                        if r["n"] is not None]
+                body = bar_chart(rows)
+            except duckdb.Error:  # a stage that was off: no column or view to draw from
+                body = '<p class="empty">not recorded in this run</p>'
+            sections.append(f"<h2>{html.escape(title)}</h2>\n{body}")
+    finally:
+        con.close()
     cells = "".join(f"<tr><td>{html.escape(str(k))}</td><td>{html.escape(_fmt(v))}</td></tr>"
                     for k, v in summary.items())
     page = (f"<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
