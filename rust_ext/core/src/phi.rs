@@ -156,7 +156,12 @@ impl Deidentifier {
     pub fn new() -> Self {
         let rules = rules()
             .into_iter()
-            .map(|(t, re)| (t, Regex::new(&re).expect("the built-in PHI rules compile")))
+            // ASCII word boundaries: the rules use `\b` only beside Latin letters and digits,
+            // and a Unicode `\b` keeps the regex engine off its fast DFA on non-ASCII text.
+            .map(|(t, re)| {
+                let re = re.replace(r"\b", r"(?-u:\b)");
+                (t, Regex::new(&re).expect("the built-in PHI rules compile"))
+            })
             .collect();
         Deidentifier { rules }
     }
