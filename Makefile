@@ -33,7 +33,7 @@ demo: install
 	$(BIN)/termnorm normalize --ontology $(OUT) "$$(head -1 data_samples/notes/notes.jsonl | $(BIN)/python -c 'import sys, json; print(json.load(sys.stdin)["text"])')"
 	$(BIN)/termnorm normalize --ontology $(OUT) "$$(sed -n 4p data_samples/notes/notes.jsonl | $(BIN)/python -c 'import sys, json; print(json.load(sys.stdin)["text"])')"
 	$(BIN)/termnorm corpus run --input 'data_samples/notes/*.jsonl' --out out/sample-corpus --ontology $(OUT) --id-field note_id
-	$(BIN)/termnorm catalog query out/sample-corpus "SELECT doc_id, lang, meta->>'\$$.specialty' AS specialty, n_chars, phi_count, dup_of FROM docs ORDER BY doc_id"
+	$(BIN)/termnorm catalog query out/sample-corpus "SELECT doc_id, lang, doc_type, meta->>'\$$.specialty' AS stated, specialty, year, dup_of FROM docs ORDER BY doc_id"
 	$(BIN)/termnorm catalog query out/sample-corpus "SELECT c.name, count(*) AS n FROM mentions m JOIN concepts c USING (concept_id) WHERE NOT m.negated GROUP BY 1 ORDER BY n DESC, 1 LIMIT 8"
 
 test: install-dev
