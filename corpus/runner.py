@@ -82,8 +82,14 @@ def _stamp(path: Path) -> dict:
 
 
 def _options_hash(cfg: RunConfig) -> str:
-    return hashlib.sha256(orjson.dumps(cfg.shard_options(), option=orjson.OPT_SORT_KEYS)
-                          ).hexdigest()[:16]
+    """What a shard's output depends on besides its input: the options, and the terminology's
+    content (its manifest lists every source with a checksum), so a rebuilt terminology at the
+    same path redoes the shards."""
+    h = hashlib.sha256(orjson.dumps(cfg.shard_options(), option=orjson.OPT_SORT_KEYS))
+    if cfg.ontology:
+        manifest = Path(cfg.ontology) / "manifest.json"
+        h.update(manifest.read_bytes() if manifest.exists() else b"")
+    return h.hexdigest()[:16]
 
 
 def load_manifest(out: Path) -> dict:

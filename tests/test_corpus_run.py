@@ -138,6 +138,19 @@ def test_rerun_skips_finished_shards_and_redoes_a_damaged_one(first_run, inputs,
     assert third.skipped == 3 and _bytes(out) == before
 
 
+def test_a_rebuilt_terminology_redoes_the_shards(inputs, sample_terminology, tmp_path):
+    raw, _ = inputs
+    term = tmp_path / "term"
+    shutil.copytree(sample_terminology, term)
+    out = tmp_path / "out"
+    assert run(_cfg(raw, out, term)).skipped == 0
+    assert run(_cfg(raw, out, term)).skipped == 4
+    manifest = orjson.loads((term / "manifest.json").read_bytes())
+    manifest["rebuilt"] = True  # what a rebuild with other sources changes
+    (term / "manifest.json").write_bytes(orjson.dumps(manifest))
+    assert run(_cfg(raw, out, term)).skipped == 0
+
+
 def test_same_bytes_with_two_workers(first_run, inputs, sample_terminology, tmp_path):
     out, _, _ = first_run
     raw, _ = inputs
