@@ -122,8 +122,8 @@ fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let w = b.len() + 1;
     let mut d = vec![0usize; (a.len() + 1) * w];
-    for j in 0..=b.len() {
-        d[j] = j;
+    for (j, cell) in d.iter_mut().take(w).enumerate() {
+        *cell = j;
     }
     for i in 1..=a.len() {
         d[i * w] = i;
@@ -598,7 +598,7 @@ impl FuzzyIndex {
             let mut scored: Vec<(f64, u32)> = Vec::new();
             for id in touched {
                 counts[id as usize] = 0;
-                let c = sorted_overlap(&q, self.grams.get(id as usize));
+                let c = sorted_overlap(q, self.grams.get(id as usize));
                 if c < tau {
                     continue;
                 }

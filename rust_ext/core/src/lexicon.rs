@@ -402,7 +402,7 @@ const MAGIC: &[u8; 8] = b"TNLEX03\n";
 fn read_trie(buf: &[u8]) -> Result<Trie, LexiconError> {
     let corrupt = || LexiconError("corrupt lexicon file (trie)".into());
     match std::panic::catch_unwind(|| Trie::deserialize_from_slice(buf)) {
-        Ok((trie, rest)) if rest.is_empty() => Ok(trie),
+        Ok((trie, [])) => Ok(trie),
         _ => Err(corrupt()),
     }
 }
