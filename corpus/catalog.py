@@ -27,9 +27,8 @@ READ_ONLY = {"SELECT", "EXPLAIN", "PRAGMA"}
 TERMINOLOGY_VIEWS = ("concepts", "synonyms", "relations")
 
 
-def _files(out: Path, kind: str) -> list[str]:
-    manifest = orjson.loads((out / "manifest.json").read_bytes())
-    return [str((out / kind / f"{name}.parquet").resolve()) for name in sorted(manifest["shards"])]
+def _shard_names(out: Path) -> list[str]:
+    return sorted(orjson.loads((out / "manifest.json").read_bytes())["shards"])
 
 
 def _sql_list(paths: list[str]) -> str:
@@ -47,18 +46,18 @@ def build(out: str | Path, ontology: str | Path | None = None) -> Path:
     with atomic_path(path) as tmp:
         con = duckdb.connect(str(tmp))
         try:
+            names = _shard_names(out)
             for kind in ("docs", "mentions", "rejects"):
-                files = _files(out, kind)
-                src = (f"read_parquet({_sql_list(files)}, union_by_name = true)" if files
-                       else None)
-                if kind == "docs":
+                files = [str((out / kind / f"{n}.parquet").resolve()) for n in names]
+                src = f"read_parquet({_sql_list(files)}, union_by_name = true)"
+                if not files:
+                    body = "SELECT NULL::VARCHAR AS doc_id WHERE false"
+                elif kind == "docs":
                     dups = _quote(out / "duplicates.parquet")
                     body = (f"SELECT d.*, x.dup_cluster, x.dup_of FROM {src} d "
-                            f"LEFT JOIN read_parquet({dups}) x USING (doc_id)" if src else
-                            "SELECT NULL::VARCHAR AS doc_id WHERE false")
+                            f"LEFT JOIN read_parquet({dups}) x USING (doc_id)")
                 else:
-                    body = f"SELECT * FROM {src}" if src else "SELECT NULL::VARCHAR AS doc_id " \
-                                                              "WHERE false"
+                    body = f"SELECT * FROM {src}"
                 con.execute(f"CREATE VIEW {kind} AS {body}")
             for name in ("duplicates", "shards", "runs"):
                 con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet("

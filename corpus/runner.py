@@ -30,7 +30,7 @@ import pyarrow as pa
 
 from corpus import catalog, report
 from corpus.config import RunConfig
-from corpus.dedup import shard_duplicates
+from corpus.dedup import DUPLICATES_SCHEMA, shard_duplicates
 from corpus.shard import ShardResult, output_paths, process
 from corpus.writers import write_table
 from ontology.io import atomic_path
@@ -169,15 +169,15 @@ def _run(cfg: RunConfig, out: Path, t0: float,
     # Shards no longer among the inputs leave the manifest (their files stay until removed).
     names = {s.name for s in shards}
     manifest["shards"] = {k: v for k, v in manifest["shards"].items() if k in names}
-    dups = shard_duplicates([output_paths(out, s.name)["signatures"] for s in shards],
-                            cfg.dedup.threshold) if cfg.stages.dedup else None
-    write_table(dups if dups is not None else shard_duplicates([], cfg.dedup.threshold),
-                out / "duplicates.parquet")
+    dups = (shard_duplicates([output_paths(out, s.name)["signatures"] for s in shards],
+                             cfg.dedup.threshold) if cfg.stages.dedup
+            else DUPLICATES_SCHEMA.empty_table())
+    write_table(dups, out / "duplicates.parquet")
     entries = [manifest["shards"][s.name] for s in shards]
     summary = Summary(
         shards=len(shards), skipped=len(shards) - len(todo),
         records=sum(e["records"] for e in entries), docs=sum(e["docs"] for e in entries),
-        duplicates=0 if dups is None else dups.num_rows - dups.column("dup_of").null_count,
+        duplicates=dups.num_rows - dups.column("dup_of").null_count,
         rejects=sum(e["rejects"] for e in entries), mentions=sum(e["mentions"] for e in entries),
         bytes_in=sum(e["bytes_in"] for e in entries), seconds=time.perf_counter() - t0)
     manifest["runs"].append({"finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import io
 import sys
 import time
 from enum import Enum
@@ -329,7 +330,7 @@ def catalog_query(
     elif format is QueryFormat.csv:
         import pyarrow.csv as pacsv
 
-        buf = __import__("io").BytesIO()
+        buf = io.BytesIO()
         pacsv.write_csv(result, buf)
         sys.stdout.buffer.write(buf.getvalue())
     else:

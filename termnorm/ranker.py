@@ -58,6 +58,15 @@ class _Query:
     text: str
     seen: dict[str, _Seen] = field(default_factory=lambda: defaultdict(_Seen))
     top_similarity: float = 0.0
+    # What every candidate's features compare against, made once per text.
+    segments: list[str] = field(init=False)
+    chars: set[str] = field(init=False)
+    bigrams: set[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.segments = _segments(self.text)
+        self.chars = set(self.text)
+        self.bigrams = _bigrams(self.text)
 
 
 def _segments(text: str) -> list[str]:
@@ -120,18 +129,17 @@ class SetRanker:
     def _queries(self, texts: Sequence[str], exclude: Sequence[int] = ()) -> list[_Query]:
         queries = [_Query(t) for t in texts]
         near = self.memory.index.nearest_many(texts, NEIGHBOURS, exclude)
-        segs = [_segments(t) for t in texts]
         # The vocabulary names nearest the whole text and each of its segments.
         asked = [(i, t, 10) for i, t in enumerate(texts)] + [
-            (i, s, 5) for i, ss in enumerate(segs) if len(ss) > 1 for s in ss]
+            (i, s, 5) for i, q in enumerate(queries) if len(q.segments) > 1 for s in q.segments]
         similar = self._name_index.nearest_many([t for _, t, _ in asked], 10)
         for (i, _, k), found in zip(asked, similar, strict=True):
             for j, cos in found[:k]:
                 seen = queries[i].seen[self._names[j]]
                 seen.name_cosine = max(seen.name_cosine, cos)
-        for q, nn, ss in zip(queries, near, segs, strict=True):
+        for q, nn in zip(queries, near, strict=True):
             self._vote(q, nn)
-            self._dictionary(q, ss)
+            self._dictionary(q)
         return queries
 
     def _vote(self, q: _Query, near: list[tuple[int, float]]) -> None:
@@ -149,11 +157,11 @@ class SetRanker:
                     seen.vote5 += sim / total5
                     seen.near5 += 1
 
-    def _dictionary(self, q: _Query, segments: list[str]) -> None:
+    def _dictionary(self, q: _Query) -> None:
         for c in self.nz.map(q.text, k=5):
             if c.name:
                 q.seen[c.name].map_score = max(q.seen[c.name].map_score, c.score)
-        for s in segments if len(segments) > 1 else ():
+        for s in q.segments if len(q.segments) > 1 else ():
             for c in self.nz.map(s, k=3):
                 if c.name:
                     q.seen[c.name].segment_score = max(q.seen[c.name].segment_score, c.score)
@@ -166,16 +174,15 @@ class SetRanker:
 
     def _features(self, q: _Query, name: str, s: _Seen, prior: float) -> list[float]:
         text = q.text
-        segs = _segments(text) or [text]
         name_bigrams = _bigrams(name)
         return [
             s.vote, s.best_similarity, s.neighbours, s.first_rank, s.map_score, s.mentions,
-            s.mention_cover, len(set(name) & set(text)) / max(1, len(set(name))),
+            s.mention_cover, len(set(name) & q.chars) / max(1, len(set(name))),
             fuzz.partial_ratio(name, text) / 100, fuzz.ratio(name, text) / 100,
             float(name in text), len(name), len(text), math.log1p(prior), q.top_similarity,
             len(q.seen), float(name in self._known),
-            len(name_bigrams & _bigrams(text)) / len(name_bigrams),
-            max(fuzz.ratio(name, x) for x in segs) / 100, s.vote5, s.near5, s.segment_score,
+            len(name_bigrams & q.bigrams) / len(name_bigrams),
+            max(fuzz.ratio(name, x) for x in q.segments or [text]) / 100, s.vote5, s.near5, s.segment_score,
             s.name_cosine,
         ]
 

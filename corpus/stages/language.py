@@ -16,8 +16,6 @@ from functools import lru_cache
 import polars as pl
 import pyarrow as pa
 
-# English words that are not also common words of other Latin-script languages ("a", "in",
-# "no", "on", "patient" are).
 # Languages lingua chooses among (fewer languages: faster and fewer confusions on clinical text).
 LINGUA_LANGUAGES = ("ENGLISH", "CHINESE", "FRENCH", "GERMAN", "SPANISH", "ITALIAN", "PORTUGUESE",
                     "DUTCH", "RUSSIAN", "JAPANESE", "KOREAN", "ARABIC", "TURKISH", "POLISH",

@@ -44,31 +44,32 @@ def signals(texts: pa.Array | pa.ChunkedArray) -> pl.DataFrame:
     return pl.from_arrow(pa.Table.from_struct_array(_native.quality_signals(_as_array(texts))))
 
 
+# (limit in QualityFilter, signal, comparison, a word rule: not applied to mostly-CJK text)
+RULES: tuple[tuple[str, str, str, bool], ...] = (
+    ("min_chars", "n_chars", "<", False),
+    ("max_chars", "n_chars", ">", False),
+    ("min_words", "n_words", "<", True),
+    ("min_mean_word_len", "mean_word_len", "<", True),
+    ("max_mean_word_len", "mean_word_len", ">", True),
+    ("max_symbol_ratio", "symbol_ratio", ">", False),
+    ("max_digit_ratio", "digit_ratio", ">", False),
+    ("max_dup_line_frac", "dup_line_frac", ">", False),
+)
+
+
 def failures(sig: pl.DataFrame, rules: QualityFilter) -> pl.Series:
-    """Per row, the first rule broken ("quality: n_chars < 50") or null."""
+    """Per row, the first rule broken ("quality: n_chars < 20") or null."""
     spaced = pl.col("cjk_ratio") < 0.5
-    checks: list[tuple[pl.Expr, str]] = []
-
-    def add(value, expr: pl.Expr, label: str) -> None:
-        if value is not None:
-            checks.append((expr, f"quality: {label} {value}"))
-
-    add(rules.min_chars, pl.col("n_chars") < (rules.min_chars or 0), "n_chars <")
-    add(rules.max_chars, pl.col("n_chars") > (rules.max_chars or 0), "n_chars >")
-    add(rules.min_words, spaced & (pl.col("n_words") < (rules.min_words or 0)), "n_words <")
-    add(rules.min_mean_word_len,
-        spaced & (pl.col("mean_word_len") < (rules.min_mean_word_len or 0)), "mean_word_len <")
-    add(rules.max_mean_word_len,
-        spaced & (pl.col("mean_word_len") > (rules.max_mean_word_len or 0)), "mean_word_len >")
-    add(rules.max_symbol_ratio, pl.col("symbol_ratio") > (rules.max_symbol_ratio or 0),
-        "symbol_ratio >")
-    add(rules.max_digit_ratio, pl.col("digit_ratio") > (rules.max_digit_ratio or 0),
-        "digit_ratio >")
-    add(rules.max_dup_line_frac, pl.col("dup_line_frac") > (rules.max_dup_line_frac or 0),
-        "dup_line_frac >")
-    if not checks:
+    expr = None
+    for limit_name, signal, op, word_rule in RULES:
+        limit = getattr(rules, limit_name)
+        if limit is None:
+            continue
+        broken = pl.col(signal) < limit if op == "<" else pl.col(signal) > limit
+        if word_rule:
+            broken = spaced & broken
+        label = pl.lit(f"quality: {signal} {op} {limit}")
+        expr = pl.when(broken).then(label) if expr is None else expr.when(broken).then(label)
+    if expr is None:
         return pl.Series("failure", [None] * sig.height, pl.Utf8)
-    expr = pl.when(checks[0][0]).then(pl.lit(checks[0][1]))
-    for cond, label in checks[1:]:
-        expr = expr.when(cond).then(pl.lit(label))
     return sig.select(expr.otherwise(pl.lit(None, pl.Utf8)).alias("failure")).to_series()
