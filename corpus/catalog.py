@@ -14,6 +14,7 @@ DESCRIBE, SHOW and PRAGMA statements run), and the settings are locked.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -84,14 +85,12 @@ def connect(out: str | Path) -> duckdb.DuckDBPyConnection:
     allowed = [str(out.resolve()) + "/"] + ([ontology.rstrip("/") + "/"] if ontology else [])
     con.execute("SET allowed_directories = ?", [allowed])
     con.execute("SET enable_external_access = false")
+    con.execute("SET enable_progress_bar = false")
     con.execute("SET lock_configuration = true")
     return con
 
 
-def query(out: str | Path, sql: str, con: duckdb.DuckDBPyConnection | None = None
-          ) -> pa.Table:
-    """The result of read-only `sql` over the catalog of `out` (on `con`, a connection from
-    `connect`, when given: several queries then share one)."""
+def _read_only(sql: str) -> list:
     statements = duckdb.extract_statements(sql)
     if not statements:
         raise ValueError("no SQL statement given")
@@ -99,6 +98,30 @@ def query(out: str | Path, sql: str, con: duckdb.DuckDBPyConnection | None = Non
         if s.type.name not in READ_ONLY:
             raise PermissionError(f"the catalog is read-only: {s.type.name} statements are "
                                   "refused")
+    return statements
+
+
+def stream(out: str | Path, sql: str, batch_rows: int = 4096) -> Iterator[pa.RecordBatch]:
+    """The result of one read-only SELECT over the catalog of `out`, batch by batch (for
+    selections too big to hold, such as the text of a training corpus)."""
+    statements = _read_only(sql)
+    if len(statements) != 1:
+        raise ValueError(f"one SQL statement expected, got {len(statements)}: {sql!r}")
+    con = connect(out)
+    try:
+        rel = con.sql(statements[0].query)
+        # duckdb 2 names it to_arrow_reader; 1.x has record_batch
+        yield from (rel.to_arrow_reader(batch_rows) if hasattr(rel, "to_arrow_reader")
+                    else rel.record_batch(batch_rows))
+    finally:
+        con.close()
+
+
+def query(out: str | Path, sql: str, con: duckdb.DuckDBPyConnection | None = None
+          ) -> pa.Table:
+    """The result of read-only `sql` over the catalog of `out` (on `con`, a connection from
+    `connect`, when given: several queries then share one)."""
+    statements = _read_only(sql)
     own = con is None
     con = connect(out) if con is None else con
     try:

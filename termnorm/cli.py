@@ -27,6 +27,12 @@ catalog_app = typer.Typer(help="Query a corpus run's catalog with SQL (read-only
                           no_args_is_help=True)
 app.add_typer(catalog_app, name="catalog")
 
+tokenizer_app = typer.Typer(help="Train domain tokenizers and compare them.", no_args_is_help=True)
+app.add_typer(tokenizer_app, name="tokenizer")
+model_app = typer.Typer(help="Prepare token shards, pretrain, fine-tune and evaluate models.",
+                        no_args_is_help=True)
+app.add_typer(model_app, name="model")
+
 out = Console()
 err = Console(stderr=True)
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object for machines.")]
@@ -335,6 +341,83 @@ def catalog_query(
         sys.stdout.buffer.write(buf.getvalue())
     else:
         _print_rows(result.to_pylist(), f"{result.num_rows} rows")
+
+
+WhereOpt = Annotated[str | None, typer.Option(
+    help="SQL condition on the catalog's docs (e.g. \"lang = 'en'\"); duplicates are left out.")]
+
+
+@tokenizer_app.command("train")
+@fails_cleanly
+def tokenizer_train(
+    catalog: Annotated[Path, typer.Option(help="A corpus run's output folder.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Tokenizer folder to write.")],
+    where: WhereOpt = None,
+    model: Annotated[str, typer.Option(help="bpe (byte-level), wordpiece or unigram.")] = "bpe",
+    vocab_size: Annotated[int, typer.Option("--vocab-size")] = 32000,
+    terms: Annotated[Path | None, typer.Option(
+        help="A built terminology: its most frequent single-word terms become single tokens.")
+    ] = None,
+    top_terms: Annotated[int, typer.Option("--top-terms", help="How many terms to keep whole.")
+                         ] = 5000,
+    min_frequency: Annotated[int, typer.Option("--min-frequency")] = 2,
+    json: JsonOpt = False,
+) -> None:
+    """Train a tokenizer on the catalog's selected documents (HF tokenizers)."""
+    from modelbuild.tokenizer import build
+
+    result = build(catalog, out_dir, model, vocab_size, where, terms,
+                   top_terms if terms else 0, min_frequency)
+    if json:
+        _emit_json(result)
+        return
+    _print_rows([{"": k, "value": v} for k, v in result.items()], "tokenizer")
+
+
+@tokenizer_app.command("report")
+@fails_cleanly
+def tokenizer_report(
+    tokenizer: Annotated[Path, typer.Option(help="The tokenizer folder to measure.")],
+    baseline: Annotated[list[str] | None, typer.Option(
+        help="A tokenizer folder to compare with, or `bert` for the BERT WordPiece vocabulary; "
+        "repeat for more.")] = None,
+    text: Annotated[list[Path] | None, typer.Option(
+        help="Text to measure on: .jsonl (the text field) or plain text (a text a line).")
+    ] = None,
+    catalog: Annotated[Path | None, typer.Option(
+        help="Or measure on a catalog's documents (with --where).")] = None,
+    where: WhereOpt = None,
+    terms: Annotated[Path | None, typer.Option(
+        help="A built terminology: measure single-token retention of the most frequent "
+        "single-word mentions in the text.")] = None,
+    json: JsonOpt = False,
+) -> None:
+    """Fertility, bytes per token, round trip and term retention, beside baselines."""
+    from modelbuild.tokenizer_report import read_texts, report
+
+    texts = [t for f in text or [] for t in read_texts(f)]
+    if catalog:
+        from modelbuild.selection import texts as selected
+
+        texts += [t for batch in selected(catalog, where) for t in batch]
+    if not texts:
+        raise ValueError("no text to measure: give --text FILE or --catalog DIR")
+    top: list[str] = []
+    if terms:
+        from modelbuild.terms import TermCounter
+
+        counter = TermCounter(terms)
+        counter.add(texts)
+        top = counter.top(5000)
+    result = report(tokenizer, baseline or [], texts, top)
+    if json:
+        _emit_json(result)
+        return
+    cols = result["tokenizers"]
+    keys = list(dict.fromkeys(k for row in cols.values() for k in row))
+    rows = [{"measure": k} | {Path(name).name or name: (f"{row[k]:.4f}" if isinstance(
+        row.get(k), float) else row.get(k)) for name, row in cols.items()} for k in keys]
+    _print_rows(rows, f"{len(texts)} texts, {len(top)} terms")
 
 
 def _print_rows(rows: list[dict], title: str) -> None:
