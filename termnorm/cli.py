@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import io
+import os
 import sys
 import time
 from enum import Enum
@@ -418,6 +419,61 @@ def tokenizer_report(
     rows = [{"measure": k} | {Path(name).name or name: (f"{row[k]:.4f}" if isinstance(
         row.get(k), float) else row.get(k)) for name, row in cols.items()} for k in keys]
     _print_rows(rows, f"{len(texts)} texts, {len(top)} terms")
+
+
+@model_app.command("prepare")
+@fails_cleanly
+def model_prepare(
+    catalog: Annotated[Path, typer.Option(help="A corpus run's output folder.")],
+    tokenizer: Annotated[Path, typer.Option(help="A tokenizer folder.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the token shards.")],
+    seq_len: Annotated[int, typer.Option("--seq-len", help="Tokens per packed row.")] = 1024,
+    where: WhereOpt = None,
+    validation: Annotated[float, typer.Option(
+        help="Share of documents held out for validation (by a hash of the doc ID).")] = 0.05,
+    sft: Annotated[Path | None, typer.Option(
+        help="Instruction/response JSONL to validate and include.")] = None,
+    preferences: Annotated[Path | None, typer.Option(
+        help="Prompt/chosen/rejected JSONL to validate and include.")] = None,
+    json: JsonOpt = False,
+) -> None:
+    """Tokenize the selected documents into packed token shards with a train/validation split."""
+    from modelbuild.prepare import prepare
+
+    m = prepare(catalog, tokenizer, out_dir, seq_len, where, validation, sft=sft,
+                preferences=preferences)
+    if json:
+        _emit_json(m)
+        return
+    _print_rows([{"split": s, **{k: v for k, v in x.items() if k != "shards"},
+                  "shards": len(x["shards"])} for s, x in m["splits"].items()],
+                f"{out_dir} (seq_len {m['seq_len']}, vocab {m['vocab_size']})")
+
+
+@model_app.command("pretrain")
+@fails_cleanly
+def model_pretrain(
+    config: Annotated[Path, typer.Option(help="model.yaml: the model shape and training.")],
+    data: Annotated[Path, typer.Option(help="Prepared token shards (`model prepare`).")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Output folder; a rerun resumes.")],
+    init: Annotated[Path | None, typer.Option(
+        help="A transformers checkpoint to continue pretraining.")] = None,
+    json: JsonOpt = False,
+) -> None:
+    """Pretrain (or continue pretraining) a LLaMA-style model; run under torchrun for more
+    than one process."""
+    from modelbuild.pretrain import pretrain
+
+    def log(rec: dict) -> None:
+        if not json:
+            err.print(" ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}"
+                               for k, v in rec.items() if v is not None), highlight=False)
+
+    result = pretrain(config, data, out_dir, init, on_log=log)
+    if json:
+        _emit_json(result)
+    elif result["world_size"] == 1 or os.environ.get("RANK", "0") == "0":
+        _print_rows([{"": k, "value": v} for k, v in result.items()], "pretrain")
 
 
 def _print_rows(rows: list[dict], title: str) -> None:
