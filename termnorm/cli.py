@@ -476,6 +476,66 @@ def model_pretrain(
         _print_rows([{"": k, "value": v} for k, v in result.items()], "pretrain")
 
 
+@model_app.command("finetune")
+@fails_cleanly
+def model_finetune(
+    method: Annotated[str, typer.Option(help="sft, lora or dpo.")],
+    model: Annotated[Path, typer.Option(help="The checkpoint to start from (a model/ folder).")],
+    data: Annotated[Path, typer.Option(
+        help="JSONL (instruction/response; prompt/chosen/rejected for dpo) or a prepared "
+        "folder holding sft.jsonl / preferences.jsonl.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Output folder.")],
+    steps: int = 50,
+    batch_size: Annotated[int, typer.Option("--batch-size")] = 4,
+    lr: float = 1e-4,
+    max_length: Annotated[int, typer.Option("--max-length")] = 512,
+    lora: Annotated[bool, typer.Option(help="dpo: train LoRA adapters only.")] = False,
+    lora_r: Annotated[int, typer.Option("--lora-r")] = 8,
+    beta: Annotated[float, typer.Option(help="dpo: the KL strength.")] = 0.1,
+    seed: int = 0,
+    json: JsonOpt = False,
+) -> None:
+    """Fine-tune with transformers + PEFT + TRL: full SFT, LoRA SFT or DPO."""
+    from modelbuild.datasets import DataError
+    from modelbuild.finetune import FinetuneConfig, finetune
+
+    cfg = FinetuneConfig(steps=steps, batch_size=batch_size, lr=lr, max_length=max_length,
+                         seed=seed, lora_r=lora_r, lora_alpha=2 * lora_r, lora=lora, beta=beta)
+    try:
+        result = finetune(method, model, data, out_dir, cfg)
+    except DataError as e:
+        raise ValueError(str(e)) from None
+    if json:
+        _emit_json(result)
+        return
+    _print_rows([{"": k, "value": v} for k, v in result.items()], "finetune")
+
+
+@model_app.command("eval")
+@fails_cleanly
+def model_eval(
+    model: Annotated[Path, typer.Option(help="A checkpoint (a model/ folder).")],
+    data: Annotated[Path, typer.Option(help="The prepared data: its validation documents.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Where eval.json and eval.html go.")],
+    terms: Annotated[Path | None, typer.Option(
+        help="A built terminology for the term probe.")] = None,
+    probe: Annotated[int, typer.Option(help="Mentions to probe.")] = 100,
+    max_rows: Annotated[int | None, typer.Option("--max-rows")] = None,
+    json: JsonOpt = False,
+) -> None:
+    """Perplexity on held-out documents and the synonym-vs-random term probe."""
+    from modelbuild.evaluate import evaluate
+
+    result = evaluate(model, data, out_dir, terms, probe, max_rows)
+    if json:
+        _emit_json(result)
+        return
+    rows = [{"": f"perplexity.{k}", "value": v} for k, v in result["perplexity"].items()]
+    rows += [{"": f"term_probe.{k}", "value": v}
+             for k, v in result.get("term_probe", {}).items()]
+    _print_rows(rows, f"eval of {model}")
+
+
 def _print_rows(rows: list[dict], title: str) -> None:
     t = Table(title=title)
     for k in rows[0] if rows else ["concept_id"]:
