@@ -91,7 +91,10 @@ def connect(out: str | Path) -> duckdb.DuckDBPyConnection:
 
 
 def _read_only(sql: str) -> list:
-    statements = duckdb.extract_statements(sql)
+    try:
+        statements = duckdb.extract_statements(sql)
+    except duckdb.Error as e:
+        raise ValueError(f"bad SQL: {str(e).splitlines()[0]}: {sql!r}") from None
     if not statements:
         raise ValueError("no SQL statement given")
     for s in statements:
@@ -109,7 +112,10 @@ def stream(out: str | Path, sql: str, batch_rows: int = 4096) -> Iterator[pa.Rec
         raise ValueError(f"one SQL statement expected, got {len(statements)}: {sql!r}")
     con = connect(out)
     try:
-        rel = con.sql(statements[0].query)
+        try:
+            rel = con.sql(statements[0].query)
+        except duckdb.Error as e:
+            raise ValueError(f"bad SQL: {str(e).splitlines()[0]}: {sql!r}") from None
         # duckdb 2 names it to_arrow_reader; 1.x has record_batch
         yield from (rel.to_arrow_reader(batch_rows) if hasattr(rel, "to_arrow_reader")
                     else rel.record_batch(batch_rows))

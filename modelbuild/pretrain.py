@@ -219,7 +219,9 @@ def evaluate_loss(model, rows: np.ndarray, t: TrainConfig, d: Dist, autocast) ->
 
 
 def pretrain(config: str | Path | ModelYaml, data: str | Path, out: str | Path,
-             init: str | Path | None = None, on_log=None) -> dict:
+             init: str | Path | None = None, on_log=None, stop_at: int | None = None) -> dict:
+    """Train to `train.steps` (or stop, checkpointed, after step `stop_at`: a job that must
+    end before its time limit runs on later from there)."""
     cfg = config if isinstance(config, ModelYaml) else ModelYaml.load(config)
     t = cfg.train
     d = setup()
@@ -251,7 +253,8 @@ def pretrain(config: str | Path | ModelYaml, data: str | Path, out: str | Path,
     tokens_per_step = gb * meta["seq_len"]
     model.train()
     t0, window = time.perf_counter(), 0
-    for step in range(start, t.steps):
+    end = min(t.steps, stop_at or t.steps)
+    for step in range(start, end):
         lr = lr_at(step, t)
         for g in opt.param_groups:
             g["lr"] = lr
@@ -270,7 +273,7 @@ def pretrain(config: str | Path | ModelYaml, data: str | Path, out: str | Path,
         opt.step()
         opt.zero_grad(set_to_none=True)
         window += 1
-        last = step + 1 == t.steps
+        last = step + 1 == end
         if (step + 1) % t.log_every == 0 or last:
             loss_v = _mean(step_loss, d)
             if d.device.type == "cuda":

@@ -1,0 +1,152 @@
+"""The whole model path on a CPU: a corpus run over real MTSamples notes -> tokenizer -> packed
+token shards -> pretraining (loss falls) -> save -> reload -> exact resume -> LoRA -> a DPO step
+-> evaluation; two processes under torchrun with gloo; bad fine-tuning rows and configs."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import orjson
+import pytest
+import torch
+from conftest import SAMPLES, SHARED, need_shared
+
+from corpus.config import RunConfig
+from corpus.readers import Fields
+from corpus.runner import run
+from modelbuild import tokenizer as tk
+from modelbuild.config import ModelYaml
+from modelbuild.datasets import DataError, read
+from modelbuild.prepare import load_split, manifest, prepare
+
+TINY = {"model": {"hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 2,
+                  "num_attention_heads": 4, "num_key_value_heads": 2},
+        "train": {"steps": 30, "micro_batch_size": 8, "lr": 0.005, "warmup_steps": 3,
+                  "log_every": 5, "save_every": 10}}
+
+
+@pytest.fixture(scope="module")
+def data(sample_terminology, tmp_path_factory):
+    need_shared()
+    raw = tmp_path_factory.mktemp("mt") / "notes.jsonl"
+    with gzip.open(SHARED / "corpora" / "mtsamples" / "mtsamples.jsonl.gz") as f:
+        raw.write_bytes(b"".join(line for _, line in zip(range(300), f, strict=False)))
+    root = tmp_path_factory.mktemp("mb")
+    run(RunConfig(inputs=(str(raw),), out=str(root / "corpus"), ontology=str(sample_terminology),
+                  fields=Fields(id="note_id", text="transcription")))
+    tk.build(root / "corpus", root / "tok", "bpe", 1024, None, sample_terminology, 100)
+    prepare(root / "corpus", root / "tok", root / "data", seq_len=64, validation=0.1,
+            sft=SAMPLES / "finetune" / "sft.jsonl",
+            preferences=SAMPLES / "finetune" / "preferences.jsonl")
+    return root
+
+
+def _yaml(tmp: Path, **train) -> Path:
+    cfg = {"model": TINY["model"], "train": {**TINY["train"], **train}}
+    path = tmp / "model.yaml"
+    path.write_text(orjson.dumps(cfg).decode())  # JSON is YAML
+    return path
+
+
+def test_prepare_is_deterministic_and_splits_by_document(data, tmp_path):
+    m = manifest(data / "data")
+    train, val = load_split(data / "data", "train"), load_split(data / "data", "validation")
+    assert train.shape[1] == 64 and train.dtype == np.uint16
+    assert m["splits"]["validation"]["documents"] > 0
+    # every document ends with EOS, and tokens are all accounted for
+    for split, rows in (("train", train), ("validation", val)):
+        s = m["splits"][split]
+        assert rows.size + s["dropped_tokens"] == s["tokens"]
+        assert int((rows == m["eos_id"]).sum()) <= s["documents"]
+    again = prepare(m["catalog"], data / "tok", tmp_path / "again", seq_len=64, validation=0.1)
+    for split in ("train", "validation"):
+        for a, b in zip(m["splits"][split]["shards"], again["splits"][split]["shards"],
+                        strict=True):
+            assert a["sha256"] == b["sha256"]
+
+
+def test_bad_fine_tuning_rows_are_named_by_line(tmp_path):
+    bad = tmp_path / "sft.jsonl"
+    bad.write_text('{"instruction": "a", "response": "b"}\n{"instruction": "a"}\nnot json\n'
+                   '{"instruction": 3, "response": "b"}\n')
+    with pytest.raises(DataError) as e:
+        read(bad, "sft")
+    msg = str(e.value)
+    assert f"{bad}:2: missing field 'response'" in msg
+    assert f"{bad}:3: not valid JSON" in msg
+    assert f"{bad}:4: field 'instruction' must be a string" in msg
+    prefs = tmp_path / "p.jsonl"
+    prefs.write_text('{"prompt": "p", "chosen": "x", "rejected": "x"}\n')
+    with pytest.raises(DataError, match=":1: chosen and rejected are the same"):
+        read(prefs, "preference")
+
+
+def test_bad_model_config_names_the_key(tmp_path):
+    path = tmp_path / "m.yaml"
+    path.write_text("model:\n  hidden_size: 64\ntrain:\n  stepz: 3\n")
+    with pytest.raises(ValueError, match=r"m.yaml: unknown train key\(s\) \['stepz'\]"):
+        ModelYaml.load(path)
+
+
+def test_pretrain_save_reload_resume_lora_dpo_eval(data, sample_terminology, tmp_path):
+    from transformers import AutoModelForCausalLM
+
+    from modelbuild.evaluate import evaluate
+    from modelbuild.finetune import FinetuneConfig, finetune
+    from modelbuild.pretrain import pretrain
+
+    cfg = _yaml(tmp_path)
+    res = pretrain(cfg, data / "data", tmp_path / "pt")
+    hist = orjson.loads((tmp_path / "pt" / "metrics.json").read_bytes())["history"]
+    vocab = manifest(data / "data")["vocab_size"]
+    assert hist[-1]["loss"] < hist[0]["loss"]
+    assert hist[-1]["loss"] < np.log(vocab) - 1.0  # well below a uniform guess
+    assert res["val_loss"] is not None and (tmp_path / "pt" / "loss.svg").exists()
+    # reload: the saved checkpoint gives the same validation loss
+    model = AutoModelForCausalLM.from_pretrained(tmp_path / "pt" / "model")
+    x = torch.as_tensor(np.asarray(load_split(data / "data", "validation")[:4], dtype=np.int64))
+    with torch.no_grad():
+        assert model(input_ids=x, labels=x).loss.item() == pytest.approx(
+            evaluate(tmp_path / "pt" / "model", data / "data", tmp_path / "e0",
+                     max_rows=4)["perplexity"]["loss"], rel=1e-4)
+    # resume: 20 steps, then on to 30 from the checkpoint, equals 30 in one go
+    pretrain(cfg, data / "data", tmp_path / "rs", stop_at=20)
+    assert pretrain(cfg, data / "data", tmp_path / "rs")["resumed_from"] == 20
+    a = AutoModelForCausalLM.from_pretrained(tmp_path / "pt" / "model").state_dict()
+    b = AutoModelForCausalLM.from_pretrained(tmp_path / "rs" / "model").state_dict()
+    assert all(torch.allclose(a[k], b[k], atol=1e-6) for k in a)
+    # LoRA, then a DPO step on its merged model
+    lora = finetune("lora", tmp_path / "pt" / "model", data / "data", tmp_path / "lora",
+                    FinetuneConfig(steps=6, lr=5e-3, batch_size=16))  # every row, every step
+    assert lora["final_loss"] < lora["first_loss"]
+    assert (tmp_path / "lora" / "adapter" / "adapter_config.json").exists()
+    dpo = finetune("dpo", tmp_path / "lora" / "model", data / "data", tmp_path / "dpo",
+                   FinetuneConfig(steps=2, lr=1e-3, batch_size=8))
+    before = AutoModelForCausalLM.from_pretrained(tmp_path / "lora" / "model").state_dict()
+    after = AutoModelForCausalLM.from_pretrained(tmp_path / "dpo" / "model").state_dict()
+    assert dpo["first_loss"] == pytest.approx(0.6931, abs=1e-3)  # policy == reference at start
+    assert any(not torch.equal(before[k], after[k]) for k in before)
+    ev = evaluate(tmp_path / "dpo" / "model", data / "data", tmp_path / "ev", sample_terminology,
+                  probe=20)
+    assert ev["perplexity"]["perplexity"] < vocab  # below a uniform guess over the vocabulary
+    assert ev["term_probe"]["pairs"] > 0
+    assert "<table>" in (tmp_path / "ev" / "eval.html").read_text()
+
+
+@pytest.mark.parametrize("parallel", ["ddp", "fsdp"])
+def test_two_processes_under_torchrun_with_gloo(data, tmp_path, parallel):
+    cfg = _yaml(tmp_path, steps=6, save_every=0, micro_batch_size=4, parallel=parallel)
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
+           "-m", "termnorm.cli", "model", "pretrain", "--config", str(cfg), "--data",
+           str(data / "data"), "--out", str(tmp_path / "pt"), "--json"]
+    p = subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=600,
+                       env={**os.environ, "OMP_NUM_THREADS": "1"})
+    assert p.returncode == 0, p.stderr[-3000:]
+    m = orjson.loads((tmp_path / "pt" / "metrics.json").read_bytes())
+    assert m["world_size"] == 2 and m["history"][-1]["step"] == 6
+    assert (tmp_path / "pt" / "model" / "model.safetensors").exists()
