@@ -1,4 +1,5 @@
-# Quick start: `make demo` (set up + run the main job on data_samples/), `make test` (set up + all tests).
+# Quick start: `make demo` (set up + run the whole path on data_samples/: terminology, corpus,
+# catalog, tokenizer, a tiny model trained, fine-tuned and evaluated), `make test` (set up + all tests).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -14,7 +15,7 @@ $(BIN)/python:
 	$(BIN)/pip install -q --upgrade pip
 
 install: $(BIN)/python
-	$(BIN)/pip install -q -e .
+	$(BIN)/pip install -q -e '.[train]'
 
 install-dev: $(BIN)/python
 	$(BIN)/pip install -q -e '.[dev]'
@@ -35,6 +36,12 @@ demo: install
 	$(BIN)/termnorm corpus run --input 'data_samples/notes/*.jsonl' --out out/sample-corpus --ontology $(OUT) --id-field note_id
 	$(BIN)/termnorm catalog query out/sample-corpus "SELECT doc_id, lang, doc_type, meta->>'\$$.specialty' AS stated, specialty, year, dup_of FROM docs ORDER BY doc_id"
 	$(BIN)/termnorm catalog query out/sample-corpus "SELECT c.name, count(*) AS n FROM mentions m JOIN concepts c USING (concept_id) WHERE NOT m.negated GROUP BY 1 ORDER BY n DESC, 1 LIMIT 8"
+	$(BIN)/termnorm tokenizer train --catalog out/sample-corpus --out out/sample-tokenizer --vocab-size 600 --terms $(OUT) --top-terms 50
+	$(BIN)/termnorm tokenizer report --tokenizer out/sample-tokenizer --text data_samples/notes/notes.jsonl --terms $(OUT)
+	$(BIN)/termnorm model prepare --catalog out/sample-corpus --tokenizer out/sample-tokenizer --out out/sample-data --seq-len 64 --validation 0.3 --sft data_samples/finetune/sft.jsonl --preferences data_samples/finetune/preferences.jsonl
+	$(BIN)/termnorm model pretrain --config data_samples/model-tiny.yaml --data out/sample-data --out out/sample-model
+	$(BIN)/termnorm model finetune --method lora --model out/sample-model/model --data out/sample-data --out out/sample-lora --steps 5 --lr 1e-3
+	$(BIN)/termnorm model eval --model out/sample-lora/model --data out/sample-data --out out/sample-eval --terms $(OUT)
 
 test: install-dev
 	cd rust_ext && cargo test -p termnorm-core
