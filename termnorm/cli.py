@@ -359,16 +359,17 @@ def tokenizer_train(
     terms: Annotated[Path | None, typer.Option(
         help="A built terminology: its most frequent single-word terms become single tokens.")
     ] = None,
-    top_terms: Annotated[int, typer.Option("--top-terms", help="How many terms to keep whole.")
-                         ] = 5000,
+    top_terms: Annotated[int | None, typer.Option(
+        "--top-terms", help="How many terms to keep whole (default: a quarter of the "
+        "vocabulary).")] = None,
     min_frequency: Annotated[int, typer.Option("--min-frequency")] = 2,
     json: JsonOpt = False,
 ) -> None:
     """Train a tokenizer on the catalog's selected documents (HF tokenizers)."""
     from modelbuild.tokenizer import build
 
-    result = build(catalog, out_dir, model, vocab_size, where, terms,
-                   top_terms if terms else 0, min_frequency)
+    top = (vocab_size // 4 if top_terms is None else top_terms) if terms else 0
+    result = build(catalog, out_dir, model, vocab_size, where, terms, top, min_frequency)
     if json:
         _emit_json(result)
         return
