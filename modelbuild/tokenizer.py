@@ -17,6 +17,7 @@ Unigram pieces), so a 32k tokenizer stays 32k.
 from __future__ import annotations
 
 import re
+import shutil
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -39,6 +40,7 @@ PRE_TOKENS = (r"'(?:[sdmt]|ll|ve|re)| ?\p{L}+(?:-\p{L}+)*\p{N}*| ?\p{N}+| ?[^\s\
               r"|\s+(?!\S)|\s+")
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 META = "termnorm.json"
+TOKENIZER_FILES = ("tokenizer_config.json", "special_tokens_map.json", "chat_template.jinja")
 
 
 def _specials(model: str) -> list[str]:
@@ -109,7 +111,7 @@ def _bpe_split(word: str, ranks: dict[tuple[str, str], int]) -> list[str]:
     return parts
 
 
-def _extend_bpe(model: dict, pieces: list[str], vocab_size: int) -> list[str]:
+def _extend_bpe(model: dict, pieces: list[str], vocab_size: int, next_id: int) -> list[str]:
     vocab: dict[str, int] = model["vocab"]
     merges = [tuple(m) if isinstance(m, list) else tuple(m.split(" ", 1))
               for m in model["merges"]]
@@ -128,7 +130,9 @@ def _extend_bpe(model: dict, pieces: list[str], vocab_size: int) -> list[str]:
                 ranks[(left, right)] = len(merges)
                 merges.append((left, right))
             left += right
-            vocab.setdefault(left, len(vocab))
+            if left not in vocab:
+                vocab[left] = next_id
+                next_id += 1
         added.append(piece)
     # give back learned merges from the end that nothing kept builds on
     uses = Counter(p for m in merges for p in m)
@@ -151,16 +155,19 @@ def _extend_bpe(model: dict, pieces: list[str], vocab_size: int) -> list[str]:
 
 
 def _renumber(vocab: dict[str, int], drop: set[str]) -> dict[str, int]:
+    """IDs without the dropped tokens' gaps (unchanged when nothing is dropped)."""
+    if not drop:
+        return vocab
     kept = sorted((i, t) for t, i in vocab.items() if t not in drop)
     return {t: n for n, (_, t) in enumerate(kept)}
 
 
 def _extend_wordpiece(model: dict, pieces: list[str], vocab_size: int,
-                      specials: set[str]) -> list[str]:
+                      specials: set[str], next_id: int) -> list[str]:
     vocab: dict[str, int] = model["vocab"]
     added = [p for p in pieces if p not in vocab]
-    for p in added:
-        vocab[p] = len(vocab)
+    for n, p in enumerate(added):
+        vocab[p] = next_id + n
     protected = set(pieces) | specials
     drop: set[str] = set()
     for t, _ in sorted(vocab.items(), key=lambda kv: -kv[1]):
@@ -197,12 +204,26 @@ def _extend_unigram(model: dict, pieces: list[str], vocab_size: int,
     return added
 
 
-def extend(tok: Tokenizer, kind: str, terms: Sequence[str], vocab_size: int | None = None
-           ) -> tuple[Tokenizer, list[str]]:
+def kind_of(tok: Tokenizer) -> str:
+    kind = {"BPE": "bpe", "WordPiece": "wordpiece", "Unigram": "unigram"}.get(
+        orjson.loads(tok.to_str())["model"]["type"])
+    if kind is None:
+        raise ValueError("only BPE, WordPiece and Unigram tokenizers can be extended")
+    return kind
+
+
+def extend(tok: Tokenizer, kind: str, terms: Sequence[str], vocab_size: int | None = None,
+           grow: bool = False) -> tuple[Tokenizer, list[str]]:
     """`tok` with `terms` (most frequent first) as single tokens, trimmed back to `vocab_size`
-    (default: its size before); returns it and the terms that were added."""
-    size = vocab_size or tok.get_vocab_size()
+    (default: its size before) or, with `grow`, with the terms on top and every existing ID
+    unchanged (a base model's tokenizer before continued pretraining). Returns it and the
+    terms that were added."""
+    size = 1 << 62 if grow else vocab_size or tok.get_vocab_size()
     spec = orjson.loads(tok.to_str())
+    used = [a["id"] for a in spec.get("added_tokens", [])]
+    vocab = spec["model"]["vocab"]
+    used += list(vocab.values()) if isinstance(vocab, dict) else [len(vocab) - 1]
+    next_id = max(used, default=-1) + 1
     pieces, by_piece = [], {}
     for t in terms:
         p = _piece(tok, t)
@@ -210,17 +231,17 @@ def extend(tok: Tokenizer, kind: str, terms: Sequence[str], vocab_size: int | No
             by_piece[p] = t
             pieces.append(p)
     model = spec["model"]
-    specials = set(_specials(kind))
+    specials = set(_specials(kind)) | {a["content"] for a in spec.get("added_tokens", [])}
     if kind == "bpe":
-        added = _extend_bpe(model, pieces, size)
+        added = _extend_bpe(model, pieces, size, next_id)
     elif kind == "wordpiece":
-        added = _extend_wordpiece(model, pieces, size, specials)
+        added = _extend_wordpiece(model, pieces, size, specials, next_id)
     else:
         added = _extend_unigram(model, pieces, size, specials)
     vocab = model["vocab"]
     ids = vocab if isinstance(vocab, dict) else {p: i for i, (p, _) in enumerate(vocab)}
     for a in spec.get("added_tokens", []):
-        a["id"] = ids[a["content"]]
+        a["id"] = ids.get(a["content"], a["id"])
     return Tokenizer.from_str(orjson.dumps(spec).decode()), [by_piece[p] for p in added]
 
 
@@ -278,7 +299,7 @@ def build(catalog: str | Path, out: str | Path, model: str = "bpe", vocab_size: 
     """Train on the catalog's selection (one streamed read, counting clinical terms on the way
     when `ontology` is given), keep the `top_terms` most frequent whole, save to `out`."""
     from modelbuild.selection import texts
-    from modelbuild.terms import TermCounter, merge_ranked, name_words, with_capitals
+    from modelbuild.terms import TermCounter
 
     if model not in MODELS:
         raise ValueError(f"unknown tokenizer model {model!r} (one of {', '.join(MODELS)})")
@@ -300,11 +321,48 @@ def build(catalog: str | Path, out: str | Path, model: str = "bpe", vocab_size: 
     added: list[str] = []
     top: list[str] = []
     if counter is not None:
-        top = merge_ranked(counter.spellings_ranked(),
-                           with_capitals(name_words(ontology, top_terms)), k=top_terms)
+        top = candidates(counter, ontology, top_terms)
         tok, added = extend(tok, model, top, tok.get_vocab_size())
     meta = {"catalog": str(Path(catalog).resolve()), "where": where, "documents": docs,
             "terms_from": str(ontology) if ontology else None, "top_terms": len(top),
             "terms_added": len(added), "min_frequency": min_frequency}
     save(tok, model, out, meta)
     return {"out": str(out), "model": model, "vocab_size": tok.get_vocab_size(), **meta}
+
+
+def candidates(counter, ontology: str | Path, k: int) -> list[str]:
+    """The terms to keep whole: the corpus's mention spellings, most frequent first, then the
+    terminology's most used name words (as written and capitalized)."""
+    from modelbuild.terms import merge_ranked, name_words, with_capitals
+
+    return merge_ranked(counter.spellings_ranked(), with_capitals(name_words(ontology, k)), k=k)
+
+
+def grow(tokenizer: str | Path, out: str | Path, batches, ontology: str | Path,
+         top_terms: int) -> dict:
+    """An existing tokenizer (a base model's, say) with the texts' most frequent clinical terms
+    added on top: existing IDs unchanged, so a checkpoint trained with it continues after its
+    embeddings are resized (`model pretrain --init`). The folder's other files are kept."""
+    from modelbuild.terms import TermCounter
+
+    src = Path(tokenizer)
+    tok = load(src)
+    kind = kind_of(tok)
+    counter = TermCounter(ontology)
+    for _ in counter.counting(batches):
+        pass
+    before = tok.get_vocab_size()
+    tok, added = extend(tok, kind, candidates(counter, ontology, top_terms), grow=True)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    for name in TOKENIZER_FILES:  # not vocab.txt / merges.txt: tokenizer.json replaces them
+        if src.is_dir() and (src / name).exists() and src.resolve() != out.resolve():
+            shutil.copy2(src / name, out / name)
+    with atomic_path(out / "tokenizer.json") as tmp:
+        tmp.write_text(tok.to_str())
+    meta = {"model": kind, "grown_from": str(src), "vocab_size_before": before,
+            "vocab_size": tok.get_vocab_size(), "terms_from": str(ontology),
+            "terms_added": len(added)}
+    with atomic_path(out / META) as tmp:
+        tmp.write_bytes(orjson.dumps(meta, option=orjson.OPT_INDENT_2))
+    return {"out": str(out), **meta}

@@ -376,6 +376,40 @@ def tokenizer_train(
     _print_rows([{"": k, "value": v} for k, v in result.items()], "tokenizer")
 
 
+@tokenizer_app.command("extend")
+@fails_cleanly
+def tokenizer_extend(
+    tokenizer: Annotated[Path, typer.Option(help="The tokenizer folder to grow (a base "
+                                            "model's, say).")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Tokenizer folder to write.")],
+    terms: Annotated[Path, typer.Option(help="A built terminology.")],
+    catalog: Annotated[Path | None, typer.Option(
+        help="Count the terms in a catalog's documents (with --where).")] = None,
+    where: WhereOpt = None,
+    text: Annotated[list[Path] | None, typer.Option(
+        help="Or in text files (.jsonl text fields or plain lines).")] = None,
+    top_terms: Annotated[int, typer.Option("--top-terms")] = 2000,
+    json: JsonOpt = False,
+) -> None:
+    """Add the most frequent clinical terms to an existing tokenizer, keeping every existing ID
+    (for continued pretraining with `model pretrain --init`)."""
+    from modelbuild.tokenizer import grow
+    from modelbuild.tokenizer_report import read_texts
+
+    batches = [read_texts(f) for f in text or []]
+    if catalog:
+        from modelbuild.selection import texts as selected
+
+        batches = [*batches, *selected(catalog, where)]
+    if not batches:
+        raise ValueError("no text to count terms in: give --catalog DIR or --text FILE")
+    result = grow(tokenizer, out_dir, batches, terms, top_terms)
+    if json:
+        _emit_json(result)
+        return
+    _print_rows([{"": k, "value": v} for k, v in result.items()], "tokenizer extend")
+
+
 @tokenizer_app.command("report")
 @fails_cleanly
 def tokenizer_report(

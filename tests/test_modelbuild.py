@@ -150,3 +150,29 @@ def test_two_processes_under_torchrun_with_gloo(data, tmp_path, parallel):
     m = orjson.loads((tmp_path / "pt" / "metrics.json").read_bytes())
     assert m["world_size"] == 2 and m["history"][-1]["step"] == 6
     assert (tmp_path / "pt" / "model" / "model.safetensors").exists()
+
+
+def test_continued_pretraining_with_a_grown_tokenizer(data, sample_terminology, tmp_path):
+    """A tokenizer grown with new terms keeps every old ID; `--init` resizes the embeddings and
+    keeps the old rows."""
+    from transformers import AutoModelForCausalLM
+
+    from modelbuild.pretrain import build_model, pretrain
+    from modelbuild.selection import texts
+
+    cfg = _yaml(tmp_path, steps=4, save_every=0)
+    pretrain(cfg, data / "data", tmp_path / "base")
+    grown = tk.grow(data / "tok", tmp_path / "grown", texts(data / "corpus"),
+                    sample_terminology, 400)
+    old, new = tk.load(data / "tok").get_vocab(), tk.load(tmp_path / "grown").get_vocab()
+    assert grown["vocab_size"] > grown["vocab_size_before"] == len(old)
+    assert all(new[t] == i for t, i in old.items())
+    prepare(data / "corpus", tmp_path / "grown", tmp_path / "gdata", seq_len=64, validation=0.1)
+    meta = manifest(tmp_path / "gdata")
+    base = AutoModelForCausalLM.from_pretrained(tmp_path / "base" / "model")
+    resized = build_model(ModelYaml.load(cfg), meta, tmp_path / "base" / "model")
+    emb = resized.get_input_embeddings().weight
+    assert emb.shape[0] >= meta["vocab_size"]
+    assert torch.equal(emb[:len(old)], base.get_input_embeddings().weight[:len(old)])
+    res = pretrain(cfg, tmp_path / "gdata", tmp_path / "cpt", init=tmp_path / "base" / "model")
+    assert np.isfinite(res["final_loss"])
