@@ -25,6 +25,14 @@ REJECTS_SCHEMA = pa.schema([("source", pa.string()), ("line", pa.int64()),
 ROW_GROUP = 64 * 1024
 
 
+def _dictionary_columns(schema: pa.Schema) -> list[str]:
+    """Columns worth dictionary-encoding: not hashes and signatures, which never repeat (trying
+    costs 4x the write time of the signatures file)."""
+    t = pa.types
+    return [f.name for f in schema if not (t.is_list(f.type) or t.is_fixed_size_list(f.type)
+                                           or t.is_binary(f.type) or t.is_fixed_size_binary(f.type))]
+
+
 def write_table(table: pa.Table, path: str | Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -46,7 +54,8 @@ class TableStream:
     def write(self, table: pa.Table) -> None:
         if self._writer is None:
             self._writer = pq.ParquetWriter(self._tmp, table.schema, compression="zstd",
-                                            write_statistics=True)
+                                            write_statistics=True,
+                                            use_dictionary=_dictionary_columns(table.schema))
         self._writer.write_table(table.cast(self._writer.schema), row_group_size=ROW_GROUP)
         self.rows += table.num_rows
 

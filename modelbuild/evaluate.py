@@ -35,7 +35,9 @@ def perplexity(model, rows: np.ndarray, batch: int = 8, max_rows: int | None = N
             n = x.shape[0] * (x.shape[1] - 1)
             nll += loss * n
             count += n
-    mean = nll / max(count, 1)
+    if count == 0:
+        return {"rows": 0, "tokens": 0, "loss": None, "perplexity": None}
+    mean = nll / count
     return {"rows": len(rows), "tokens": count, "loss": mean, "perplexity": math.exp(mean)}
 
 
@@ -92,8 +94,9 @@ def _term_score(model, tok, context: str, term: str) -> float:
     """Mean log-probability per token of " term" after `context`."""
     import torch
 
-    left = tok(context, add_special_tokens=False)["input_ids"] or [tok.eos_token_id]
     right = tok(" " + term, add_special_tokens=False)["input_ids"]
+    room = model.config.max_position_embeddings - len(right)
+    left = tok(context, add_special_tokens=False)["input_ids"][-room:] or [tok.eos_token_id]
     device = next(model.parameters()).device
     x = torch.tensor([left + right], device=device)
     with torch.no_grad():

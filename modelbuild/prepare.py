@@ -23,7 +23,7 @@ import orjson
 
 from modelbuild import datasets
 from modelbuild.selection import documents
-from modelbuild.tokenizer import eos_token, load
+from modelbuild.tokenizer import META, TOKENIZER_FILES, eos_token, load
 from ontology.io import atomic_path
 
 MANIFEST = "manifest.json"
@@ -93,6 +93,9 @@ def prepare(catalog: str | Path, tokenizer: str | Path, out: str | Path, seq_len
              (("sft", sft, "sft"), ("preferences", preferences, "preference")) if path}
     tok = load(tokenizer)
     eos = tok.token_to_id(eos_token(tokenizer))
+    if eos is None:
+        raise ValueError(f"{tokenizer}: its eos_token {eos_token(tokenizer)!r} is not in the "
+                         "vocabulary")
     vocab = tok.get_vocab_size()
     dtype = np.uint16 if vocab <= 1 << 16 else np.uint32
     for old in out.glob("*-[0-9][0-9][0-9][0-9][0-9].npy"):
@@ -112,8 +115,7 @@ def prepare(catalog: str | Path, tokenizer: str | Path, out: str | Path, seq_len
                          f"tokens, fewer than one sequence of {seq_len} (where: {where!r})")
     for name, rows in tuned.items():
         datasets.write(rows, out / f"{name}.jsonl")
-    shutil.copytree(Path(tokenizer) if Path(tokenizer).is_dir() else Path(tokenizer).parent,
-                    out / "tokenizer", dirs_exist_ok=True)
+    copy_tokenizer(tokenizer, out / "tokenizer")
     manifest = {"seq_len": seq_len, "vocab_size": vocab, "eos_id": eos,
                 "dtype": np.dtype(dtype).name, "catalog": str(Path(catalog).resolve()),
                 "where": where, "validation_share": validation, "splits": splits,
@@ -123,14 +125,51 @@ def prepare(catalog: str | Path, tokenizer: str | Path, out: str | Path, seq_len
     return manifest
 
 
-def load_split(data: str | Path, split: str) -> np.ndarray:
-    """The rows of a split as one array (memory-mapped shards, concatenated)."""
+def copy_tokenizer(src: str | Path, dst: Path) -> None:
+    """The tokenizer's own files (not a checkpoint's weights beside them) into a fresh `dst`."""
+    src = Path(src)
+    files = [src] if src.is_file() else [src / n for n in ("tokenizer.json", META,
+                                                          *TOKENIZER_FILES)]
+    shutil.rmtree(dst, ignore_errors=True)
+    dst.mkdir(parents=True)
+    for f in files:
+        if f.is_file():
+            shutil.copy2(f, dst / f.name)
+
+
+class Rows:
+    """The rows of several memory-mapped shards as one sequence, read only where indexed
+    (concatenating would load a whole training set into every process)."""
+
+    def __init__(self, parts: list[np.ndarray], seq_len: int):
+        self.parts = parts
+        self.ends = np.cumsum([len(p) for p in parts])
+        self.shape = (int(self.ends[-1]) if parts else 0, seq_len)
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __getitem__(self, idx) -> np.ndarray:
+        if isinstance(idx, slice):
+            idx = np.arange(*idx.indices(len(self)))
+        idx = np.asarray(idx, dtype=np.int64)
+        out = np.empty((len(idx), self.shape[1]), dtype=self.parts[0].dtype)
+        shard = np.searchsorted(self.ends, idx, side="right")
+        for s in np.unique(shard):
+            sel = shard == s
+            start = self.ends[s - 1] if s else 0
+            out[sel] = self.parts[s][idx[sel] - start]
+        return out
+
+
+def load_split(data: str | Path, split: str) -> np.ndarray | Rows:
+    """The rows of a split: one memory-mapped shard, or several seen as one."""
     data = Path(data)
     man = manifest(data)
     parts = [np.load(data / s["file"], mmap_mode="r") for s in man["splits"][split]["shards"]]
     if not parts:
         return np.zeros((0, man["seq_len"]), dtype=man["dtype"])
-    return parts[0] if len(parts) == 1 else np.concatenate(parts)
+    return parts[0] if len(parts) == 1 else Rows(parts, man["seq_len"])
 
 
 def manifest(data: str | Path) -> dict:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import shutil
 import time
 from contextlib import nullcontext
@@ -33,7 +34,7 @@ from ontology.io import atomic_path
 # dense bf16 peak TFLOPS per chip, by a substring of torch.cuda.get_device_name()
 PEAK_BF16_TFLOPS = (("H200", 989.0), ("H100 PCIe", 756.0), ("H100 NVL", 835.0), ("H100", 989.0),
                     ("H800", 989.0), ("B200", 2250.0), ("A100", 312.0), ("A800", 312.0),
-                    ("L40S", 362.0), ("L4", 121.0), ("A10G", 70.0))
+                    ("L40S", 362.0), ("L40", 181.0), ("L4", 121.0), ("A10G", 70.0))
 
 
 @dataclass
@@ -98,7 +99,8 @@ def peak_flops(train: TrainConfig, device: torch.device) -> float | None:
     if device.type != "cuda":
         return None
     name = torch.cuda.get_device_name(device)
-    return next((t * 1e12 for key, t in PEAK_BF16_TFLOPS if key in name), None)
+    return next((t * 1e12 for key, t in PEAK_BF16_TFLOPS
+                 if re.search(rf"\b{re.escape(key)}\b", name)), None)
 
 
 class Sampler:
@@ -199,6 +201,7 @@ def _mean(value: torch.Tensor, d: Dist) -> float:
 def evaluate_loss(model, rows: np.ndarray, t: TrainConfig, d: Dist, autocast) -> float | None:
     """Mean loss over the first eval_batches micro-batches of validation rows."""
     n = min(len(rows), t.eval_batches * t.micro_batch_size * d.world)
+    n -= n % d.world  # every rank the same number of batches, or collectives would hang
     if n == 0:
         return None
     mine = rows[d.rank:n:d.world]
@@ -274,7 +277,8 @@ def pretrain(config: str | Path | ModelYaml, data: str | Path, out: str | Path,
         opt.zero_grad(set_to_none=True)
         window += 1
         last = step + 1 == end
-        if (step + 1) % t.log_every == 0 or last:
+        evaluate = (t.eval_every and (step + 1) % t.eval_every == 0) or last
+        if (step + 1) % t.log_every == 0 or evaluate:
             loss_v = _mean(step_loss, d)
             if d.device.type == "cuda":
                 torch.cuda.synchronize()
@@ -282,7 +286,7 @@ def pretrain(config: str | Path | ModelYaml, data: str | Path, out: str | Path,
             tps = window * tokens_per_step / dt
             rec = {"step": step + 1, "loss": loss_v, "lr": lr, "tokens_per_s": tps,
                    "mfu": tps * fpt / (peak * d.world) if peak else None}
-            if (t.eval_every and (step + 1) % t.eval_every == 0) or last:
+            if evaluate:
                 rec["val_loss"] = evaluate_loss(model, val_rows, t, d, autocast)
             history.append(rec)
             if d.main:
@@ -312,8 +316,9 @@ def _save_model(out: Path, raw, data: Path, d: Dist) -> None:
     tmp = out / ".model.tmp"
     shutil.rmtree(tmp, ignore_errors=True)
     raw.save_pretrained(tmp, state_dict=sd)
-    for f in (data / "tokenizer").iterdir():
-        shutil.copy2(f, tmp / f.name)
+    for f in (data / "tokenizer").iterdir():  # the tokenizer's files only (prepare copied them)
+        if f.is_file() and not (tmp / f.name).exists():
+            shutil.copy2(f, tmp / f.name)
     shutil.rmtree(final, ignore_errors=True)
     os.replace(tmp, final)
 

@@ -88,6 +88,12 @@ def train(batches: Iterable[list[str]], model: str, vocab_size: int,
 def _piece(tok: Tokenizer, term: str) -> str | None:
     """The pre-token `term` becomes in running text (after a space, but for CJK terms, which
     sit inside runs of characters), or None when it would not be one pre-token."""
+    if tok.pre_tokenizer is None:
+        # SentencePiece-style (Llama 2, Mistral): the normalizer writes spaces as "▁" and
+        # prepends one; the whole text is one pre-token and the term's piece is "▁term"
+        if any(c.isspace() for c in term) or tok.normalizer is None:
+            return None
+        return tok.normalizer.normalize_str(term)
     text = term if CJK.search(term) else " " + term
     if tok.normalizer is not None:
         text = tok.normalizer.normalize_str(text)
@@ -220,6 +226,11 @@ def extend(tok: Tokenizer, kind: str, terms: Sequence[str], vocab_size: int | No
     terms that were added."""
     size = 1 << 62 if grow else vocab_size or tok.get_vocab_size()
     spec = orjson.loads(tok.to_str())
+    if kind == "unigram" and grow and any(a["id"] >= len(spec["model"]["vocab"])
+                                          for a in spec.get("added_tokens", [])):
+        # Unigram IDs are list positions: new pieces would take the added tokens' IDs
+        raise ValueError("cannot grow a Unigram tokenizer whose added tokens sit past its "
+                         "vocabulary without moving them")
     used = [a["id"] for a in spec.get("added_tokens", [])]
     vocab = spec["model"]["vocab"]
     used += list(vocab.values()) if isinstance(vocab, dict) else [len(vocab) - 1]
@@ -324,6 +335,7 @@ def build(catalog: str | Path, out: str | Path, model: str = "bpe", vocab_size: 
         top = candidates(counter, ontology, top_terms)
         tok, added = extend(tok, model, top, tok.get_vocab_size())
     meta = {"catalog": str(Path(catalog).resolve()), "where": where, "documents": docs,
+            "requested_vocab_size": vocab_size,
             "terms_from": str(ontology) if ontology else None, "top_terms": len(top),
             "terms_added": len(added), "min_frequency": min_frequency}
     save(tok, model, out, meta)

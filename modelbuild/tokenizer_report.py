@@ -47,7 +47,10 @@ def read_texts(path: str | Path) -> list[str]:
                     raise ValueError(f"{path}:{n}: no string field 'text'")
                 out.append(text)
             else:
-                out.append(line.decode("utf-8").rstrip("\n"))
+                try:
+                    out.append(line.decode("utf-8").rstrip("\n"))
+                except UnicodeDecodeError as e:
+                    raise ValueError(f"{path}:{n}: invalid UTF-8 at byte {e.start}") from None
     return out
 
 

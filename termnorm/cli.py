@@ -396,14 +396,18 @@ def tokenizer_extend(
     from modelbuild.tokenizer import grow
     from modelbuild.tokenizer_report import read_texts
 
-    batches = [read_texts(f) for f in text or []]
-    if catalog:
-        from modelbuild.selection import texts as selected
-
-        batches = [*batches, *selected(catalog, where)]
-    if not batches:
+    if not text and not catalog:
         raise ValueError("no text to count terms in: give --catalog DIR or --text FILE")
-    result = grow(tokenizer, out_dir, batches, terms, top_terms)
+
+    def batches():
+        for f in text or []:
+            yield read_texts(f)
+        if catalog:
+            from modelbuild.selection import texts as selected
+
+            yield from selected(catalog, where)
+
+    result = grow(tokenizer, out_dir, batches(), terms, top_terms)
     if json:
         _emit_json(result)
         return
@@ -451,7 +455,10 @@ def tokenizer_report(
         return
     cols = result["tokenizers"]
     keys = list(dict.fromkeys(k for row in cols.values() for k in row))
-    rows = [{"measure": k} | {Path(name).name or name: (f"{row[k]:.4f}" if isinstance(
+    short = {n: Path(n).name or n for n in cols}
+    if len(set(short.values())) < len(short):  # two folders of the same name: full paths
+        short = {n: n for n in cols}
+    rows = [{"measure": k} | {short[name]: (f"{row[k]:.4f}" if isinstance(
         row.get(k), float) else row.get(k)) for name, row in cols.items()} for k in keys]
     _print_rows(rows, f"{len(texts)} texts, {len(top)} terms")
 
@@ -505,9 +512,11 @@ def model_pretrain(
                                for k, v in rec.items() if v is not None), highlight=False)
 
     result = pretrain(config, data, out_dir, init, on_log=log)
+    if os.environ.get("RANK", "0") != "0":
+        return  # under torchrun, one summary
     if json:
         _emit_json(result)
-    elif result["world_size"] == 1 or os.environ.get("RANK", "0") == "0":
+    else:
         _print_rows([{"": k, "value": v} for k, v in result.items()], "pretrain")
 
 

@@ -68,6 +68,15 @@ def test_prepare_is_deterministic_and_splits_by_document(data, tmp_path):
         for a, b in zip(m["splits"][split]["shards"], again["splits"][split]["shards"],
                         strict=True):
             assert a["sha256"] == b["sha256"]
+    # small shards read as one sequence give the same rows
+    small = prepare(m["catalog"], data / "tok", tmp_path / "small", seq_len=64, validation=0.1,
+                    rows_per_shard=16)
+    assert len(small["splits"]["train"]["shards"]) > 2
+    rows = load_split(tmp_path / "small", "train")
+    idx = np.array([len(train) - 1, 0, 17, 16, 15, 33])
+    assert np.array_equal(rows[idx], train[idx]) and len(rows) == len(train)
+    assert sorted(p.name for p in (tmp_path / "small" / "tokenizer").iterdir()) == sorted(
+        p.name for p in (data / "tok").iterdir())
 
 
 def test_bad_fine_tuning_rows_are_named_by_line(tmp_path):

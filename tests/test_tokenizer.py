@@ -122,3 +122,26 @@ def test_bad_options_fail_clearly(catalog, tmp_path):
         list(texts(catalog, "true) UNION ALL SELECT 'x'; DROP VIEW docs; SELECT (1"))
     with pytest.raises(ValueError, match="bad SQL"):
         list(texts(catalog, "no_such_column = 1"))
+
+
+def test_growing_a_sentencepiece_style_tokenizer_keeps_its_ids(catalog):
+    """Llama-2-style tokenizers have no pre-tokenizer: the normalizer writes spaces as "▁"."""
+    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
+
+    tok = Tokenizer(models.BPE(byte_fallback=True))
+    tok.normalizer = normalizers.Sequence([normalizers.Prepend("▁"),
+                                           normalizers.Replace(" ", "▁")])
+    tok.decoder = decoders.Sequence([decoders.Replace("▁", " "), decoders.ByteFallback(),
+                                     decoders.Fuse(), decoders.Strip(" ", 1, 0)])
+    # SentencePiece learns pieces within words: train so, then run as Llama 2 does, without
+    tok.pre_tokenizer = pre_tokenizers.Split("▁", behavior="merged_with_next")
+    tok.train_from_iterator(texts(catalog, TRAIN), trainers.BpeTrainer(
+        vocab_size=2000, special_tokens=["<unk>", "<s>", "</s>"], show_progress=False))
+    tok.pre_tokenizer = None
+    grown, added = tk.extend(tok, "bpe", ["hypertension", "cholecystectomy"], grow=True)
+    old, new = tok.get_vocab(), grown.get_vocab()
+    assert all(new[t] == i for t, i in old.items()) and len(new) > len(old)
+    assert added
+    enc = grown.encode("history of cholecystectomy", add_special_tokens=False)
+    assert "▁cholecystectomy" in enc.tokens
+    assert grown.decode(enc.ids) == "history of cholecystectomy"

@@ -43,9 +43,13 @@ class Batcher:
     rows: dict[str, list] = field(default_factory=lambda: {k: [] for k in DOCS_SCHEMA.names})
     rejects: list[Reject] = field(default_factory=list)
 
-    def add(self, line: int, record: Any, raw: str) -> Iterator[tuple[pa.Table, list[Reject]]]:
+    def add(self, line: int, record: Any, raw: str | bytes
+            ) -> Iterator[tuple[pa.Table, list[Reject]]]:
+        """`raw`, the record as read (bytes are decoded only if it is rejected)."""
         problem = self._problem(record)
         if problem:
+            if isinstance(raw, bytes):
+                raw = raw[:40_000].decode("utf-8", "replace")
             self.rejects.append(Reject(self.source, line, problem, raw[:10_000]))
         else:
             f = self.fields

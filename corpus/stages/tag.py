@@ -80,12 +80,18 @@ FULL_DATE = (r"\b(?:19|20)\d{2}-\d{1,2}-\d{1,2}\b|\b\d{1,2}/\d{1,2}/(?:19|20)\d{
              r"(?:19|20)\d{2}年\d{1,2}月")
 
 
+def _ascii_b(pattern: str) -> str:
+    """ASCII word boundaries: a Unicode `\b` keeps the regex engine off its fast DFA on
+    non-ASCII text (the patterns put `\b` only beside Latin letters and digits)."""
+    return pattern.replace(r"\b", r"(?-u:\b)")
+
+
 def doc_types(texts: pa.Array, meta: list[dict]) -> pl.Series:
     t = pl.col("text").fill_null("")
-    abstract = sum(t.str.contains(p).cast(pl.Int32) for p in ABSTRACT) >= 2
+    abstract = sum(t.str.contains(_ascii_b(p)).cast(pl.Int32) for p in ABSTRACT) >= 2
     expr = pl.when(abstract).then(pl.lit("abstract"))
     for name, pattern in RULES:
-        expr = expr.when(t.str.contains(pattern)).then(pl.lit(name))
+        expr = expr.when(t.str.contains(_ascii_b(pattern))).then(pl.lit(name))
     ruled = pl.DataFrame({"text": pl.Series(texts)}).select(
         expr.otherwise(pl.lit("other")).alias("doc_type"))["doc_type"].to_list()
     given = [_field(m, DOC_TYPE_FIELDS) for m in meta]
@@ -95,7 +101,8 @@ def doc_types(texts: pa.Array, meta: list[dict]) -> pl.Series:
 def years(raw: pa.Array, meta: list[dict]) -> pl.Series:
     stated = [_field(m, DATE_FIELDS) for m in meta]
     found = pl.DataFrame({"text": pl.Series(raw)}).select(
-        pl.col("text").str.extract(f"({FULL_DATE})", 1).str.extract(r"((?:19|20)\d{2})", 1)
+        pl.col("text").str.extract(f"({_ascii_b(FULL_DATE)})", 1)
+        .str.extract(r"((?:19|20)\d{2})", 1)
     )["text"].to_list()
     out = []
     for s, f in zip(stated, found, strict=True):
@@ -148,17 +155,22 @@ def concept_specialties(ontology: str) -> dict[str, str]:
     return out
 
 
+@lru_cache(maxsize=2)
+def _specialty_frame(ontology: str) -> pl.DataFrame:
+    """`concept_specialties` as a frame to join (a dict replace rebuilt its map every batch)."""
+    table = concept_specialties(ontology)
+    return pl.DataFrame({"concept_id": list(table), "specialty": list(table.values())},
+                        schema={"concept_id": pl.Utf8, "specialty": pl.Utf8})
+
+
 def specialties(doc_ids: pa.Array, mentions: pa.Table, ontology: str | None) -> pl.Series:
     """Per document, the specialty its affirmed concepts point to (null when they do not)."""
     ids = pl.Series("doc_id", doc_ids)
     if ontology is None or mentions.num_rows == 0:
         return pl.Series("specialty", [None] * len(ids), pl.Utf8)
-    table = concept_specialties(ontology)
     m = pl.from_arrow(mentions.select(["doc_id", "concept_id", "negated", "family"]))
     counted = (m.filter(~pl.col("negated") & ~pl.col("family"))
-               .with_columns(pl.col("concept_id").replace_strict(table, default=None)
-                             .alias("specialty"))
-               .drop_nulls("specialty")
+               .join(_specialty_frame(ontology), on="concept_id")
                .group_by("doc_id", "specialty").len()
                .with_columns(pl.col("specialty").replace_strict(ORDER).alias("order"),
                              pl.col("len").sum().over("doc_id").alias("total"))
