@@ -64,6 +64,9 @@ def probe_items(data: str | Path, ontology: str | Path, n: int = 100, n_random: 
     held = [d for d in docs.column("doc_id").to_pylist() if is_validation(d, share)]
     if not held:
         return []
+    rng = np.random.default_rng(seed)
+    # enough documents for the items asked for, not every held-out one (the IN list stays small)
+    held = sorted(rng.permutation(held)[:max(2 * n, 50)].tolist())
     ids = ", ".join("'" + d.replace("'", "''") + "'" for d in held)
     mentions = query(catalog, "SELECT doc_id, start, \"end\", surface, concept_id FROM mentions "
                      f"WHERE NOT negated AND doc_id IN ({ids}) ORDER BY doc_id, start").to_pylist()
@@ -71,7 +74,6 @@ def probe_items(data: str | Path, ontology: str | Path, n: int = 100, n_random: 
     texts = dict(zip(t.column("doc_id").to_pylist(), t.column("text").to_pylist(), strict=True))
     names = _synonyms(ontology)
     pool = sorted({t for ts in names.values() for t in ts})
-    rng = np.random.default_rng(seed)
     usable = [m for m in mentions
               if any(t.lower() != m["surface"].lower() for t in names.get(m["concept_id"], []))]
     picked = sorted(rng.choice(len(usable), size=min(n, len(usable)), replace=False).tolist()) \
