@@ -13,6 +13,7 @@ Writes `out/metrics.json` (the loss curve: step, loss, lr, tokens/s, MFU, valida
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 import re
@@ -159,7 +160,19 @@ def _checkpoints(out: Path) -> list[Path]:
         if ck.exists() else []
 
 
-def _save_checkpoint(out: Path, model, opt, step: int, history: list, d: Dist, keep: int) -> None:
+def run_key(cfg: ModelYaml, data: dict, init: str | Path | None) -> str:
+    """What a checkpoint must share with the run that resumes it: the model, the data and
+    what orders it (not the step count, which a rerun may raise)."""
+    t = cfg.train
+    key = {"model": cfg.model, "init": str(init) if init else None, "seed": t.seed,
+           "batch": [t.micro_batch_size, t.grad_accum],
+           "data": [s.get("sha256") for sp in data["splits"].values() for s in sp["shards"]],
+           "vocab": data["vocab_size"], "seq_len": data["seq_len"]}
+    return hashlib.sha256(orjson.dumps(key, option=orjson.OPT_SORT_KEYS)).hexdigest()[:16]
+
+
+def _save_checkpoint(out: Path, model, opt, step: int, history: list, d: Dist, keep: int,
+                     key: str) -> None:
     from torch.distributed.checkpoint.state_dict import StateDictOptions, get_state_dict
 
     msd, osd = get_state_dict(model, opt,
@@ -170,7 +183,8 @@ def _save_checkpoint(out: Path, model, opt, step: int, history: list, d: Dist, k
         shutil.rmtree(tmpdir, ignore_errors=True)
         tmpdir.mkdir(parents=True)
         with atomic_path(tmpdir / "state.pt") as tmp:
-            torch.save({"model": msd, "optim": osd, "step": step, "history": history}, tmp)
+            torch.save({"model": msd, "optim": osd, "step": step, "history": history,
+                        "run_key": key}, tmp)
         shutil.rmtree(final, ignore_errors=True)
         os.replace(tmpdir, final)
         for old in _checkpoints(out)[:-keep]:
@@ -179,13 +193,16 @@ def _save_checkpoint(out: Path, model, opt, step: int, history: list, d: Dist, k
         dist.barrier()
 
 
-def _resume(out: Path, model, opt) -> tuple[int, list]:
+def _resume(out: Path, model, opt, key: str) -> tuple[int, list]:
     from torch.distributed.checkpoint.state_dict import StateDictOptions, set_state_dict
 
     found = _checkpoints(out)
     if not found:
         return 0, []
     state = torch.load(found[-1] / "state.pt", map_location="cpu", weights_only=False)
+    if state.get("run_key") != key:
+        raise ValueError(f"{found[-1]}: a checkpoint of another model, data or batch order; "
+                         f"use another --out, or remove {out / 'checkpoints'} to start over")
     set_state_dict(model, opt, model_state_dict=state["model"], optim_state_dict=state["optim"],
                    options=StateDictOptions(full_state_dict=True))
     return state["step"], state["history"]
@@ -250,7 +267,8 @@ def pretrain(config: str | Path | ModelYaml, data: str | Path, out: str | Path,
         out.mkdir(parents=True, exist_ok=True)
     if d.world > 1:
         dist.barrier()
-    start, history = _resume(out, raw, opt)
+    key = run_key(cfg, meta, init)
+    start, history = _resume(out, raw, opt, key)
     sampler = Sampler(train_rows, t.seed)
     mb, gb = t.micro_batch_size, t.micro_batch_size * t.grad_accum * d.world
     tokens_per_step = gb * meta["seq_len"]
@@ -295,7 +313,7 @@ def pretrain(config: str | Path | ModelYaml, data: str | Path, out: str | Path,
                     on_log(rec)
             t0, window = time.perf_counter(), 0
         if (t.save_every and (step + 1) % t.save_every == 0) or last:
-            _save_checkpoint(out, raw, opt, step + 1, history, d, t.keep_checkpoints)
+            _save_checkpoint(out, raw, opt, step + 1, history, d, t.keep_checkpoints, key)
     _save_model(out, raw, data, d)
     if d.world > 1:
         dist.barrier()

@@ -126,6 +126,9 @@ def test_pretrain_save_reload_resume_lora_dpo_eval(data, sample_terminology, tmp
     # resume: 20 steps, then on to 30 from the checkpoint, equals 30 in one go
     pretrain(cfg, data / "data", tmp_path / "rs", stop_at=20)
     assert pretrain(cfg, data / "data", tmp_path / "rs")["resumed_from"] == 20
+    other = _yaml(tmp_path / "rs", seed=1)
+    with pytest.raises(ValueError, match="a checkpoint of another model, data or batch order"):
+        pretrain(other, data / "data", tmp_path / "rs")
     a = AutoModelForCausalLM.from_pretrained(tmp_path / "pt" / "model").state_dict()
     b = AutoModelForCausalLM.from_pretrained(tmp_path / "rs" / "model").state_dict()
     assert all(torch.allclose(a[k], b[k], atol=1e-6) for k in a)
