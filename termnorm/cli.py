@@ -500,10 +500,12 @@ def model_pretrain(
     out_dir: Annotated[Path, typer.Option("--out", help="Output folder; a rerun resumes.")],
     init: Annotated[Path | None, typer.Option(
         help="A transformers checkpoint to continue pretraining.")] = None,
+    stop_at: Annotated[int | None, typer.Option(
+        "--stop-at", help="Stop, checkpointed, after this step (a later run goes on).")] = None,
     json: JsonOpt = False,
 ) -> None:
     """Pretrain (or continue pretraining) a LLaMA-style model; run under torchrun for more
-    than one process."""
+    than one process. A rerun resumes from the newest checkpoint."""
     from modelbuild.pretrain import pretrain
 
     def log(rec: dict) -> None:
@@ -511,7 +513,7 @@ def model_pretrain(
             err.print(" ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}"
                                for k, v in rec.items() if v is not None), highlight=False)
 
-    result = pretrain(config, data, out_dir, init, on_log=log)
+    result = pretrain(config, data, out_dir, init, on_log=log, stop_at=stop_at)
     if os.environ.get("RANK", "0") != "0":
         return  # under torchrun, one summary
     if json:
