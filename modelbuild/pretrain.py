@@ -284,7 +284,9 @@ def pretrain(config: str | Path | ModelYaml, data: str | Path, out: str | Path,
             x = torch.as_tensor(sampler.take(step * gb + (m * d.world + d.rank) * mb, mb),
                                 device=d.device)
             sync = nullcontext()
-            if d.world > 1 and not fsdp and m < t.grad_accum - 1:
+            if fsdp:  # reduce-scatter gradients on the last micro-batch only
+                model.set_requires_gradient_sync(m == t.grad_accum - 1)
+            elif d.world > 1 and m < t.grad_accum - 1:
                 sync = model.no_sync()
             with sync, autocast():
                 loss = model(input_ids=x, labels=x).loss / t.grad_accum

@@ -150,18 +150,24 @@ def test_pretrain_save_reload_resume_lora_dpo_eval(data, sample_terminology, tmp
     assert "<table>" in (tmp_path / "ev" / "eval.html").read_text()
 
 
-@pytest.mark.parametrize("parallel", ["ddp", "fsdp"])
-def test_two_processes_under_torchrun_with_gloo(data, tmp_path, parallel):
-    cfg = _yaml(tmp_path, steps=6, save_every=0, micro_batch_size=4, parallel=parallel)
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
-           "-m", "termnorm.cli", "model", "pretrain", "--config", str(cfg), "--data",
-           str(data / "data"), "--out", str(tmp_path / "pt"), "--json"]
-    p = subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=600,
-                       env={**os.environ, "OMP_NUM_THREADS": "1"})
-    assert p.returncode == 0, p.stderr[-3000:]
-    m = orjson.loads((tmp_path / "pt" / "metrics.json").read_bytes())
-    assert m["world_size"] == 2 and m["history"][-1]["step"] == 6
-    assert (tmp_path / "pt" / "model" / "model.safetensors").exists()
+def test_two_processes_under_torchrun_with_gloo(data, tmp_path):
+    """DDP and FSDP2, two CPU processes each, gradient accumulation: the same losses."""
+    losses = {}
+    for parallel in ("ddp", "fsdp"):
+        cfg = _yaml(tmp_path, steps=6, save_every=0, micro_batch_size=4, grad_accum=2,
+                    parallel=parallel)
+        out = tmp_path / parallel
+        cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone",
+               "--nproc_per_node", "2", "-m", "termnorm.cli", "model", "pretrain", "--config",
+               str(cfg), "--data", str(data / "data"), "--out", str(out), "--json"]
+        p = subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=600,
+                           env={**os.environ, "OMP_NUM_THREADS": "1"})
+        assert p.returncode == 0, p.stderr[-3000:]
+        m = orjson.loads((out / "metrics.json").read_bytes())
+        assert m["world_size"] == 2 and m["history"][-1]["step"] == 6
+        assert (out / "model" / "model.safetensors").exists()
+        losses[parallel] = [r["loss"] for r in m["history"]]
+    assert losses["ddp"] == pytest.approx(losses["fsdp"], rel=1e-4)
 
 
 def test_continued_pretraining_with_a_grown_tokenizer(data, sample_terminology, tmp_path):
