@@ -3,7 +3,8 @@
 - perplexity over the validation rows of the prepared data (held-out documents of the catalog);
 - a term probe: at concept mentions in held-out documents, does the model, given the text before
   the mention, give another synonym of the mentioned concept a higher mean log-probability per
-  token than names of random other concepts? Accuracy over (synonym, random) pairs; chance 0.5.
+  token than names of random other concepts as long in tokens? Accuracy over (synonym, random)
+  pairs; chance 0.5.
 
 Writes `out/eval.json` and `out/eval.html`.
 """
@@ -20,6 +21,8 @@ import polars as pl
 
 from modelbuild.prepare import is_validation, load_split, manifest
 from ontology.io import atomic_path
+
+CANDIDATES = 40  # random names drawn per probe item, before matching lengths
 
 
 def perplexity(model, rows: np.ndarray, batch: int = 8, max_rows: int | None = None) -> dict:
@@ -52,8 +55,8 @@ def _synonyms(ontology: str | Path) -> dict[str, list[str]]:
     return out
 
 
-def probe_items(data: str | Path, ontology: str | Path, n: int = 100, n_random: int = 4,
-                seed: int = 0, window: int = 300) -> list[dict]:
+def probe_items(data: str | Path, ontology: str | Path, n: int = 100, seed: int = 0,
+                window: int = 300) -> list[dict]:
     """Held-out mentions with another synonym of their concept and random other names."""
     from corpus.catalog import query
     from modelbuild.selection import select_sql
@@ -83,12 +86,14 @@ def probe_items(data: str | Path, ontology: str | Path, n: int = 100, n_random: 
         m = usable[i]
         others = [t for t in names[m["concept_id"]] if t.lower() != m["surface"].lower()]
         own = set(names[m["concept_id"]])
-        randoms = [pool[j] for j in rng.choice(len(pool), size=n_random * 2, replace=False)
-                   if pool[j] not in own][:n_random]
+        # candidates: `term_probe` keeps those as long in tokens as the synonym
+        candidates = [pool[j] for j in rng.choice(len(pool), size=CANDIDATES, replace=False)
+                      if pool[j] not in own]
         items.append({"doc_id": m["doc_id"], "concept_id": m["concept_id"],
                       "surface": m["surface"], "context": texts[m["doc_id"]][
                           max(0, m["start"] - window):m["start"]].rstrip(),
-                      "synonym": others[int(rng.integers(len(others)))], "random": randoms})
+                      "synonym": others[int(rng.integers(len(others)))],
+                      "candidates": candidates})
     return items
 
 
@@ -107,9 +112,17 @@ def _term_score(model, tok, context: str, term: str) -> float:
     return logp[pos, x[0, len(left):]].mean().item()
 
 
-def term_probe(model, tok, items: list[dict]) -> dict:
+def term_probe(model, tok, items: list[dict], n_random: int = 4) -> dict:
+    """Random names as long in tokens as the synonym (nearest first): a score per token favours
+    names of many easy tokens, a total score short names; length-matched rivals favour neither."""
     wins, pairs = 0, 0
     for it in items:
+        want = len(tok(" " + it["synonym"], add_special_tokens=False)["input_ids"])
+        cands = it.pop("candidates", it.get("random", []))
+        lens = [len(ids) for ids in tok([" " + c for c in cands],
+                                        add_special_tokens=False)["input_ids"]]
+        near = sorted(range(len(cands)), key=lambda i: (abs(lens[i] - want), i))
+        it["random"] = [cands[i] for i in near[:n_random]]
         s = _term_score(model, tok, it["context"], it["synonym"])
         it["synonym_score"] = s
         it["random_scores"] = [_term_score(model, tok, it["context"], r) for r in it["random"]]
