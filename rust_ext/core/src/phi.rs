@@ -3,7 +3,8 @@
 //! consistent within a document (`surrogates`).
 //!
 //! Each rule is a regex; where it has a group named `v`, only that group is replaced (the label
-//! "MRN:" or "患者" stays, the value goes). All rules run over the text, hits are resolved
+//! "MRN:" or "患者" stays, the value goes). A gate (all rules as one alternation) finds where any
+//! rule can match in one pass; the rules run on the lines around those places; hits are resolved
 //! leftmost-first, longest on ties, and Chinese resident ID numbers must pass their ISO 7064
 //! checksum. The `regex` crate has no look-around, so number boundaries are matched as
 //! `(?:^|\D)` / `(?:\D|$)` around the `v` group.
