@@ -361,8 +361,8 @@ def grow(tokenizer: str | Path, out: str | Path, batches, ontology: str | Path,
     tok = load(src)
     kind = kind_of(tok)
     counter = TermCounter(ontology)
-    for _ in counter.counting(batches):
-        pass
+    for texts in batches:
+        counter.add(texts)
     before = tok.get_vocab_size()
     tok, added = extend(tok, kind, candidates(counter, ontology, top_terms), grow=True)
     out = Path(out)

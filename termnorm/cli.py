@@ -7,6 +7,7 @@ import io
 import os
 import sys
 import time
+from collections.abc import Iterator
 from enum import Enum
 from pathlib import Path
 from typing import Annotated
@@ -41,6 +42,28 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object for
 
 def _emit_json(obj) -> None:
     sys.stdout.buffer.write(orjson.dumps(obj, option=orjson.OPT_INDENT_2) + b"\n")
+
+
+def _emit_summary(result: dict, title: str, json: bool, floats: str | None = None) -> None:
+    """`result` as one JSON object, or as a table of its keys and values."""
+    if json:
+        _emit_json(result)
+        return
+    _print_rows([{"": k, "value": floats.format(v) if floats and isinstance(v, float) else v}
+                 for k, v in result.items()], title)
+
+
+def _batches_of_text(text: list[Path] | None, catalog: Path | None, where: str | None
+                     ) -> Iterator[list[str]]:
+    """Texts from `--text` files, then the catalog's selected documents, a list a batch."""
+    from modelbuild.tokenizer_report import read_texts
+
+    for f in text or []:
+        yield read_texts(f)
+    if catalog:
+        from modelbuild.selection import texts
+
+        yield from texts(catalog, where)
 
 
 def fails_cleanly(fn):
@@ -307,12 +330,7 @@ def corpus_run(
             bar.update(task, advance=1, rate=f"{docs / dt:,.0f} docs/s {mb / dt:.1f} MB/s")
 
         summary = run(cfg, on_shard=done)
-    result = asdict(summary) | {"out": cfg.out}
-    if json:
-        _emit_json(result)
-        return
-    _print_rows([{"": k, "value": f"{v:.1f}" if isinstance(v, float) else v}
-                 for k, v in result.items()], "corpus run")
+    _emit_summary(asdict(summary) | {"out": cfg.out}, "corpus run", json, floats="{:.1f}")
 
 
 @catalog_app.command("query")
@@ -370,10 +388,7 @@ def tokenizer_train(
 
     top = (vocab_size // 4 if top_terms is None else top_terms) if terms else 0
     result = build(catalog, out_dir, model, vocab_size, where, terms, top, min_frequency)
-    if json:
-        _emit_json(result)
-        return
-    _print_rows([{"": k, "value": v} for k, v in result.items()], "tokenizer")
+    _emit_summary(result, "tokenizer", json)
 
 
 @tokenizer_app.command("extend")
@@ -394,24 +409,11 @@ def tokenizer_extend(
     """Add the most frequent clinical terms to an existing tokenizer, keeping every existing ID
     (for continued pretraining with `model pretrain --init`)."""
     from modelbuild.tokenizer import grow
-    from modelbuild.tokenizer_report import read_texts
 
     if not text and not catalog:
         raise ValueError("no text to count terms in: give --catalog DIR or --text FILE")
-
-    def batches():
-        for f in text or []:
-            yield read_texts(f)
-        if catalog:
-            from modelbuild.selection import texts as selected
-
-            yield from selected(catalog, where)
-
-    result = grow(tokenizer, out_dir, batches(), terms, top_terms)
-    if json:
-        _emit_json(result)
-        return
-    _print_rows([{"": k, "value": v} for k, v in result.items()], "tokenizer extend")
+    result = grow(tokenizer, out_dir, _batches_of_text(text, catalog, where), terms, top_terms)
+    _emit_summary(result, "tokenizer extend", json)
 
 
 @tokenizer_app.command("report")
@@ -433,13 +435,9 @@ def tokenizer_report(
     json: JsonOpt = False,
 ) -> None:
     """Fertility, bytes per token, round trip and term retention, beside baselines."""
-    from modelbuild.tokenizer_report import read_texts, report
+    from modelbuild.tokenizer_report import report
 
-    texts = [t for f in text or [] for t in read_texts(f)]
-    if catalog:
-        from modelbuild.selection import texts as selected
-
-        texts += [t for batch in selected(catalog, where) for t in batch]
+    texts = [t for batch in _batches_of_text(text, catalog, where) for t in batch]
     if not texts:
         raise ValueError("no text to measure: give --text FILE or --catalog DIR")
     top: list[str] = []
@@ -516,10 +514,7 @@ def model_pretrain(
     result = pretrain(config, data, out_dir, init, on_log=log, stop_at=stop_at)
     if os.environ.get("RANK", "0") != "0":
         return  # under torchrun, one summary
-    if json:
-        _emit_json(result)
-    else:
-        _print_rows([{"": k, "value": v} for k, v in result.items()], "pretrain")
+    _emit_summary(result, "pretrain", json)
 
 
 @model_app.command("finetune")
@@ -542,19 +537,12 @@ def model_finetune(
     json: JsonOpt = False,
 ) -> None:
     """Fine-tune with transformers + PEFT + TRL: full SFT, LoRA SFT or DPO."""
-    from modelbuild.datasets import DataError
     from modelbuild.finetune import FinetuneConfig, finetune
 
     cfg = FinetuneConfig(steps=steps, batch_size=batch_size, lr=lr, max_length=max_length,
                          seed=seed, lora_r=lora_r, lora_alpha=2 * lora_r, lora=lora, beta=beta)
-    try:
-        result = finetune(method, model, data, out_dir, cfg)
-    except DataError as e:
-        raise ValueError(str(e)) from None
-    if json:
-        _emit_json(result)
-        return
-    _print_rows([{"": k, "value": v} for k, v in result.items()], "finetune")
+    # a DataError is a ValueError: `fails_cleanly` prints its bad rows
+    _emit_summary(finetune(method, model, data, out_dir, cfg), "finetune", json)
 
 
 @model_app.command("eval")

@@ -58,3 +58,20 @@ def sample_terminology(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("sample") / "terminology"
     build(out, [Source.parse(s) for s in SAMPLE_SOURCES])
     return out
+
+
+def mtsamples_corpus(out: Path, n: int, ontology: Path, raw_dir: Path) -> Path:
+    """The first `n` MTSamples notes through `corpus run` into `out` (with a catalog)."""
+    import gzip
+
+    from corpus.config import RunConfig
+    from corpus.readers import Fields
+    from corpus.runner import run
+
+    need_shared()
+    raw = raw_dir / "notes.jsonl"
+    with gzip.open(SHARED / "corpora" / "mtsamples" / "mtsamples.jsonl.gz") as f:
+        raw.write_bytes(b"".join(line for _, line in zip(range(n), f, strict=False)))
+    run(RunConfig(inputs=(str(raw),), out=str(out), ontology=str(ontology),
+                  fields=Fields(id="note_id", text="transcription")))
+    return out

@@ -4,7 +4,6 @@ token shards -> pretraining (loss falls) -> save -> reload -> exact resume -> Lo
 
 from __future__ import annotations
 
-import gzip
 import os
 import subprocess
 import sys
@@ -14,11 +13,8 @@ import numpy as np
 import orjson
 import pytest
 import torch
-from conftest import SAMPLES, SHARED, need_shared
+from conftest import SAMPLES, mtsamples_corpus
 
-from corpus.config import RunConfig
-from corpus.readers import Fields
-from corpus.runner import run
 from modelbuild import tokenizer as tk
 from modelbuild.config import ModelYaml
 from modelbuild.datasets import DataError, read
@@ -32,13 +28,8 @@ TINY = {"model": {"hidden_size": 64, "intermediate_size": 128, "num_hidden_layer
 
 @pytest.fixture(scope="module")
 def data(sample_terminology, tmp_path_factory):
-    need_shared()
-    raw = tmp_path_factory.mktemp("mt") / "notes.jsonl"
-    with gzip.open(SHARED / "corpora" / "mtsamples" / "mtsamples.jsonl.gz") as f:
-        raw.write_bytes(b"".join(line for _, line in zip(range(300), f, strict=False)))
     root = tmp_path_factory.mktemp("mb")
-    run(RunConfig(inputs=(str(raw),), out=str(root / "corpus"), ontology=str(sample_terminology),
-                  fields=Fields(id="note_id", text="transcription")))
+    mtsamples_corpus(root / "corpus", 300, sample_terminology, tmp_path_factory.mktemp("mt"))
     tk.build(root / "corpus", root / "tok", "bpe", 1024, None, sample_terminology, 100)
     prepare(root / "corpus", root / "tok", root / "data", seq_len=64, validation=0.1,
             sft=SAMPLES / "finetune" / "sft.jsonl",

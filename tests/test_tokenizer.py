@@ -8,11 +8,8 @@ import gzip
 
 import orjson
 import pytest
-from conftest import SHARED, need_shared
+from conftest import SHARED, mtsamples_corpus, need_shared
 
-from corpus.config import RunConfig
-from corpus.readers import Fields
-from corpus.runner import run
 from modelbuild import tokenizer as tk
 from modelbuild.selection import HELD_OUT, texts
 from modelbuild.terms import TermCounter, name_words
@@ -24,14 +21,8 @@ TRAIN = f"NOT ({HELD_OUT})"
 @pytest.fixture(scope="module")
 def catalog(full_terminology, tmp_path_factory):
     """800 real MTSamples notes through `corpus run` with the full terminology."""
-    need_shared()
-    raw = tmp_path_factory.mktemp("mt") / "notes.jsonl"
-    with gzip.open(SHARED / "corpora" / "mtsamples" / "mtsamples.jsonl.gz") as f:
-        raw.write_bytes(b"".join(line for _, line in zip(range(800), f, strict=False)))
-    out = tmp_path_factory.mktemp("corpus")
-    run(RunConfig(inputs=(str(raw),), out=str(out), ontology=str(full_terminology),
-                  fields=Fields(id="note_id", text="transcription")))
-    return out
+    return mtsamples_corpus(tmp_path_factory.mktemp("corpus"), 800, full_terminology,
+                            tmp_path_factory.mktemp("mt"))
 
 
 @pytest.fixture(scope="module")
