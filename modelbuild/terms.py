@@ -1,8 +1,8 @@
 """The clinical terms a tokenizer should keep whole.
 
-Two sources, in this order: single-word concept mentions in the training texts, counted by the
-normalization engine (the spellings of the most frequent first); then, to reach terms
-the corpus does not hold, the terminology's own single-word names ranked by how many of its
+Three sources, in this order: single-word concept mentions in the training texts, counted by
+the normalization engine (the spellings of the most frequent first); the other cases of those
+terms (capitalized, in capitals); then, to reach terms the corpus does not hold, the terminology's own single-word names ranked by how many of its
 names they occur in (a name word like "neuroblastoma" is core vocabulary; a drug's trade name
 occurs once).
 """
@@ -51,10 +51,17 @@ class TermCounter:
         """The `k` most frequent spellings, ties by text: the same list for the same texts."""
         return [t for t, _ in sorted(self.counts().items(), key=lambda kv: (-kv[1], kv[0]))[:k]]
 
+    def _ranked(self) -> list[tuple[str, Counter[str]]]:
+        return sorted(self.spellings.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))
+
+    def terms_ranked(self) -> list[str]:
+        """The terms (lowercase), the most frequent first, all spellings counted together."""
+        return [t for t, _ in self._ranked()]
+
     def spellings_ranked(self) -> list[str]:
         """Every spelling seen ("Pregnancy", "PREGNANCY"), the most frequent terms first."""
-        terms = sorted(self.spellings.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))
-        return [s for _, sp in terms for s, _ in sorted(sp.items(), key=lambda kv: (-kv[1], kv[0]))]
+        return [s for _, sp in self._ranked()
+                for s, _ in sorted(sp.items(), key=lambda kv: (-kv[1], kv[0]))]
 
 
 def name_words(ontology: str | Path, k: int) -> list[str]:
@@ -77,8 +84,9 @@ def merge_ranked(*lists: Iterable[str], k: int) -> list[str]:
     return list(out)[:k]
 
 
-def with_capitals(words: Iterable[str]) -> Iterator[str]:
-    """Each word as written and capitalized, as it starts a sentence."""
+def case_variants(words: Iterable[str]) -> Iterator[str]:
+    """Each word as written, capitalized (a sentence's first word) and in capitals (a heading)."""
     for w in words:
         yield w
         yield w[:1].upper() + w[1:]
+        yield w.upper()

@@ -1,9 +1,12 @@
 """Domain tokenizers on HF `tokenizers`: train on a catalog selection, then make the most
 frequent clinical terms single tokens without growing the vocabulary.
 
-- byte-level BPE: each term's merge chain is appended after the learned merges, so the term
-  (with its leading space, "Ġhypertension") comes out as one token in running text: no stray
-  space token before it, and decoding gives back the exact bytes;
+- byte-level BPE: the term's pre-token with its leading space ("Ġhypertension") becomes one
+  token in running text: no stray space token before it, and decoding gives back the exact
+  bytes. Tokenizers trained here look a whole pre-token up in the vocabulary before merging
+  (`ignore_merges`, as Llama 3 does), so a term takes one vocabulary slot; for a base model's
+  tokenizer that merges every word (GPT-2's), the term's merge chain is appended after its
+  merges instead, which leaves every other word's tokens as they were;
 - WordPiece and Unigram: the term joins the vocabulary as an ordinary piece (WordPiece's longest
   match and Unigram's best path then take it whole); this departs from the issue's "added
   tokens" because added tokens are matched before pre-tokenization, inside longer words too,
@@ -51,7 +54,7 @@ def new(model: str, vocab_size: int, min_frequency: int = 2):
     """An untrained tokenizer of kind `model` and its trainer."""
     specials = _specials(model)
     if model == "bpe":
-        tok = Tokenizer(models.BPE())
+        tok = Tokenizer(models.BPE(ignore_merges=True))
         tok.pre_tokenizer = pre_tokenizers.Sequence([
             pre_tokenizers.Split(Regex(PRE_TOKENS), behavior="isolated"),
             pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)])
@@ -124,8 +127,14 @@ def _extend_bpe(model: dict, pieces: list[str], vocab_size: int, next_id: int) -
     learned = len(merges)
     ranks = {m: i for i, m in enumerate(merges)}
     added = []
+    whole = model.get("ignore_merges", False)
     for piece in pieces:
-        if piece in vocab and _bpe_split(piece, ranks) == [piece]:
+        if piece in vocab and (whole or _bpe_split(piece, ranks) == [piece]):
+            continue
+        if whole:
+            vocab[piece] = next_id
+            next_id += 1
+            added.append(piece)
             continue
         parts = _bpe_split(piece, ranks)
         if any(p not in vocab for p in parts):
@@ -343,11 +352,13 @@ def build(catalog: str | Path, out: str | Path, model: str = "bpe", vocab_size: 
 
 
 def candidates(counter, ontology: str | Path, k: int) -> list[str]:
-    """The terms to keep whole: the corpus's mention spellings, most frequent first, then the
-    terminology's most used name words (as written and capitalized)."""
-    from modelbuild.terms import merge_ranked, name_words, with_capitals
+    """The terms to keep whole: the corpus's mention spellings, most frequent first; then
+    the other cases of its terms (a heading's "PREGNANCY", a sentence's "Colposcopy"); then the
+    terminology's most used name words."""
+    from modelbuild.terms import case_variants, merge_ranked, name_words
 
-    return merge_ranked(counter.spellings_ranked(), with_capitals(name_words(ontology, k)), k=k)
+    return merge_ranked(counter.spellings_ranked(), case_variants(counter.terms_ranked()),
+                        name_words(ontology, k), k=k)
 
 
 def grow(tokenizer: str | Path, out: str | Path, batches, ontology: str | Path,

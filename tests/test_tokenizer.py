@@ -28,7 +28,7 @@ def catalog(full_terminology, tmp_path_factory):
 @pytest.fixture(scope="module")
 def trained(catalog, full_terminology, tmp_path_factory):
     d = tmp_path_factory.mktemp("tok")
-    ours = tk.build(catalog, d / "bpe", "bpe", 8000, TRAIN, full_terminology, 1000)
+    ours = tk.build(catalog, d / "bpe", "bpe", 8000, TRAIN, full_terminology, 2000)
     plain = tk.build(catalog, d / "plain", "bpe", 8000, TRAIN)
     return d, ours, plain
 
@@ -56,6 +56,8 @@ def test_terms_become_single_tokens_without_growing_the_vocabulary(trained, cata
     enc = tok.encode(f"History of {word} noted.", add_special_tokens=False)
     assert f"Ġ{word}" in enc.tokens
     assert "Ġ" not in enc.tokens
+    # a frequent term stays whole in a heading's capitals too, seen or not
+    assert term_tokens(tok, [top[0].upper(), top[0].capitalize()]) == [1, 1]
 
 
 def test_exact_round_trip_and_report_against_baselines(trained, catalog, full_terminology):
