@@ -56,9 +56,14 @@ STOP = {"of", "the", "and", "with", "in", "a", "an", "to", "for", "or", "by", "o
 CONTEXT_WINDOW = 400
 
 
-def content_words(long: str) -> list[str]:
-    """The words of a long form that can tell its sense apart: no stop words, three chars up."""
-    return sorted({w for w in WORDS.findall(long.lower()) if len(w) > 2 and w not in STOP})
+def content_words(longs: list[str]) -> list[list[str]]:
+    """The words of each long form that can tell its sense apart: no stop words, three chars
+    up, sorted (one vectorized pass: an inventory holds tens of thousands)."""
+    word = pl.element()
+    return (pl.Series(longs, dtype=pl.Utf8).str.to_lowercase().str.extract_all(WORDS.pattern)
+            .list.eval(word.filter((word.str.len_chars() > 2) & ~word.is_in(sorted(STOP)))
+                       .unique().sort())
+            .to_list())
 
 
 def looks_abbreviated(surface: str) -> bool:
@@ -90,9 +95,10 @@ class SenseInventory:
         # A sense is named by its index over all short forms' senses, in this order.
         self._longs = [long for v in self.senses.values() for long, _ in v]
         self._shorthand = [freq == SHORTHAND_FREQ for v in self.senses.values() for _, freq in v]
+        words = iter(content_words(self._longs))
         self.table = SenseTable(
-            [(k, [(content_words(long), freq) for long, freq in v])
-             for k, v in self.senses.items()], CONTEXT_WINDOW)
+            [(k, [(next(words), freq) for _, freq in v]) for k, v in self.senses.items()],
+            CONTEXT_WINDOW)
 
     @classmethod
     def from_terminology(cls, folder: str | Path) -> SenseInventory:

@@ -136,16 +136,17 @@ def concept_specialties(ontology: str) -> dict[str, str]:
     terminology's relations), nearest branch order first; ICD-10 codes by their letter."""
     folder = Path(ontology)
     rel = pl.read_parquet(folder / "relations.parquet", columns=["src", "rel", "dst"])
-    is_a = rel.filter(pl.col("rel") == "is_a").select("src", "dst")
+    is_a = rel.filter(pl.col("rel") == "is_a").group_by("dst").agg("src")
+    children = dict(zip(is_a["dst"].to_list(), is_a["src"].to_list(), strict=True))
     out: dict[str, str] = {}
     for name, roots in reversed(BRANCHES.items()):  # earlier branches overwrite later ones
         seen = set(roots)
-        frontier = pl.DataFrame({"dst": list(roots)})
-        while frontier.height:
-            kids = is_a.join(frontier, on="dst").select("src").unique()
-            kids = kids.filter(~pl.col("src").is_in(list(seen)))
-            seen.update(kids["src"].to_list())
-            frontier = kids.rename({"src": "dst"})
+        frontier = list(roots)
+        while frontier:
+            kids = list(dict.fromkeys(
+                k for c in frontier for k in children.get(c, ()) if k not in seen))
+            seen.update(kids)
+            frontier = kids
         out.update(dict.fromkeys(seen, name))
     concepts = pl.read_parquet(folder / "concepts.parquet", columns=["concept_id", "vocab"])
     for cid in concepts.filter(pl.col("vocab").is_in(["ICD10CM", "ICD10BJ"]))["concept_id"]:
