@@ -66,6 +66,8 @@ class Engine:
     def fuzzy_many(self, norm_terms: list[str], k: int = 5, threshold: float = 0.5
                    ) -> list[list[tuple[int, float]]]:
         """`fuzzy` over many mentions in one call."""
+    def use_fuzzy_cache(self, path: str | os.PathLike[str]) -> None:
+        """Read the fuzzy index from `path` when first needed; write it there once built."""
     def use_senses(self, table: SenseTable) -> None:
         """Choose abbreviation senses from `table` while annotating (the `sense` of a row)."""
     def annotate(self, text: str) -> tuple[str, list[MentionRow]]:

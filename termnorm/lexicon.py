@@ -109,16 +109,24 @@ def load_or_compile(folder: str | Path, vocabs: list[str] | None = None) -> Engi
     folder = store.check_built(folder)
     fp = _fingerprint(folder, vocabs)
     meta_path, bin_path = cache_paths(folder, vocabs)
+    # the fuzzy index is built from this very lexicon: its file is named by the fingerprint,
+    # so an index of an older lexicon is never read
+    fuzzy_path = bin_path.with_name(f"{bin_path.stem}.{fp[:16]}.fuzzy")
     if meta_path.exists() and bin_path.exists():
         meta = orjson.loads(meta_path.read_bytes())
         if meta.get("fingerprint") == fp:
             try:
-                return Engine.load(bin_path)
+                engine = Engine.load(bin_path)
+                engine.use_fuzzy_cache(fuzzy_path)
+                return engine
             except ValueError:
                 pass  # unreadable (older format, damaged): compile afresh below
     ids, rows = select_rows(folder, vocabs)
     engine = build_engine(ids, rows)
     if os.access(folder, os.W_OK):
+        for old in folder.glob(f"{bin_path.stem}.*.fuzzy"):
+            old.unlink(missing_ok=True)
+        engine.use_fuzzy_cache(fuzzy_path)
         tmp = bin_path.with_name(f".{bin_path.name}.tmp-{os.getpid()}")
         engine.save(tmp)
         os.replace(tmp, bin_path)

@@ -76,6 +76,29 @@ def test_lexicon_is_cached_and_reused(sample_terminology):
     assert lex.stat().st_mtime_ns == mtime, "a matching cache is loaded, not rebuilt"
 
 
+def test_fuzzy_index_is_kept_beside_its_lexicon(sample_terminology, tmp_path):
+    import shutil
+
+    folder = tmp_path / "t"
+    shutil.copytree(sample_terminology, folder)
+    query = "mellitus diabetes, type 2"
+    want = Normalizer.load(folder).map(query, k=3)
+    assert want and want[0].method == "fuzzy"
+    (saved,) = folder.glob("*.fuzzy")
+    mtime = saved.stat().st_mtime_ns
+    assert Normalizer.load(folder).map(query, k=3) == want
+    assert saved.stat().st_mtime_ns == mtime, "a saved index is read, not rebuilt"
+    # a damaged file is rebuilt; a changed terminology never reads the old lexicon's index
+    saved.write_bytes(saved.read_bytes()[:100])
+    assert Normalizer.load(folder).map(query, k=3) == want
+    assert saved.stat().st_size > 100
+    manifest = folder / "manifest.json"
+    manifest.write_bytes(manifest.read_bytes() + b"\n")
+    assert Normalizer.load(folder).map(query, k=3) == want
+    (again,) = folder.glob("*.fuzzy")
+    assert again != saved and not saved.exists()
+
+
 @settings(max_examples=150, deadline=None)
 @given(st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=120))
 def test_engine_never_panics_and_spans_are_valid(nz, text):

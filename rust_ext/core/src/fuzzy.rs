@@ -8,7 +8,9 @@
 //! survivors are scored by trigram cosine blended with a normalized edit similarity.
 
 use std::collections::HashMap;
+use std::io::{self, Read, Write};
 
+use crate::lexicon::{read_strings, read_u32s, write_strings, write_u32s, LexiconError};
 use crate::tokens::is_cjk;
 
 const STOP: &[&str] = &[
@@ -195,6 +197,38 @@ impl Lists {
         let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
         &self.items[start..self.ends[i] as usize]
     }
+
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    fn write_to(&self, w: &mut impl Write) -> io::Result<()> {
+        write_u32s(w, &self.ends)?;
+        write_u32s(w, &self.items)
+    }
+
+    /// Lists whose ends ascend and stay within the items, and whose items are all `< bound`
+    /// when one is given.
+    fn read_from(r: &mut impl Read, bound: Option<u32>) -> Result<Self, LexiconError> {
+        let lists = Lists {
+            ends: read_u32s(r)?,
+            items: read_u32s(r)?,
+        };
+        let ordered = lists.ends.windows(2).all(|p| p[0] <= p[1])
+            && lists
+                .ends
+                .last()
+                .map_or(lists.items.is_empty(), |&e| e as usize == lists.items.len())
+            && lists.items.iter().all(|&x| bound.is_none_or(|b| x < b));
+        if !ordered {
+            return Err(corrupt());
+        }
+        Ok(lists)
+    }
+}
+
+fn corrupt() -> LexiconError {
+    LexiconError("corrupt fuzzy index file".into())
 }
 
 pub struct FuzzyIndex {
@@ -217,6 +251,17 @@ pub struct FuzzyIndex {
     word_ids: HashMap<String, u32>,
     delete_slot: IdMap<u32>,
     deletes: Lists,
+}
+
+const FUZZY_MAGIC: &[u8; 8] = b"TNFUZ01\n";
+
+/// A slot map's keys in slot order (slots are 0..n, as `group_pairs` hands them out).
+fn slot_keys(map: &IdMap<u32>) -> Vec<u32> {
+    let mut keys = vec![0u32; map.len()];
+    for (&k, &slot) in map {
+        keys[slot as usize] = k;
+    }
+    keys
 }
 
 const MIN_CORRECTED_WORD: usize = 4;
@@ -316,6 +361,76 @@ impl FuzzyIndex {
             delete_slot,
             deletes,
         }
+    }
+
+    /// Serialize (the hash maps are rebuilt on reading: their keys are stored in slot order).
+    pub fn write_to(&self, w: &mut impl Write) -> io::Result<()> {
+        w.write_all(FUZZY_MAGIC)?;
+        write_strings(w, &self.keys)?;
+        self.grams.write_to(w)?;
+        let mut key_terms = Lists::default();
+        for t in &self.key_terms {
+            key_terms.items.extend(t);
+            key_terms.ends.push(key_terms.items.len() as u32);
+        }
+        key_terms.write_to(w)?;
+        write_u32s(w, &slot_keys(&self.gram_slot))?;
+        self.postings.write_to(w)?;
+        write_strings(w, &self.words)?;
+        write_u32s(w, &self.word_df)?;
+        write_u32s(w, &slot_keys(&self.delete_slot))?;
+        self.deletes.write_to(w)
+    }
+
+    /// Read what [`FuzzyIndex::write_to`] wrote for a lexicon of `terms` terms.
+    pub fn read_from(r: &mut impl Read, terms: u32) -> Result<Self, LexiconError> {
+        let mut magic = [0u8; 8];
+        r.read_exact(&mut magic)?;
+        if &magic != FUZZY_MAGIC {
+            return Err(LexiconError(
+                "not a termnorm fuzzy index file (bad magic)".into(),
+            ));
+        }
+        let keys = read_strings(r)?;
+        let n_keys = keys.len() as u32;
+        let grams = Lists::read_from(r, None)?;
+        let key_terms = Lists::read_from(r, Some(terms))?;
+        let gram_keys = read_u32s(r)?;
+        let postings = Lists::read_from(r, Some(n_keys))?;
+        let words = read_strings(r)?;
+        let word_df = read_u32s(r)?;
+        let delete_keys = read_u32s(r)?;
+        let deletes = Lists::read_from(r, Some(words.len() as u32))?;
+        if grams.len() != keys.len()
+            || key_terms.len() != keys.len()
+            || gram_keys.len() != postings.len()
+            || word_df.len() != words.len()
+            || delete_keys.len() != deletes.len()
+        {
+            return Err(corrupt());
+        }
+        let ids = |v: &[String]| {
+            v.iter()
+                .enumerate()
+                .map(|(i, s)| (s.clone(), i as u32))
+                .collect()
+        };
+        let slots = |v: &[u32]| v.iter().enumerate().map(|(i, &g)| (g, i as u32)).collect();
+        Ok(FuzzyIndex {
+            by_key: ids(&keys),
+            key_terms: (0..key_terms.len())
+                .map(|i| key_terms.get(i).to_vec())
+                .collect(),
+            keys,
+            grams,
+            gram_slot: slots(&gram_keys),
+            postings,
+            word_ids: ids(&words),
+            words,
+            word_df,
+            delete_slot: slots(&delete_keys),
+            deletes,
+        })
     }
 
     fn size(&self, id: u32) -> usize {
@@ -670,6 +785,38 @@ mod tests {
         assert_eq!(idx.search("hypertension", 1, 0.3)[0].score, 1.0);
         assert!(idx.search("zzzz qqqq", 3, 0.5).is_empty());
         assert!(idx.search("", 3, 0.5).is_empty());
+    }
+
+    #[test]
+    fn a_written_index_reads_back_the_same_and_damage_is_an_error() {
+        let terms = [
+            "type 2 diabetes mellitus",
+            "hypertension",
+            "breast neoplasms",
+            "osteoarthritis of shoulder",
+            "2型糖尿病",
+            "hypertension",
+        ];
+        let idx = FuzzyIndex::new(terms.iter().copied());
+        let mut buf = Vec::new();
+        idx.write_to(&mut buf).unwrap();
+        let back = FuzzyIndex::read_from(&mut buf.as_slice(), terms.len() as u32).unwrap();
+        for q in [
+            "diabetes type 2",
+            "hypertensoin",
+            "breast neoplasm",
+            "ostoearthritis of shoulder",
+            "2型糖尿病",
+            "zzzz",
+        ] {
+            assert_eq!(idx.search(q, 3, 0.3), back.search(q, 3, 0.3), "{q}");
+        }
+        assert!(FuzzyIndex::read_from(&mut &buf[..buf.len() - 3], terms.len() as u32).is_err());
+        assert!(
+            FuzzyIndex::read_from(&mut buf.as_slice(), 2).is_err(),
+            "term ids out of range"
+        );
+        assert!(FuzzyIndex::read_from(&mut &b"TNLEX03\n"[..], 6).is_err());
     }
 
     #[test]

@@ -407,19 +407,19 @@ fn read_trie(buf: &[u8]) -> Result<Trie, LexiconError> {
     }
 }
 
-fn read_u64(r: &mut impl Read) -> io::Result<u64> {
+pub(crate) fn read_u64(r: &mut impl Read) -> io::Result<u64> {
     let mut b = [0u8; 8];
     r.read_exact(&mut b)?;
     Ok(u64::from_le_bytes(b))
 }
 
-fn write_u32s(w: &mut impl Write, v: &[u32]) -> io::Result<()> {
+pub(crate) fn write_u32s(w: &mut impl Write, v: &[u32]) -> io::Result<()> {
     w.write_all(&(v.len() as u64).to_le_bytes())?;
     let bytes: Vec<u8> = v.iter().flat_map(|x| x.to_le_bytes()).collect();
     w.write_all(&bytes)
 }
 
-fn read_u32s(r: &mut impl Read) -> io::Result<Vec<u32>> {
+pub(crate) fn read_u32s(r: &mut impl Read) -> io::Result<Vec<u32>> {
     let n = read_u64(r)? as usize;
     let mut buf = vec![0u8; n * 4];
     r.read_exact(&mut buf)?;
@@ -430,7 +430,7 @@ fn read_u32s(r: &mut impl Read) -> io::Result<Vec<u32>> {
 }
 
 /// Strings as one blob plus end offsets: two reads, no per-string allocation on disk.
-fn write_strings(w: &mut impl Write, v: &[String]) -> io::Result<()> {
+pub(crate) fn write_strings(w: &mut impl Write, v: &[String]) -> io::Result<()> {
     let mut ends = Vec::with_capacity(v.len());
     let mut blob = Vec::new();
     for s in v {
@@ -442,7 +442,7 @@ fn write_strings(w: &mut impl Write, v: &[String]) -> io::Result<()> {
     w.write_all(&blob)
 }
 
-fn read_strings(r: &mut impl Read) -> Result<Vec<String>, LexiconError> {
+pub(crate) fn read_strings(r: &mut impl Read) -> Result<Vec<String>, LexiconError> {
     let ends = read_u32s(r)?;
     let n = read_u64(r)? as usize;
     let mut blob = vec![0u8; n];

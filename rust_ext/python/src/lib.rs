@@ -181,6 +181,29 @@ struct PyEngine {
     engine: Engine,
     /// Built on first use: most callers only annotate.
     fuzzy: std::sync::OnceLock<FuzzyIndex>,
+    /// Where the fuzzy index is read from, or written to once built (beside the lexicon).
+    fuzzy_cache: Option<std::path::PathBuf>,
+}
+
+/// A saved fuzzy index for a lexicon of `terms` terms; None when missing or unreadable.
+fn read_fuzzy(path: &std::path::Path, terms: u32) -> Option<FuzzyIndex> {
+    let f = std::fs::File::open(path).ok()?;
+    FuzzyIndex::read_from(&mut std::io::BufReader::new(f), terms).ok()
+}
+
+fn write_fuzzy(idx: &FuzzyIndex, path: &std::path::Path) {
+    use std::io::Write;
+    let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
+    let written = (|| -> std::io::Result<()> {
+        let mut w = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+        idx.write_to(&mut w)?;
+        w.flush()?;
+        w.get_ref().sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
 }
 
 fn value_error(e: impl std::fmt::Display) -> PyErr {
@@ -194,12 +217,23 @@ impl PyEngine {
         PyEngine {
             engine: Engine::new(lexicon, Context::with_defaults()),
             fuzzy: Default::default(),
+            fuzzy_cache: None,
         }
     }
 
     fn fuzzy_index(&self) -> &FuzzyIndex {
-        self.fuzzy
-            .get_or_init(|| FuzzyIndex::new(self.engine.lexicon.terms().iter().map(String::as_str)))
+        self.fuzzy.get_or_init(|| {
+            let terms = self.engine.lexicon.terms();
+            let cache = self.fuzzy_cache.as_deref();
+            if let Some(idx) = cache.and_then(|p| read_fuzzy(p, terms.len() as u32)) {
+                return idx;
+            }
+            let idx = FuzzyIndex::new(terms.iter().map(String::as_str));
+            if let Some(path) = cache {
+                write_fuzzy(&idx, path); // best effort: a read-only folder just builds each time
+            }
+            idx
+        })
     }
 
     fn rows(&self, text: &str) -> (String, Vec<MentionRow>) {
@@ -356,6 +390,12 @@ impl PyEngine {
     /// Index of an exact normalized term, or None.
     fn lookup(&self, norm_term: &str) -> Option<u32> {
         self.engine.lexicon.lookup(norm_term)
+    }
+
+    /// Keep the fuzzy index in `path`: read from there when first needed, written there
+    /// (atomically) when it had to be built. Building takes seconds for a full terminology.
+    fn use_fuzzy_cache(&mut self, path: std::path::PathBuf) {
+        self.fuzzy_cache = Some(path);
     }
 
     /// Choose abbreviation senses from `table` in `annotate` and `annotate_array`.
