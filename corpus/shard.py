@@ -86,16 +86,22 @@ def _batch(batch: pa.Table, cfg: RunConfig
     if cfg.stages.clean and b.enabled:
         text, cols["boilerplate_lines"] = remove_boilerplate(text, b.min_docs, b.min_share,
                                                              b.min_chars)
+    # Every later stage is a function of the text alone: identical texts (a note filed under
+    # several specialties, a copied template) go through them once and the results are
+    # copied back to each document, so the output is what it would be without this.
+    text, of = _distinct(text)
     if cfg.stages.phi:
         text, counts = deidentify(text, cfg.phi.surrogates)
         per_type = np.stack([counts.column(t).to_numpy() for t in TYPES], axis=1)
-        cols["phi_count"] = pa.array(per_type.sum(axis=1).astype(np.uint32))
+        cols["phi_count"] = pa.array(per_type.sum(axis=1).astype(np.uint32)).take(of)
         cols["phi"] = pa.StructArray.from_arrays([counts.column(t).combine_chunks()
-                                                  for t in TYPES], names=list(TYPES))
+                                                  for t in TYPES], names=list(TYPES)).take(of)
     sig = quality.signals(text)
     lang = language.detect(text, sig)
     failure = (quality.failures(sig, cfg.quality) if cfg.stages.quality
                else pl.Series("failure", [None] * len(sig), pl.Utf8))
+    keep_distinct = failure.is_null().to_numpy()
+    sig, lang, failure = sig[of], lang[of], failure.gather(of)
     keep = failure.is_null().to_arrow()
     rejected = pc.indices_nonzero(pc.invert(keep)).to_pylist()
     reasons = failure.to_list()
@@ -105,15 +111,21 @@ def _batch(batch: pa.Table, cfg: RunConfig
                for i in rejected]
     table = pa.table({
         "doc_id": batch.column("doc_id"), "source": batch.column("source"),
-        "line": batch.column("line"), "text": text, "meta": batch.column("meta"),
+        "line": batch.column("line"), "text": text.take(of), "meta": batch.column("meta"),
         "raw_sha256": sha, "lang": lang["lang"].to_arrow(),
         "mixed_script": lang["mixed_script"].to_arrow(),
         **{k: sig[k].to_arrow() for k in quality.SIGNALS}, **cols,
     }).filter(keep)
-    ids, kept = table.column("doc_id").combine_chunks(), table.column("text").combine_chunks()
-    ments = (mentions(ids, kept, cfg.ontology) if cfg.stages.normalize
+    # the kept documents' texts, each distinct text once
+    kept_of = of[keep.to_numpy(zero_copy_only=False)]
+    distinct_kept = np.flatnonzero(keep_distinct)
+    kept_text = text.take(distinct_kept)
+    kept_of = np.searchsorted(distinct_kept, kept_of)
+    ids = table.column("doc_id").combine_chunks()
+    ments = (mentions(ids, kept_text, cfg.ontology, kept_of) if cfg.stages.normalize
              else MENTIONS_SCHEMA.empty_table())
     if cfg.stages.tag:
+        kept = table.column("text").combine_chunks()
         meta = tag.parse_meta(table.column("meta").combine_chunks())
         table = table.append_column("doc_type", tag.doc_types(kept, meta).to_arrow())
         table = table.append_column(
@@ -121,11 +133,16 @@ def _batch(batch: pa.Table, cfg: RunConfig
         table = table.append_column("year", tag.years(raw.filter(keep), meta).to_arrow())
         table = table.append_column("region", tag.regions(meta).to_arrow())
     d = cfg.dedup
-    flat = _native.minhash_signatures(kept, d.num_perm, d.ngram, d.seed)
+    flat = _native.minhash_signatures(kept_text, d.num_perm, d.ngram, d.seed)
     sigs = pa.table({
         "doc_id": ids,
-        "exact_key": _native.exact_keys(kept),
-        "minhash": pa.FixedSizeListArray.from_arrays(flat, d.num_perm),
+        "exact_key": _native.exact_keys(kept_text).take(kept_of),
+        "minhash": pa.FixedSizeListArray.from_arrays(flat, d.num_perm).take(kept_of),
     })
     return table, ments, sigs, rejects
 
+
+def _distinct(text: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    """The distinct texts (first-seen order) and, for each row, the index of its text."""
+    distinct = pc.unique(text)
+    return distinct, pc.index_in(text, value_set=distinct).to_numpy()

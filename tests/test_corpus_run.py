@@ -267,3 +267,37 @@ def test_a_50_mb_document_and_nul_bytes(sample_terminology, tmp_path):
     assert "big" in docs and docs["big"]["n_chars"] > 45_000_000
     assert "\x00" not in docs["nul"]["text"] and "Chest pain" in docs["nul"]["text"]
     assert [r["line"] for r in rejects] == [3] and "bad JSON" in rejects[0]["reason"]
+
+
+def test_repeated_texts_get_the_results_of_one(sample_terminology, tmp_path):
+    """Identical texts go through the stages once (a shard's distinct texts); each copy must
+    still get every column and mention a lone copy gets."""
+    import pyarrow.parquet as pq
+
+    notes = [r["transcription"] for r in _notes(30)]
+    note = next(t for t in notes if "hypertension" in t.lower() or "asthma" in t.lower()
+                ) + "\nSeen by Dr. Alice Moore on 03/14/2021; Moore will call back."
+    once = [{"id": f"u{i}", "text": t} for i, t in enumerate(notes)]
+    many = [*once[:5], *({"id": f"copy{k}", "text": note} for k in range(3)), *once[5:]]
+    outs = {}
+    for name, rows in (("once", [{"id": "copy0", "text": note}]), ("many", many)):
+        raw = tmp_path / name
+        raw.mkdir()
+        (raw / "a.jsonl").write_bytes(b"\n".join(orjson.dumps(r) for r in rows) + b"\n")
+        run(_cfg(raw, tmp_path / f"out-{name}", sample_terminology))
+        outs[name] = {kind: pq.read_table(next((tmp_path / f"out-{name}" / kind).glob("*")))
+                      .to_pylist() for kind in ("docs", "mentions", "signatures")}
+    lone = outs["once"]
+    assert lone["mentions"] and lone["docs"][0]["phi_count"] > 0
+    skip = {"doc_id", "line"}
+    for k in range(3):
+        doc = next(d for d in outs["many"]["docs"] if d["doc_id"] == f"copy{k}")
+        assert {c: v for c, v in doc.items() if c not in skip} == {
+            c: v for c, v in lone["docs"][0].items() if c not in skip}
+        for kind in ("mentions", "signatures"):
+            got = [{c: v for c, v in r.items() if c != "doc_id"}
+                   for r in outs["many"][kind] if r["doc_id"] == f"copy{k}"]
+            assert got == [{c: v for c, v in r.items() if c != "doc_id"} for r in lone[kind]]
+    # and the other notes' mentions stay in document order
+    order = [r["doc_id"] for r in outs["many"]["mentions"]]
+    assert order == sorted(order, key=[r["id"] for r in many].index)

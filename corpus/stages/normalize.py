@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -27,8 +28,21 @@ def normalizer(ontology: str) -> Normalizer:
     return Normalizer.load(ontology)
 
 
-def mentions(doc_ids: pa.Array, texts: pa.Array, ontology: str) -> pa.Table:
+def mentions(doc_ids: pa.Array, texts: pa.Array, ontology: str,
+             text_of: np.ndarray | None = None) -> pa.Table:
+    """The mentions of each document, in document order. `text_of[i]`: the index in `texts`
+    of document i's text (identical texts annotated once); by default texts[i] is document i's."""
     found = normalizer(ontology).normalize_batch(texts)
-    ids = pc.take(doc_ids, found.column("doc"))
+    doc = found.column("doc").to_numpy()  # ascending: the batch is annotated in order
+    if text_of is None:
+        text_of = np.arange(len(texts))
+    per_text = np.bincount(doc, minlength=len(texts))
+    first = np.cumsum(per_text) - per_text
+    per_doc = per_text[text_of]
+    # document i takes its text's rows first[text_of[i]] ... + per_doc[i], documents in order
+    owner = np.repeat(np.arange(len(text_of)), per_doc)
+    rows = np.repeat(first[text_of], per_doc) + np.arange(len(owner)) - (
+        np.cumsum(per_doc) - per_doc)[owner]
+    found = found.take(rows)
     cols = {n: found.column(n) for n in MENTIONS_SCHEMA.names if n != "doc_id"}
-    return pa.table({"doc_id": ids, **cols}).cast(MENTIONS_SCHEMA)
+    return pa.table({"doc_id": pc.take(doc_ids, owner), **cols}).cast(MENTIONS_SCHEMA)
