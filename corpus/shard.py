@@ -125,9 +125,9 @@ def _batch(batch: pa.Table, cfg: RunConfig
     ments = (mentions(ids, kept_text, cfg.ontology, kept_of) if cfg.stages.normalize
              else MENTIONS_SCHEMA.empty_table())
     if cfg.stages.tag:
-        kept = table.column("text").combine_chunks()
         meta = tag.parse_meta(table.column("meta").combine_chunks())
-        table = table.append_column("doc_type", tag.doc_types(kept, meta).to_arrow())
+        table = table.append_column("doc_type",
+                                    tag.doc_types(kept_text, meta, kept_of).to_arrow())
         table = table.append_column(
             "specialty", tag.specialties(ids, ments, cfg.ontology).to_arrow())
         table = table.append_column("year", tag.years(raw.filter(keep), meta).to_arrow())

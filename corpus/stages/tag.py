@@ -20,6 +20,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import orjson
 import polars as pl
 import pyarrow as pa
@@ -86,14 +87,18 @@ def _ascii_b(pattern: str) -> str:
     return pattern.replace(r"\b", r"(?-u:\b)")
 
 
-def doc_types(texts: pa.Array, meta: list[dict]) -> pl.Series:
+def doc_types(texts: pa.Array, meta: list[dict], text_of: np.ndarray | None = None
+              ) -> pl.Series:
+    """The input's own type field, else the rules on the text; `text_of[i]`: the index in
+    `texts` of document i's text (by default texts[i] is document i's)."""
     t = pl.col("text").fill_null("")
     abstract = sum(t.str.contains(_ascii_b(p)).cast(pl.Int32) for p in ABSTRACT) >= 2
     expr = pl.when(abstract).then(pl.lit("abstract"))
     for name, pattern in RULES:
         expr = expr.when(t.str.contains(_ascii_b(pattern))).then(pl.lit(name))
     ruled = pl.DataFrame({"text": pl.Series(texts)}).select(
-        expr.otherwise(pl.lit("other")).alias("doc_type"))["doc_type"].to_list()
+        expr.otherwise(pl.lit("other")).alias("doc_type"))["doc_type"]
+    ruled = (ruled if text_of is None else ruled.gather(text_of)).to_list()
     given = [_field(m, DOC_TYPE_FIELDS) for m in meta]
     return pl.Series("doc_type", [g or r for g, r in zip(given, ruled, strict=True)], pl.Utf8)
 
