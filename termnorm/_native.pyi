@@ -80,10 +80,10 @@ class Engine:
 class SenseTable:
     """Abbreviation senses, chosen per mention by the words around it, then frequency."""
 
-    def __init__(self, senses: list[tuple[str, list[tuple[list[str], int]]]], window: int
-                 ) -> None:
-        """`senses`: (normalized short form, [(content words of a long form, frequency)]), each
-        short form's options in preference order; a sense is named by its index over all.
+    def __init__(self, senses: list[tuple[str, list[tuple[str, int]]]], window: int) -> None:
+        """`senses`: (normalized short form, [(long form, frequency)]), each short form's
+        options in preference order; a sense is named by its index over all. The long forms'
+        content words (ASCII words of three chars up, stop words left out) are its cues.
         `window`: normalized chars either side of a mention whose words count."""
     def __len__(self) -> int: ...
     def choose(self, text: str, shorts: list[str], ats: list[int]) -> list[int | None]:

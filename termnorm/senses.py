@@ -49,21 +49,8 @@ SHORTHAND_FREQ = 10**9  # above any count in an inventory
 
 # A token that may be an abbreviation: letters/digits with an optional slash or hyphen part.
 TOKEN = re.compile(r"(?<![\w/-])([A-Za-z][A-Za-z0-9]*(?:[/-][A-Za-z0-9]*)?)(?![\w])")
-WORDS = re.compile(r"[a-z0-9]+")
-STOP = {"of", "the", "and", "with", "in", "a", "an", "to", "for", "or", "by", "on", "after",
-        "patients", "patient"}
 # Chars either side of an abbreviation whose words choose its sense: the paragraph, roughly.
 CONTEXT_WINDOW = 400
-
-
-def content_words(longs: list[str]) -> list[list[str]]:
-    """The words of each long form that can tell its sense apart: no stop words, three chars
-    up, sorted (one vectorized pass: an inventory holds tens of thousands)."""
-    word = pl.element()
-    return (pl.Series(longs, dtype=pl.Utf8).str.to_lowercase().str.extract_all(WORDS.pattern)
-            .list.eval(word.filter((word.str.len_chars() > 2) & ~word.is_in(sorted(STOP)))
-                       .unique().sort())
-            .to_list())
 
 
 def looks_abbreviated(surface: str) -> bool:
@@ -95,10 +82,7 @@ class SenseInventory:
         # A sense is named by its index over all short forms' senses, in this order.
         self._longs = [long for v in self.senses.values() for long, _ in v]
         self._shorthand = [freq == SHORTHAND_FREQ for v in self.senses.values() for _, freq in v]
-        words = iter(content_words(self._longs))
-        self.table = SenseTable(
-            [(k, [(next(words), freq) for _, freq in v]) for k, v in self.senses.items()],
-            CONTEXT_WINDOW)
+        self.table = SenseTable(list(self.senses.items()), CONTEXT_WINDOW)
 
     @classmethod
     def from_terminology(cls, folder: str | Path) -> SenseInventory:
@@ -112,10 +96,9 @@ class SenseInventory:
         rows = (abbr.join(names, on="concept_id").filter(pl.col("long").str.len_chars() > 0)
                 .group_by("short", pl.col("long").str.to_lowercase())
                 .agg(pl.col("freq").sum()).collect())
-        senses: dict[str, list[tuple[str, int]]] = defaultdict(list)
-        for short, long, freq in rows.sort("short", "long").iter_rows():
-            senses[short].append((long, int(freq)))
-        return cls(dict(senses))
+        g = rows.sort("short", "long").group_by("short", maintain_order=True).agg("long", "freq")
+        return cls({short: list(zip(longs, freqs, strict=True)) for short, longs, freqs
+                    in zip(*(g[c].to_list() for c in ("short", "long", "freq")), strict=True)})
 
     def sense(self, index: int) -> tuple[str, str]:
         """(long form, source) of a sense index from the table."""

@@ -175,7 +175,7 @@ mod tests {
         )
         .unwrap();
         let mut engine = Engine::new(lexicon, Context::with_defaults());
-        let sense = |w: &str, f| (vec![w.to_string()], f);
+        let sense = |w: &str, f| (w.to_string(), f);
         engine.senses = Some(Arc::new(SenseTable::new(
             vec![("mi".into(), vec![sense("myocardial", 9), sense("casa", 1)])],
             400,

@@ -15,8 +15,25 @@ struct SenseOption {
     freq: u64,
 }
 
-/// A short form (normalized) and its long forms: (content words, frequency), preferred first.
-pub type ShortForm = (String, Vec<(Vec<String>, u64)>);
+/// A short form (normalized) and its long forms with their frequencies, preferred first.
+pub type ShortForm = (String, Vec<(String, u64)>);
+
+/// Words too common in long forms to tell senses apart.
+const STOP: &[&str] = &[
+    "of", "the", "and", "with", "in", "a", "an", "to", "for", "or", "by", "on", "after",
+    "patients", "patient",
+];
+
+/// The words of a long form that can tell its sense apart: runs of ASCII letters and digits of
+/// the lower-cased text, three chars up, no stop words.
+pub fn content_words(long: &str) -> Vec<String> {
+    let lower = long.to_lowercase();
+    lower
+        .split(|c: char| !(c.is_ascii_lowercase() || c.is_ascii_digit()))
+        .filter(|w| w.len() > 2 && !STOP.contains(w))
+        .map(str::to_string)
+        .collect()
+}
 
 /// Every short form's senses, in preference order; a sense is named by its index over all.
 pub struct SenseTable {
@@ -27,8 +44,8 @@ pub struct SenseTable {
 }
 
 impl SenseTable {
-    /// `senses`: (normalized short form, [(content words of a long form, frequency)]), the
-    /// options of one short form in preference order. A short form given twice keeps the first.
+    /// `senses`: (normalized short form, [(long form, frequency)]), the options of one short
+    /// form in preference order. A short form given twice keeps the first.
     pub fn new(senses: Vec<ShortForm>, window: usize) -> Self {
         let mut by_short = HashMap::with_capacity(senses.len());
         let mut options = Vec::new();
@@ -37,8 +54,11 @@ impl SenseTable {
             if by_short.contains_key(&short) || opts.is_empty() {
                 continue;
             }
-            for (words, freq) in opts {
-                let mut cues: Vec<u64> = words.iter().map(|w| hash_bytes(w.as_bytes())).collect();
+            for (long, freq) in opts {
+                let mut cues: Vec<u64> = content_words(&long)
+                    .iter()
+                    .map(|w| hash_bytes(w.as_bytes()))
+                    .collect();
                 cues.sort_unstable();
                 cues.dedup();
                 options.push(SenseOption { cues, freq });
@@ -108,20 +128,29 @@ mod tests {
     use crate::tokens::tokenize;
 
     fn table() -> SenseTable {
-        let opt = |ws: &[&str], f| (ws.iter().map(|w| w.to_string()).collect(), f);
+        let opt = |long: &str, f| (long.to_string(), f);
         SenseTable::new(
             vec![
                 (
                     "mi".into(),
                     vec![
-                        opt(&["myocardial", "infarction"], 100),
-                        opt(&["mitral", "insufficiency"], 10),
+                        opt("Myocardial Infarction", 100),
+                        opt("insufficiency of the mitral valve", 10),
                     ],
                 ),
-                ("htn".into(), vec![opt(&["hypertension"], 1)]),
+                ("htn".into(), vec![opt("hypertension", 1)]),
             ],
             40,
         )
+    }
+
+    #[test]
+    fn content_words_leave_out_short_and_stop_words() {
+        assert_eq!(
+            content_words("Insufficiency of the Mitral valve, in patients (type-2)"),
+            ["insufficiency", "mitral", "valve", "type"]
+        );
+        assert!(content_words("Épée à la mode").iter().all(|w| w.is_ascii()));
     }
 
     fn choose(t: &SenseTable, short: &str, text: &str) -> Option<u32> {

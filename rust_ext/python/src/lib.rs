@@ -717,8 +717,8 @@ struct PySenseTable {
 
 #[pymethods]
 impl PySenseTable {
-    /// `senses`: `[(normalized short form, [(content words, frequency), ...])]`, each short
-    /// form's options in preference order; `window`: normalized bytes either side that count.
+    /// `senses`: `[(normalized short form, [(long form, frequency), ...])]`, each short form's
+    /// options in preference order; `window`: normalized bytes either side that count.
     #[new]
     fn new(py: Python<'_>, senses: Vec<termnorm_core::senses::ShortForm>, window: usize) -> Self {
         py.detach(|| PySenseTable {
