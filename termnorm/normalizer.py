@@ -81,7 +81,7 @@ class Normalizer:
         vocabs = list(vocabs) if vocabs else None
         engine = lexicon.load_or_compile(folder, vocabs)
         c = store.scan(folder, "concepts").select("concept_id", "name").collect()
-        names = dict(zip(c["concept_id"], c["name"], strict=True))
+        names = dict(zip(c["concept_id"].to_list(), c["name"].to_list(), strict=True))
         return cls(folder, engine, names, vocabs)
 
     def _refresh(self) -> None:
@@ -91,7 +91,7 @@ class Normalizer:
         self._long_forms: dict[tuple[str, int], str | None] = {}
         self._index: dict[str, int] | None = None  # concept ID -> index, built on first use
         self._concepts = pa.array(self._ids, pa.string())
-        self._concept_names = pa.array([self._names.get(c) for c in self._ids], pa.string())
+        self._concept_names = pa.array(list(map(self._names.get, self._ids)), pa.string())
         self._kind_scores = pa.array([KIND_SCORE[k] for k in SYNONYM_KINDS], pa.float64())
         self._kind_methods = pa.array([_method(k) for k in SYNONYM_KINDS], pa.string())
         if self._senses is not None:
