@@ -136,37 +136,42 @@ def parse_meta(meta: pa.Array) -> list[dict]:
 
 
 @lru_cache(maxsize=2)
-def concept_specialties(ontology: str) -> dict[str, str]:
+def _specialty_frame(ontology: str) -> pl.DataFrame:
     """Concept ID -> specialty for every concept under a branch root (is_a closure in the
     terminology's relations), nearest branch order first; ICD-10 codes by their letter."""
     folder = Path(ontology)
-    rel = pl.read_parquet(folder / "relations.parquet", columns=["src", "rel", "dst"])
-    is_a = rel.filter(pl.col("rel") == "is_a").group_by("dst").agg("src")
-    children = dict(zip(is_a["dst"].to_list(), is_a["src"].to_list(), strict=True))
-    out: dict[str, str] = {}
-    for name, roots in reversed(BRANCHES.items()):  # earlier branches overwrite later ones
-        seen = set(roots)
-        frontier = list(roots)
-        while frontier:
-            kids = list(dict.fromkeys(
-                k for c in frontier for k in children.get(c, ()) if k not in seen))
-            seen.update(kids)
-            frontier = kids
-        out.update(dict.fromkeys(seen, name))
-    concepts = pl.read_parquet(folder / "concepts.parquet", columns=["concept_id", "vocab"])
-    for cid in concepts.filter(pl.col("vocab").is_in(["ICD10CM", "ICD10BJ"]))["concept_id"]:
-        letter = cid.split(":", 1)[1][:1]
-        if cid not in out and letter in ICD_LETTERS:
-            out[cid] = ICD_LETTERS[letter]
-    return out
-
-
-@lru_cache(maxsize=2)
-def _specialty_frame(ontology: str) -> pl.DataFrame:
-    """`concept_specialties` as a frame to join (a dict replace rebuilt its map every batch)."""
-    table = concept_specialties(ontology)
-    return pl.DataFrame({"concept_id": list(table), "specialty": list(table.values())},
-                        schema={"concept_id": pl.Utf8, "specialty": pl.Utf8})
+    is_a = (pl.scan_parquet(folder / "relations.parquet").filter(pl.col("rel") == "is_a")
+            .select("src", "dst").collect())
+    roots = [r for rs in BRANCHES.values() for r in rs]
+    nodes = pl.concat([is_a["src"], is_a["dst"], pl.Series(roots)]).unique().sort()
+    src, dst = (nodes.search_sorted(is_a[c]).to_numpy() for c in ("src", "dst"))
+    # children of node i: kids[first[i]:first[i + 1]]
+    order = np.argsort(dst, kind="stable")
+    kids = src[order]
+    first = np.searchsorted(dst[order], np.arange(len(nodes) + 1))
+    branch = np.full(len(nodes), -1)
+    for b, rs in reversed(list(enumerate(BRANCHES.values()))):  # earlier branches win
+        seen = np.zeros(len(nodes), bool)
+        frontier = nodes.search_sorted(pl.Series(rs)).to_numpy()
+        seen[frontier] = True
+        while len(frontier):
+            n = first[frontier + 1] - first[frontier]
+            at = np.repeat(first[frontier] - np.cumsum(n) + n, n) + np.arange(n.sum())
+            frontier = np.unique(kids[at])
+            frontier = frontier[~seen[frontier]]
+            seen[frontier] = True
+        branch[seen] = b
+    names = np.array(list(BRANCHES), dtype=object)
+    under = pl.DataFrame({"concept_id": nodes.filter(pl.Series(branch >= 0)),
+                          "specialty": names[branch[branch >= 0]].tolist()},
+                         schema={"concept_id": pl.Utf8, "specialty": pl.Utf8})
+    icd = (pl.scan_parquet(folder / "concepts.parquet")
+           .filter(pl.col("vocab").is_in(["ICD10CM", "ICD10BJ"]))
+           .select("concept_id", pl.col("concept_id").str.split(":").list.get(1).str.slice(0, 1)
+                   .replace_strict(ICD_LETTERS, default=None).alias("specialty"))
+           .filter(pl.col("specialty").is_not_null()).collect())
+    icd = icd.join(under, on="concept_id", how="anti")
+    return pl.concat([under, icd])
 
 
 def specialties(doc_ids: pa.Array, mentions: pa.Table, ontology: str | None) -> pl.Series:
