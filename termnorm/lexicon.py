@@ -124,8 +124,9 @@ def load_or_compile(folder: str | Path, vocabs: list[str] | None = None) -> Engi
     ids, rows = select_rows(folder, vocabs)
     engine = build_engine(ids, rows)
     if os.access(folder, os.W_OK):
-        for old in folder.glob(f"{bin_path.stem}.*.fuzzy"):
-            old.unlink(missing_ok=True)
+        for pattern in (f"{bin_path.stem}.*.fuzzy", f"{bin_path.stem}.*.tmp-*"):
+            for old in folder.glob(pattern):
+                old.unlink(missing_ok=True)
         engine.use_fuzzy_cache(fuzzy_path)
         tmp = bin_path.with_name(f".{bin_path.name}.tmp-{os.getpid()}")
         engine.save(tmp)

@@ -36,7 +36,7 @@ def read(path: Path, fields: Fields, batch_size: int) -> Iterator[tuple[pa.Table
             if not raw.strip():
                 continue
             if raw.endswith(b"\r"):
-                raw = raw[:-1]
+                raw = raw.rstrip(b"\r")
             try:
                 record = orjson.loads(raw)  # checks the UTF-8 too
             except orjson.JSONDecodeError as e:

@@ -10,7 +10,9 @@
 use std::collections::HashMap;
 use std::io::{self, Read, Write};
 
-use crate::lexicon::{read_strings, read_u32s, write_strings, write_u32s, LexiconError};
+use crate::lexicon::{
+    expect_magic, read_strings, read_u32s, write_strings, write_u32s, LexiconError,
+};
 use crate::tokens::is_cjk;
 
 const STOP: &[&str] = &[
@@ -253,7 +255,18 @@ pub struct FuzzyIndex {
     deletes: Lists,
 }
 
-const FUZZY_MAGIC: &[u8; 8] = b"TNFUZ01\n";
+/// Bump the version whenever `key`, the trigrams or the deletions change: an index saved by an
+/// older build must not be read.
+const FUZZY_MAGIC: &[u8; 8] = b"TNFUZ02\n";
+
+/// Order-sensitive hash of a lexicon's terms, written into its fuzzy index file.
+fn terms_fingerprint(terms: &[String]) -> u64 {
+    terms.iter().fold(terms.len() as u64, |h, t| {
+        (h ^ crate::tokens::hash_bytes(t.as_bytes()))
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            .rotate_left(29)
+    })
+}
 
 /// A slot map's keys in slot order (slots are 0..n, as `group_pairs` hands them out).
 fn slot_keys(map: &IdMap<u32>) -> Vec<u32> {
@@ -363,9 +376,11 @@ impl FuzzyIndex {
         }
     }
 
-    /// Serialize (the hash maps are rebuilt on reading: their keys are stored in slot order).
-    pub fn write_to(&self, w: &mut impl Write) -> io::Result<()> {
+    /// Serialize for the lexicon whose terms are `terms` (the index must have been built from
+    /// them); the hash maps are rebuilt on reading: their keys are stored in slot order.
+    pub fn write_to(&self, w: &mut impl Write, terms: &[String]) -> io::Result<()> {
         w.write_all(FUZZY_MAGIC)?;
+        w.write_all(&terms_fingerprint(terms).to_le_bytes())?;
         write_strings(w, &self.keys)?;
         self.grams.write_to(w)?;
         let mut key_terms = Lists::default();
@@ -382,15 +397,18 @@ impl FuzzyIndex {
         self.deletes.write_to(w)
     }
 
-    /// Read what [`FuzzyIndex::write_to`] wrote for a lexicon of `terms` terms.
-    pub fn read_from(r: &mut impl Read, terms: u32) -> Result<Self, LexiconError> {
-        let mut magic = [0u8; 8];
-        r.read_exact(&mut magic)?;
-        if &magic != FUZZY_MAGIC {
+    /// Read what [`FuzzyIndex::write_to`] wrote, refused unless it was written for exactly
+    /// these `terms` (another lexicon's index would map to the wrong terms).
+    pub fn read_from(r: &mut impl Read, terms: &[String]) -> Result<Self, LexiconError> {
+        expect_magic(r, FUZZY_MAGIC, "fuzzy index")?;
+        let mut fp = [0u8; 8];
+        r.read_exact(&mut fp)?;
+        if u64::from_le_bytes(fp) != terms_fingerprint(terms) {
             return Err(LexiconError(
-                "not a termnorm fuzzy index file (bad magic)".into(),
+                "the fuzzy index file was built from another lexicon".into(),
             ));
         }
+        let terms = terms.len() as u32;
         let keys = read_strings(r)?;
         let n_keys = keys.len() as u32;
         let grams = Lists::read_from(r, None)?;
@@ -798,9 +816,10 @@ mod tests {
             "hypertension",
         ];
         let idx = FuzzyIndex::new(terms.iter().copied());
+        let owned: Vec<String> = terms.iter().map(|t| t.to_string()).collect();
         let mut buf = Vec::new();
-        idx.write_to(&mut buf).unwrap();
-        let back = FuzzyIndex::read_from(&mut buf.as_slice(), terms.len() as u32).unwrap();
+        idx.write_to(&mut buf, &owned).unwrap();
+        let back = FuzzyIndex::read_from(&mut buf.as_slice(), &owned).unwrap();
         for q in [
             "diabetes type 2",
             "hypertensoin",
@@ -811,12 +830,18 @@ mod tests {
         ] {
             assert_eq!(idx.search(q, 3, 0.3), back.search(q, 3, 0.3), "{q}");
         }
-        assert!(FuzzyIndex::read_from(&mut &buf[..buf.len() - 3], terms.len() as u32).is_err());
+        assert!(FuzzyIndex::read_from(&mut &buf[..buf.len() - 3], &owned).is_err());
+        let mut other = owned.clone();
+        other.swap(0, 1);
         assert!(
-            FuzzyIndex::read_from(&mut buf.as_slice(), 2).is_err(),
-            "term ids out of range"
+            FuzzyIndex::read_from(&mut buf.as_slice(), &other).is_err(),
+            "another lexicon"
         );
-        assert!(FuzzyIndex::read_from(&mut &b"TNLEX03\n"[..], 6).is_err());
+        assert!(FuzzyIndex::read_from(&mut &b"TNLEX03\n"[..], &owned).is_err());
+        // a length field damaged to a huge value is an error, not an allocation abort
+        let mut bad = buf.clone();
+        bad[16..24].copy_from_slice(&u64::MAX.to_le_bytes());
+        assert!(FuzzyIndex::read_from(&mut bad.as_slice(), &owned).is_err());
     }
 
     #[test]

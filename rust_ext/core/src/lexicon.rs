@@ -355,19 +355,12 @@ impl Lexicon {
     }
 
     pub fn read_from(r: &mut impl Read) -> Result<Self, LexiconError> {
-        let mut magic = [0u8; 8];
-        r.read_exact(&mut magic)?;
-        if &magic != MAGIC {
-            return Err(LexiconError(
-                "not a termnorm lexicon file (bad magic)".into(),
-            ));
-        }
+        expect_magic(r, MAGIC, "lexicon")?;
         let concepts = read_strings(r)?;
         let terms = read_strings(r)?;
         let offsets = read_u32s(r)?;
-        let n = read_u64(r)? as usize;
-        let mut buf = vec![0u8; n * 5];
-        r.read_exact(&mut buf)?;
+        let n = read_u64(r)?;
+        let buf = read_bytes(r, n.saturating_mul(5))?;
         let entries: Vec<Entry> = buf
             .chunks_exact(5)
             .map(|c| Entry {
@@ -383,9 +376,8 @@ impl Lexicon {
                 "corrupt lexicon file (inconsistent tables)".into(),
             ));
         }
-        let n = read_u64(r)? as usize;
-        let mut buf = vec![0u8; n];
-        r.read_exact(&mut buf)?;
+        let n = read_u64(r)?;
+        let buf = read_bytes(r, n)?;
         let trie = if terms.is_empty() {
             None
         } else {
@@ -407,6 +399,36 @@ fn read_trie(buf: &[u8]) -> Result<Trie, LexiconError> {
     }
 }
 
+/// The file's first 8 bytes must be `magic`: a file of another kind (or version) is refused.
+pub(crate) fn expect_magic(
+    r: &mut impl Read,
+    magic: &[u8; 8],
+    what: &str,
+) -> Result<(), LexiconError> {
+    let mut got = [0u8; 8];
+    r.read_exact(&mut got)?;
+    if &got != magic {
+        return Err(LexiconError(format!(
+            "not a termnorm {what} file (bad magic)"
+        )));
+    }
+    Ok(())
+}
+
+/// `n` bytes, allocated as they arrive: a damaged length field in a file is an error, not an
+/// allocation of terabytes that aborts the process.
+fn read_bytes(r: &mut impl Read, n: u64) -> io::Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    r.take(n).read_to_end(&mut buf)?;
+    if (buf.len() as u64) < n {
+        return Err(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            "file shorter than its tables say",
+        ));
+    }
+    Ok(buf)
+}
+
 pub(crate) fn read_u64(r: &mut impl Read) -> io::Result<u64> {
     let mut b = [0u8; 8];
     r.read_exact(&mut b)?;
@@ -420,9 +442,8 @@ pub(crate) fn write_u32s(w: &mut impl Write, v: &[u32]) -> io::Result<()> {
 }
 
 pub(crate) fn read_u32s(r: &mut impl Read) -> io::Result<Vec<u32>> {
-    let n = read_u64(r)? as usize;
-    let mut buf = vec![0u8; n * 4];
-    r.read_exact(&mut buf)?;
+    let n = read_u64(r)?;
+    let buf = read_bytes(r, n.saturating_mul(4))?;
     Ok(buf
         .chunks_exact(4)
         .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
@@ -444,9 +465,8 @@ pub(crate) fn write_strings(w: &mut impl Write, v: &[String]) -> io::Result<()> 
 
 pub(crate) fn read_strings(r: &mut impl Read) -> Result<Vec<String>, LexiconError> {
     let ends = read_u32s(r)?;
-    let n = read_u64(r)? as usize;
-    let mut blob = vec![0u8; n];
-    r.read_exact(&mut blob)?;
+    let n = read_u64(r)?;
+    let blob = read_bytes(r, n)?;
     let blob =
         String::from_utf8(blob).map_err(|_| LexiconError("corrupt lexicon file (UTF-8)".into()))?;
     let mut out = Vec::with_capacity(ends.len());

@@ -185,18 +185,23 @@ struct PyEngine {
     fuzzy_cache: Option<std::path::PathBuf>,
 }
 
-/// A saved fuzzy index for a lexicon of `terms` terms; None when missing or unreadable.
-fn read_fuzzy(path: &std::path::Path, terms: u32) -> Option<FuzzyIndex> {
+/// The saved fuzzy index of the lexicon with these `terms`; None when missing, unreadable or
+/// another lexicon's.
+fn read_fuzzy(path: &std::path::Path, terms: &[String]) -> Option<FuzzyIndex> {
     let f = std::fs::File::open(path).ok()?;
     FuzzyIndex::read_from(&mut std::io::BufReader::new(f), terms).ok()
 }
 
-fn write_fuzzy(idx: &FuzzyIndex, path: &std::path::Path) {
+fn write_fuzzy(idx: &FuzzyIndex, terms: &[String], path: &std::path::Path) {
     use std::io::Write;
-    let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
+    use std::sync::atomic::{AtomicU64, Ordering};
+    // unique per write: two engines of one process may save at the same time
+    static WRITES: AtomicU64 = AtomicU64::new(0);
+    let n = WRITES.fetch_add(1, Ordering::Relaxed);
+    let tmp = path.with_extension(format!("tmp-{}-{n}", std::process::id()));
     let written = (|| -> std::io::Result<()> {
         let mut w = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
-        idx.write_to(&mut w)?;
+        idx.write_to(&mut w, terms)?;
         w.flush()?;
         w.get_ref().sync_all()?;
         std::fs::rename(&tmp, path)
@@ -225,12 +230,12 @@ impl PyEngine {
         self.fuzzy.get_or_init(|| {
             let terms = self.engine.lexicon.terms();
             let cache = self.fuzzy_cache.as_deref();
-            if let Some(idx) = cache.and_then(|p| read_fuzzy(p, terms.len() as u32)) {
+            if let Some(idx) = cache.and_then(|p| read_fuzzy(p, terms)) {
                 return idx;
             }
             let idx = FuzzyIndex::new(terms.iter().map(String::as_str));
             if let Some(path) = cache {
-                write_fuzzy(&idx, path); // best effort: a read-only folder just builds each time
+                write_fuzzy(&idx, terms, path); // best effort: a read-only folder rebuilds
             }
             idx
         })
