@@ -80,15 +80,19 @@ def _batch(batch: pa.Table, cfg: RunConfig
            ) -> tuple[pa.Table, pa.Table, pa.Table, list[Reject]]:
     raw = batch.column("text").combine_chunks()
     sha = pa.array([hashlib.sha256(t.encode()).hexdigest() for t in raw.to_pylist()], pa.string())
-    text = clean(raw) if cfg.stages.clean else raw
+    text = raw
+    if cfg.stages.clean:  # per text too: each distinct raw text once
+        distinct, of = _distinct(raw)
+        text = clean(distinct).take(of)
     cols: dict[str, pa.Array] = {}
     b = cfg.boilerplate
     if cfg.stages.clean and b.enabled:
         text, cols["boilerplate_lines"] = remove_boilerplate(text, b.min_docs, b.min_share,
                                                              b.min_chars)
-    # Every later stage is a function of the text alone: identical texts (a note filed under
-    # several specialties, a copied template) go through them once and the results are
-    # copied back to each document, so the output is what it would be without this.
+    # Every later stage is a function of the text alone (boilerplate removal, above, counts
+    # lines across documents): identical texts (a note filed under several specialties, a
+    # copied template) go through them once and the results are copied back to each document,
+    # so the output is what it would be without this.
     text, of = _distinct(text)
     if cfg.stages.phi:
         text, counts = deidentify(text, cfg.phi.surrogates)
