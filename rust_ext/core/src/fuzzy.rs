@@ -239,7 +239,7 @@ pub struct FuzzyIndex {
     /// lists (one cache miss) instead of binary searches through long postings.
     grams: Lists,
     /// term ids per key (several terms can share one key)
-    key_terms: Vec<Vec<u32>>,
+    key_terms: Lists,
     by_key: HashMap<String, u32>,
     /// key ids per trigram, ascending, as a slot in `postings`
     gram_slot: IdMap<u32>,
@@ -295,18 +295,27 @@ fn deletions(w: &str) -> impl Iterator<Item = String> + '_ {
         .map(move |(i, c)| format!("{}{}", &w[..i], &w[i + c.len_utf8()..]))
 }
 
-/// Group `(key, value)` pairs into a slot map and CSR lists of values.
-fn group_pairs(mut pairs: Vec<(u32, u32)>) -> (IdMap<u32>, Lists) {
+/// Group `(key, value)` pairs: the distinct keys, ascending, and the CSR lists of their values
+/// (list `i` belongs to `keys[i]`).
+fn group_pairs(mut pairs: Vec<(u32, u32)>) -> (Vec<u32>, Lists) {
     pairs.sort_unstable();
     pairs.dedup();
-    let mut slots: IdMap<u32> = IdMap::default();
+    let mut keys = Vec::new();
     let mut lists = Lists::default();
     for chunk in pairs.chunk_by(|a, b| a.0 == b.0) {
-        slots.insert(chunk[0].0, lists.ends.len() as u32);
+        keys.push(chunk[0].0);
         lists.items.extend(chunk.iter().map(|p| p.1));
         lists.ends.push(lists.items.len() as u32);
     }
-    (slots, lists)
+    (keys, lists)
+}
+
+/// Key -> its slot, the index of its list.
+fn slot_map(keys: &[u32]) -> IdMap<u32> {
+    keys.iter()
+        .enumerate()
+        .map(|(i, &k)| (k, i as u32))
+        .collect()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -318,7 +327,7 @@ pub struct FuzzyHit {
 impl FuzzyIndex {
     pub fn new<'a>(terms: impl IntoIterator<Item = &'a str>) -> Self {
         let mut keys: Vec<String> = Vec::new();
-        let mut key_terms: Vec<Vec<u32>> = Vec::new();
+        let mut term_keys: Vec<(u32, u32)> = Vec::new(); // (key id, term id)
         let mut by_key: HashMap<String, u32> = HashMap::new();
         let mut words: Vec<String> = Vec::new();
         let mut word_df: Vec<u32> = Vec::new();
@@ -340,11 +349,11 @@ impl FuzzyIndex {
             }
             let id = *by_key.entry(k.clone()).or_insert_with(|| {
                 keys.push(k);
-                key_terms.push(Vec::new());
                 (keys.len() - 1) as u32
             });
-            key_terms[id as usize].push(t as u32);
+            term_keys.push((id, t as u32));
         }
+        let (_, key_terms) = group_pairs(term_keys); // every key has a term: list i is key i's
         let mut grams = Lists::default();
         let mut pairs: Vec<(u32, u32)> = Vec::new(); // (trigram, key id)
         for (id, k) in keys.iter().enumerate() {
@@ -353,25 +362,25 @@ impl FuzzyIndex {
             grams.items.extend(g);
             grams.ends.push(grams.items.len() as u32);
         }
-        let (gram_slot, postings) = group_pairs(pairs);
+        let (gram_keys, postings) = group_pairs(pairs);
         let mut pairs: Vec<(u32, u32)> = Vec::new();
         for (id, w) in words.iter().enumerate() {
             if w.chars().count() >= MIN_CORRECTED_WORD {
                 pairs.extend(deletions(w).map(|d| (hash32(&d), id as u32)));
             }
         }
-        let (delete_slot, deletes) = group_pairs(pairs);
+        let (delete_keys, deletes) = group_pairs(pairs);
         FuzzyIndex {
             keys,
             grams,
             key_terms,
             by_key,
-            gram_slot,
+            gram_slot: slot_map(&gram_keys),
             postings,
             words,
             word_df,
             word_ids,
-            delete_slot,
+            delete_slot: slot_map(&delete_keys),
             deletes,
         }
     }
@@ -383,12 +392,7 @@ impl FuzzyIndex {
         w.write_all(&terms_fingerprint(terms).to_le_bytes())?;
         write_strings(w, &self.keys)?;
         self.grams.write_to(w)?;
-        let mut key_terms = Lists::default();
-        for t in &self.key_terms {
-            key_terms.items.extend(t);
-            key_terms.ends.push(key_terms.items.len() as u32);
-        }
-        key_terms.write_to(w)?;
+        self.key_terms.write_to(w)?;
         write_u32s(w, &slot_keys(&self.gram_slot))?;
         self.postings.write_to(w)?;
         write_strings(w, &self.words)?;
@@ -433,20 +437,17 @@ impl FuzzyIndex {
                 .map(|(i, s)| (s.clone(), i as u32))
                 .collect()
         };
-        let slots = |v: &[u32]| v.iter().enumerate().map(|(i, &g)| (g, i as u32)).collect();
         Ok(FuzzyIndex {
             by_key: ids(&keys),
-            key_terms: (0..key_terms.len())
-                .map(|i| key_terms.get(i).to_vec())
-                .collect(),
+            key_terms,
             keys,
             grams,
-            gram_slot: slots(&gram_keys),
+            gram_slot: slot_map(&gram_keys),
             postings,
             word_ids: ids(&words),
             words,
             word_df,
-            delete_slot: slots(&delete_keys),
+            delete_slot: slot_map(&delete_keys),
             deletes,
         })
     }
@@ -463,7 +464,7 @@ impl FuzzyIndex {
         }
         let mut out: Vec<FuzzyHit> = Vec::new();
         if let Some(&id) = self.by_key.get(&qk) {
-            out.extend(self.key_terms[id as usize].iter().map(|&t| FuzzyHit {
+            out.extend(self.key_terms.get(id as usize).iter().map(|&t| FuzzyHit {
                 term: t,
                 score: 1.0,
             }));
@@ -482,14 +483,14 @@ impl FuzzyIndex {
         let one_edit: usize = corrected
             .iter()
             .filter(|c| c.2 == 1)
-            .map(|c| self.key_terms[c.1 as usize].len())
+            .map(|c| self.key_terms.get(c.1 as usize).len())
             .sum();
         let mut best: Vec<(f64, u32)> = corrected.iter().map(|c| (c.0, c.1)).collect();
         if one_edit < need {
             best = self.tiered(&qk, &q, k, threshold, need, best);
         }
         for (score, id) in best {
-            for &t in &self.key_terms[id as usize] {
+            for &t in self.key_terms.get(id as usize) {
                 if !out.iter().any(|h| h.term == t) {
                     out.push(FuzzyHit {
                         term: t,
@@ -538,11 +539,11 @@ impl FuzzyIndex {
             let sure: usize = best
                 .iter()
                 .take_while(|b| b.0 >= bound)
-                .map(|b| self.key_terms[b.1 as usize].len())
+                .map(|b| self.key_terms.get(b.1 as usize).len())
                 .sum();
             let found: usize = best
                 .iter()
-                .map(|b| self.key_terms[b.1 as usize].len())
+                .map(|b| self.key_terms.get(b.1 as usize).len())
                 .sum();
             // Done when the top `need` are certain, or when the best is certain and enough
             // others came with it: looser tiers could only reorder the runners-up, at the cost
