@@ -2,9 +2,9 @@
 
 Three sources, in this order: single-word concept mentions in the training texts, counted by
 the normalization engine (the spellings of the most frequent first); the other cases of those
-terms (capitalized, in capitals); then, to reach terms the corpus does not hold, the terminology's own single-word names ranked by how many of its
-names they occur in (a name word like "neuroblastoma" is core vocabulary; a drug's trade name
-occurs once).
+terms (capitalized, in capitals); then, to reach terms the corpus does not hold, the
+terminology's own single-word names ranked by how many of its names they occur in (a name word
+like "neuroblastoma" is core vocabulary; a drug's trade name occurs once).
 """
 
 from __future__ import annotations
