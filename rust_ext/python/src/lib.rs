@@ -193,22 +193,29 @@ fn read_fuzzy(path: &std::path::Path, terms: &[String]) -> Option<FuzzyIndex> {
 }
 
 fn write_fuzzy(idx: &FuzzyIndex, terms: &[String], path: &std::path::Path) {
-    use std::io::Write;
     use std::sync::atomic::{AtomicU64, Ordering};
     // unique per write: two engines of one process may save at the same time
     static WRITES: AtomicU64 = AtomicU64::new(0);
     let n = WRITES.fetch_add(1, Ordering::Relaxed);
     let tmp = path.with_extension(format!("tmp-{}-{n}", std::process::id()));
-    let written = (|| -> std::io::Result<()> {
-        let mut w = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
-        idx.write_to(&mut w, terms)?;
-        w.flush()?;
-        w.get_ref().sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
+    let written =
+        write_synced(&tmp, |w| idx.write_to(w, terms)).and_then(|()| std::fs::rename(&tmp, path));
     if written.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
+}
+
+/// Create `path`, fill it through a buffer and sync it to disk (the caller renames it into
+/// place).
+fn write_synced(
+    path: &std::path::Path,
+    fill: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut w = std::io::BufWriter::new(std::fs::File::create(path)?);
+    fill(&mut w)?;
+    w.flush()?;
+    w.get_ref().sync_all()
 }
 
 fn value_error(e: impl std::fmt::Display) -> PyErr {
@@ -315,15 +322,8 @@ impl PyEngine {
 
     /// Write the lexicon to `path` (the caller renames it into place).
     fn save(&self, py: Python<'_>, path: std::path::PathBuf) -> PyResult<()> {
-        py.detach(|| {
-            let f = std::fs::File::create(&path)?;
-            let mut w = std::io::BufWriter::new(f);
-            self.engine.lexicon.write_to(&mut w)?;
-            use std::io::Write;
-            w.flush()?;
-            w.get_ref().sync_all()
-        })
-        .map_err(|e: std::io::Error| PyValueError::new_err(format!("{}: {e}", path.display())))
+        py.detach(|| write_synced(&path, |w| self.engine.lexicon.write_to(w)))
+            .map_err(|e: std::io::Error| PyValueError::new_err(format!("{}: {e}", path.display())))
     }
 
     #[getter]
