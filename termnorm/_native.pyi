@@ -121,3 +121,10 @@ def remove_boilerplate(texts: pa.Array, min_docs: int, min_chars: int
 
 def clean_array(texts: pa.Array) -> pa.LargeStringArray:
     """The clean stage over a string array; see `corpus.stages.clean`."""
+
+def jsonl_parse(buf: bytes, first_line: int, source: str, text: str, id: str | None = None,
+                meta: list[str] | None = None
+                ) -> tuple[int, pa.StructArray, list[tuple[int, str, str]]]:
+    """Whole JSON lines numbered from `first_line`: lines read, the documents
+    `{line, doc_id, text, meta}` (no id: `SOURCE:LINE`), `(line, reason, raw)` per rejected
+    line; see `corpus.readers.jsonl`."""

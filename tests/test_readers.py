@@ -81,6 +81,28 @@ def test_bad_records_are_rejected_with_line_and_reason(tmp_path):
         list(read(tmp_path / "x.docx"))
 
 
+def test_jsonl_batches_carry_the_rejects_read_before_them(tmp_path, monkeypatch):
+    """Blocks smaller than a line, and batch edges between blocks: every batch has exactly
+    `batch_size` documents and the rejects of the lines read since the batch before."""
+    from corpus.readers import jsonl
+
+    monkeypatch.setattr(jsonl, "BLOCK", 64)
+    recs = [orjson.loads(line) for line in LINES[:12]]
+    lines = [orjson.dumps(r) for r in recs]
+    lines[2:2] = [b"{oops", b""]
+    lines[9:9] = [b'{"transcription": null}']
+    p = tmp_path / "notes.jsonl"
+    p.write_bytes(b"\n".join(lines))  # no newline after the last line
+    got = list(read(p, FIELDS, batch_size=5))
+    assert [t.num_rows for t, _ in got] == [5, 5, 2]
+    assert [[r.line for r in rej] for _, rej in got] == [[3], [10], []]
+    docs = pa.concat_tables(t for t, _ in got)
+    assert docs["doc_id"].to_pylist() == [str(r["note_id"]) for r in recs]
+    assert docs["text"].to_pylist() == [r["transcription"] for r in recs]
+    assert docs["meta"].to_pylist() == [orjson.dumps({"medical_specialty": r["medical_specialty"]})
+                                        .decode() for r in recs]
+
+
 def test_malformed_csv_rows_are_rejected_with_their_text(tmp_path):
     p = tmp_path / "notes.csv"
     p.write_text('id,text\n1,hello there\n2,bad,row,extra\n3,"multi\nline"\n4,\n')

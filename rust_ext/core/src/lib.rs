@@ -8,13 +8,15 @@
 //! - `senses`: abbreviation senses chosen by the words around a mention;
 //! - `annotate`: one document through all of them;
 //! - `quality`: per-document quality and script signals for the corpus filters;
-//! - `boilerplate`: lines many documents of a batch share.
+//! - `boilerplate`: lines many documents of a batch share;
+//! - `jsonl`: JSON lines into document columns.
 
 pub mod annotate;
 pub mod boilerplate;
 pub mod clean;
 pub mod context;
 pub mod fuzzy;
+pub mod jsonl;
 pub mod lexicon;
 pub mod minhash;
 pub mod normalize;

@@ -764,6 +764,58 @@ impl PySenseTable {
     }
 }
 
+/// Parse a block of whole JSON lines (see `termnorm_core::jsonl`): the number of lines read, a
+/// struct array `{line: int64, doc_id: string, text: large_string, meta: string}` of the
+/// documents (a record without an id is named `SOURCE:LINE`), and `(line, reason, raw)` for
+/// each rejected line.
+#[pyfunction]
+#[pyo3(signature = (buf, first_line, source, text, id=None, meta=None))]
+#[allow(clippy::type_complexity)]
+fn jsonl_parse(
+    py: Python<'_>,
+    buf: &[u8],
+    first_line: i64,
+    source: &str,
+    text: String,
+    id: Option<String>,
+    meta: Option<Vec<String>>,
+) -> (i64, PyArrowType<ArrayData>, Vec<(i64, String, String)>) {
+    py.detach(|| {
+        let fields = termnorm_core::jsonl::Fields { text, id, meta };
+        let (mut docs, mut rejects) = (termnorm_core::jsonl::Docs::default(), Vec::new());
+        let n = docs.parse(buf, first_line, &fields, &mut rejects);
+        if docs.offsets.is_empty() {
+            docs.offsets.push(0);
+        }
+        let ids = StringArray::from_iter_values(
+            docs.ids
+                .iter()
+                .zip(&docs.lines)
+                .map(|(id, line)| id.clone().unwrap_or_else(|| format!("{source}:{line}"))),
+        );
+        // SAFETY: the offsets are the ends of the texts pushed onto one Rust `String`, so they
+        // ascend and cut it only between chars; checking again would cost a pass over the text.
+        let texts = unsafe {
+            LargeStringArray::new_unchecked(
+                arrow_buffer::OffsetBuffer::new_unchecked(docs.offsets.into()),
+                docs.text.into_bytes().into(),
+                None,
+            )
+        };
+        let cols: Vec<(&str, ArrayRef)> = vec![
+            ("line", Arc::new(arrow_array::Int64Array::from(docs.lines))),
+            ("doc_id", Arc::new(ids)),
+            ("text", Arc::new(texts)),
+            ("meta", Arc::new(StringArray::from(docs.meta))),
+        ];
+        let rejects = rejects
+            .into_iter()
+            .map(|r| (r.line, r.reason, r.raw))
+            .collect();
+        (n, PyArrowType(struct_of(cols, &["meta"])), rejects)
+    })
+}
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyEngine>()?;
@@ -781,5 +833,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(quality_signals, m)?)?;
     m.add_function(wrap_pyfunction!(remove_boilerplate, m)?)?;
     m.add_function(wrap_pyfunction!(clean_array, m)?)?;
+    m.add_function(wrap_pyfunction!(jsonl_parse, m)?)?;
     Ok(())
 }
