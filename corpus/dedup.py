@@ -15,6 +15,7 @@ from collections.abc import Iterable
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from corpus.minhash import signatures
 from termnorm import _native
@@ -58,31 +59,15 @@ def shard_duplicates(signature_files: list, threshold: float = 0.8) -> pa.Table:
     if not tables or not sum(t.num_rows for t in tables):
         return DUPLICATES_SCHEMA.empty_table()
     sigs = pa.concat_tables(tables).combine_chunks()
-    ids = sigs.column("doc_id").to_pylist()
     flat = sigs.column("minhash").combine_chunks()
-    num_perm = flat.type.list_size
-    parent = _native.minhash_clusters(flat.flatten(), num_perm, threshold).to_numpy(
-        zero_copy_only=False).copy()
-    # Exact copies join the cluster of their first occurrence (they nearly always share it).
-    keys = sigs.column("exact_key").to_pylist()
-    first: dict[bytes, int] = {}
-    for i, k in enumerate(keys):
-        j = first.setdefault(k, i) if k is not None else i
-        if j != i:
-            a, b = _root(parent, i), _root(parent, j)
-            parent[max(a, b)] = min(a, b)
-    roots = np.array([_root(parent, i) for i in range(len(parent))])
-    size = np.bincount(roots, minlength=len(roots))
-    rows = np.flatnonzero(size[roots] > 1)
+    # exact copies join the cluster of their first occurrence (they nearly always share it)
+    roots = _native.minhash_clusters(flat.flatten(), flat.type.list_size, threshold,
+                                     sigs.column("exact_key").combine_chunks()
+                                     ).to_numpy(zero_copy_only=False)
+    rows = np.flatnonzero(np.bincount(roots, minlength=len(roots))[roots] > 1)
+    ids = sigs.column("doc_id")
+    kept = roots[rows] == rows
     return pa.table({
-        "doc_id": [ids[i] for i in rows],
-        "dup_cluster": [ids[roots[i]] for i in rows],
-        "dup_of": [None if roots[i] == i else ids[roots[i]] for i in rows],
+        "doc_id": ids.take(rows), "dup_cluster": ids.take(roots[rows]),
+        "dup_of": pc.if_else(kept, pa.nulls(len(rows), pa.string()), ids.take(roots[rows])),
     }, schema=DUPLICATES_SCHEMA)
-
-
-def _root(parent: np.ndarray, i: int) -> int:
-    while parent[i] != i:
-        parent[i] = parent[parent[i]]
-        i = parent[i]
-    return int(i)

@@ -194,14 +194,39 @@ fn find(parent: &mut [u32], mut x: u32) -> u32 {
     x
 }
 
+/// For each key, the index of its first occurrence (itself for the first, and for a `None`).
+pub fn first_occurrences<K: std::hash::Hash + Eq>(
+    keys: impl IntoIterator<Item = Option<K>>,
+) -> Vec<u32> {
+    let mut first = std::collections::HashMap::new();
+    keys.into_iter()
+        .enumerate()
+        .map(|(i, k)| match k {
+            Some(k) => *first.entry(k).or_insert(i as u32),
+            None => i as u32,
+        })
+        .collect()
+}
+
+/// Joins the sets of `a` and `b` under the smaller root.
+fn union(parent: &mut [u32], a: u32, b: u32) {
+    let (x, y) = (find(parent, a), find(parent, b));
+    parent[x.max(y) as usize] = x.min(y);
+}
+
 /// Cluster IDs for `n` signatures (row-major in `sigs`): documents whose estimated Jaccard is
 /// at least `threshold` (LSH candidates, each verified on the full signature) share a cluster,
 /// and a cluster's ID is its smallest document index, so the ID is also the copy kept.
-/// Empty documents (all-`u32::MAX` signatures) stay alone.
-pub fn clusters(sigs: &[u32], num_perm: usize, threshold: f64) -> Vec<u32> {
+/// Empty documents (all-`u32::MAX` signatures) stay alone. `same`, when given, names for each
+/// document one known to be the same (an exact copy, by [`exact_key`]), joined to its cluster
+/// whatever the signatures say.
+pub fn clusters(sigs: &[u32], num_perm: usize, threshold: f64, same: Option<&[u32]>) -> Vec<u32> {
     let n = sigs.len() / num_perm.max(1);
     let sig = |i: usize| &sigs[i * num_perm..(i + 1) * num_perm];
     let mut parent: Vec<u32> = (0..n as u32).collect();
+    for (i, &j) in same.unwrap_or_default().iter().enumerate() {
+        union(&mut parent, i as u32, j);
+    }
     let (bands, rows) = lsh_params(threshold, num_perm);
     let empty = |i: usize| sig(i).iter().all(|&v| v == u32::MAX);
     let mut keys: Vec<(u64, u32)> = Vec::with_capacity(n);
@@ -220,9 +245,7 @@ pub fn clusters(sigs: &[u32], num_perm: usize, threshold: f64) -> Vec<u32> {
                 let prev = group[k - 1].1;
                 for other in [first, prev] {
                     if similarity(sig(d as usize), sig(other as usize)) >= threshold {
-                        let (x, y) = (find(&mut parent, d), find(&mut parent, other));
-                        let (lo, hi) = (x.min(y), x.max(y));
-                        parent[hi as usize] = lo;
+                        union(&mut parent, d, other);
                         break;
                     }
                 }
@@ -274,8 +297,14 @@ mod tests {
             "alpha beta gamma delta epsilon zeta iota kappa", // J = 5/9 with the first
         ];
         let sigs: Vec<u32> = texts.iter().flat_map(|t| m.signature(t)).collect();
-        assert_eq!(clusters(&sigs, 128, 0.8), vec![0, 1, 0, 3, 4, 5]);
-        assert_eq!(clusters(&sigs, 128, 0.4), vec![0, 1, 0, 3, 4, 0]);
+        assert_eq!(clusters(&sigs, 128, 0.8, None), vec![0, 1, 0, 3, 4, 5]);
+        assert_eq!(clusters(&sigs, 128, 0.4, None), vec![0, 1, 0, 3, 4, 0]);
+        // an exact copy joins whatever its signature says
+        let same = [0, 1, 2, 1, 4, 5];
+        assert_eq!(
+            clusters(&sigs, 128, 0.8, Some(&same)),
+            vec![0, 1, 0, 1, 4, 5]
+        );
         let (b, r) = lsh_params(0.8, 128);
         assert!(b * r <= 128 && b > 1);
     }

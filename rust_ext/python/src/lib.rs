@@ -513,13 +513,16 @@ fn minhash_signatures(
     })
 }
 
-/// Near-duplicate cluster IDs (uint32, the smallest member index) from row-major signatures.
+/// Near-duplicate cluster IDs (uint32, the smallest member index) from row-major signatures;
+/// rows with equal `exact_keys` (when given) join one cluster whatever their signatures say.
 #[pyfunction]
+#[pyo3(signature = (signatures, num_perm, threshold, exact_keys=None))]
 fn minhash_clusters(
     py: Python<'_>,
     signatures: PyArrowType<ArrayData>,
     num_perm: usize,
     threshold: f64,
+    exact_keys: Option<PyArrowType<ArrayData>>,
 ) -> PyResult<PyArrowType<ArrayData>> {
     let arr = arrow_array::make_array(signatures.0);
     let sigs = arr
@@ -532,8 +535,21 @@ fn minhash_clusters(
             sigs.len()
         )));
     }
+    let same = match exact_keys {
+        None => None,
+        Some(k) => {
+            let keys = arrow_array::make_array(k.0);
+            let keys = keys
+                .as_fixed_size_binary_opt()
+                .filter(|k| k.len() * num_perm == sigs.len())
+                .ok_or_else(|| {
+                    PyTypeError::new_err("exact_keys must be fixed-size binary, one per row")
+                })?;
+            Some(minhash::first_occurrences(keys.iter()))
+        }
+    };
     py.detach(|| {
-        let ids = minhash::clusters(sigs.values(), num_perm, threshold);
+        let ids = minhash::clusters(sigs.values(), num_perm, threshold, same.as_deref());
         Ok(PyArrowType(arrow_array::UInt32Array::from(ids).into_data()))
     })
 }
@@ -547,14 +563,7 @@ fn exact_duplicates(
 ) -> PyResult<PyArrowType<ArrayData>> {
     py.detach(|| {
         with_strings(texts.0, |it| {
-            let mut first: std::collections::HashMap<u128, u32> = std::collections::HashMap::new();
-            let ids: Vec<u32> = it
-                .enumerate()
-                .map(|(i, t)| match t {
-                    Some(t) => *first.entry(minhash::exact_key(t)).or_insert(i as u32),
-                    None => i as u32,
-                })
-                .collect();
+            let ids = minhash::first_occurrences(it.map(|t| t.map(minhash::exact_key)));
             PyArrowType(arrow_array::UInt32Array::from(ids).into_data())
         })
     })
