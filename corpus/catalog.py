@@ -81,6 +81,10 @@ def connect(out: str | Path) -> duckdb.DuckDBPyConnection:
     if not path.exists():
         raise FileNotFoundError(f"{path}: no catalog (run `termnorm corpus run` first)")
     con = duckdb.connect(str(path), read_only=True)
+    if con.execute("SELECT current_setting('lock_configuration')").fetchone()[0]:
+        # DuckDB shares one database instance among a process's connections to a file: this
+        # one was opened here already (another connection still open), sandboxed and locked
+        return con
     _, ontology = con.execute("SELECT out, ontology FROM catalog_info").fetchone()
     allowed = [str(out.resolve()) + "/"] + ([ontology.rstrip("/") + "/"] if ontology else [])
     con.execute("SET allowed_directories = ?", [allowed])

@@ -194,6 +194,13 @@ def test_catalog_cannot_write_or_read_elsewhere(first_run):
     con = catalog.connect(out)
     with pytest.raises(duckdb.Error):
         con.execute("SET enable_external_access = true")
+    # a second connection while the first is open shares its (locked) database instance
+    other = catalog.connect(out)
+    assert other.execute("SELECT count(*) FROM shards").fetchone()[0] >= 1
+    with pytest.raises(duckdb.Error):
+        other.execute("SELECT * FROM read_csv('/etc/passwd')")
+    other.close()
+    con.close()
 
 
 def test_config_files(tmp_path):
