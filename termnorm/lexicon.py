@@ -90,7 +90,7 @@ def build_engine(ids: list[str], rows: pl.DataFrame) -> Engine:
 def _fingerprint(folder: Path, vocabs: list[str] | None) -> str:
     h = hashlib.sha256((folder / store.MANIFEST).read_bytes())
     h.update(orjson.dumps(vocabs))
-    h.update(b"lexicon-v3")
+    h.update(b"lexicon-v4")
     return h.hexdigest()
 
 

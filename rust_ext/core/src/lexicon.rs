@@ -1,23 +1,19 @@
-//! The lexicon: normalized terms in a char-wise double-array trie, each term pointing at its
-//! concepts with the synonym kind. Matching is leftmost-longest on token boundaries in Latin
-//! script and per character in CJK text.
+//! The lexicon: normalized terms, each pointing at its concepts with the synonym kind, found in
+//! text leftmost-longest on token boundaries in Latin script and per character in CJK text.
 //!
-//! Why a trie walked from token starts rather than an Aho-Corasick automaton over every byte:
-//! terms may only start where a token starts, so an automaton spends most of its time (and cache
-//! misses, the automaton for ~450k terms is ~100 MB) on positions that can never start a match,
-//! and leftmost-longest automata must restart when their longest hit breaks a word boundary.
-//! The walk from a token start stops at the first char no term continues with, usually within a
-//! few chars, and can take the longest hit that does end on a boundary. The `aho-corasick` crate's
-//! NFA took 6 s to build per load and searched at 4 MB/s; daachorse's double array ran at ~12 MB/s;
-//! crawdad's trie walk is measured in bench/RESULTS.md.
+//! Why a walk from token starts rather than an Aho-Corasick automaton over every byte: terms may
+//! only start where a token starts, so an automaton spends most of its time (and cache misses,
+//! the automaton for ~450k terms is ~100 MB) on positions that can never start a match, and
+//! leftmost-longest automata must restart when their longest hit breaks a word boundary. The
+//! `aho-corasick` crate's NFA took 6 s to build per load and searched at 4 MB/s; daachorse's double
+//! array ran at ~12 MB/s. The walk is over token paths (`paths`), one probe a token; a char-wise
+//! double-array trie (crawdad), one cache miss a char, was ~30% slower (bench/RESULTS.md).
 
-use std::cell::Cell;
 use std::collections::HashMap;
 use std::io::{self, Read, Write};
 
-use crawdad::Trie;
-
-use crate::tokens::{follows, is_word, tokenize, tokenize_first, Token};
+use crate::paths::TermPaths;
+use crate::tokens::{follows, tokenize, tokenize_first, Token};
 
 /// Synonym kinds, in priority order (lower is stronger). Same order as the Python schema.
 pub const KINDS: [&str; 8] = [
@@ -62,13 +58,16 @@ pub struct Lexicon {
     /// CSR: entries of term t are `entries[offsets[t]..offsets[t + 1]]`.
     offsets: Vec<u32>,
     entries: Vec<Entry>,
-    trie: Option<Trie>,
+    /// Term indices in the order of their strings: exact lookups that a hash cannot settle.
+    sorted: Vec<u32>,
     /// Bloom-style filter over the first two tokens of every term (the first and "end" for
     /// one-token terms). A text position whose token pair is not in it cannot start a match, so
-    /// its trie walk (cache misses in an array of tens of MB) is skipped: "the patient" or "was
+    /// its walk (cache misses in a table of tens of MB) is skipped: "the patient" or "was
     /// taken" start no term. The first token picks a cache line, the second a bit in it, so
     /// both probes at a position cost one memory access.
     start_pairs: Vec<Block>,
+    /// The terms as token paths: the walk from a position that passes the filter.
+    paths: TermPaths,
 }
 
 #[derive(Clone, Copy, Default)]
@@ -208,22 +207,12 @@ impl Lexicon {
         offsets: Vec<u32>,
         entries: Vec<Entry>,
     ) -> Result<Self, LexiconError> {
-        // crawdad wants records sorted by key and refuses an empty set (an empty lexicon is fine).
-        let mut sorted: Vec<(&str, u32)> = terms
-            .iter()
-            .enumerate()
-            .map(|(i, t)| (t.as_str(), i as u32))
-            .collect();
-        sorted.sort_unstable();
-        let trie = if sorted.is_empty() {
-            None
-        } else {
-            Some(
-                Trie::from_records(sorted)
-                    .map_err(|e| LexiconError(format!("cannot build the trie: {e}")))?,
-            )
-        };
-        Ok(Self::from_parts(concepts, terms, offsets, entries, trie))
+        let mut sorted: Vec<u32> = (0..terms.len() as u32).collect();
+        sorted.sort_unstable_by(|&a, &b| terms[a as usize].cmp(&terms[b as usize]));
+        let paths = TermPaths::new(&terms);
+        Ok(Self::from_parts(
+            concepts, terms, offsets, entries, sorted, paths,
+        ))
     }
 
     fn from_parts(
@@ -231,7 +220,8 @@ impl Lexicon {
         terms: Vec<String>,
         offsets: Vec<u32>,
         entries: Vec<Entry>,
-        trie: Option<Trie>,
+        sorted: Vec<u32>,
+        paths: TermPaths,
     ) -> Self {
         let start_pairs = start_pair_filter(&terms);
         Lexicon {
@@ -239,8 +229,9 @@ impl Lexicon {
             terms,
             offsets,
             entries,
-            trie,
+            sorted,
             start_pairs,
+            paths,
         }
     }
 
@@ -271,27 +262,35 @@ impl Lexicon {
 
     /// The index of an exact normalized term.
     pub fn lookup(&self, norm_term: &str) -> Option<u32> {
-        self.trie.as_ref()?.exact_match(norm_term.chars())
+        match self.paths.exact(norm_term) {
+            Some(t) if self.terms[t as usize] == norm_term => Some(t),
+            _ => self.search(norm_term), // not a term, or a hash collision
+        }
     }
 
-    /// The longest term starting at byte `at` of `text` that ends on a token boundary, with its
-    /// end byte.
-    fn longest_at(&self, trie: &Trie, text: &str, at: usize) -> Option<(u32, usize)> {
-        // The walk consumes chars lazily, so after each hit `pos` is the byte where it ends.
-        let pos = Cell::new(at);
-        let chars = text[at..]
-            .chars()
-            .inspect(|c| pos.set(pos.get() + c.len_utf8()));
-        let mut best = None;
-        for (term, _) in trie.common_prefix_search(chars) {
-            let end = pos.get();
-            let last = text[..end].chars().next_back();
-            let next = text[end..].chars().next();
-            if !matches!((last, next), (Some(x), Some(y)) if is_word(x) && is_word(y)) {
-                best = Some((term, end));
-            }
+    /// [`Lexicon::lookup`] by binary search: exact whatever the hashes do.
+    fn search(&self, norm_term: &str) -> Option<u32> {
+        self.sorted
+            .binary_search_by(|&t| self.terms[t as usize].as_str().cmp(norm_term))
+            .ok()
+            .map(|k| self.sorted[k])
+    }
+
+    /// The longest term starting at token `i` of `text`, with its end byte.
+    fn longest_at(&self, text: &str, toks: &[Token], i: usize) -> Option<(u32, usize)> {
+        let start = toks[i].start as usize;
+        let (best, reached) = self.paths.longest(text, toks, i);
+        let (term, j) = best?;
+        let end = toks[j].end as usize;
+        if self.terms[term as usize] == text[start..end] {
+            return Some((term, end));
         }
-        best
+        // a hash collision named a term the text does not hold: every term starting here ends
+        // by the last token the walk reached, so ask the sorted terms, longest first
+        (i..=reached).rev().find_map(|j| {
+            let end = toks[j].end as usize;
+            self.search(&text[start..end]).map(|t| (t, end))
+        })
     }
 
     /// Leftmost-longest hits on token boundaries, in text order, not overlapping.
@@ -304,9 +303,9 @@ impl Lexicon {
     /// [`Lexicon::find`] into reused buffers (`toks` is scratch space).
     pub fn find_into(&self, text: &str, toks: &mut Vec<Token>, hits: &mut Vec<Hit>) {
         hits.clear();
-        let Some(trie) = self.trie.as_ref() else {
+        if self.terms.is_empty() {
             return;
-        };
+        }
         tokenize(text, toks);
         let mut i = 0;
         while i < toks.len() {
@@ -320,9 +319,12 @@ impl Lexicon {
             let may_start =
                 line.has(end_bit) || (second.is_some() && line.has(pair_slot(first, second).1));
             if may_start {
-                let start = toks[i].start as usize;
-                if let Some((term, end)) = self.longest_at(trie, text, start) {
-                    hits.push(Hit { term, start, end });
+                if let Some((term, end)) = self.longest_at(text, toks, i) {
+                    hits.push(Hit {
+                        term,
+                        start: toks[i].start as usize,
+                        end,
+                    });
                     while i < toks.len() && (toks[i].start as usize) < end {
                         i += 1;
                     }
@@ -333,7 +335,7 @@ impl Lexicon {
         }
     }
 
-    /// Serialize: magic, then concepts, terms, offsets, entries and the automaton itself.
+    /// Serialize: magic, then concepts, terms, offsets, entries, the term order and paths.
     pub fn write_to(&self, w: &mut impl Write) -> io::Result<()> {
         w.write_all(MAGIC)?;
         write_strings(w, &self.concepts)?;
@@ -346,12 +348,8 @@ impl Lexicon {
             buf.push(e.kind);
         }
         w.write_all(&buf)?;
-        let trie = self
-            .trie
-            .as_ref()
-            .map_or_else(Vec::new, Trie::serialize_to_vec);
-        w.write_all(&(trie.len() as u64).to_le_bytes())?;
-        w.write_all(&trie)
+        write_u32s(w, &self.sorted)?;
+        self.paths.write_to(w)
     }
 
     pub fn read_from(r: &mut impl Read) -> Result<Self, LexiconError> {
@@ -376,28 +374,18 @@ impl Lexicon {
                 "corrupt lexicon file (inconsistent tables)".into(),
             ));
         }
-        let n = read_u64(r)?;
-        let buf = read_bytes(r, n)?;
-        let trie = if terms.is_empty() {
-            None
-        } else {
-            Some(read_trie(&buf)?)
-        };
-        Ok(Self::from_parts(concepts, terms, offsets, entries, trie))
+        let sorted = read_u32s(r)?;
+        if sorted.len() != terms.len() || sorted.iter().any(|&t| t as usize >= terms.len()) {
+            return Err(LexiconError("corrupt lexicon file (term order)".into()));
+        }
+        let paths = TermPaths::read_from(r, terms.len())?;
+        Ok(Self::from_parts(
+            concepts, terms, offsets, entries, sorted, paths,
+        ))
     }
 }
 
-const MAGIC: &[u8; 8] = b"TNLEX03\n";
-
-/// crawdad's deserializer indexes without checking lengths; catch its panic on a truncated or
-/// corrupt file and report it as an error.
-fn read_trie(buf: &[u8]) -> Result<Trie, LexiconError> {
-    let corrupt = || LexiconError("corrupt lexicon file (trie)".into());
-    match std::panic::catch_unwind(|| Trie::deserialize_from_slice(buf)) {
-        Ok((trie, [])) => Ok(trie),
-        _ => Err(corrupt()),
-    }
-}
+const MAGIC: &[u8; 8] = b"TNLEX04\n";
 
 /// The file's first 8 bytes must be `magic`: a file of another kind (or version) is refused.
 pub(crate) fn expect_magic(
@@ -417,7 +405,7 @@ pub(crate) fn expect_magic(
 
 /// `n` bytes, allocated as they arrive: a damaged length field in a file is an error, not an
 /// allocation of terabytes that aborts the process.
-fn read_bytes(r: &mut impl Read, n: u64) -> io::Result<Vec<u8>> {
+pub(crate) fn read_bytes(r: &mut impl Read, n: u64) -> io::Result<Vec<u8>> {
     let mut buf = Vec::new();
     r.take(n).read_to_end(&mut buf)?;
     if (buf.len() as u64) < n {
@@ -518,6 +506,18 @@ mod tests {
         let got: Vec<_> = l.find(cjk).iter().map(|h| &cjk[h.start..h.end]).collect();
         assert_eq!(got, vec!["高血压"]);
         assert!(l.find("prediabetes").is_empty());
+    }
+
+    #[test]
+    fn collisions_fall_back_to_the_sorted_terms() {
+        let mut l = lex();
+        let text = "type 2 diabetes mellitus and hypertension; 高血压 diabetes";
+        let before = l.find(text);
+        let looked = l.lookup("diabetes mellitus");
+        l.paths.scramble(l.terms.len() as u32);
+        assert_eq!(l.find(text), before);
+        assert_eq!(l.lookup("diabetes mellitus"), looked);
+        assert_eq!(l.lookup("diabetes mellitu"), None);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! - `normalize`: clinical text normalization with an offset map back to the original text;
 //! - `tokens`: the token edges terms must start and end on;
 //! - `lexicon`: normalized terms in a double-array trie, matched leftmost-longest on tokens;
+//! - `paths`: the terms as token paths in a hash table, the matcher's walk;
 //! - `context`: ConText-style negation / uncertainty / history / family scopes;
 //! - `fuzzy`: order/inflection-insensitive keys and a trigram index for near misses;
 //! - `senses`: abbreviation senses chosen by the words around a mention;
@@ -20,6 +21,7 @@ pub mod jsonl;
 pub mod lexicon;
 pub mod minhash;
 pub mod normalize;
+pub mod paths;
 pub mod phi;
 pub mod quality;
 pub mod senses;

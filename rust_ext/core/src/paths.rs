@@ -1,0 +1,289 @@
+//! Terms as paths of tokens, for the matcher's walk from a text position: one hash-table probe
+//! per token instead of one trie node per char.
+//!
+//! Why: in a trie of ~450k terms every char past the first few is a cache miss, so "chest pain"
+//! cost ~8 misses; as a token path it costs 2 (and one more to learn nothing continues). A path's
+//! key is a hash of its token hashes and the gaps between them (adjacent, one space, else the gap's
+//! bytes), so a text path reaches the key of a term exactly when its tokens and gaps are the
+//! term's, barring a 64-bit collision, which the caller rules out by comparing the term with the
+//! text it found.
+
+use std::io::{self, Read, Write};
+
+use crate::lexicon::{read_bytes, read_u64, LexiconError};
+use crate::tokens::{hash_bytes, tokenize, Token};
+
+const EMPTY: u64 = 0;
+const NO_TERM: u32 = u32::MAX;
+const START: u64 = 0x243F_6A88_85A3_08D3;
+
+#[derive(Clone, Copy)]
+struct Slot {
+    key: u64,
+    /// The term whose path this is, or `NO_TERM`.
+    term: u32,
+    /// Whether some longer term continues this path.
+    more: bool,
+}
+
+pub struct TermPaths {
+    slots: Vec<Slot>,
+    mask: usize,
+}
+
+/// The code of the gap between two tokens: adjacent, one space, or whatever else lies there.
+#[inline]
+fn gap(text: &[u8], prev: &Token, next: &Token) -> u64 {
+    match next.start - prev.end {
+        0 => 1,
+        1 if text[prev.end as usize] == b' ' => 2,
+        _ => hash_bytes(&text[prev.end as usize..next.start as usize]) | 4,
+    }
+}
+
+#[inline]
+fn step(key: u64, gap: u64, token: u64) -> u64 {
+    let k = (key.rotate_left(29) ^ gap).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ token;
+    let k = k.wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    (k ^ (k >> 31)) | 1 // never EMPTY
+}
+
+impl TermPaths {
+    pub fn new(terms: &[String]) -> Self {
+        let mut toks = Vec::new();
+        let mut keys: Vec<(u64, u32, bool)> = Vec::with_capacity(terms.len() * 2);
+        for (t, term) in terms.iter().enumerate() {
+            tokenize(term, &mut toks);
+            let mut key = START;
+            for (i, tok) in toks.iter().enumerate() {
+                let g = if i == 0 {
+                    0
+                } else {
+                    gap(term.as_bytes(), &toks[i - 1], tok)
+                };
+                key = step(key, g, tok.hash);
+                let last = i + 1 == toks.len();
+                keys.push((key, if last { t as u32 } else { NO_TERM }, !last));
+            }
+        }
+        // one entry a distinct path: shared prefixes ("chest" of "chest pain") merge
+        keys.sort_unstable_by_key(|&(k, t, _)| (k, t));
+        keys.dedup_by(|next, kept| {
+            let same = next.0 == kept.0;
+            kept.2 |= same && next.2;
+            same
+        });
+        let size = (keys.len() * 3 / 2).next_power_of_two().max(16);
+        let empty = Slot {
+            key: EMPTY,
+            term: NO_TERM,
+            more: false,
+        };
+        let mut paths = TermPaths {
+            slots: vec![empty; size],
+            mask: size - 1,
+        };
+        for (key, term, more) in keys {
+            let s = paths.slot_mut(key);
+            s.key = key;
+            // two terms on one key (a collision) keep the first; the caller's check catches it
+            if s.term == NO_TERM {
+                s.term = term;
+            }
+            s.more |= more;
+        }
+        paths
+    }
+
+    fn slot_mut(&mut self, key: u64) -> &mut Slot {
+        let mut i = key as usize & self.mask;
+        while self.slots[i].key != EMPTY && self.slots[i].key != key {
+            i = (i + 1) & self.mask;
+        }
+        &mut self.slots[i]
+    }
+
+    #[inline(always)]
+    fn prefetch(&self, key: u64) {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: prefetching is a hint; the address is inside the table.
+        unsafe {
+            let slot = self.slots.as_ptr().add(key as usize & self.mask);
+            std::arch::x86_64::_mm_prefetch(slot.cast(), std::arch::x86_64::_MM_HINT_T0);
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = key;
+    }
+
+    #[inline]
+    fn get(&self, key: u64) -> Option<&Slot> {
+        let mut i = key as usize & self.mask;
+        loop {
+            let s = &self.slots[i];
+            if s.key == key {
+                return Some(s);
+            }
+            if s.key == EMPTY {
+                return None;
+            }
+            i = (i + 1) & self.mask;
+        }
+    }
+
+    /// The longest term whose path starts at token `i` of `text` (tokens `toks`), with the
+    /// index of its last token, and the last token the walk reached (no term starting at `i`
+    /// ends beyond it). Unchecked: a hash collision can name a term the text does not hold, so
+    /// compare before use.
+    pub fn longest(&self, text: &str, toks: &[Token], i: usize) -> (Option<(u32, usize)>, usize) {
+        let b = text.as_bytes();
+        // A path's keys depend on the text only, so the slots of the next few tokens are asked
+        // for together: their cache misses overlap instead of queueing one after another.
+        const AHEAD: usize = 4;
+        let mut keys = [0u64; AHEAD];
+        let mut key = START;
+        let end = toks.len().min(i + AHEAD);
+        for (j, k) in (i..end).zip(&mut keys) {
+            let g = if j == i {
+                0
+            } else {
+                gap(b, &toks[j - 1], &toks[j])
+            };
+            key = step(key, g, toks[j].hash);
+            *k = key;
+            self.prefetch(key);
+        }
+        let (mut best, mut reached) = (None, i);
+        for j in i..toks.len() {
+            if j < end {
+                key = keys[j - i];
+            } else {
+                key = step(key, gap(b, &toks[j - 1], &toks[j]), toks[j].hash);
+            }
+            let Some(s) = self.get(key) else { break };
+            reached = j;
+            if s.term != NO_TERM {
+                best = Some((s.term, j));
+            }
+            if !s.more {
+                break;
+            }
+        }
+        (best, reached)
+    }
+
+    /// The term whose whole path is `term`'s tokens (unchecked, as [`TermPaths::longest`]).
+    pub fn exact(&self, term: &str) -> Option<u32> {
+        let mut toks = Vec::new();
+        tokenize(term, &mut toks);
+        let (best, _) = self.longest(term, &toks, 0);
+        best.filter(|&(_, j)| j + 1 == toks.len())
+            .filter(|_| toks.first().is_some_and(|t| t.start == 0))
+            .filter(|_| toks.last().is_some_and(|t| t.end as usize == term.len()))
+            .map(|(t, _)| t)
+    }
+
+    /// The table as 16-byte little-endian records (key, term, more), after its size.
+    pub fn write_to(&self, w: &mut impl Write) -> io::Result<()> {
+        w.write_all(&(self.slots.len() as u64).to_le_bytes())?;
+        let mut buf = Vec::with_capacity(self.slots.len() * 16);
+        for s in &self.slots {
+            buf.extend_from_slice(&s.key.to_le_bytes());
+            buf.extend_from_slice(&s.term.to_le_bytes());
+            buf.extend_from_slice(&u32::from(s.more).to_le_bytes());
+        }
+        w.write_all(&buf)
+    }
+
+    /// A table written by [`TermPaths::write_to`] for `n_terms` terms.
+    pub fn read_from(r: &mut impl Read, n_terms: usize) -> Result<Self, LexiconError> {
+        let size = read_u64(r)?;
+        let corrupt = || LexiconError("corrupt lexicon file (term paths)".into());
+        if !size.is_power_of_two() || size > 1 << 40 {
+            return Err(corrupt());
+        }
+        let buf = read_bytes(r, size * 16)?;
+        let slots: Vec<Slot> = buf
+            .chunks_exact(16)
+            .map(|c| Slot {
+                key: u64::from_le_bytes(c[..8].try_into().expect("8 bytes")),
+                term: u32::from_le_bytes(c[8..12].try_into().expect("4 bytes")),
+                more: c[12] != 0,
+            })
+            .collect();
+        if slots
+            .iter()
+            .any(|s| s.term != NO_TERM && s.term as usize >= n_terms)
+            || slots.iter().all(|s| s.key != EMPTY)
+        {
+            return Err(corrupt());
+        }
+        Ok(TermPaths {
+            mask: slots.len() - 1,
+            slots,
+        })
+    }
+}
+
+#[cfg(test)]
+impl TermPaths {
+    /// Every path names the wrong term, as a hash collision would.
+    pub(crate) fn scramble(&mut self, n_terms: u32) {
+        for s in self.slots.iter_mut().filter(|s| s.term != NO_TERM) {
+            s.term = (s.term + 1) % n_terms;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn longest_path_by_tokens_and_gaps() {
+        let terms: Vec<String> = [
+            "chest pain",
+            "chest",
+            "c-reactive protein",
+            "糖尿病",
+            "a  b",
+        ]
+        .map(String::from)
+        .to_vec();
+        let paths = TermPaths::new(&terms);
+        let mut toks = Vec::new();
+        let mut at = |text: &str, i: usize| -> Option<(String, String)> {
+            tokenize(text, &mut toks);
+            paths.longest(text, &toks, i).0.map(|(t, j)| {
+                let span = &text[toks[i].start as usize..toks[j].end as usize];
+                (terms[t as usize].clone(), span.to_string())
+            })
+        };
+        let both = |s: &str| Some((s.to_string(), s.to_string()));
+        assert_eq!(at("chest pain.", 0), both("chest pain"));
+        assert_eq!(at("chest  pain", 0), both("chest"), "two spaces");
+        assert_eq!(at("chest\npain", 0), both("chest"), "a line break");
+        assert_eq!(at("chestpain", 0), None);
+        assert_eq!(at("high c-reactive protein", 1), both("c-reactive protein"));
+        assert_eq!(at("c - reactive protein", 0), None);
+        assert_eq!(at("有糖尿病史", 1), both("糖尿病"));
+        assert_eq!(at("a  b", 0), both("a  b"));
+        assert_eq!(at("a b", 0), None);
+        assert_eq!(paths.exact("chest pain"), Some(0));
+        assert_eq!(paths.exact("chest"), Some(1));
+        assert_eq!(paths.exact("chest pain."), None);
+        assert_eq!(paths.exact(" chest"), None);
+        assert_eq!(paths.exact("c-reactive"), None);
+        let mut buf = Vec::new();
+        paths.write_to(&mut buf).unwrap();
+        let back = TermPaths::read_from(&mut buf.as_slice(), terms.len()).unwrap();
+        assert_eq!(back.exact("糖尿病"), Some(3));
+        assert!(
+            TermPaths::read_from(&mut buf.as_slice(), 2).is_err(),
+            "a term out of range"
+        );
+        assert!(
+            TermPaths::read_from(&mut &buf[..100], 5).is_err(),
+            "truncated"
+        );
+    }
+}
