@@ -79,20 +79,19 @@ def _size(path: Path) -> int:
 def _batch(batch: pa.Table, cfg: RunConfig
            ) -> tuple[pa.Table, pa.Table, pa.Table, list[Reject]]:
     raw = batch.column("text").combine_chunks()
-    sha = pa.array([hashlib.sha256(t.encode()).hexdigest() for t in raw.to_pylist()], pa.string())
-    text = raw
-    if cfg.stages.clean:  # per text too: each distinct raw text once
-        distinct, of = _distinct(raw)
-        text = clean(distinct).take(of)
+    # Per-text work is done once per distinct text (a note filed under several specialties, a
+    # copied template) and its results copied back to each document.
+    raw_distinct, raw_of = _distinct(raw)
+    sha = pa.array([hashlib.sha256(t.encode()).hexdigest() for t in raw_distinct.to_pylist()],
+                   pa.string()).take(raw_of)
+    text = clean(raw_distinct).take(raw_of) if cfg.stages.clean else raw
     cols: dict[str, pa.Array] = {}
     b = cfg.boilerplate
     if cfg.stages.clean and b.enabled:
         text, cols["boilerplate_lines"] = remove_boilerplate(text, b.min_docs, b.min_share,
                                                              b.min_chars)
     # Every later stage is a function of the text alone (boilerplate removal, above, counts
-    # lines across documents): identical texts (a note filed under several specialties, a
-    # copied template) go through them once and the results are copied back to each document,
-    # so the output is what it would be without this.
+    # lines across documents), so again each distinct text once.
     text, of = _distinct(text)
     if cfg.stages.phi:
         text, counts = deidentify(text, cfg.phi.surrogates)
@@ -129,12 +128,16 @@ def _batch(batch: pa.Table, cfg: RunConfig
     ments = (mentions(ids, kept_text, cfg.ontology, kept_of) if cfg.stages.normalize
              else MENTIONS_SCHEMA.empty_table())
     if cfg.stages.tag:
-        meta = tag.parse_meta(table.column("meta").combine_chunks())
+        meta = table.column("meta").combine_chunks()
+        given = tag.stated(meta, tag.DOC_TYPE_FIELDS)
         table = table.append_column("doc_type",
-                                    tag.doc_types(kept_text, meta, kept_of).to_arrow())
+                                    tag.doc_types(kept_text, given, kept_of).to_arrow())
         table = table.append_column(
             "specialty", tag.specialties(ids, ments, cfg.ontology).to_arrow())
-        table = table.append_column("year", tag.years(raw.filter(keep), meta).to_arrow())
+        raw_kept_of = raw_of[keep.to_numpy(zero_copy_only=False)]
+        dates = tag.stated(meta, tag.DATE_FIELDS)
+        table = table.append_column("year",
+                                    tag.years(raw_distinct, dates, raw_kept_of).to_arrow())
         table = table.append_column("region", tag.regions(meta).to_arrow())
     d = cfg.dedup
     flat = _native.minhash_signatures(kept_text, d.num_perm, d.ngram, d.seed)

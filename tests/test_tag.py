@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 from collections import Counter
 
+import numpy as np
 import orjson
 import pyarrow as pa
 from conftest import SHARED, need_shared
@@ -33,7 +34,7 @@ def _mtsamples() -> list[dict]:
 def test_document_types():
     rows = _mtsamples()[:1000]
     texts = pa.array([r["transcription"] for r in rows])
-    kinds = Counter(tag.doc_types(texts, [{}] * len(rows)).to_list())
+    kinds = Counter(tag.doc_types(texts, [None] * len(rows)).to_list())
     assert kinds["note"] >= 750, kinds
     others = pa.array([
         ("BACKGROUND: Statins lower LDL. METHODS: A randomized trial. RESULTS: Fewer events. "
@@ -43,8 +44,8 @@ def test_document_types():
         "主诉：胸痛3天。\n现病史：患者3天前出现胸痛。",
         "中国2型糖尿病防治指南（2020年版）",
         "Nothing in particular."])
-    meta = [{}, {}, {}, {}, {}, {"doc_type": "discharge summary"}]
-    assert tag.doc_types(others, meta).to_list() == [
+    meta = _meta([{}, {}, {}, {}, {"type": ""}, {"doc_type": "discharge summary"}])
+    assert tag.doc_types(others, tag.stated(meta, tag.DOC_TYPE_FIELDS)).to_list() == [
         "abstract", "trial_criteria", "qa", "note", "guideline", "discharge summary"]
 
 
@@ -65,6 +66,15 @@ def test_specialty_from_concepts_agrees_with_mtsamples_labels(full_terminology):
 def test_year_and_region():
     raw = pa.array(["Seen on 03/15/2019 for follow-up.", "入院日期：2021年5月3日", "No date.",
                     "Date 2020-01-02"])
-    meta = [{}, {}, {"note_date": "2018-07-01", "province": "广东"}, {}]
-    assert tag.years(raw, meta).to_list() == ["2019", "2021", "2018", "2020"]
+    meta = _meta([{}, {"date": "unknown"}, {"note_date": "2018-07-01", "province": "广东"},
+                  {"created": "0001-01-01", "text": "\"date\": 1999"}])
+    dates = tag.stated(meta, tag.DATE_FIELDS)
+    assert dates == [None, "unknown", "2018-07-01", "0001-01-01"]
+    assert tag.years(raw, dates).to_list() == ["2019", "2021", "2018", "2020"]
     assert tag.regions(meta).to_list() == [None, None, "广东", None]
+    # a document's text given by index into distinct texts
+    assert tag.years(raw, [None] * 3, np.array([3, 3, 0])).to_list() == ["2020", "2020", "2019"]
+
+
+def _meta(records: list[dict]) -> pa.Array:
+    return pa.array([orjson.dumps(r).decode() if r else None for r in records], pa.string())

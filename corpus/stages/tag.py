@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -24,6 +25,7 @@ import numpy as np
 import orjson
 import polars as pl
 import pyarrow as pa
+import pyarrow.compute as pc
 
 # Specialty -> branch roots in the terminologies; order breaks ties.
 BRANCHES: dict[str, tuple[str, ...]] = {
@@ -87,10 +89,10 @@ def _ascii_b(pattern: str) -> str:
     return pattern.replace(r"\b", r"(?-u:\b)")
 
 
-def doc_types(texts: pa.Array, meta: list[dict], text_of: np.ndarray | None = None
+def doc_types(texts: pa.Array, given: list[str | None], text_of: np.ndarray | None = None
               ) -> pl.Series:
-    """The input's own type field, else the rules on the text; `text_of[i]`: the index in
-    `texts` of document i's text (by default texts[i] is document i's)."""
+    """The input's own type (`given`, see `stated`), else the rules on the text; `text_of[i]`:
+    the index in `texts` of document i's text (by default texts[i] is document i's)."""
     t = pl.col("text").fill_null("")
     abstract = sum(t.str.contains(_ascii_b(p)).cast(pl.Int32) for p in ABSTRACT) >= 2
     expr = pl.when(abstract).then(pl.lit("abstract"))
@@ -98,41 +100,39 @@ def doc_types(texts: pa.Array, meta: list[dict], text_of: np.ndarray | None = No
         expr = expr.when(t.str.contains(_ascii_b(pattern))).then(pl.lit(name))
     ruled = pl.DataFrame({"text": pl.Series(texts)}).select(
         expr.otherwise(pl.lit("other")).alias("doc_type"))["doc_type"]
-    ruled = (ruled if text_of is None else ruled.gather(text_of)).to_list()
-    given = [_field(m, DOC_TYPE_FIELDS) for m in meta]
-    return pl.Series("doc_type", [g or r for g, r in zip(given, ruled, strict=True)], pl.Utf8)
+    ruled = ruled if text_of is None else ruled.gather(text_of)
+    return pl.Series("doc_type", given, pl.Utf8).fill_null(ruled)
 
 
-def years(raw: pa.Array, meta: list[dict]) -> pl.Series:
-    stated = [_field(m, DATE_FIELDS) for m in meta]
+def years(raw: pa.Array, dates: list[str | None], text_of: np.ndarray | None = None
+          ) -> pl.Series:
+    """The year of the input's date (`dates`, see `stated`: its first four digits, if they are a
+    year of 19xx or 20xx), else of the first full date in the raw text; `text_of` as for
+    `doc_types`."""
     found = pl.DataFrame({"text": pl.Series(raw)}).select(
         pl.col("text").str.extract(f"({_ascii_b(FULL_DATE)})", 1)
         .str.extract(r"((?:19|20)\d{2})", 1)
-    )["text"].to_list()
-    out = []
-    for s, f in zip(stated, found, strict=True):
-        year = None
-        if s:
-            m = next((s[i:i + 4] for i in range(len(s) - 3) if s[i:i + 4].isdigit()), None)
-            year = m if m and m[:2] in ("19", "20") else None
-        out.append(year or f)
-    return pl.Series("year", out, pl.Utf8)
+    )["text"]
+    found = found if text_of is None else found.gather(text_of)
+    digits = pl.Series("year", dates, pl.Utf8).str.extract(r"(\d{4})", 1)
+    year = pl.when(digits.str.slice(0, 2).is_in(["19", "20"])).then(digits)
+    return pl.select(year.otherwise(found).alias("year"))["year"]
 
 
-def regions(meta: list[dict]) -> pl.Series:
-    return pl.Series("region", [_field(m, REGION_FIELDS) for m in meta], pl.Utf8)
+def regions(meta: pa.Array) -> pl.Series:
+    return pl.Series("region", stated(meta, REGION_FIELDS), pl.Utf8)
 
 
-def _field(meta: dict, names: tuple[str, ...]) -> str | None:
-    for name in names:
-        v = meta.get(name)
-        if v not in (None, ""):
-            return str(v)
-    return None
-
-
-def parse_meta(meta: pa.Array) -> list[dict]:
-    return [orjson.loads(m) if m else {} for m in meta.to_pylist()]
+def stated(meta: pa.Array, names: tuple[str, ...]) -> list[str | None]:
+    """Per document, the value of the first of `names` its metadata (a JSON object, or null)
+    gives, as text; None where it gives none of them or only empty values. Only the documents
+    whose metadata names one of the fields are parsed."""
+    out: list[str | None] = [None] * len(meta)
+    named = pc.match_substring_regex(meta, '"(?:' + "|".join(map(re.escape, names)) + ')"')
+    for i in np.flatnonzero(named.fill_null(False).to_numpy(zero_copy_only=False)):
+        record = orjson.loads(meta[i].as_py())
+        out[i] = next((str(v) for v in map(record.get, names) if v not in (None, "")), None)
+    return out
 
 
 @lru_cache(maxsize=2)
