@@ -128,3 +128,7 @@ def jsonl_parse(buf: bytes, first_line: int, source: str, text: str, id: str | N
     """Whole JSON lines numbered from `first_line`: lines read, the documents
     `{line, doc_id, text, meta}` (no id: `SOURCE:LINE`), `(line, reason, raw)` per rejected
     line; see `corpus.readers.jsonl`."""
+
+def regex_set_matches(texts: pa.Array, patterns: list[str]) -> pa.UInt64Array:
+    """Bit i of each text's mask: pattern i (at most 64, `regex` crate syntax) matches it; one
+    pass a text; see `corpus.stages.tag`."""

@@ -27,6 +27,8 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from termnorm import _native
+
 # Specialty -> branch roots in the terminologies; order breaks ties.
 BRANCHES: dict[str, tuple[str, ...]] = {
     "oncology": ("MESH:D009369", "HP:0002664"),
@@ -89,18 +91,22 @@ def _ascii_b(pattern: str) -> str:
     return pattern.replace(r"\b", r"(?-u:\b)")
 
 
+# ABSTRACT's patterns, then RULES' in order: `doc_types` reads the bits in this order
+DOC_TYPE_PATTERNS = [_ascii_b(p) for p in (*ABSTRACT, *(p for _, p in RULES))]
+
+
 def doc_types(texts: pa.Array, given: list[str | None], text_of: np.ndarray | None = None
               ) -> pl.Series:
     """The input's own type (`given`, see `stated`), else the rules on the text; `text_of[i]`:
     the index in `texts` of document i's text (by default texts[i] is document i's)."""
-    t = pl.col("text").fill_null("")
-    abstract = sum(t.str.contains(_ascii_b(p)).cast(pl.Int32) for p in ABSTRACT) >= 2
-    expr = pl.when(abstract).then(pl.lit("abstract"))
-    for name, pattern in RULES:
-        expr = expr.when(t.str.contains(_ascii_b(pattern))).then(pl.lit(name))
-    ruled = pl.DataFrame({"text": pl.Series(texts)}).select(
-        expr.otherwise(pl.lit("other")).alias("doc_type"))["doc_type"]
-    ruled = ruled if text_of is None else ruled.gather(text_of)
+    # every pattern in one pass over each text: bit i of a mask says pattern i matches
+    masks = _native.regex_set_matches(texts, DOC_TYPE_PATTERNS).to_numpy(zero_copy_only=False)
+    bit = [(masks >> np.uint64(i)) & np.uint64(1) for i in range(len(DOC_TYPE_PATTERNS))]
+    ruled = np.full(len(masks), "other", dtype=object)
+    for i in reversed(range(len(RULES))):  # the first rule that matches wins
+        ruled[bit[len(ABSTRACT) + i] == 1] = RULES[i][0]
+    ruled[sum(bit[:len(ABSTRACT)]) >= 2] = "abstract"
+    ruled = pl.Series("doc_type", ruled if text_of is None else ruled[text_of], pl.Utf8)
     return pl.Series("doc_type", given, pl.Utf8).fill_null(ruled)
 
 

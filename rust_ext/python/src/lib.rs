@@ -663,6 +663,37 @@ fn remove_boilerplate(
     })
 }
 
+/// Which of up to 64 regexes (the `regex` crate's syntax, as polars') match each text, as a
+/// bit mask (bit i: pattern i), in one pass per text; a null text is an empty one.
+#[pyfunction]
+fn regex_set_matches(
+    py: Python<'_>,
+    texts: PyArrowType<ArrayData>,
+    patterns: Vec<String>,
+) -> PyResult<PyArrowType<ArrayData>> {
+    if patterns.len() > 64 {
+        return Err(PyValueError::new_err(format!(
+            "at most 64 patterns, got {}",
+            patterns.len()
+        )));
+    }
+    let set = regex::RegexSetBuilder::new(&patterns)
+        .size_limit(1 << 26)
+        .dfa_size_limit(1 << 26)
+        .build()
+        .map_err(value_error)?;
+    py.detach(|| {
+        with_strings(texts.0, |it| {
+            let masks = it.map(|t| {
+                set.matches(t.unwrap_or(""))
+                    .iter()
+                    .fold(0u64, |m, i| m | 1 << i)
+            });
+            PyArrowType(arrow_array::UInt64Array::from_iter_values(masks).into_data())
+        })
+    })
+}
+
 /// The clean stage over a string array (see `termnorm_core::clean`); nulls stay null.
 #[pyfunction]
 fn clean_array(py: Python<'_>, texts: PyArrowType<ArrayData>) -> PyResult<PyArrowType<ArrayData>> {
@@ -843,5 +874,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(remove_boilerplate, m)?)?;
     m.add_function(wrap_pyfunction!(clean_array, m)?)?;
     m.add_function(wrap_pyfunction!(jsonl_parse, m)?)?;
+    m.add_function(wrap_pyfunction!(regex_set_matches, m)?)?;
     Ok(())
 }
