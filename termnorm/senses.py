@@ -12,8 +12,11 @@ and `normalize_batch` (which choose inside the annotation pass).
 
 from __future__ import annotations
 
+import gc
 import re
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,6 +72,20 @@ class Expansion:
     source: str  # "document", "shorthand" or "inventory"
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector off for a while: building ~100k small lists and tuples
+    (none in a cycle) set it off again and again over every object of the process, 0.4 s of a
+    1 s build of the full terminology's inventory."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 class SenseInventory:
     def __init__(self, senses: dict[str, list[tuple[str, int]]]) -> None:
         # normalized short form -> [(long form, frequency)], most frequent first
@@ -88,6 +105,11 @@ class SenseInventory:
     def from_terminology(cls, folder: str | Path) -> SenseInventory:
         """Abbreviation synonyms of a built terminology, each paired with its concept's
         preferred name as the long form."""
+        with _collector_paused():
+            return cls._from_terminology(folder)
+
+    @classmethod
+    def _from_terminology(cls, folder: str | Path) -> SenseInventory:
         syn = store.scan(folder, "synonyms")
         abbr = syn.filter(pl.col("kind") == "abbreviation").select(
             pl.col("term").str.to_lowercase().alias("short"), "concept_id",
