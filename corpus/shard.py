@@ -23,7 +23,7 @@ from corpus.config import RunConfig
 from corpus.readers import DOCS_SCHEMA, Reject, read
 from corpus.stages import language, quality, tag
 from corpus.stages.clean import clean, remove_boilerplate
-from corpus.stages.normalize import MENTIONS_SCHEMA, mentions
+from corpus.stages.normalize import MENTIONS_SCHEMA, for_documents, text_mentions
 from corpus.stages.phi import TYPES, deidentify
 from corpus.writers import rejects_table, stream, write_table
 from termnorm import _native
@@ -125,15 +125,22 @@ def _batch(batch: pa.Table, cfg: RunConfig
     kept_text = text.take(distinct_kept)
     kept_of = np.searchsorted(distinct_kept, kept_of)
     ids = table.column("doc_id").combine_chunks()
-    ments = (mentions(ids, kept_text, cfg.ontology, kept_of) if cfg.stages.normalize
-             else MENTIONS_SCHEMA.empty_table())
+    if cfg.stages.normalize:
+        found = text_mentions(kept_text, cfg.ontology)
+        ments = for_documents(found, ids, kept_of)
+    else:
+        found, ments = None, MENTIONS_SCHEMA.empty_table()
     if cfg.stages.tag:
         meta = table.column("meta").combine_chunks()
         given = tag.stated(meta, tag.DOC_TYPE_FIELDS)
         table = table.append_column("doc_type",
                                     tag.doc_types(kept_text, given, kept_of).to_arrow())
-        table = table.append_column(
-            "specialty", tag.specialties(ids, ments, cfg.ontology).to_arrow())
+        if found is not None:  # per distinct text, as its mentions are
+            texts = pa.array(np.arange(len(kept_text)), found.column("doc").type)
+            specialty = tag.specialties(texts, found, cfg.ontology, key="doc").gather(kept_of)
+        else:
+            specialty = tag.specialties(ids, ments, None)
+        table = table.append_column("specialty", specialty.to_arrow())
         raw_kept_of = raw_of[keep.to_numpy(zero_copy_only=False)]
         dates = tag.stated(meta, tag.DATE_FIELDS)
         table = table.append_column("year",

@@ -32,11 +32,22 @@ def mentions(doc_ids: pa.Array, texts: pa.Array, ontology: str,
              text_of: np.ndarray | None = None) -> pa.Table:
     """The mentions of each document, in document order. `text_of[i]`: the index in `texts`
     of document i's text (identical texts annotated once); by default texts[i] is document i's."""
-    found = normalizer(ontology).normalize_batch(texts)
+    return for_documents(text_mentions(texts, ontology), doc_ids, text_of)
+
+
+def text_mentions(texts: pa.Array, ontology: str) -> pa.Table:
+    """The mentions of each text, `doc` its index in `texts` (ascending)."""
+    return normalizer(ontology).normalize_batch(texts)
+
+
+def for_documents(found: pa.Table, doc_ids: pa.Array, text_of: np.ndarray | None = None
+                  ) -> pa.Table:
+    """`text_mentions` copied to each document (`text_of` as for `mentions`), as the sidecar."""
+    n_texts = int(text_of.max()) + 1 if text_of is not None and len(text_of) else len(doc_ids)
     doc = found.column("doc").to_numpy()  # ascending: the batch is annotated in order
     if text_of is None:
-        text_of = np.arange(len(texts))
-    per_text = np.bincount(doc, minlength=len(texts))
+        text_of = np.arange(len(doc_ids))
+    per_text = np.bincount(doc, minlength=n_texts)
     first = np.cumsum(per_text) - per_text
     per_doc = per_text[text_of]
     # document i takes its text's rows first[text_of[i]] ... + per_doc[i], documents in order

@@ -180,19 +180,21 @@ def _specialty_frame(ontology: str) -> pl.DataFrame:
     return pl.concat([under, icd])
 
 
-def specialties(doc_ids: pa.Array, mentions: pa.Table, ontology: str | None) -> pl.Series:
-    """Per document, the specialty its affirmed concepts point to (null when they do not)."""
-    ids = pl.Series("doc_id", doc_ids)
+def specialties(doc_ids: pa.Array, mentions: pa.Table, ontology: str | None,
+                key: str = "doc_id") -> pl.Series:
+    """Per document, the specialty its affirmed concepts point to (null when they do not);
+    `mentions[key]` names the document (by default the sidecar's doc_id)."""
+    ids = pl.Series(key, doc_ids)
     if ontology is None or mentions.num_rows == 0:
         return pl.Series("specialty", [None] * len(ids), pl.Utf8)
-    m = pl.from_arrow(mentions.select(["doc_id", "concept_id", "negated", "family"]))
+    m = pl.from_arrow(mentions.select([key, "concept_id", "negated", "family"]))
     counted = (m.filter(~pl.col("negated") & ~pl.col("family"))
                .join(_specialty_frame(ontology), on="concept_id")
-               .group_by("doc_id", "specialty").len()
+               .group_by(key, "specialty").len()
                .with_columns(pl.col("specialty").replace_strict(ORDER).alias("order"),
-                             pl.col("len").sum().over("doc_id").alias("total"))
-               .sort(["doc_id", "len", "order"], descending=[False, True, False])
-               .group_by("doc_id", maintain_order=True).first()
+                             pl.col("len").sum().over(key).alias("total"))
+               .sort([key, "len", "order"], descending=[False, True, False])
+               .group_by(key, maintain_order=True).first()
                .filter((pl.col("len") >= 2) & (pl.col("len") >= 0.3 * pl.col("total"))))
-    found = dict(zip(counted["doc_id"], counted["specialty"], strict=True))
+    found = dict(zip(counted[key], counted["specialty"], strict=True))
     return pl.Series("specialty", [found.get(d) for d in ids.to_list()], pl.Utf8)
