@@ -84,15 +84,17 @@ def _batch(batch: pa.Table, cfg: RunConfig
     raw_distinct, raw_of = _distinct(raw)
     sha = pa.array([hashlib.sha256(t.encode()).hexdigest() for t in raw_distinct.to_pylist()],
                    pa.string()).take(raw_of)
-    text = clean(raw_distinct).take(raw_of) if cfg.stages.clean else raw
+    # `text[of[i]]` is document i's text
+    text, of = (clean(raw_distinct) if cfg.stages.clean else raw_distinct), raw_of
     cols: dict[str, pa.Array] = {}
     b = cfg.boilerplate
     if cfg.stages.clean and b.enabled:
-        text, cols["boilerplate_lines"] = remove_boilerplate(text, b.min_docs, b.min_share,
-                                                             b.min_chars)
-    # Every later stage is a function of the text alone (boilerplate removal, above, counts
-    # lines across documents), so again each distinct text once.
-    text, of = _distinct(text)
+        # counts lines across documents, so it sees every document's text
+        trimmed, cols["boilerplate_lines"] = remove_boilerplate(text.take(of), b.min_docs,
+                                                                b.min_share, b.min_chars)
+        if pc.max(cols["boilerplate_lines"]).as_py():  # changed some: again each text once
+            text, of = _distinct(trimmed)
+    # Every later stage is a function of the text alone.
     if cfg.stages.phi:
         text, counts = deidentify(text, cfg.phi.surrogates)
         per_type = np.stack([counts.column(t).to_numpy() for t in TYPES], axis=1)

@@ -308,3 +308,27 @@ def test_repeated_texts_get_the_results_of_one(sample_terminology, tmp_path):
     # and the other notes' mentions stay in document order
     order = [r["doc_id"] for r in outs["many"]["mentions"]]
     assert order == sorted(order, key=[r["id"] for r in many].index)
+
+
+def test_texts_made_equal_by_boilerplate_removal_get_equal_results(sample_terminology, tmp_path):
+    """A footer many notes share goes; a note with it and the same note without end equal."""
+    import pyarrow.parquet as pq
+
+    footer = "Electronically signed by the attending physician of record."
+    notes = [r["transcription"] for r in _notes(30)]
+    rows = [{"id": f"n{i}", "text": t + ("\n" + footer if i < 12 else "")}
+            for i, t in enumerate(notes)]
+    rows.append({"id": "bare", "text": notes[0]})  # n0 without its footer
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "a.jsonl").write_bytes(b"\n".join(orjson.dumps(r) for r in rows) + b"\n")
+    run(_cfg(raw, tmp_path / "out", sample_terminology))
+    docs = {d["doc_id"]: d for d in pq.read_table(
+        next((tmp_path / "out" / "docs").glob("*"))).to_pylist()}
+    assert all(footer not in d["text"] for d in docs.values())
+    assert docs["n0"]["boilerplate_lines"] == 1 and docs["bare"]["boilerplate_lines"] == 0
+    assert docs["n0"]["text"] == docs["bare"]["text"]
+    ments = pq.read_table(next((tmp_path / "out" / "mentions").glob("*"))).to_pylist()
+    of = {k: [{c: v for c, v in m.items() if c != "doc_id"} for m in ments if m["doc_id"] == k]
+          for k in ("n0", "bare")}
+    assert of["n0"] and of["n0"] == of["bare"]
