@@ -103,6 +103,26 @@ def test_jsonl_batches_carry_the_rejects_read_before_them(tmp_path, monkeypatch)
                                         .decode() for r in recs]
 
 
+def test_a_damaged_compressed_file_keeps_what_was_read(tmp_path):
+    """A gzip shard cut off mid-way (a partial download): the documents before the cut are
+    read, the rest is one reject naming the first line not read; a file that is not gzip at
+    all is one reject at line 1."""
+    cut = tmp_path / "cut.jsonl.gz"
+    data = MTS.read_bytes()
+    cut.write_bytes(data[: len(data) // 2])
+    docs, rejects = collect(cut, FIELDS)
+    assert 0 < docs.num_rows < len(LINES)
+    (r,) = [r for r in rejects if r.reason.startswith("unreadable")]
+    read_lines = docs["line"].to_pylist() + [x.line for x in rejects if x is not r]
+    assert r.source == "cut.jsonl.gz" and sorted(read_lines) == list(range(1, r.line))
+    fake = tmp_path / "fake.jsonl.gz"
+    fake.write_bytes(b'{"transcription": "plain text, not gzip"}\n')
+    docs, rejects = collect(fake, FIELDS)
+    assert docs.num_rows == 0 and [(r.line, r.reason[:10]) for r in rejects] == [(1, "unreadable")]
+    with pytest.raises(FileNotFoundError):
+        collect(tmp_path / "missing.jsonl.gz", FIELDS)
+
+
 def test_malformed_csv_rows_are_rejected_with_their_text(tmp_path):
     p = tmp_path / "notes.csv"
     p.write_text('id,text\n1,hello there\n2,bad,row,extra\n3,"multi\nline"\n4,\n')
