@@ -15,6 +15,7 @@ DESCRIBE, SHOW and PRAGMA statements run), and the settings are locked.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -42,9 +43,18 @@ def _quote(path: Path) -> str:
 
 def build(out: str | Path, ontology: str | Path | None = None) -> Path:
     """(Re)write `catalog.duckdb` for the run in `out` (atomic replace)."""
+    with building(out, ontology):
+        pass
+    return Path(out) / CATALOG
+
+
+@contextmanager
+def building(out: str | Path, ontology: str | Path | None = None
+             ) -> Iterator[duckdb.DuckDBPyConnection]:
+    """`build`, handing over the new catalog's connection before it is closed and put in place
+    (the run report is drawn from it: opening the file again costs as much as a query)."""
     out = Path(out)
-    path = out / CATALOG
-    with atomic_path(path) as tmp:
+    with atomic_path(out / CATALOG) as tmp:
         con = duckdb.connect(str(tmp))
         try:
             names = _shard_names(out)
@@ -69,9 +79,9 @@ def build(out: str | Path, ontology: str | Path | None = None) -> Path:
                                 f"{_quote(Path(ontology) / (name + '.parquet'))})")
             con.execute("CREATE TABLE catalog_info AS SELECT ? AS out, ? AS ontology",
                         [str(out.resolve()), str(Path(ontology).resolve()) if ontology else None])
+            yield con
         finally:
             con.close()
-    return path
 
 
 def connect(out: str | Path) -> duckdb.DuckDBPyConnection:

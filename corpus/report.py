@@ -104,11 +104,14 @@ def line_chart(series: dict[str, list[tuple[float, float]]], xlabel: str, ylabel
     return "".join(svg)
 
 
-def write(out: str | Path, summary: dict) -> Path:
-    """Write `report.html` for the run in `out` from its catalog and the run's summary."""
+def write(out: str | Path, summary: dict, con: duckdb.DuckDBPyConnection | None = None
+          ) -> Path:
+    """Write `report.html` for the run in `out` from its catalog (on `con` when given, e.g.
+    the one `catalog.building` hands over) and the run's summary."""
     out = Path(out)
     sections = []
-    con = catalog.connect(out)
+    own = con is None
+    con = catalog.connect(out) if own else con
     try:
         for title, sql in CHARTS:
             try:
@@ -119,7 +122,8 @@ def write(out: str | Path, summary: dict) -> Path:
                 body = '<p class="empty">not recorded in this run</p>'
             sections.append(f"<h2>{html.escape(title)}</h2>\n{body}")
     finally:
-        con.close()
+        if own:
+            con.close()
     cells = "".join(f"<tr><td>{html.escape(str(k))}</td><td>{html.escape(_fmt(v))}</td></tr>"
                     for k, v in summary.items())
     page = (f"<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"

@@ -185,8 +185,8 @@ def _run(cfg: RunConfig, out: Path, t0: float,
                              "config": cfg.to_dict(), **asdict(summary)})
     _save_manifest(out, manifest)
     _write_tables(out, shards, manifest)
-    catalog.build(out, cfg.ontology)
-    report.write(out, asdict(summary))
+    with catalog.building(out, cfg.ontology) as con:
+        report.write(out, asdict(summary), con)
     return summary
 
 
