@@ -87,15 +87,20 @@ fn pair_slot(first: u64, second: Option<u64>) -> (usize, usize) {
 
 const PREFETCH_AHEAD: usize = 4;
 
+/// Asks for `item`'s cache line ahead of its use (the tables walked here are far bigger than
+/// the caches).
 #[inline(always)]
-fn prefetch(block: &Block) {
+pub(crate) fn prefetch<T>(item: &T) {
     #[cfg(target_arch = "x86_64")]
     // SAFETY: prefetching is a hint; any address is allowed, and this one is valid.
     unsafe {
-        std::arch::x86_64::_mm_prefetch(block.0.as_ptr().cast(), std::arch::x86_64::_MM_HINT_T0);
+        std::arch::x86_64::_mm_prefetch(
+            std::ptr::from_ref(item).cast(),
+            std::arch::x86_64::_MM_HINT_T0,
+        );
     }
     #[cfg(not(target_arch = "x86_64"))]
-    let _ = block;
+    let _ = item;
 }
 
 impl Block {

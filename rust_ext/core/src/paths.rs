@@ -10,7 +10,7 @@
 
 use std::io::{self, Read, Write};
 
-use crate::lexicon::{read_bytes, read_u64, LexiconError};
+use crate::lexicon::{prefetch, read_bytes, read_u64, LexiconError};
 use crate::tokens::{hash_bytes, tokenize, Token};
 
 const EMPTY: u64 = 0;
@@ -41,9 +41,16 @@ fn gap(text: &[u8], prev: &Token, next: &Token) -> u64 {
     }
 }
 
+/// The key of a path walked from token `first` once it takes in token `j`, from `key`, the
+/// key before it (`START` for `j == first`).
 #[inline]
-fn step(key: u64, gap: u64, token: u64) -> u64 {
-    let k = (key.rotate_left(29) ^ gap).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ token;
+fn step(key: u64, text: &[u8], toks: &[Token], first: usize, j: usize) -> u64 {
+    let gap = if j == first {
+        0
+    } else {
+        gap(text, &toks[j - 1], &toks[j])
+    };
+    let k = (key.rotate_left(29) ^ gap).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ toks[j].hash;
     let k = k.wrapping_mul(0xBF58_476D_1CE4_E5B9);
     (k ^ (k >> 31)) | 1 // never EMPTY
 }
@@ -55,13 +62,8 @@ impl TermPaths {
         for (t, term) in terms.iter().enumerate() {
             tokenize(term, &mut toks);
             let mut key = START;
-            for (i, tok) in toks.iter().enumerate() {
-                let g = if i == 0 {
-                    0
-                } else {
-                    gap(term.as_bytes(), &toks[i - 1], tok)
-                };
-                key = step(key, g, tok.hash);
+            for i in 0..toks.len() {
+                key = step(key, term.as_bytes(), &toks, 0, i);
                 let last = i + 1 == toks.len();
                 keys.push((key, if last { t as u32 } else { NO_TERM }, !last));
             }
@@ -103,18 +105,6 @@ impl TermPaths {
         &mut self.slots[i]
     }
 
-    #[inline(always)]
-    fn prefetch(&self, key: u64) {
-        #[cfg(target_arch = "x86_64")]
-        // SAFETY: prefetching is a hint; the address is inside the table.
-        unsafe {
-            let slot = self.slots.as_ptr().add(key as usize & self.mask);
-            std::arch::x86_64::_mm_prefetch(slot.cast(), std::arch::x86_64::_MM_HINT_T0);
-        }
-        #[cfg(not(target_arch = "x86_64"))]
-        let _ = key;
-    }
-
     #[inline]
     fn get(&self, key: u64) -> Option<&Slot> {
         let mut i = key as usize & self.mask;
@@ -143,22 +133,17 @@ impl TermPaths {
         let mut key = START;
         let end = toks.len().min(i + AHEAD);
         for (j, k) in (i..end).zip(&mut keys) {
-            let g = if j == i {
-                0
-            } else {
-                gap(b, &toks[j - 1], &toks[j])
-            };
-            key = step(key, g, toks[j].hash);
+            key = step(key, b, toks, i, j);
             *k = key;
-            self.prefetch(key);
+            prefetch(&self.slots[key as usize & self.mask]);
         }
         let (mut best, mut reached) = (None, i);
         for j in i..toks.len() {
-            if j < end {
-                key = keys[j - i];
+            key = if j < end {
+                keys[j - i]
             } else {
-                key = step(key, gap(b, &toks[j - 1], &toks[j]), toks[j].hash);
-            }
+                step(key, b, toks, i, j)
+            };
             let Some(s) = self.get(key) else { break };
             reached = j;
             if s.term != NO_TERM {
