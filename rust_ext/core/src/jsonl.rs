@@ -56,14 +56,6 @@ fn raw_of(line: &[u8]) -> String {
 }
 
 impl Docs {
-    pub fn len(&self) -> usize {
-        self.lines.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.lines.is_empty()
-    }
-
     /// Parse every line of `buf` (split on `\n`; a final line needs no newline), numbering
     /// them from `first_line`; blank lines are skipped, a trailing `\r` dropped. Returns the
     /// number of lines read.

@@ -824,14 +824,11 @@ fn jsonl_parse(
         let fields = termnorm_core::jsonl::Fields { text, id, meta };
         let (mut docs, mut rejects) = (termnorm_core::jsonl::Docs::default(), Vec::new());
         let n = docs.parse(buf, first_line, &fields, &mut rejects);
-        if docs.offsets.is_empty() {
-            docs.offsets.push(0);
-        }
         let ids = StringArray::from_iter_values(
             docs.ids
-                .iter()
+                .into_iter()
                 .zip(&docs.lines)
-                .map(|(id, line)| id.clone().unwrap_or_else(|| format!("{source}:{line}"))),
+                .map(|(id, line)| id.unwrap_or_else(|| format!("{source}:{line}"))),
         );
         // SAFETY: the offsets are the ends of the texts pushed onto one Rust `String`, so they
         // ascend and cut it only between chars; checking again would cost a pass over the text.
