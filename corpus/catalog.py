@@ -41,18 +41,12 @@ def _quote(path: Path) -> str:
     return "'" + str(path.resolve()).replace("'", "''") + "'"
 
 
-def build(out: str | Path, ontology: str | Path | None = None) -> Path:
-    """(Re)write `catalog.duckdb` for the run in `out` (atomic replace)."""
-    with building(out, ontology):
-        pass
-    return Path(out) / CATALOG
-
-
 @contextmanager
 def building(out: str | Path, ontology: str | Path | None = None
              ) -> Iterator[duckdb.DuckDBPyConnection]:
-    """`build`, handing over the new catalog's connection before it is closed and put in place
-    (the run report is drawn from it: opening the file again costs as much as a query)."""
+    """(Re)write `catalog.duckdb` for the run in `out`, handing over the new catalog's
+    connection before it is closed and put in place (atomic replace): the run report is drawn
+    from it, since opening the file again costs as much as a query."""
     out = Path(out)
     with atomic_path(out / CATALOG) as tmp:
         con = duckdb.connect(str(tmp))

@@ -122,7 +122,8 @@ def _batch(batch: pa.Table, cfg: RunConfig
         **{k: sig[k].to_arrow() for k in quality.SIGNALS}, **cols,
     }).filter(keep)
     # the kept documents' texts, each distinct text once
-    kept_of = of[keep.to_numpy(zero_copy_only=False)]
+    kept = keep.to_numpy(zero_copy_only=False)
+    kept_of = of[kept]
     distinct_kept = np.flatnonzero(keep_distinct)
     kept_text = text.take(distinct_kept)
     kept_of = np.searchsorted(distinct_kept, kept_of)
@@ -141,12 +142,11 @@ def _batch(batch: pa.Table, cfg: RunConfig
             texts = pa.array(np.arange(len(kept_text)), found.column("doc").type)
             specialty = tag.specialties(texts, found, cfg.ontology, key="doc").gather(kept_of)
         else:
-            specialty = tag.specialties(ids, ments, None)
+            specialty = pl.Series("specialty", [None] * len(ids), pl.Utf8)
         table = table.append_column("specialty", specialty.to_arrow())
-        raw_kept_of = raw_of[keep.to_numpy(zero_copy_only=False)]
         dates = tag.stated(meta, tag.DATE_FIELDS)
         table = table.append_column("year",
-                                    tag.years(raw_distinct, dates, raw_kept_of).to_arrow())
+                                    tag.years(raw_distinct, dates, raw_of[kept]).to_arrow())
         table = table.append_column("region", tag.regions(meta).to_arrow())
     d = cfg.dedup
     flat = _native.minhash_signatures(kept_text, d.num_perm, d.ngram, d.seed)

@@ -88,10 +88,9 @@ def read(path: Path, fields: Fields, batch_size: int) -> Iterator[tuple[pa.Table
 
 
 def _table(parsed: pa.StructArray, source: str) -> pa.Table:
-    n = len(parsed)
     return pa.table({
         "doc_id": parsed.field("doc_id"),
-        "source": pa.repeat(source, n).cast(pa.string()) if n else pa.array([], pa.string()),
+        "source": pa.repeat(pa.scalar(source, pa.string()), len(parsed)),
         "line": parsed.field("line"), "text": parsed.field("text"),
         "meta": parsed.field("meta"),
     }, schema=DOCS_SCHEMA)

@@ -43,11 +43,10 @@ def text_mentions(texts: pa.Array, ontology: str) -> pa.Table:
 def for_documents(found: pa.Table, doc_ids: pa.Array, text_of: np.ndarray | None = None
                   ) -> pa.Table:
     """`text_mentions` copied to each document (`text_of` as for `mentions`), as the sidecar."""
-    n_texts = int(text_of.max()) + 1 if text_of is not None and len(text_of) else len(doc_ids)
-    doc = found.column("doc").to_numpy()  # ascending: the batch is annotated in order
     if text_of is None:
         text_of = np.arange(len(doc_ids))
-    per_text = np.bincount(doc, minlength=n_texts)
+    doc = found.column("doc").to_numpy()  # ascending: the batch is annotated in order
+    per_text = np.bincount(doc, minlength=int(text_of.max(initial=-1)) + 1)
     first = np.cumsum(per_text) - per_text
     per_doc = per_text[text_of]
     # document i takes its text's rows first[text_of[i]] ... + per_doc[i], documents in order
