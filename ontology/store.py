@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
+from collections.abc import Callable
 from pathlib import Path
 
 import orjson
@@ -31,3 +34,30 @@ def scan(folder: str | Path, table: str) -> pl.LazyFrame:
 
 def manifest(folder: str | Path) -> dict:
     return orjson.loads((check_built(folder) / MANIFEST).read_bytes())
+
+
+def derived(folder: str | Path, name: str, version: str,
+            build: Callable[[], pl.DataFrame]) -> pl.DataFrame:
+    """A table computed from a built terminology (`build()`), kept beside its tables as
+    `NAME.<fingerprint>.parquet`, the fingerprint taken over the manifest and `version` (which
+    names the code's rules: change it when they change). Read back when present; else built
+    and saved, atomically, where the folder is writable, replacing older versions. Saves the
+    seconds such tables take to derive at each process start."""
+    folder = check_built(folder)
+    h = hashlib.sha256((folder / MANIFEST).read_bytes())
+    h.update(version.encode())
+    path = folder / f"{name}.{h.hexdigest()[:16]}.parquet"
+    if path.exists():
+        try:
+            return pl.read_parquet(path)
+        except (OSError, pl.exceptions.PolarsError):
+            pass  # damaged: derive afresh below
+    table = build()
+    if os.access(folder, os.W_OK):
+        for old in folder.glob(f"{name}.*.parquet"):
+            if old != path:
+                old.unlink(missing_ok=True)
+        tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+        table.write_parquet(tmp)
+        os.replace(tmp, path)
+    return table

@@ -22,6 +22,10 @@ from ontology import store
 from ontology.schema import SYNONYM_KINDS
 from termnorm._native import Engine
 
+# Names the normalization and the compiled file format: change it when either changes, so that
+# caches derived under the old rules are not read.
+VERSION = "lexicon-v4"
+
 LEXICON_FILE = "lexicon.bin"
 LEXICON_META = "lexicon.json"
 DEFAULT_VOCAB_ORDER = ("MESH", "HP", "DOID", "ICD10CM", "ICD10BJ", "ICD9CM3BJ", "UMLS", "SNOMED",
@@ -90,7 +94,7 @@ def build_engine(ids: list[str], rows: pl.DataFrame) -> Engine:
 def _fingerprint(folder: Path, vocabs: list[str] | None) -> str:
     h = hashlib.sha256((folder / store.MANIFEST).read_bytes())
     h.update(orjson.dumps(vocabs))
-    h.update(b"lexicon-v4")
+    h.update(VERSION.encode())
     return h.hexdigest()
 
 

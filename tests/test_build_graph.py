@@ -89,3 +89,30 @@ def test_graphml_export(sample_terminology, tmp_path):
     back = nx.read_graphml(path)
     assert back.nodes["ICD10CM:E11.9"]["name"].startswith("Type 2 diabetes")
     assert back.has_edge("ICD10CM:E11.9", "ICD10CM:E11")
+
+
+def test_derived_tables_are_kept_beside_the_terminology(sample_terminology, tmp_path):
+    import shutil
+
+    from ontology import store
+
+    folder = tmp_path / "terminology"
+    shutil.copytree(sample_terminology, folder)
+    built = []
+
+    def derive():
+        built.append(1)
+        return pl.DataFrame({"x": [3, 1, 2]})
+
+    first = store.derived(folder, "t", "rules 1", derive)
+    again = store.derived(folder, "t", "rules 1", derive)
+    assert built == [1] and again.equals(first) and again["x"].to_list() == [3, 1, 2]
+    (saved,) = folder.glob("t.*.parquet")
+    saved.write_bytes(b"damaged")  # unreadable: derived and saved again
+    assert store.derived(folder, "t", "rules 1", derive).equals(first) and built == [1, 1]
+    store.derived(folder, "t", "rules 2", derive)  # other rules: another file, the old removed
+    assert built == [1, 1, 1] and [p.name for p in folder.glob("t.*.parquet")] != [saved.name]
+    assert len(list(folder.glob("t.*.parquet"))) == 1
+    (folder / "manifest.json").write_bytes((folder / "manifest.json").read_bytes() + b" ")
+    store.derived(folder, "t", "rules 2", derive)  # a rebuilt terminology: derived again
+    assert built == [1, 1, 1, 1]

@@ -70,3 +70,13 @@ def test_only_words_near_the_abbreviation_choose():
     far = "Right atrium normal." + " Stable." * (CONTEXT_WINDOW // 8 + 1) + " RA flare."
     assert inv.sense_at(far, "RA", far.index("RA")) == ("rheumatoid arthritis", "inventory")
     assert inv.sense_at(far, "XYZ", 0) is None
+
+
+def test_saved_inventory_reads_back_the_same(full_terminology):
+    derived = SenseInventory._from_terminology(full_terminology)
+    for _ in range(2):  # derived and saved (unless a test before did), then read back
+        inv = SenseInventory.from_terminology(full_terminology)
+        assert inv.senses == derived.senses
+        assert [inv.sense(i) for i in range(0, len(inv._longs), 997)] == \
+            [derived.sense(i) for i in range(0, len(derived._longs), 997)]
+    assert len(list(full_terminology.glob("senses.*.parquet"))) == 1

@@ -61,6 +61,11 @@ def test_specialty_from_concepts_agrees_with_mtsamples_labels(full_terminology):
     precision = sum(s in g for g, s in assigned) / len(assigned)
     assert precision > 0.5 and len(assigned) > 0.3 * len(judged), (precision, len(assigned))
     assert set(found) - {None} <= set(tag.BRANCHES)
+    # the concept -> specialty table the run used was saved beside the terminology: it reads
+    # back as derived
+    tag._specialty_frame.cache_clear()
+    assert tag._specialty_frame(str(full_terminology)).equals(
+        tag._derive_specialties(str(full_terminology)))
 
 
 def test_year_and_region():

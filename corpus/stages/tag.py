@@ -27,6 +27,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ontology import store
 from termnorm import _native
 
 # Specialty -> branch roots in the terminologies; order breaks ties.
@@ -144,7 +145,13 @@ def stated(meta: pa.Array, names: tuple[str, ...]) -> list[str | None]:
 @lru_cache(maxsize=2)
 def _specialty_frame(ontology: str) -> pl.DataFrame:
     """Concept ID -> specialty for every concept under a branch root (is_a closure in the
-    terminology's relations), nearest branch order first; ICD-10 codes by their letter."""
+    terminology's relations), nearest branch order first; ICD-10 codes by their letter. Kept
+    beside the terminology's tables (0.3 s to derive for the full terminology, 0.01 to read)."""
+    rules = orjson.dumps([BRANCHES, ICD_LETTERS]).decode()
+    return store.derived(ontology, "specialties", rules, lambda: _derive_specialties(ontology))
+
+
+def _derive_specialties(ontology: str) -> pl.DataFrame:
     folder = Path(ontology)
     is_a = (pl.scan_parquet(folder / "relations.parquet").filter(pl.col("rel") == "is_a")
             .select("src", "dst").collect())
