@@ -10,10 +10,8 @@
 use std::collections::HashMap;
 use std::io::{self, Read, Write};
 
-use crate::lexicon::{
-    expect_magic, read_strings, read_u32s, write_strings, write_u32s, LexiconError,
-};
-use crate::tokens::is_cjk;
+use crate::lexicon::{expect_magic, read_bytes, read_u32s, read_u64, write_u32s, LexiconError};
+use crate::tokens::{hash_bytes, is_cjk};
 
 const STOP: &[&str] = &[
     "of", "the", "and", "with", "in", "a", "an", "to", "for", "or", "by", "on",
@@ -167,25 +165,129 @@ thread_local! {
     static COUNTS: std::cell::RefCell<Vec<u16>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// Trigram hashes are already well mixed: hash maps keyed by them skip SipHash.
+/// Strings in one blob, `blob[ends[i - 1]..ends[i]]`: read back with two reads and no
+/// allocation per string (the index holds ~700k of them).
 #[derive(Default)]
-struct IdHasher(u64);
+struct StrTable {
+    blob: String,
+    ends: Vec<u32>,
+}
 
-impl std::hash::Hasher for IdHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 << 8) | b as u64;
+impl StrTable {
+    fn from_strings(v: &[String]) -> Self {
+        let mut t = StrTable::default();
+        for x in v {
+            t.blob.push_str(x);
+            t.ends.push(t.blob.len() as u32);
         }
+        t
     }
-    fn write_u32(&mut self, n: u32) {
-        self.0 = (n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+
+    fn get(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        &self.blob[start..self.ends[i] as usize]
+    }
+
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// The layout of `lexicon::write_strings`.
+    fn write_to(&self, w: &mut impl Write) -> io::Result<()> {
+        write_u32s(w, &self.ends)?;
+        w.write_all(&(self.blob.len() as u64).to_le_bytes())?;
+        w.write_all(self.blob.as_bytes())
+    }
+
+    fn read_from(r: &mut impl Read) -> Result<Self, LexiconError> {
+        let ends = read_u32s(r)?;
+        let n = read_u64(r)?;
+        let blob = String::from_utf8(read_bytes(r, n)?).map_err(|_| corrupt())?;
+        // ascending, each on a char boundary (past the end is none)
+        let mut prev = 0;
+        for &e in &ends {
+            if e < prev || !blob.is_char_boundary(e as usize) {
+                return Err(corrupt());
+            }
+            prev = e;
+        }
+        Ok(StrTable { blob, ends })
     }
 }
 
-type IdMap<V> = HashMap<u32, V, std::hash::BuildHasherDefault<IdHasher>>;
+/// The id of each (distinct) string of a [`StrTable`]: an open-addressing table of ids keyed by
+/// a fast hash of the bytes, built in one pass on reading (a `HashMap<String, u32>` cloned every
+/// string and took a third of the load).
+struct StrIds {
+    slots: Vec<u32>,
+    mask: usize,
+}
+
+const NO_ID: u32 = u32::MAX;
+
+impl StrIds {
+    fn new(strs: &StrTable) -> Self {
+        let size = (strs.len() * 2).next_power_of_two().max(16);
+        let mut ids = StrIds {
+            slots: vec![NO_ID; size],
+            mask: size - 1,
+        };
+        for i in 0..strs.len() {
+            let mut at = hash_bytes(strs.get(i).as_bytes()) as usize & ids.mask;
+            while ids.slots[at] != NO_ID {
+                at = (at + 1) & ids.mask;
+            }
+            ids.slots[at] = i as u32;
+        }
+        ids
+    }
+
+    fn get(&self, strs: &StrTable, s: &str) -> Option<u32> {
+        let mut at = hash_bytes(s.as_bytes()) as usize & self.mask;
+        loop {
+            match self.slots[at] {
+                NO_ID => return None,
+                id if strs.get(id as usize) == s => return Some(id),
+                _ => at = (at + 1) & self.mask,
+            }
+        }
+    }
+}
+
+/// The slot of each key of an ascending list (a key's slot is its index), by the bucket of its
+/// top 16 bits and a binary search inside it: built from the list in one pass, where a hash
+/// map took a million inserts at every load.
+struct SortedKeys {
+    keys: Vec<u32>,
+    /// keys[starts[b]..starts[b + 1]] have top bits b
+    starts: Vec<u32>,
+}
+
+impl SortedKeys {
+    /// None unless `keys` strictly ascend.
+    fn new(keys: Vec<u32>) -> Option<Self> {
+        if !keys.windows(2).all(|p| p[0] < p[1]) {
+            return None;
+        }
+        let mut starts = vec![0u32; (1 << 16) + 1];
+        for &k in &keys {
+            starts[(k >> 16) as usize + 1] += 1;
+        }
+        for b in 1..starts.len() {
+            starts[b] += starts[b - 1];
+        }
+        Some(SortedKeys { keys, starts })
+    }
+
+    fn get(&self, k: u32) -> Option<u32> {
+        let b = (k >> 16) as usize;
+        let (lo, hi) = (self.starts[b] as usize, self.starts[b + 1] as usize);
+        self.keys[lo..hi]
+            .binary_search(&k)
+            .ok()
+            .map(|i| (lo + i) as u32)
+    }
+}
 
 /// Lists of u32 in one flat vector (CSR): `items[ends[i-1]..ends[i]]`.
 #[derive(Default)]
@@ -234,24 +336,24 @@ fn corrupt() -> LexiconError {
 }
 
 pub struct FuzzyIndex {
-    keys: Vec<String>,
+    keys: StrTable,
     /// Sorted trigram hashes of each key: candidates are verified by merging two short sorted
     /// lists (one cache miss) instead of binary searches through long postings.
     grams: Lists,
     /// term ids per key (several terms can share one key)
     key_terms: Lists,
-    by_key: HashMap<String, u32>,
+    by_key: StrIds,
     /// key ids per trigram, ascending, as a slot in `postings`
-    gram_slot: IdMap<u32>,
+    gram_slot: SortedKeys,
     postings: Lists,
     /// Words of the Latin terms, and for each word of 4+ chars its one-char deletions (SymSpell):
     /// a misspelled query word finds the vocabulary words one edit away in a few lookups.
-    words: Vec<String>,
+    words: StrTable,
     /// How many terms use each word: among equally close repairs the commoner word wins
     /// (SymSpell's rule; "hypertensoin" is "hypertension" before it is "hypertensin").
     word_df: Vec<u32>,
-    word_ids: HashMap<String, u32>,
-    delete_slot: IdMap<u32>,
+    word_ids: StrIds,
+    delete_slot: SortedKeys,
     deletes: Lists,
 }
 
@@ -266,15 +368,6 @@ fn terms_fingerprint(terms: &[String]) -> u64 {
             .wrapping_mul(0x9E37_79B9_7F4A_7C15)
             .rotate_left(29)
     })
-}
-
-/// A slot map's keys in slot order (slots are 0..n, as `group_pairs` hands them out).
-fn slot_keys(map: &IdMap<u32>) -> Vec<u32> {
-    let mut keys = vec![0u32; map.len()];
-    for (&k, &slot) in map {
-        keys[slot as usize] = k;
-    }
-    keys
 }
 
 const MIN_CORRECTED_WORD: usize = 4;
@@ -308,14 +401,6 @@ fn group_pairs(mut pairs: Vec<(u32, u32)>) -> (Vec<u32>, Lists) {
         lists.ends.push(lists.items.len() as u32);
     }
     (keys, lists)
-}
-
-/// Key -> its slot, the index of its list.
-fn slot_map(keys: &[u32]) -> IdMap<u32> {
-    keys.iter()
-        .enumerate()
-        .map(|(i, &k)| (k, i as u32))
-        .collect()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -370,34 +455,39 @@ impl FuzzyIndex {
             }
         }
         let (delete_keys, deletes) = group_pairs(pairs);
+        let (keys, words) = (
+            StrTable::from_strings(&keys),
+            StrTable::from_strings(&words),
+        );
+        let sorted = |k| SortedKeys::new(k).expect("group_pairs sorts its keys");
         FuzzyIndex {
+            by_key: StrIds::new(&keys),
             keys,
             grams,
             key_terms,
-            by_key,
-            gram_slot: slot_map(&gram_keys),
+            gram_slot: sorted(gram_keys),
             postings,
+            word_ids: StrIds::new(&words),
             words,
             word_df,
-            word_ids,
-            delete_slot: slot_map(&delete_keys),
+            delete_slot: sorted(delete_keys),
             deletes,
         }
     }
 
     /// Serialize for the lexicon whose terms are `terms` (the index must have been built from
-    /// them); the hash maps are rebuilt on reading: their keys are stored in slot order.
+    /// them); the lookup tables are rebuilt on reading: their keys are stored in slot order.
     pub fn write_to(&self, w: &mut impl Write, terms: &[String]) -> io::Result<()> {
         w.write_all(FUZZY_MAGIC)?;
         w.write_all(&terms_fingerprint(terms).to_le_bytes())?;
-        write_strings(w, &self.keys)?;
+        self.keys.write_to(w)?;
         self.grams.write_to(w)?;
         self.key_terms.write_to(w)?;
-        write_u32s(w, &slot_keys(&self.gram_slot))?;
+        write_u32s(w, &self.gram_slot.keys)?;
         self.postings.write_to(w)?;
-        write_strings(w, &self.words)?;
+        self.words.write_to(w)?;
         write_u32s(w, &self.word_df)?;
-        write_u32s(w, &slot_keys(&self.delete_slot))?;
+        write_u32s(w, &self.delete_slot.keys)?;
         self.deletes.write_to(w)
     }
 
@@ -413,13 +503,13 @@ impl FuzzyIndex {
             ));
         }
         let terms = terms.len() as u32;
-        let keys = read_strings(r)?;
+        let keys = StrTable::read_from(r)?;
         let n_keys = keys.len() as u32;
         let grams = Lists::read_from(r, None)?;
         let key_terms = Lists::read_from(r, Some(terms))?;
         let gram_keys = read_u32s(r)?;
         let postings = Lists::read_from(r, Some(n_keys))?;
-        let words = read_strings(r)?;
+        let words = StrTable::read_from(r)?;
         let word_df = read_u32s(r)?;
         let delete_keys = read_u32s(r)?;
         let deletes = Lists::read_from(r, Some(words.len() as u32))?;
@@ -431,25 +521,28 @@ impl FuzzyIndex {
         {
             return Err(corrupt());
         }
-        let ids = |v: &[String]| {
-            v.iter()
-                .enumerate()
-                .map(|(i, s)| (s.clone(), i as u32))
-                .collect()
-        };
+        let sorted = |k| SortedKeys::new(k).ok_or_else(corrupt);
         Ok(FuzzyIndex {
-            by_key: ids(&keys),
+            by_key: StrIds::new(&keys),
             key_terms,
             keys,
             grams,
-            gram_slot: slot_map(&gram_keys),
+            gram_slot: sorted(gram_keys)?,
             postings,
-            word_ids: ids(&words),
+            word_ids: StrIds::new(&words),
             words,
             word_df,
-            delete_slot: slot_map(&delete_keys),
+            delete_slot: sorted(delete_keys)?,
             deletes,
         })
+    }
+
+    fn key_id(&self, key: &str) -> Option<u32> {
+        self.by_key.get(&self.keys, key)
+    }
+
+    fn word_id(&self, word: &str) -> Option<u32> {
+        self.word_ids.get(&self.words, word)
     }
 
     fn size(&self, id: u32) -> usize {
@@ -463,7 +556,7 @@ impl FuzzyIndex {
             return Vec::new();
         }
         let mut out: Vec<FuzzyHit> = Vec::new();
-        if let Some(&id) = self.by_key.get(&qk) {
+        if let Some(id) = self.key_id(&qk) {
             out.extend(self.key_terms.get(id as usize).iter().map(|&t| FuzzyHit {
                 term: t,
                 score: 1.0,
@@ -559,15 +652,15 @@ impl FuzzyIndex {
     fn word_neighbours(&self, w: &str) -> Vec<u32> {
         let mut out: Vec<u32> = Vec::new();
         let mut probe = |variant: &str| {
-            if let Some(&slot) = self.delete_slot.get(&hash32(variant)) {
+            if let Some(slot) = self.delete_slot.get(hash32(variant)) {
                 for &id in self.deletes.get(slot as usize) {
-                    let cand = &self.words[id as usize];
+                    let cand = self.words.get(id as usize);
                     if !out.contains(&id) && edit_distance(w, cand) <= 1 {
                         out.push(id);
                     }
                 }
             }
-            if let Some(&id) = self.word_ids.get(variant) {
+            if let Some(id) = self.word_id(variant) {
                 // an insertion typo: the deletion is itself a word
                 if variant.len() >= MIN_CORRECTED_WORD && !out.contains(&id) {
                     out.push(id);
@@ -588,7 +681,7 @@ impl FuzzyIndex {
             .filter_map(|i| {
                 let mut c = chars.clone();
                 c.swap(i - 1, i);
-                self.word_ids.get(&c.iter().collect::<String>()).copied()
+                self.word_id(&c.iter().collect::<String>())
             })
             .collect()
     }
@@ -602,14 +695,10 @@ impl FuzzyIndex {
             return Vec::new();
         }
         let words: Vec<&str> = latin_words(norm).collect();
-        let known = |w: &str| self.word_ids.contains_key(w);
+        let known = |w: &str| self.word_id(w).is_some();
         // (words, edits, prior: the smallest use count among the words put in)
         let mut variants: Vec<(Vec<String>, usize, u32)> = Vec::new();
-        let df = |w: &str| {
-            self.word_ids
-                .get(w)
-                .map_or(0, |&id| self.word_df[id as usize])
-        };
+        let df = |w: &str| self.word_id(w).map_or(0, |id| self.word_df[id as usize]);
         // word substitutions, combined across words
         let mut subs: Vec<(Vec<&str>, usize, u32)> = vec![(Vec::new(), 0, u32::MAX)];
         for &w in &words {
@@ -622,7 +711,7 @@ impl FuzzyIndex {
             } else {
                 Vec::new()
             };
-            options.extend(n.iter().map(|&id| self.words[id as usize].as_str()));
+            options.extend(n.iter().map(|&id| self.words.get(id as usize)));
             subs = subs
                 .into_iter()
                 .flat_map(|(v, edits, prior)| {
@@ -664,7 +753,7 @@ impl FuzzyIndex {
         let mut found: Vec<(f64, u32, usize, u32)> = Vec::new();
         for (v, edits, prior) in variants {
             let vk = key_of_words(v.iter().map(String::as_str));
-            if let Some(&id) = self.by_key.get(&vk) {
+            if let Some(id) = self.key_id(&vk) {
                 if let Some(o) = found.iter_mut().find(|o| o.1 == id) {
                     if (edits, std::cmp::Reverse(prior)) < (o.2, std::cmp::Reverse(o.3)) {
                         (o.2, o.3) = (edits, prior);
@@ -673,7 +762,7 @@ impl FuzzyIndex {
                 }
                 let g = self.grams.get(id as usize);
                 let cos = sorted_overlap(q, g) as f64 / ((q.len() * g.len()) as f64).sqrt();
-                let score = 0.5 * cos + 0.5 * edit_similarity(qk, &self.keys[id as usize]);
+                let score = 0.5 * cos + 0.5 * edit_similarity(qk, self.keys.get(id as usize));
                 found.push((score, id, edits, prior));
             }
         }
@@ -694,8 +783,8 @@ impl FuzzyIndex {
             .iter()
             .map(|h| {
                 self.gram_slot
-                    .get(h)
-                    .map_or(&[][..], |&s| self.postings.get(s as usize))
+                    .get(*h)
+                    .map_or(&[][..], |s| self.postings.get(s as usize))
             })
             .collect();
         lists.sort_by_key(|l| l.len());
@@ -750,7 +839,7 @@ impl FuzzyIndex {
             .into_iter()
             .map(|(cos, id)| {
                 (
-                    0.5 * cos + 0.5 * edit_similarity(qk, &self.keys[id as usize]),
+                    0.5 * cos + 0.5 * edit_similarity(qk, self.keys.get(id as usize)),
                     id,
                 )
             })
