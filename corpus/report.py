@@ -15,20 +15,22 @@ from corpus import catalog
 from corpus.stages.phi import TYPES
 from ontology.io import atomic_path
 
-_KEPT = "FROM docs WHERE dup_of IS NULL GROUP BY 1 ORDER BY n DESC, k"
-# one scan of docs, one row a type
-_PHI = ("UNPIVOT (SELECT " + ", ".join(f"coalesce(sum(phi.{t}), 0)::BIGINT AS {t}" for t in TYPES)
-        + " FROM docs) ON COLUMNS(*) INTO NAME k VALUE n")
+# Charts of the kept documents (duplicates left out) by one column each, all drawn from one
+# scan of `docs`: (title, value, how many bars)
+DOC_CHARTS: list[tuple[str, str, int]] = [
+    ("Languages", "coalesce(lang, 'und')", 12),
+    ("Document types", "coalesce(doc_type, '?')", 12),
+    ("Specialties (from concepts)", "coalesce(specialty, '(none)')", 15),
+]
 CHARTS: list[tuple[str, str]] = [
-    ("Languages", f"SELECT coalesce(lang, 'und') AS k, count(*) AS n {_KEPT} LIMIT 12"),
-    ("Document types", f"SELECT coalesce(doc_type, '?') AS k, count(*) AS n {_KEPT} LIMIT 12"),
-    ("Specialties (from concepts)",
-     f"SELECT coalesce(specialty, '(none)') AS k, count(*) AS n {_KEPT} LIMIT 15"),
     ("Duplicate cluster sizes", """
         SELECT size::VARCHAR AS k, count(*) AS n
         FROM (SELECT dup_cluster, count(*) AS size FROM duplicates GROUP BY 1)
         GROUP BY size ORDER BY size LIMIT 20"""),
-    ("PHI found, by type", _PHI),
+    # one row, a column per type (half the time of an UNPIVOT into rows)
+    ("PHI found, by type",
+     "SELECT " + ", ".join(f"coalesce(sum(phi.{t}), 0)::BIGINT AS {t}" for t in TYPES)
+     + " FROM docs"),
     ("Top concepts (affirmed mentions)", """
         WITH m AS (SELECT concept_id, count(*) AS n FROM mentions WHERE NOT negated GROUP BY 1)
         SELECT coalesce(c.name, m.concept_id) AS k, sum(n)::BIGINT AS n
@@ -38,6 +40,7 @@ CHARTS: list[tuple[str, str]] = [
         SELECT regexp_replace(reason, '[0-9]+', 'N', 'g') AS k, count(*) AS n
         FROM rejects GROUP BY 1 ORDER BY n DESC, k LIMIT 15"""),
 ]
+NOT_RECORDED = '<p class="empty">not recorded in this run</p>'
 
 STYLE = """body{font:14px system-ui,sans-serif;margin:2em;color:#222}
 h1{font-size:1.4em}h2{font-size:1.1em;margin-top:2em}
@@ -109,18 +112,11 @@ def write(out: str | Path, summary: dict, con: duckdb.DuckDBPyConnection | None 
     """Write `report.html` for the run in `out` from its catalog (on `con` when given, e.g.
     the one `catalog.building` hands over) and the run's summary."""
     out = Path(out)
-    sections = []
     own = con is None
     con = catalog.connect(out) if own else con
     try:
-        for title, sql in CHARTS:
-            try:
-                rows = [(r["k"], int(r["n"])) for r in catalog.query(out, sql, con).to_pylist()
-                        if r["n"] is not None]
-                body = bar_chart(rows)
-            except duckdb.Error:  # a stage that was off: no column or view to draw from
-                body = '<p class="empty">not recorded in this run</p>'
-            sections.append(f"<h2>{html.escape(title)}</h2>\n{body}")
+        sections = [f"<h2>{html.escape(title)}</h2>\n{body}"
+                    for title, body in [*_doc_charts(out, con), *_charts(out, con)]]
     finally:
         if own:
             con.close()
@@ -134,6 +130,46 @@ def write(out: str | Path, summary: dict, con: duckdb.DuckDBPyConnection | None 
     with atomic_path(path) as tmp:
         tmp.write_text(page, encoding="utf-8")
     return path
+
+
+def _doc_charts(out: Path, con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    """DOC_CHARTS from one GROUPING SETS query: bars by count, then label."""
+    cols = [f"{value} AS c{i}" for i, (_, value, _) in enumerate(DOC_CHARTS)]
+    sets = ", ".join(f"(c{i})" for i in range(len(DOC_CHARTS)))
+    sql = (f"SELECT *, count(*) AS n FROM (SELECT {', '.join(cols)} FROM docs "
+           f"WHERE dup_of IS NULL) GROUP BY GROUPING SETS ({sets})")
+    try:
+        rows = catalog.query(out, sql, con).to_pylist()
+    except duckdb.Error:  # a stage was off (no such column): chart by chart
+        each = "SELECT {} AS k, count(*) AS n FROM docs WHERE dup_of IS NULL GROUP BY 1 " \
+               "ORDER BY n DESC, k LIMIT {}"
+        return _charts(out, con, [(title, each.format(value, limit))
+                                  for title, value, limit in DOC_CHARTS])
+    charts = []
+    for i, (title, _, limit) in enumerate(DOC_CHARTS):
+        bars = sorted(((r[f"c{i}"], r["n"]) for r in rows if r[f"c{i}"] is not None),
+                      key=lambda b: (-b[1], b[0]))
+        charts.append((title, bar_chart(bars[:limit])))
+    return charts
+
+
+def _charts(out: Path, con: duckdb.DuckDBPyConnection,
+            charts: list[tuple[str, str]] = CHARTS) -> list[tuple[str, str]]:
+    """(title, chart) of each query, whose rows are (k, n), or whose one row holds a column
+    per bar; "not recorded" where a stage that was off left nothing to draw from."""
+    drawn = []
+    for title, sql in charts:
+        try:
+            result = catalog.query(out, sql, con)
+        except duckdb.Error:
+            drawn.append((title, NOT_RECORDED))
+            continue
+        if result.column_names == ["k", "n"]:
+            rows = [(r["k"], int(r["n"])) for r in result.to_pylist() if r["n"] is not None]
+        else:
+            rows = [(k, int(v)) for k, v in (result.to_pylist() or [{}])[0].items()]
+        drawn.append((title, bar_chart(rows)))
+    return drawn
 
 
 def _fmt(v) -> str:

@@ -242,6 +242,20 @@ def test_report_renders_in_a_headless_browser(first_run, tmp_path):
     assert shot.stat().st_size > 20_000  # a drawn page, not a blank one
 
 
+def test_report_says_which_charts_a_run_did_not_record(inputs, sample_terminology, tmp_path):
+    """Stages turned off leave their charts "not recorded"; the others are drawn as usual."""
+    from corpus.config import Stages
+
+    raw, _ = inputs
+    run(_cfg(raw, tmp_path, sample_terminology, stages=Stages(phi=False, tag=False)))
+    page = (tmp_path / "report.html").read_text()
+    sections = dict(part.split("</h2>", 1) for part in page.split("<h2>")[1:])
+    off = {t for t, body in sections.items() if "not recorded in this run" in body}
+    assert off == {"Document types", "Specialties (from concepts)", "PHI found, by type"}, off
+    assert "<title>en: " in sections["Languages"]
+    assert "<svg" in sections["Top concepts (affirmed mentions)"]
+
+
 def test_ray_engine_writes_the_same_bytes(first_run, inputs, sample_terminology, tmp_path):
     pytest.importorskip("ray")
     out, _, _ = first_run
