@@ -159,6 +159,7 @@ def _batch(batch: pa.Table, cfg: RunConfig
 
 
 def _distinct(text: pa.Array) -> tuple[pa.Array, np.ndarray]:
-    """The distinct texts (first-seen order) and, for each row, the index of its text."""
-    distinct = pc.unique(text)
-    return distinct, pc.index_in(text, value_set=distinct).to_numpy()
+    """The distinct texts (first-seen order) and, for each row, the index of its text: one
+    hashing pass (dictionary encoding), where `unique` then `index_in` took two."""
+    enc = pc.dictionary_encode(text, null_encoding="encode")
+    return enc.dictionary, enc.indices.to_numpy()
