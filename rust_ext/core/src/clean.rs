@@ -57,7 +57,9 @@ fn as_byte(c: char) -> Option<u8> {
 
 /// Repair runs of chars that, read back as bytes, are valid UTF-8 holding non-ASCII text.
 fn fix_mojibake(text: &str) -> Cow<'_, str> {
-    if text.is_ascii()
+    // every lead char below is U+00C2..U+00E9, UTF-8 0xC3 0x..: one SIMD byte search rules
+    // out most texts before the char-wise one
+    if memchr::memchr(0xC3, text.as_bytes()).is_none()
         || !text.contains(['Ã', 'Â', 'â', 'Ä', 'Å', 'Î', 'Ï', 'Ð', 'Ñ', 'ç', 'è', 'é'])
     {
         return Cow::Borrowed(text);
@@ -92,41 +94,94 @@ fn fix_mojibake(text: &str) -> Cow<'_, str> {
 
 pub fn clean(text: &str) -> String {
     let fixed = fix_mojibake(text);
-    // NFC only where the text may not be in it already: most text is (ASCII always is).
-    if fixed.is_ascii() || is_nfc_quick(fixed.chars()) == IsNormalized::Yes {
-        tidy(fixed.chars(), fixed.len())
+    if is_nfc(&fixed) {
+        tidy(&fixed)
     } else {
-        tidy(fixed.nfc(), fixed.len())
+        tidy(&fixed.nfc().collect::<String>())
     }
 }
 
-/// Controls dropped, spaces and line breaks tidied.
-fn tidy(chars: impl Iterator<Item = char>, len: usize) -> String {
-    let mut out = String::with_capacity(len);
-    let mut pending_space = false;
-    let mut newlines = 0;
-    for c in chars {
+/// NFC's quick check, asked only of the runs of non-ASCII chars: an ASCII char is NFC and
+/// leaves the check in its initial state (no combining class pending), so the runs answer for
+/// the whole text, and the ASCII between them is skipped at memory speed.
+fn is_nfc(text: &str) -> bool {
+    let b = text.as_bytes();
+    let mut i = 0;
+    while let Some(p) = b[i..].iter().position(|&x| x >= 0x80) {
+        let start = i + p;
+        i = b[start..]
+            .iter()
+            .position(|&x| x < 0x80)
+            .map_or(b.len(), |q| start + q);
+        if is_nfc_quick(text[start..i].chars()) != IsNormalized::Yes {
+            return false;
+        }
+    }
+    true
+}
+
+/// Printable ASCII but the space: copied a run at a time.
+fn plain(x: u8) -> bool {
+    (0x21..0x7f).contains(&x)
+}
+
+/// The end of the run of bytes from `i` (a plain one) that `tidy` copies as they are: plain
+/// bytes, and single spaces or line breaks between two of them ("Pt denies\npain").
+fn plain_run(b: &[u8], mut i: usize) -> usize {
+    while i < b.len() {
+        if plain(b[i]) {
+            i += 1;
+        } else if matches!(b[i], b' ' | b'\n') && b.get(i + 1).is_some_and(|&n| plain(n)) {
+            i += 2;
+        } else {
+            break;
+        }
+    }
+    i
+}
+
+/// Control chars dropped, runs of spaces and tabs one space, line breaks kept (at most one
+/// blank line), nothing at either end.
+fn tidy(text: &str) -> String {
+    let b = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let (mut pending_space, mut newlines) = (false, 0);
+    let mut i = 0;
+    while i < b.len() {
+        let start = i;
+        let c = if plain(b[i]) {
+            i = plain_run(b, i);
+            None
+        } else if b[i] < 0x80 {
+            i += 1;
+            Some(char::from(b[i - 1]))
+        } else {
+            let c = text[i..].chars().next().expect("a char starts here");
+            i += c.len_utf8();
+            Some(c)
+        };
         match c {
-            '\n' => {
+            Some('\n') => {
                 pending_space = false;
                 newlines += 1;
+                continue;
             }
-            '\r' => {}
-            ' ' | '\t' | '\u{a0}' => pending_space = true,
-            c if c.is_control() => {}
-            c => {
-                if !out.is_empty() {
-                    if newlines > 0 {
-                        out.push_str(if newlines >= 2 { "\n\n" } else { "\n" });
-                    } else if pending_space {
-                        out.push(' ');
-                    }
-                }
-                out.push(c);
-                newlines = 0;
-                pending_space = false;
+            Some(' ' | '\t' | '\u{a0}') => {
+                pending_space = true;
+                continue;
+            }
+            Some(c) if c.is_control() => continue, // '\r' too
+            _ => {}
+        }
+        if !out.is_empty() {
+            if newlines > 0 {
+                out.push_str(if newlines >= 2 { "\n\n" } else { "\n" });
+            } else if pending_space {
+                out.push(' ');
             }
         }
+        out.push_str(&text[start..i]);
+        (newlines, pending_space) = (0, false);
     }
     out
 }
@@ -134,6 +189,84 @@ fn tidy(chars: impl Iterator<Item = char>, len: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The char-at-a-time version `clean` replaced: the fast paths must agree with it.
+    fn reference(text: &str) -> String {
+        let fixed = fix_mojibake(text);
+        let chars: Vec<char> = if is_nfc_quick(fixed.chars()) == IsNormalized::Yes {
+            fixed.chars().collect()
+        } else {
+            fixed.nfc().collect()
+        };
+        let mut out = String::new();
+        let (mut pending_space, mut newlines) = (false, 0);
+        for c in chars {
+            match c {
+                '\n' => {
+                    pending_space = false;
+                    newlines += 1;
+                }
+                '\r' => {}
+                ' ' | '\t' | '\u{a0}' => pending_space = true,
+                c if c.is_control() => {}
+                c => {
+                    if !out.is_empty() {
+                        if newlines > 0 {
+                            out.push_str(if newlines >= 2 { "\n\n" } else { "\n" });
+                        } else if pending_space {
+                            out.push(' ');
+                        }
+                    }
+                    out.push(c);
+                    (newlines, pending_space) = (0, false);
+                }
+            }
+        }
+        out
+    }
+
+    const PIECES: &[&str] = &[
+        "a",
+        "Pt",
+        "BP 120/80.",
+        " ",
+        "  ",
+        "\t",
+        "\n",
+        "\r\n",
+        "\n\n\n",
+        "\u{0}",
+        "\u{7}",
+        "\u{7f}",
+        "\u{85}",
+        "\u{a0}",
+        "\u{3000}",
+        "é",
+        "e\u{301}",
+        "\u{301}",
+        "\u{327}\u{301}",
+        "\u{301}\u{327}",
+        "Ã©",
+        "â€™",
+        "ÃX",
+        "患者",
+        "Ⅱ型",
+        "ｶ",
+        "\u{2028}",
+        "ﬁ",
+        "Å",
+    ];
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(500))]
+        #[test]
+        fn fast_paths_agree_with_the_char_wise_clean(
+            parts in proptest::collection::vec(0usize..PIECES.len(), 0..40)
+        ) {
+            let text: String = parts.iter().map(|&i| PIECES[i]).collect();
+            proptest::prop_assert_eq!(clean(&text), reference(&text));
+        }
+    }
 
     #[test]
     fn repairs_mojibake() {
