@@ -165,6 +165,11 @@ thread_local! {
     static COUNTS: std::cell::RefCell<Vec<u16>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
+/// Item `i` of a flat table cut by end offsets: `ends[i - 1]..ends[i]`.
+fn span(ends: &[u32], i: usize) -> std::ops::Range<usize> {
+    (if i == 0 { 0 } else { ends[i - 1] as usize })..ends[i] as usize
+}
+
 /// Strings in one blob, `blob[ends[i - 1]..ends[i]]`: read back with two reads and no
 /// allocation per string (the index holds ~700k of them).
 #[derive(Default)]
@@ -184,8 +189,7 @@ impl StrTable {
     }
 
     fn get(&self, i: usize) -> &str {
-        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
-        &self.blob[start..self.ends[i] as usize]
+        &self.blob[span(&self.ends, i)]
     }
 
     fn len(&self) -> usize {
@@ -298,8 +302,7 @@ struct Lists {
 
 impl Lists {
     fn get(&self, i: usize) -> &[u32] {
-        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
-        &self.items[start..self.ends[i] as usize]
+        &self.items[span(&self.ends, i)]
     }
 
     fn len(&self) -> usize {
