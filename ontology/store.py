@@ -41,8 +41,8 @@ def derived(folder: str | Path, name: str, version: str,
     """A table computed from a built terminology (`build()`), kept beside its tables as
     `NAME.<fingerprint>.parquet`, the fingerprint taken over the manifest and `version` (which
     names the code's rules: change it when they change). Read back when present; else built
-    and saved, atomically, where the folder is writable, replacing older versions. Saves the
-    seconds such tables take to derive at each process start."""
+    and saved, atomically, where the folder is writable, replacing older versions: a process
+    start reads the table instead of deriving it again."""
     folder = check_built(folder)
     h = hashlib.sha256((folder / MANIFEST).read_bytes())
     h.update(version.encode())

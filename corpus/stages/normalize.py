@@ -53,7 +53,5 @@ def for_documents(found: pa.Table, doc_ids: pa.Array, text_of: np.ndarray | None
     owner = np.repeat(np.arange(len(text_of)), per_doc)
     rows = np.repeat(first[text_of], per_doc) + np.arange(len(owner)) - (
         np.cumsum(per_doc) - per_doc)[owner]
-    found = found.select([n for n in MENTIONS_SCHEMA.names if n != "doc_id"]).take(rows)
-    return pa.table({"doc_id": pc.take(doc_ids, owner), **dict(zip(found.column_names,
-                                                                   found.columns))}
-                    ).cast(MENTIONS_SCHEMA)
+    found = found.select(MENTIONS_SCHEMA.names[1:]).take(rows)  # all but doc_id
+    return found.add_column(0, "doc_id", pc.take(doc_ids, owner)).cast(MENTIONS_SCHEMA)
