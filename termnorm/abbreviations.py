@@ -73,6 +73,18 @@ def definitions(text: str) -> dict[str, str]:
     return out
 
 
+def may_define(text: str, shorts: set[str]) -> bool:
+    """Whether `text` opens a parenthesis on one of the (lower-cased) `shorts`, spaces aside:
+    only then can `definitions` define it. A cheap test before the full parse."""
+    at = text.find("(")
+    while at >= 0:
+        inside = text[at + 1:at + 14].lstrip().lower()  # PAREN holds at most 12 chars
+        if any(inside.startswith(s) for s in shorts):
+            return True
+        at = text.find("(", at + 1)
+    return False
+
+
 def defined_forms(text: str) -> dict[str, str]:
     """`definitions` keyed by the lower-cased short form, for case-insensitive lookups."""
     return {k.lower(): v for k, v in definitions(text).items()}

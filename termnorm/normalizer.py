@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 from ontology import store
 from ontology.schema import SYNONYM_KINDS
 from termnorm import lexicon
-from termnorm.abbreviations import defined_forms, definitions, expand
+from termnorm.abbreviations import defined_forms, definitions, expand, may_define
 from termnorm.senses import Expansion, SenseInventory
 from termnorm.text import _as_array, normalize, normalize_array
 
@@ -294,11 +294,15 @@ class Normalizer:
         concept = m.column("concept").to_numpy().copy()
         if self._index is None:
             self._index = {c: i for i, c in enumerate(self._ids)}
-        defs: dict[int, dict[str, str]] = {}  # per document: its own definitions, once
+        shorts: dict[int, set[str]] = {}  # per document: its abbreviations
+        for r in sub:
+            shorts.setdefault(r["doc"], set()).add(r["surface"].lower())
+        defs: dict[int, dict[str, str]] = {}  # per document: its own definitions, parsed only
+        for doc, own in shorts.items():      # where one of them may be defined
+            text = arr[doc].as_py()
+            defs[doc] = defined_forms(text) if may_define(text, own) else {}
         for i, r in zip(rows, sub, strict=True):
-            found = defs.get(r["doc"])
-            if found is None:
-                found = defs[r["doc"]] = defined_forms(arr[r["doc"]].as_py())
+            found = defs[r["doc"]]
             cid = self._sense_concept(found.get(r["surface"].lower()), r["term"], r["sense"])
             if cid is not None:
                 concept[i] = self._index[cid]

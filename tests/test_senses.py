@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
+import gzip
 
+import orjson
+import pytest
+from conftest import SHARED, need_shared
+
+from termnorm.abbreviations import defined_forms, may_define
 from termnorm.normalizer import Normalizer
 from termnorm.senses import CONTEXT_WINDOW, SHORTHAND, SenseInventory, looks_abbreviated
 
@@ -80,3 +85,16 @@ def test_saved_inventory_reads_back_the_same(full_terminology):
         assert [inv.sense(i) for i in range(0, len(inv._longs), 997)] == \
             [derived.sense(i) for i in range(0, len(derived._longs), 997)]
     assert len(list(full_terminology.glob("senses.*.parquet"))) == 1
+
+
+def test_the_definition_precheck_passes_every_defined_short_form():
+    """`may_define` only spares the full parse: on every MTSamples note, each short form the
+    parse defines passes it; a short form no parenthesis opens on does not."""
+    need_shared()
+    with gzip.open(SHARED / "corpora" / "mtsamples" / "mtsamples.jsonl.gz") as f:
+        notes = [orjson.loads(line)["transcription"] or "" for line in f]
+    defined = [(sf, text) for text in notes for sf in defined_forms(text)]
+    assert len(defined) > 100
+    assert all(may_define(text, {sf}) for sf, text in defined)
+    assert may_define("Duchenne muscular dystrophy ( DMD ) is X-linked.", {"dmd"})
+    assert not may_define("DMD (Duchenne type) affects boys; DMD.", {"dmd"})
