@@ -390,7 +390,7 @@ impl Lexicon {
     }
 }
 
-const MAGIC: &[u8; 8] = b"TNLEX04\n";
+const MAGIC: &[u8; 8] = b"TNLEX05\n";
 
 /// The file's first 8 bytes must be `magic`: a file of another kind (or version) is refused.
 pub(crate) fn expect_magic(

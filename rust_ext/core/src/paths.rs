@@ -5,25 +5,46 @@
 //! cost ~8 misses; as a token path it costs 2 (and one more to learn nothing continues). A path's
 //! key is a hash of its token hashes and the gaps between them (adjacent, one space, else the gap's
 //! bytes), so a text path reaches the key of a term exactly when its tokens and gaps are the
-//! term's, barring a 64-bit collision, which the caller rules out by comparing the term with the
-//! text it found.
+//! term's, barring a collision (slots tell keys apart by their top 31 bits and their place in
+//! the table), which the caller rules out by comparing the term with the text it found.
 
 use std::io::{self, Read, Write};
 
 use crate::lexicon::{prefetch, read_bytes, read_u64, LexiconError};
 use crate::tokens::{hash_bytes, tokenize, Token};
 
-const EMPTY: u64 = 0;
-const NO_TERM: u32 = u32::MAX;
+const NO_TERM: u32 = (1 << 31) - 1;
+const MORE: u64 = 1 << 31;
 const START: u64 = 0x243F_6A88_85A3_08D3;
 
-#[derive(Clone, Copy)]
-struct Slot {
-    key: u64,
-    /// The term whose path this is, or `NO_TERM`.
-    term: u32,
-    /// Whether some longer term continues this path.
-    more: bool,
+/// A path in 8 bytes: the high half of its key as a tag (the low bits chose the slot; the tag
+/// is never 0, so 0 is an empty slot), the term whose path this is (31 bits, `NO_TERM` if none)
+/// and a bit saying whether a longer term continues it. Half of a slot holding the whole key:
+/// the full terminology's table then fits in L3, and the walk is bound by its cache misses.
+/// Two paths of one tag in one probe chain share a slot, a collision like any other.
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
+struct Slot(u64);
+
+impl Slot {
+    fn tag(key: u64) -> u64 {
+        (key >> 32) | 1
+    }
+
+    fn holds(self, key: u64) -> bool {
+        self.0 >> 32 == Slot::tag(key)
+    }
+
+    fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    fn term(self) -> u32 {
+        (self.0 & u64::from(NO_TERM)) as u32
+    }
+
+    fn more(self) -> bool {
+        self.0 & MORE != 0
+    }
 }
 
 pub struct TermPaths {
@@ -57,6 +78,10 @@ fn step(key: u64, text: &[u8], toks: &[Token], first: usize, j: usize) -> u64 {
 
 impl TermPaths {
     pub fn new(terms: &[String]) -> Self {
+        assert!(
+            terms.len() < NO_TERM as usize,
+            "too many terms for 31-bit term ids"
+        );
         let mut toks = Vec::new();
         let mut keys: Vec<(u64, u32, bool)> = Vec::with_capacity(terms.len() * 2);
         for (t, term) in terms.iter().enumerate() {
@@ -76,44 +101,43 @@ impl TermPaths {
             same
         });
         let size = (keys.len() * 3 / 2).next_power_of_two().max(16);
-        let empty = Slot {
-            key: EMPTY,
-            term: NO_TERM,
-            more: false,
-        };
         let mut paths = TermPaths {
-            slots: vec![empty; size],
+            slots: vec![Slot::default(); size],
             mask: size - 1,
         };
         for (key, term, more) in keys {
             let s = paths.slot_mut(key);
-            s.key = key;
-            // two terms on one key (a collision) keep the first; the caller's check catches it
-            if s.term == NO_TERM {
-                s.term = term;
+            if s.is_empty() {
+                *s = Slot(Slot::tag(key) << 32 | u64::from(NO_TERM));
             }
-            s.more |= more;
+            // two terms on one slot (a collision) keep the first; the caller's check catches it
+            if s.term() == NO_TERM {
+                s.0 = s.0 & !u64::from(NO_TERM) | u64::from(term);
+            }
+            if more {
+                s.0 |= MORE;
+            }
         }
         paths
     }
 
     fn slot_mut(&mut self, key: u64) -> &mut Slot {
         let mut i = key as usize & self.mask;
-        while self.slots[i].key != EMPTY && self.slots[i].key != key {
+        while !self.slots[i].is_empty() && !self.slots[i].holds(key) {
             i = (i + 1) & self.mask;
         }
         &mut self.slots[i]
     }
 
     #[inline]
-    fn get(&self, key: u64) -> Option<&Slot> {
+    fn get(&self, key: u64) -> Option<Slot> {
         let mut i = key as usize & self.mask;
         loop {
-            let s = &self.slots[i];
-            if s.key == key {
+            let s = self.slots[i];
+            if s.holds(key) {
                 return Some(s);
             }
-            if s.key == EMPTY {
+            if s.is_empty() {
                 return None;
             }
             i = (i + 1) & self.mask;
@@ -146,10 +170,10 @@ impl TermPaths {
             };
             let Some(s) = self.get(key) else { break };
             reached = j;
-            if s.term != NO_TERM {
-                best = Some((s.term, j));
+            if s.term() != NO_TERM {
+                best = Some((s.term(), j));
             }
-            if !s.more {
+            if !s.more() {
                 break;
             }
         }
@@ -167,14 +191,12 @@ impl TermPaths {
             .map(|(t, _)| t)
     }
 
-    /// The table as 16-byte little-endian records (key, term, more), after its size.
+    /// The table as 8-byte little-endian slots (see [`Slot`]), after its size.
     pub fn write_to(&self, w: &mut impl Write) -> io::Result<()> {
         w.write_all(&(self.slots.len() as u64).to_le_bytes())?;
-        let mut buf = Vec::with_capacity(self.slots.len() * 16);
+        let mut buf = Vec::with_capacity(self.slots.len() * 8);
         for s in &self.slots {
-            buf.extend_from_slice(&s.key.to_le_bytes());
-            buf.extend_from_slice(&s.term.to_le_bytes());
-            buf.extend_from_slice(&u32::from(s.more).to_le_bytes());
+            buf.extend_from_slice(&s.0.to_le_bytes());
         }
         w.write_all(&buf)
     }
@@ -186,20 +208,16 @@ impl TermPaths {
         if !size.is_power_of_two() || size > 1 << 40 {
             return Err(corrupt());
         }
-        let buf = read_bytes(r, size * 16)?;
+        let buf = read_bytes(r, size * 8)?;
         let slots: Vec<Slot> = buf
-            .chunks_exact(16)
-            .map(|c| Slot {
-                key: u64::from_le_bytes(c[..8].try_into().expect("8 bytes")),
-                term: u32::from_le_bytes(c[8..12].try_into().expect("4 bytes")),
-                more: c[12] != 0,
-            })
+            .chunks_exact(8)
+            .map(|c| Slot(u64::from_le_bytes(c.try_into().expect("8 bytes"))))
             .collect();
-        if slots
-            .iter()
-            .any(|s| s.term != NO_TERM && s.term as usize >= n_terms)
-            || slots.iter().all(|s| s.key != EMPTY)
-        {
+        let bad = |s: &Slot| {
+            !s.is_empty()
+                && (s.0 >> 32 & 1 == 0 || s.term() != NO_TERM && s.term() as usize >= n_terms)
+        };
+        if slots.iter().any(bad) || slots.iter().all(|s| !s.is_empty()) {
             return Err(corrupt());
         }
         Ok(TermPaths {
@@ -213,8 +231,13 @@ impl TermPaths {
 impl TermPaths {
     /// Every path names the wrong term, as a hash collision would.
     pub(crate) fn scramble(&mut self, n_terms: u32) {
-        for s in self.slots.iter_mut().filter(|s| s.term != NO_TERM) {
-            s.term = (s.term + 1) % n_terms;
+        for s in self
+            .slots
+            .iter_mut()
+            .filter(|s| !s.is_empty() && s.term() != NO_TERM)
+        {
+            let term = (s.term() + 1) % n_terms;
+            s.0 = s.0 & !u64::from(NO_TERM) | u64::from(term);
         }
     }
 }
