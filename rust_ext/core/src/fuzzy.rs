@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 use std::io::{self, Read, Write};
 
-use crate::lexicon::{expect_magic, read_bytes, read_u32s, read_u64, write_u32s, LexiconError};
+use crate::lexicon::{expect_magic, read_u32s, span, write_u32s, LexiconError, StrTable};
 use crate::tokens::{hash_bytes, is_cjk};
 
 const STOP: &[&str] = &[
@@ -163,60 +163,6 @@ fn sorted_overlap(a: &[u32], b: &[u32]) -> usize {
 thread_local! {
     /// Per-thread overlap counters, one per key, zeroed again after each query.
     static COUNTS: std::cell::RefCell<Vec<u16>> = const { std::cell::RefCell::new(Vec::new()) };
-}
-
-/// Item `i` of a flat table cut by end offsets: `ends[i - 1]..ends[i]`.
-fn span(ends: &[u32], i: usize) -> std::ops::Range<usize> {
-    (if i == 0 { 0 } else { ends[i - 1] as usize })..ends[i] as usize
-}
-
-/// Strings in one blob, `blob[ends[i - 1]..ends[i]]`: read back with two reads and no
-/// allocation per string (the index holds ~700k of them).
-#[derive(Default)]
-struct StrTable {
-    blob: String,
-    ends: Vec<u32>,
-}
-
-impl StrTable {
-    fn from_strings(v: &[String]) -> Self {
-        let mut t = StrTable::default();
-        for x in v {
-            t.blob.push_str(x);
-            t.ends.push(t.blob.len() as u32);
-        }
-        t
-    }
-
-    fn get(&self, i: usize) -> &str {
-        &self.blob[span(&self.ends, i)]
-    }
-
-    fn len(&self) -> usize {
-        self.ends.len()
-    }
-
-    /// The layout of `lexicon::write_strings`.
-    fn write_to(&self, w: &mut impl Write) -> io::Result<()> {
-        write_u32s(w, &self.ends)?;
-        w.write_all(&(self.blob.len() as u64).to_le_bytes())?;
-        w.write_all(self.blob.as_bytes())
-    }
-
-    fn read_from(r: &mut impl Read) -> Result<Self, LexiconError> {
-        let ends = read_u32s(r)?;
-        let n = read_u64(r)?;
-        let blob = String::from_utf8(read_bytes(r, n)?).map_err(|_| corrupt())?;
-        // ascending, each on a char boundary (past the end is none)
-        let mut prev = 0;
-        for &e in &ends {
-            if e < prev || !blob.is_char_boundary(e as usize) {
-                return Err(corrupt());
-            }
-            prev = e;
-        }
-        Ok(StrTable { blob, ends })
-    }
 }
 
 /// The id of each (distinct) string of a [`StrTable`]: an open-addressing table of ids keyed by

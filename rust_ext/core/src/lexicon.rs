@@ -443,36 +443,67 @@ pub(crate) fn read_u32s(r: &mut impl Read) -> io::Result<Vec<u32>> {
         .collect())
 }
 
-/// Strings as one blob plus end offsets: two reads, no per-string allocation on disk.
-pub(crate) fn write_strings(w: &mut impl Write, v: &[String]) -> io::Result<()> {
-    let mut ends = Vec::with_capacity(v.len());
-    let mut blob = Vec::new();
-    for s in v {
-        blob.extend_from_slice(s.as_bytes());
-        ends.push(blob.len() as u32);
+/// Item `i` of a flat table cut by end offsets: `ends[i - 1]..ends[i]`.
+pub(crate) fn span(ends: &[u32], i: usize) -> std::ops::Range<usize> {
+    (if i == 0 { 0 } else { ends[i - 1] as usize })..ends[i] as usize
+}
+
+/// Strings in one blob, `blob[ends[i - 1]..ends[i]]`, as the lexicon and the fuzzy index save
+/// them: read back with two reads and no allocation per string (the fuzzy index keeps ~700k).
+#[derive(Default)]
+pub(crate) struct StrTable {
+    blob: String,
+    ends: Vec<u32>,
+}
+
+impl StrTable {
+    pub(crate) fn from_strings(v: &[String]) -> Self {
+        let mut t = StrTable::default();
+        for x in v {
+            t.blob.push_str(x);
+            t.ends.push(t.blob.len() as u32);
+        }
+        t
     }
-    write_u32s(w, &ends)?;
-    w.write_all(&(blob.len() as u64).to_le_bytes())?;
-    w.write_all(&blob)
+
+    pub(crate) fn get(&self, i: usize) -> &str {
+        &self.blob[span(&self.ends, i)]
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub(crate) fn write_to(&self, w: &mut impl Write) -> io::Result<()> {
+        write_u32s(w, &self.ends)?;
+        w.write_all(&(self.blob.len() as u64).to_le_bytes())?;
+        w.write_all(self.blob.as_bytes())
+    }
+
+    pub(crate) fn read_from(r: &mut impl Read) -> Result<Self, LexiconError> {
+        let ends = read_u32s(r)?;
+        let n = read_u64(r)?;
+        let blob = String::from_utf8(read_bytes(r, n)?)
+            .map_err(|_| LexiconError("corrupt lexicon file (UTF-8)".into()))?;
+        // ascending, each on a char boundary (past the end is none)
+        let mut prev = 0;
+        for &e in &ends {
+            if e < prev || !blob.is_char_boundary(e as usize) {
+                return Err(LexiconError("corrupt lexicon file (string table)".into()));
+            }
+            prev = e;
+        }
+        Ok(StrTable { blob, ends })
+    }
+}
+
+pub(crate) fn write_strings(w: &mut impl Write, v: &[String]) -> io::Result<()> {
+    StrTable::from_strings(v).write_to(w)
 }
 
 pub(crate) fn read_strings(r: &mut impl Read) -> Result<Vec<String>, LexiconError> {
-    let ends = read_u32s(r)?;
-    let n = read_u64(r)?;
-    let blob = read_bytes(r, n)?;
-    let blob =
-        String::from_utf8(blob).map_err(|_| LexiconError("corrupt lexicon file (UTF-8)".into()))?;
-    let mut out = Vec::with_capacity(ends.len());
-    let mut prev = 0usize;
-    for &e in &ends {
-        let e = e as usize;
-        if e < prev || e > blob.len() || !blob.is_char_boundary(e) {
-            return Err(LexiconError("corrupt lexicon file (string table)".into()));
-        }
-        out.push(blob[prev..e].to_string());
-        prev = e;
-    }
-    Ok(out)
+    let t = StrTable::read_from(r)?;
+    Ok((0..t.len()).map(|i| t.get(i).to_string()).collect())
 }
 
 #[cfg(test)]

@@ -45,6 +45,10 @@ impl Slot {
     fn more(self) -> bool {
         self.0 & MORE != 0
     }
+
+    fn with_term(self, term: u32) -> Slot {
+        Slot(self.0 & !u64::from(NO_TERM) | u64::from(term))
+    }
 }
 
 pub struct TermPaths {
@@ -112,7 +116,7 @@ impl TermPaths {
             }
             // two terms on one slot (a collision) keep the first; the caller's check catches it
             if s.term() == NO_TERM {
-                s.0 = s.0 & !u64::from(NO_TERM) | u64::from(term);
+                *s = s.with_term(term);
             }
             if more {
                 s.0 |= MORE;
@@ -236,8 +240,7 @@ impl TermPaths {
             .iter_mut()
             .filter(|s| !s.is_empty() && s.term() != NO_TERM)
         {
-            let term = (s.term() + 1) % n_terms;
-            s.0 = s.0 & !u64::from(NO_TERM) | u64::from(term);
+            *s = s.with_term((s.term() + 1) % n_terms);
         }
     }
 }
