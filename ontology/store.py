@@ -36,6 +36,14 @@ def manifest(folder: str | Path) -> dict:
     return orjson.loads((check_built(folder) / MANIFEST).read_bytes())
 
 
+def fingerprint(folder: Path, *rules: bytes) -> str:
+    """A hex digest of the terminology's manifest and `rules`: names what is derived from it."""
+    h = hashlib.sha256((folder / MANIFEST).read_bytes())
+    for r in rules:
+        h.update(r)
+    return h.hexdigest()
+
+
 def derived(folder: str | Path, name: str, version: str,
             build: Callable[[], pl.DataFrame]) -> pl.DataFrame:
     """A table computed from a built terminology (`build()`), kept beside its tables as
@@ -44,9 +52,7 @@ def derived(folder: str | Path, name: str, version: str,
     and saved, atomically, where the folder is writable, replacing older versions: a process
     start reads the table instead of deriving it again."""
     folder = check_built(folder)
-    h = hashlib.sha256((folder / MANIFEST).read_bytes())
-    h.update(version.encode())
-    path = folder / f"{name}.{h.hexdigest()[:16]}.parquet"
+    path = folder / f"{name}.{fingerprint(folder, version.encode())[:16]}.parquet"
     if path.exists():
         try:
             return pl.read_parquet(path)

@@ -92,10 +92,7 @@ def build_engine(ids: list[str], rows: pl.DataFrame) -> Engine:
 
 
 def _fingerprint(folder: Path, vocabs: list[str] | None) -> str:
-    h = hashlib.sha256((folder / store.MANIFEST).read_bytes())
-    h.update(orjson.dumps(vocabs))
-    h.update(VERSION.encode())
-    return h.hexdigest()
+    return store.fingerprint(folder, orjson.dumps(vocabs), VERSION.encode())
 
 
 def cache_paths(folder: Path, vocabs: list[str] | None) -> tuple[Path, Path]:

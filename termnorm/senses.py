@@ -88,6 +88,32 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+def _merged(senses: dict[str, list[tuple[str, int]]]) -> dict[str, list[tuple[str, int]]]:
+    """`senses` with the clinical shorthand, by normalized short form, most frequent first."""
+    merged: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    shorts = list(dict.fromkeys([*senses, *SHORTHAND]))
+    for short, key in zip(shorts, normalize_array(shorts).to_pylist(), strict=True):
+        if short in SHORTHAND:
+            merged[key].append((SHORTHAND[short], SHORTHAND_FREQ))
+        merged[key].extend(senses.get(short, ()))
+    return {k: sorted(v, key=lambda s: (-s[1], s[0])) for k, v in merged.items()}
+
+
+def _terminology_senses(folder: str | Path) -> dict[str, list[tuple[str, int]]]:
+    """Short form -> [(long form, frequency)] from the terminology's abbreviation synonyms."""
+    syn = store.scan(folder, "synonyms")
+    abbr = syn.filter(pl.col("kind") == "abbreviation").select(
+        pl.col("term").str.to_lowercase().alias("short"), "concept_id",
+        pl.col("freq").fill_null(1))
+    names = store.scan(folder, "concepts").select("concept_id", pl.col("name").alias("long"))
+    rows = (abbr.join(names, on="concept_id").filter(pl.col("long").str.len_chars() > 0)
+            .group_by("short", pl.col("long").str.to_lowercase())
+            .agg(pl.col("freq").sum()).collect())
+    g = rows.sort("short", "long").group_by("short", maintain_order=True).agg("long", "freq")
+    return {short: list(zip(longs, freqs, strict=True)) for short, longs, freqs
+            in zip(*(g[c].to_list() for c in ("short", "long", "freq")), strict=True)}
+
+
 def _rows(senses: dict[str, list[tuple[str, int]]]) -> pl.DataFrame:
     """An inventory's senses as rows (short, long, freq), in its order."""
     return pl.DataFrame({"short": [k for k, v in senses.items() for _ in v],
@@ -106,14 +132,7 @@ def _nested(rows: pl.DataFrame) -> dict[str, list[tuple[str, int]]]:
 
 class SenseInventory:
     def __init__(self, senses: dict[str, list[tuple[str, int]]]) -> None:
-        # normalized short form -> [(long form, frequency)], most frequent first
-        merged: dict[str, list[tuple[str, int]]] = defaultdict(list)
-        shorts = list(dict.fromkeys([*senses, *SHORTHAND]))
-        for short, key in zip(shorts, normalize_array(shorts).to_pylist(), strict=True):
-            if short in SHORTHAND:
-                merged[key].append((SHORTHAND[short], SHORTHAND_FREQ))
-            merged[key].extend(senses.get(short, ()))
-        self._use({k: sorted(v, key=lambda s: (-s[1], s[0])) for k, v in merged.items()})
+        self._use(_merged(senses))
 
     def _use(self, senses: dict[str, list[tuple[str, int]]]) -> None:
         """Take `senses` (already merged and ordered) as this inventory's."""
@@ -131,24 +150,15 @@ class SenseInventory:
         rules = orjson.dumps([SHORTHAND, lexicon.VERSION]).decode()
         with _collector_paused():
             rows = store.derived(folder, "senses", rules,
-                                 lambda: _rows(cls._from_terminology(folder).senses))
+                                 lambda: _rows(_merged(_terminology_senses(folder))))
             inventory = cls.__new__(cls)
             inventory._use(_nested(rows))
         return inventory
 
     @classmethod
     def _from_terminology(cls, folder: str | Path) -> SenseInventory:
-        syn = store.scan(folder, "synonyms")
-        abbr = syn.filter(pl.col("kind") == "abbreviation").select(
-            pl.col("term").str.to_lowercase().alias("short"), "concept_id",
-            pl.col("freq").fill_null(1))
-        names = store.scan(folder, "concepts").select("concept_id", pl.col("name").alias("long"))
-        rows = (abbr.join(names, on="concept_id").filter(pl.col("long").str.len_chars() > 0)
-                .group_by("short", pl.col("long").str.to_lowercase())
-                .agg(pl.col("freq").sum()).collect())
-        g = rows.sort("short", "long").group_by("short", maintain_order=True).agg("long", "freq")
-        return cls({short: list(zip(longs, freqs, strict=True)) for short, longs, freqs
-                    in zip(*(g[c].to_list() for c in ("short", "long", "freq")), strict=True)})
+        """The inventory derived afresh (what `from_terminology` saves)."""
+        return cls(_terminology_senses(folder))
 
     def sense(self, index: int) -> tuple[str, str]:
         """(long form, source) of a sense index from the table."""
