@@ -80,54 +80,56 @@ def _batch(batch: pa.Table, cfg: RunConfig
            ) -> tuple[pa.Table, pa.Table, pa.Table, list[Reject]]:
     raw = batch.column("text").combine_chunks()
     # Per-text work is done once per distinct text (a note filed under several specialties, a
-    # copied template) and its results copied back to each document.
+    # copied template); each output column is then taken once for the kept documents.
     raw_distinct, raw_of = _distinct(raw)
     sha = pa.array([hashlib.sha256(t.encode()).hexdigest() for t in raw_distinct.to_pylist()],
-                   pa.string()).take(raw_of)
+                   pa.string())
     # `text[of[i]]` is document i's text
     text, of = (clean(raw_distinct) if cfg.stages.clean else raw_distinct), raw_of
-    cols: dict[str, pa.Array] = {}
+    per_doc: dict[str, np.ndarray] = {}
     b = cfg.boilerplate
     if cfg.stages.clean and b.enabled:
-        # counts lines across documents, so it sees every document's text
-        trimmed, cols["boilerplate_lines"] = remove_boilerplate(text.take(of), b.min_docs,
-                                                                b.min_share, b.min_chars)
-        if pc.max(cols["boilerplate_lines"]).as_py():  # changed some: again each text once
-            text, of = _distinct(trimmed)
+        # counts lines across documents: each distinct text counts as its copies
+        trimmed, dropped = remove_boilerplate(text, b.min_docs, b.min_share, b.min_chars,
+                                              copies=np.bincount(of, minlength=len(text)))
+        per_doc["boilerplate_lines"] = dropped.to_numpy()[of]
+        if per_doc["boilerplate_lines"].any():  # texts may have become equal: again once each
+            text, again = _distinct(trimmed)
+            of = again[of]
     # Every later stage is a function of the text alone.
+    per_text: dict[str, pa.Array] = {}
     if cfg.stages.phi:
         text, counts = deidentify(text, cfg.phi.surrogates)
         per_type = np.stack([counts.column(t).to_numpy() for t in TYPES], axis=1)
-        cols["phi_count"] = pa.array(per_type.sum(axis=1).astype(np.uint32)).take(of)
-        cols["phi"] = pa.StructArray.from_arrays([counts.column(t).combine_chunks()
-                                                  for t in TYPES], names=list(TYPES)).take(of)
+        per_text["phi_count"] = pa.array(per_type.sum(axis=1).astype(np.uint32))
+        per_text["phi"] = pa.StructArray.from_arrays([counts.column(t).combine_chunks()
+                                                      for t in TYPES], names=list(TYPES))
     sig = quality.signals(text)
     lang = language.detect(text, sig)
     failure = (quality.failures(sig, cfg.quality) if cfg.stages.quality
                else pl.Series("failure", [None] * len(sig), pl.Utf8))
-    keep_distinct = failure.is_null().to_numpy()
-    sig, lang, failure = sig[of], lang[of], failure.gather(of)
-    keep = failure.is_null().to_arrow()
-    rejected = pc.indices_nonzero(pc.invert(keep)).to_pylist()
+    keep_text = failure.is_null().to_numpy()
+    keep = keep_text[of]
     reasons = failure.to_list()
-    lines = batch.column("line").to_pylist()
-    sources = batch.column("source").to_pylist()
-    rejects = [Reject(sources[i], lines[i], reasons[i], raw[i].as_py()[:10_000])
-               for i in rejected]
-    table = pa.table({
-        "doc_id": batch.column("doc_id"), "source": batch.column("source"),
-        "line": batch.column("line"), "text": text.take(of), "meta": batch.column("meta"),
-        "raw_sha256": sha, "lang": lang["lang"].to_arrow(),
-        "mixed_script": lang["mixed_script"].to_arrow(),
-        **{k: sig[k].to_arrow() for k in quality.SIGNALS}, **cols,
-    }).filter(keep)
-    # the kept documents' texts, each distinct text once
-    kept = keep.to_numpy(zero_copy_only=False)
-    kept_of = of[kept]
-    distinct_kept = np.flatnonzero(keep_distinct)
+    rejects = [Reject(batch.column("source")[i].as_py(), batch.column("line")[i].as_py(),
+                      reasons[of[i]], raw[i].as_py()[:10_000])
+               for i in np.flatnonzero(~keep)]
+    docs = np.flatnonzero(keep)  # the kept documents' rows
+    # the kept documents' texts, each distinct text once; kept_of[j]: kept document j's
+    distinct_kept = np.flatnonzero(keep_text)
     kept_text = text.take(distinct_kept)
-    kept_of = np.searchsorted(distinct_kept, kept_of)
-    ids = table.column("doc_id").combine_chunks()
+    kept_of = np.searchsorted(distinct_kept, of[docs])
+    sig, lang = sig[of[docs]], lang[of[docs]]
+    ids = batch.column("doc_id").take(docs).combine_chunks()
+    table = pa.table({
+        "doc_id": ids, "source": batch.column("source").take(docs),
+        "line": batch.column("line").take(docs), "text": kept_text.take(kept_of),
+        "meta": batch.column("meta").take(docs), "raw_sha256": sha.take(raw_of[docs]),
+        "lang": lang["lang"].to_arrow(), "mixed_script": lang["mixed_script"].to_arrow(),
+        **{k: sig[k].to_arrow() for k in quality.SIGNALS},
+        **{k: pa.array(v[docs]) for k, v in per_doc.items()},
+        **{k: v.take(of[docs]) for k, v in per_text.items()},
+    })
     if cfg.stages.normalize:
         found = text_mentions(kept_text, cfg.ontology)
         ments = for_documents(found, ids, kept_of)
@@ -146,7 +148,7 @@ def _batch(batch: pa.Table, cfg: RunConfig
         table = table.append_column("specialty", specialty.to_arrow())
         dates = tag.stated(meta, tag.DATE_FIELDS)
         table = table.append_column("year",
-                                    tag.years(raw_distinct, dates, raw_of[kept]).to_arrow())
+                                    tag.years(raw_distinct, dates, raw_of[docs]).to_arrow())
         table = table.append_column("region", tag.regions(meta).to_arrow())
     d = cfg.dedup
     flat = _native.minhash_signatures(kept_text, d.num_perm, d.ngram, d.seed)

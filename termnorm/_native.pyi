@@ -114,10 +114,12 @@ def quality_signals(texts: pa.Array) -> pa.StructArray:
     """Per text: n_chars, n_words, mean_word_len, symbol_ratio, digit_ratio, dup_line_frac,
     cjk_ratio, latin_ratio, english_ratio; see `corpus.stages.quality`."""
 
-def remove_boilerplate(texts: pa.Array, min_docs: int, min_chars: int
+def remove_boilerplate(texts: pa.Array, min_docs: int, min_chars: int,
+                       copies: pa.UInt32Array | None = None
                        ) -> tuple[pa.LargeStringArray, pa.UInt32Array]:
     """Texts without the lines (of at least `min_chars` chars) that recur in at least `min_docs`
-    of them, and the lines each lost; see `corpus.stages.clean`."""
+    documents, text i standing for `copies[i]` of them (default 1), and the lines each lost;
+    `large_string` texts come back uncopied where no line recurs. See `corpus.stages.clean`."""
 
 def clean_array(texts: pa.Array) -> pa.LargeStringArray:
     """The clean stage over a string array; see `corpus.stages.clean`."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
+import numpy as np
 import pyarrow as pa
 
 from termnorm import _native
@@ -26,9 +27,13 @@ def clean(texts: pa.Array | pa.ChunkedArray | Iterable[str | None]) -> pa.LargeS
 
 
 def remove_boilerplate(texts: pa.Array | pa.ChunkedArray | Iterable[str | None],
-                       min_docs: int = 10, min_share: float = 0.01, min_chars: int = 30
+                       min_docs: int = 10, min_share: float = 0.01, min_chars: int = 30,
+                       copies: np.ndarray | None = None
                        ) -> tuple[pa.LargeStringArray, pa.UInt32Array]:
-    """(texts without boilerplate lines, lines dropped per text)."""
+    """(texts without boilerplate lines, lines dropped per text). `copies[i]`: how many
+    documents text i stands for (a batch's distinct texts, each once); by default one each."""
     arr = _as_array(texts)
-    threshold = max(min_docs, math.ceil(min_share * len(arr)))
-    return _native.remove_boilerplate(arr, threshold, min_chars)
+    docs = len(arr) if copies is None else int(copies.sum())
+    threshold = max(min_docs, math.ceil(min_share * docs))
+    return _native.remove_boilerplate(
+        arr, threshold, min_chars, None if copies is None else pa.array(copies, pa.uint32()))

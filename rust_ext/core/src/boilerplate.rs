@@ -17,9 +17,18 @@ pub fn repeated_lines<'a>(
     min_docs: u32,
     min_chars: usize,
 ) -> HashSet<u64> {
+    repeated_lines_weighted(texts.into_iter().map(|t| (t, 1)), min_docs, min_chars)
+}
+
+/// [`repeated_lines`] over distinct texts, each standing for `copies` documents.
+pub fn repeated_lines_weighted<'a>(
+    texts: impl IntoIterator<Item = (&'a str, u32)>,
+    min_docs: u32,
+    min_chars: usize,
+) -> HashSet<u64> {
     let mut docs: HashMap<u64, u32> = HashMap::new();
     let mut seen = HashSet::new();
-    for text in texts {
+    for (text, copies) in texts {
         seen.clear();
         for line in text.lines() {
             if line.trim().chars().count() >= min_chars {
@@ -27,7 +36,7 @@ pub fn repeated_lines<'a>(
             }
         }
         for &h in &seen {
-            *docs.entry(h).or_default() += 1;
+            *docs.entry(h).or_default() += copies;
         }
     }
     docs.into_iter()
@@ -74,5 +83,9 @@ mod tests {
         let twice = format!("{footer}\n{footer}");
         assert!(repeated_lines([twice.as_str(), "x"], 2, 20).is_empty());
         assert_eq!(drop_lines("a\nb", &HashSet::new()), ("a\nb".to_string(), 0));
+        // one distinct text standing for three documents is three documents
+        let weighted = [(docs[0].as_str(), 3), ("x", 1)];
+        assert_eq!(repeated_lines_weighted(weighted, 3, 20), lines);
+        assert!(repeated_lines_weighted([(docs[0].as_str(), 2)], 3, 20).is_empty());
     }
 }

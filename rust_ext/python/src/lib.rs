@@ -3,12 +3,19 @@
 
 use std::sync::Arc;
 
+// Batches allocate and free large buffers; glibc returns those to the kernel each time (page
+// faults on every batch), mimalloc keeps and reuses them.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use arrow_array::builder::{
     BooleanBuilder, ListBuilder, StringBuilder, UInt32Builder, UInt8Builder,
 };
 use arrow_array::cast::AsArray;
 use arrow_array::types::{UInt32Type, UInt8Type};
-use arrow_array::{Array, ArrayRef, LargeStringArray, StringArray, StringViewArray, StructArray};
+use arrow_array::{
+    Array, ArrayRef, LargeStringArray, StringArray, StringViewArray, StructArray, UInt32Array,
+};
 use arrow_data::ArrayData;
 use arrow_pyarrow::PyArrowType;
 use arrow_schema::Field;
@@ -623,23 +630,56 @@ fn quality_signals(
     })
 }
 
-/// Texts without the lines of at least `min_chars` chars that recur in at least `min_docs` of
-/// them, and how many lines each lost; nulls stay null.
+/// Texts without the lines of at least `min_chars` chars that recur in at least `min_docs`
+/// documents, and how many lines each lost; nulls stay null. `copies[i]` (uint32, default 1):
+/// how many documents text i stands for, so a batch's distinct texts can go in once each. Where
+/// no line recurs, `large_string` texts come back as they are, not copied.
 #[pyfunction]
+#[pyo3(signature = (texts, min_docs, min_chars, copies=None))]
 fn remove_boilerplate(
     py: Python<'_>,
     texts: PyArrowType<ArrayData>,
     min_docs: u32,
     min_chars: usize,
+    copies: Option<PyArrowType<ArrayData>>,
 ) -> PyResult<(PyArrowType<ArrayData>, PyArrowType<ArrayData>)> {
+    let copies = match copies {
+        None => None,
+        Some(c) => {
+            let arr = arrow_array::make_array(c.0);
+            let c = arr
+                .as_primitive_opt::<UInt32Type>()
+                .ok_or_else(|| PyTypeError::new_err("copies must be a uint32 array"))?
+                .clone();
+            if c.len() != texts.0.len() || c.null_count() > 0 {
+                return Err(PyValueError::new_err(format!(
+                    "copies: {} values without nulls expected, got {} ({} null)",
+                    texts.0.len(),
+                    c.len(),
+                    c.null_count()
+                )));
+            }
+            Some(c)
+        }
+    };
+    let input = texts.0.clone();
+    let unchanged_ok = *input.data_type() == arrow_schema::DataType::LargeUtf8;
     py.detach(|| {
         with_strings(texts.0, |it| {
             let texts: Vec<Option<&str>> = it.collect();
-            let lines = termnorm_core::boilerplate::repeated_lines(
-                texts.iter().flatten().copied(),
+            let weight = |i: usize| copies.as_ref().map_or(1, |c| c.value(i));
+            let lines = termnorm_core::boilerplate::repeated_lines_weighted(
+                texts
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, t)| t.map(|t| (t, weight(i)))),
                 min_docs,
                 min_chars,
             );
+            if lines.is_empty() && unchanged_ok {
+                let none = UInt32Array::from(vec![0u32; texts.len()]);
+                return (PyArrowType(input), PyArrowType(none.into_data()));
+            }
             let mut out = arrow_array::builder::LargeStringBuilder::new();
             let mut dropped = UInt32Builder::new();
             for t in texts {
