@@ -131,10 +131,10 @@ def _batch(batch: pa.Table, cfg: RunConfig
         **{k: v.take(of[docs]) for k, v in per_text.items()},
     })
     if cfg.stages.normalize:
-        found = text_mentions(kept_text, cfg.ontology)
+        found, keys = text_mentions(kept_text, cfg.ontology)
         ments = for_documents(found, ids, kept_of)
     else:
-        found, ments = None, MENTIONS_SCHEMA.empty_table()
+        found, ments, keys = None, MENTIONS_SCHEMA.empty_table(), _native.exact_keys(kept_text)
     if cfg.stages.tag:
         meta = table.column("meta").combine_chunks()
         given = tag.stated(meta, tag.DOC_TYPE_FIELDS)
@@ -154,7 +154,7 @@ def _batch(batch: pa.Table, cfg: RunConfig
     flat = _native.minhash_signatures(kept_text, d.num_perm, d.ngram, d.seed)
     sigs = pa.table({
         "doc_id": ids,
-        "exact_key": _native.exact_keys(kept_text).take(kept_of),
+        "exact_key": keys.take(kept_of),
         "minhash": pa.FixedSizeListArray.from_arrays(flat, d.num_perm).take(kept_of),
     })
     return table, ments, sigs, rejects

@@ -72,10 +72,11 @@ class Engine:
         """Choose abbreviation senses from `table` while annotating (the `sense` of a row)."""
     def annotate(self, text: str) -> tuple[str, list[MentionRow]]:
         """Normalized text and the mentions found in it, leftmost-longest on token edges."""
-    def annotate_array(self, texts: pa.Array) -> pa.StructArray:
+    def annotate_array(self, texts: pa.Array
+                       ) -> tuple[pa.StructArray, pa.FixedSizeBinaryArray]:
         """A whole string array at once: one struct row per mention (doc, start, end, surface,
         term, concept, kind, sense (null: none chosen), negated, uncertain, historical,
-        family)."""
+        family), and each text's `exact_keys` key from the normalization done anyway."""
 
 class SenseTable:
     """Abbreviation senses, chosen per mention by the words around it, then frequency."""

@@ -59,6 +59,27 @@ def test_batch_equals_single(nz):
         assert got == want
 
 
+def test_batch_keys_are_the_exact_dedup_keys(nz):
+    """The keys the annotation pass hands back are `exact_keys`' (what a corpus run compares
+    when its mention stage is off), on real notes, Chinese, nulls and empty texts."""
+    import gzip
+
+    from conftest import SHARED, need_shared
+
+    from termnorm import _native
+
+    need_shared()
+    with gzip.open(SHARED / "corpora" / "mtsamples" / "mtsamples.jsonl.gz") as f:
+        notes = [orjson.loads(line)["transcription"] for _, line in zip(range(300), f,
+                                                                        strict=False)]
+    texts = pa.array([*notes, NOTE, None, "", "ＣＨＥＳＴ  Pain", "chest pain"])
+    table, keys = nz.normalize_batch_keyed(texts)
+    assert keys.equals(_native.exact_keys(texts))
+    assert table.equals(nz.normalize_batch(texts))
+    assert keys[-2] == keys[-1] and not keys[-4].is_valid  # full width and case fold away
+    assert len(set(keys.to_pylist()[:300])) > 250  # distinct notes, distinct keys
+
+
 def test_learned_pairs_are_used_at_once(nz):
     assert nz.map("sugar disease") == [] or nz.map("sugar disease")[0].method == "fuzzy"
     assert nz.learn([("sugar disease", "ICD10CM:E11.9")]) == 1

@@ -32,12 +32,13 @@ def mentions(doc_ids: pa.Array, texts: pa.Array, ontology: str,
              text_of: np.ndarray | None = None) -> pa.Table:
     """The mentions of each document, in document order. `text_of[i]`: the index in `texts`
     of document i's text (identical texts annotated once); by default texts[i] is document i's."""
-    return for_documents(text_mentions(texts, ontology), doc_ids, text_of)
+    return for_documents(text_mentions(texts, ontology)[0], doc_ids, text_of)
 
 
-def text_mentions(texts: pa.Array, ontology: str) -> pa.Table:
-    """The mentions of each text, `doc` its index in `texts` (ascending)."""
-    return normalizer(ontology).normalize_batch(texts)
+def text_mentions(texts: pa.Array, ontology: str) -> tuple[pa.Table, pa.FixedSizeBinaryArray]:
+    """The mentions of each text, `doc` its index in `texts` (ascending), and each text's
+    exact-duplicate key (as `_native.exact_keys`), which the same pass computes."""
+    return normalizer(ontology).normalize_batch_keyed(texts)
 
 
 def for_documents(found: pa.Table, doc_ids: pa.Array, text_of: np.ndarray | None = None

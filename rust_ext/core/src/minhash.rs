@@ -143,7 +143,11 @@ unsafe fn permute_min_avx2(xs: &[u64], a: &[u32], b: &[u32], sig: &mut [u32]) {
 /// The key exact deduplication compares: a 128-bit hash of the normalized text, so copies that
 /// differ only in case, width, whitespace or punctuation style are one document.
 pub fn exact_key(text: &str) -> u128 {
-    let norm = crate::normalize::normalize(text).text;
+    normalized_key(&crate::normalize::normalize(text).text)
+}
+
+/// [`exact_key`] of a text from its normalized form (for callers that normalize it anyway).
+pub fn normalized_key(norm: &str) -> u128 {
     let b = norm.as_bytes();
     let (mut h1, mut h2) = (0x243F_6A88_85A3_08D3u64, 0x1319_8A2E_0370_7344u64);
     for c in b.chunks(8) {

@@ -9,7 +9,7 @@ use std::sync::Arc;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use arrow_array::builder::{
-    BooleanBuilder, ListBuilder, StringBuilder, UInt32Builder, UInt8Builder,
+    BooleanBuilder, FixedSizeBinaryBuilder, ListBuilder, StringBuilder, UInt32Builder, UInt8Builder,
 };
 use arrow_array::cast::AsArray;
 use arrow_array::types::{UInt32Type, UInt8Type};
@@ -422,14 +422,16 @@ impl PyEngine {
     }
 
     /// A whole Arrow string array in one call: the mentions, a struct array with a `doc`
-    /// column indexing the input (`sense` is null where no sense was chosen).
+    /// column indexing the input (`sense` is null where no sense was chosen), and each text's
+    /// exact-duplicate key (`exact_keys`), taken from the normalization done here anyway.
     fn annotate_array(
         &self,
         py: Python<'_>,
         texts: PyArrowType<ArrayData>,
-    ) -> PyResult<PyArrowType<ArrayData>> {
+    ) -> PyResult<(PyArrowType<ArrayData>, PyArrowType<ArrayData>)> {
         py.detach(|| {
             with_strings(texts.0, |it| {
+                let mut keys = FixedSizeBinaryBuilder::new(16);
                 let mut surface = arrow_array::builder::LargeStringBuilder::new();
                 let (mut doc, mut start, mut end, mut term, mut concept) = (
                     UInt32Builder::new(),
@@ -444,9 +446,12 @@ impl PyEngine {
                 let mut ann = Annotation::default();
                 for (i, t) in it.enumerate() {
                     let Some(t) = t else {
+                        keys.append_null();
                         continue;
                     };
                     self.engine.annotate_into(t, &mut ann);
+                    let key = minhash::normalized_key(&ann.norm.text).to_le_bytes();
+                    keys.append_value(key).expect("16 bytes");
                     let mut bytes = CharBytes::new(t);
                     for m in &ann.mentions {
                         let best = self.engine.lexicon.entries(m.term)[0];
@@ -485,7 +490,10 @@ impl PyEngine {
                 {
                     cols.push((name, Arc::new(b.finish())));
                 }
-                PyArrowType(struct_of(cols, &["sense"]))
+                (
+                    PyArrowType(struct_of(cols, &["sense"])),
+                    PyArrowType(keys.finish().into_data()),
+                )
             })
         })
     }
