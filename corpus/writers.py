@@ -22,7 +22,10 @@ REJECTS_SCHEMA = pa.schema([("source", pa.string()), ("line", pa.int64()),
                             ("reason", pa.string()), ("raw", pa.large_string())])
 
 
-ROW_GROUP = 64 * 1024
+# At most this many rows a row group (a batch's rows never share one with the next batch's).
+# Larger groups mean fewer dictionaries to build: MTSamples' 261k mentions write in 0.065
+# instead of 0.073 s (64k rows a group) and take 1.9 instead of 2.1 MB.
+ROW_GROUP = 256 * 1024
 # Room for every distinct value of a row group in its dictionary (Arrow's default is 1 MB): a
 # shard's repeated texts (a note filed twice, a template) are then stored and compressed once.
 # On MTSamples' docs (half the notes repeat) the write takes 0.045 instead of 0.077 s and the

@@ -284,7 +284,7 @@ class Normalizer:
             "doc": m.column("doc"),
             "start": m.column("start"),
             "end": m.column("end"),
-            "surface": m.column("surface").cast(pa.string()),
+            "surface": m.column("surface"),
             "concept_id": concept_id,
             "name": name,
             "score": pc.take(self._kind_scores, kind),

@@ -432,7 +432,7 @@ impl PyEngine {
         py.detach(|| {
             with_strings(texts.0, |it| {
                 let mut keys = FixedSizeBinaryBuilder::new(16);
-                let mut surface = arrow_array::builder::LargeStringBuilder::new();
+                let mut surface = StringBuilder::new(); // short spans: 32-bit offsets
                 let (mut doc, mut start, mut end, mut term, mut concept) = (
                     UInt32Builder::new(),
                     UInt32Builder::new(),
