@@ -49,26 +49,54 @@ fn pack(word: &[u8]) -> u64 {
 }
 
 pub struct QualityScorer {
-    /// The function words packed (none is longer than 8 letters), sorted: a word is looked up
-    /// without hashing or building a string.
-    function_words: Vec<u64>,
+    /// The function words packed (none is longer than 8 letters) in a table that a multiply
+    /// and a shift index without collisions: each word of a text is one load and one compare.
+    function_words: [u64; 256],
+    multiplier: u64,
 }
 
 impl Default for QualityScorer {
     fn default() -> Self {
-        let mut function_words: Vec<u64> = ENGLISH_FUNCTION_WORDS
+        let keys: Vec<u64> = ENGLISH_FUNCTION_WORDS
             .iter()
             .map(|w| {
                 debug_assert!(w.len() <= 8);
                 pack(w.as_bytes())
             })
             .collect();
-        function_words.sort_unstable();
-        QualityScorer { function_words }
+        // the first odd multiplier (from a fixed sequence) that spreads the words apart; 0
+        // (no word) marks an empty slot, and no packed run of letters is 0
+        let mut state = 1u64;
+        loop {
+            state = state
+                .wrapping_mul(0x5851_F42D_4C95_7F2D)
+                .wrapping_add(0x1405_7B7E_F767_814F);
+            let mut q = QualityScorer {
+                function_words: [0; 256],
+                multiplier: state | 1,
+            };
+            let mut ok = true;
+            for &k in &keys {
+                let s = q.slot(k);
+                ok &= q.function_words[s] == 0;
+                q.function_words[s] = k;
+            }
+            if ok {
+                return q;
+            }
+        }
     }
 }
 
 impl QualityScorer {
+    fn slot(&self, key: u64) -> usize {
+        (key.wrapping_mul(self.multiplier) >> 56) as usize
+    }
+
+    fn is_function_word(&self, key: u64) -> bool {
+        self.function_words[self.slot(key)] == key
+    }
+
     pub fn signals(&self, text: &str) -> Signals {
         let (mut chars, mut letters, mut cjk, mut latin, mut digits, mut symbols) =
             (0u32, 0u32, 0u32, 0u32, 0u32, 0u32);
@@ -78,7 +106,7 @@ impl QualityScorer {
         let mut end_ascii_run = |len: &mut usize, key: &mut u64| {
             if *len > 0 {
                 ascii_words += 1;
-                english += u32::from(*len <= 8 && self.function_words.binary_search(key).is_ok());
+                english += u32::from(*len <= 8 && self.is_function_word(*key));
                 (*len, *key) = (0, 0);
             }
         };
@@ -185,6 +213,27 @@ mod tests {
         (
             chars, words, word_chars, letters, cjk, latin, digits, symbols,
         )
+    }
+
+    #[test]
+    fn function_words_are_found_and_only_they() {
+        let q = QualityScorer::default();
+        for w in ENGLISH_FUNCTION_WORDS {
+            assert!(q.is_function_word(pack(w.as_bytes())), "{w}");
+            assert!(q.is_function_word(pack(w.to_uppercase().as_bytes())), "{w}");
+        }
+        for w in [
+            "a", "in", "no", "patient", "hte", "thee", "historys", "denie", "z",
+        ] {
+            assert!(!q.is_function_word(pack(w.as_bytes())), "{w}");
+        }
+        let s = q.signals("The patient denies pain; HISTORY of asthma, treated with albuterol.");
+        // runs of ASCII letters: the patient denies pain history of asthma treated with albuterol
+        assert!(
+            (s.english_ratio - 5.0 / 10.0).abs() < 1e-9,
+            "{}",
+            s.english_ratio
+        );
     }
 
     proptest::proptest! {
