@@ -10,7 +10,6 @@ options: the same bytes whichever worker runs it.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,8 +81,7 @@ def _batch(batch: pa.Table, cfg: RunConfig
     # Per-text work is done once per distinct text (a note filed under several specialties, a
     # copied template); each output column is then taken once for the kept documents.
     raw_distinct, raw_of = _distinct(raw)
-    sha = pa.array([hashlib.sha256(t.encode()).hexdigest() for t in raw_distinct.to_pylist()],
-                   pa.string())
+    sha = _native.sha256_hex(raw_distinct)
     # `text[of[i]]` is document i's text
     text, of = (clean(raw_distinct) if cfg.stages.clean else raw_distinct), raw_of
     per_doc: dict[str, np.ndarray] = {}

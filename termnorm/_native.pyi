@@ -108,6 +108,9 @@ def phi_deidentify_array(texts: pa.Array, surrogates: bool = False
 def exact_duplicates(texts: pa.Array) -> pa.UInt32Array:
     """Index of the first text with the same normalized content; see `corpus.dedup`."""
 
+def sha256_hex(texts: pa.Array) -> pa.StringArray:
+    """SHA-256 of each text's UTF-8 bytes, 64 lowercase hex digits (nulls stay null)."""
+
 def exact_keys(texts: pa.Array) -> pa.FixedSizeBinaryArray:
     """16-byte exact-duplicate key per text (nulls stay null); see `corpus.dedup`."""
 

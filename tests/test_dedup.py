@@ -87,3 +87,15 @@ def test_exact_duplicates_match_a_dictionary_of_normalized_texts():
     assert ids.tolist() == want
     assert (ids != np.arange(len(texts))).sum() > 100, "MTSamples files notes under several specialties"
     assert exact_duplicates(["Chest  PAIN.", "chest pain.", None, None]).tolist() == [0, 0, 2, 3]
+
+
+def test_raw_text_digests_are_sha256():
+    """`raw_sha256` of a document: the SHA-256 of its raw text's UTF-8 bytes, as hashlib gives."""
+    import hashlib
+
+    from termnorm import _native
+
+    texts = [*NOTES[:300], "高血压病史", "naïve café", "", None]
+    want = [None if t is None else hashlib.sha256(t.encode()).hexdigest() for t in texts]
+    assert _native.sha256_hex(pa.array(texts)).to_pylist() == want
+    assert _native.sha256_hex(pa.array(texts, pa.large_string())).to_pylist() == want

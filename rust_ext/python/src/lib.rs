@@ -584,6 +584,35 @@ fn exact_duplicates(
     })
 }
 
+/// The SHA-256 of each text's UTF-8 bytes as 64 lowercase hex digits (SHA-NI where the CPU
+/// has it); nulls stay null.
+#[pyfunction]
+fn sha256_hex(py: Python<'_>, texts: PyArrowType<ArrayData>) -> PyResult<PyArrowType<ArrayData>> {
+    use sha2::Digest;
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    py.detach(|| {
+        with_strings(texts.0, |it| {
+            let mut out = StringBuilder::new();
+            let mut hex = [0u8; 64];
+            for t in it {
+                let Some(t) = t else {
+                    out.append_null();
+                    continue;
+                };
+                for (pair, b) in hex
+                    .chunks_exact_mut(2)
+                    .zip(sha2::Sha256::digest(t.as_bytes()))
+                {
+                    pair[0] = HEX[usize::from(b >> 4)];
+                    pair[1] = HEX[usize::from(b & 15)];
+                }
+                out.append_value(std::str::from_utf8(&hex).expect("hex digits"));
+            }
+            PyArrowType(out.finish().into_data())
+        })
+    })
+}
+
 /// The exact-duplicate key of each text (16 bytes; see `termnorm_core::minhash::exact_key`),
 /// for grouping across batches and shards; nulls stay null.
 #[pyfunction]
@@ -915,6 +944,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(phi_deidentify_array, m)?)?;
     m.add_function(wrap_pyfunction!(exact_duplicates, m)?)?;
     m.add_function(wrap_pyfunction!(exact_keys, m)?)?;
+    m.add_function(wrap_pyfunction!(sha256_hex, m)?)?;
     m.add_function(wrap_pyfunction!(quality_signals, m)?)?;
     m.add_function(wrap_pyfunction!(remove_boilerplate, m)?)?;
     m.add_function(wrap_pyfunction!(clean_array, m)?)?;
