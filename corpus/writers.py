@@ -41,21 +41,22 @@ def _dictionary_columns(schema: pa.Schema) -> list[str]:
                                            or t.is_binary(f.type) or t.is_fixed_size_binary(f.type))]
 
 
-# Whole documents, their metadata, a rejected record.
-FREE_TEXT = ("text", "meta", "raw")
+# Whole documents, their metadata, a rejected record, a mention's span of a text.
+FREE_TEXT = ("text", "meta", "raw", "surface")
 
 
 def _statistics_columns(schema: pa.Schema | pa.StructType, prefix: str = "") -> list[str]:
     """Leaf columns whose min/max let a reader skip row groups: not free text (FREE_TEXT),
-    hashes or signatures, whose statistics prune nothing, cost ~2% of a run's CPU and would
-    copy whole notes into the file footer."""
+    flags, hashes or signatures, whose statistics prune nothing, cost ~2% of a run's CPU and
+    would copy whole notes into the file footer."""
     t = pa.types
     out = []
     for f in schema:
         if t.is_struct(f.type):
             out += _statistics_columns(f.type, f"{prefix}{f.name}.")
-        elif not (f.name in FREE_TEXT or t.is_list(f.type) or t.is_fixed_size_list(f.type)
-                  or t.is_binary(f.type) or t.is_fixed_size_binary(f.type)):
+        elif not (f.name in FREE_TEXT or t.is_boolean(f.type) or t.is_list(f.type)
+                  or t.is_fixed_size_list(f.type) or t.is_binary(f.type)
+                  or t.is_fixed_size_binary(f.type)):
             out.append(prefix + f.name)
     return out
 

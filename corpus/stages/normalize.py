@@ -14,12 +14,13 @@ import pyarrow.compute as pc
 
 from termnorm.normalizer import Normalizer
 
-MENTIONS_SCHEMA = pa.schema([
+# No column is ever null: required Parquet columns, written without definition levels.
+MENTIONS_SCHEMA = pa.schema([pa.field(name, t, nullable=False) for name, t in [
     ("doc_id", pa.string()), ("start", pa.uint32()), ("end", pa.uint32()),
     ("surface", pa.string()), ("concept_id", pa.string()), ("score", pa.float64()),
     ("negated", pa.bool_()), ("uncertain", pa.bool_()), ("historical", pa.bool_()),
     ("family", pa.bool_()), ("method", pa.string()),
-])
+]])
 
 
 @lru_cache(maxsize=2)
