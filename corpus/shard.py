@@ -49,7 +49,7 @@ def process(path: Path, name: str, out: Path, cfg: RunConfig) -> ShardResult:
     holds one batch (and the rejects), whatever the size of the input."""
     paths = output_paths(out, name)
     rejects: list[Reject] = []
-    with (stream(paths["docs"]) as docs, stream(paths["mentions"]) as ments,
+    with (stream(paths["docs"]) as docs, stream(paths["mentions"], arrow_schema=False) as ments,
           stream(paths["signatures"]) as sigs):
         for batch, bad in read(path, cfg.fields, cfg.batch_size):
             rejects += bad

@@ -74,8 +74,9 @@ class TableStream:
     """Tables appended one by one to a Parquet file (the schema is the first table's), so a
     shard never sits in memory whole; see `stream`."""
 
-    def __init__(self, tmp: Path) -> None:
+    def __init__(self, tmp: Path, arrow_schema: bool = True) -> None:
         self._tmp = tmp
+        self._arrow_schema = arrow_schema
         self._writer: pq.ParquetWriter | None = None
         self.rows = 0
 
@@ -84,7 +85,8 @@ class TableStream:
             self._writer = pq.ParquetWriter(self._tmp, table.schema, compression="zstd",
                                             write_statistics=_statistics_columns(table.schema),
                                             use_dictionary=_dictionary_columns(table.schema),
-                                            dictionary_pagesize_limit=DICTIONARY_PAGE)
+                                            dictionary_pagesize_limit=DICTIONARY_PAGE,
+                                            store_schema=self._arrow_schema)
         self._writer.write_table(table.cast(self._writer.schema), row_group_size=ROW_GROUP)
         self.rows += table.num_rows
 
@@ -98,13 +100,14 @@ class TableStream:
 
 
 @contextlib.contextmanager
-def stream(path: str | Path) -> Iterator[TableStream]:
+def stream(path: str | Path, arrow_schema: bool = True) -> Iterator[TableStream]:
     """Append tables to `path`, which appears (atomically) only when the block ends without
-    error; at least one table, if only an empty one, must be written."""
+    error; at least one table, if only an empty one, must be written. Without `arrow_schema`
+    the file keeps only Parquet's types: dictionary arrays then read back as their values."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(path) as tmp:
-        s = TableStream(tmp)
+        s = TableStream(tmp, arrow_schema)
         try:
             yield s
         finally:

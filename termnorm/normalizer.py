@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass
 from functools import cached_property
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -262,38 +263,39 @@ class Normalizer:
         uncertain, historical, family, method."""
         return self.normalize_batch_keyed(texts)[0]
 
-    def normalize_batch_keyed(self, texts: pa.Array | pa.ChunkedArray | Iterable[str | None]
+    def normalize_batch_keyed(self, texts: pa.Array | pa.ChunkedArray | Iterable[str | None],
+                              encoded: bool = False
                               ) -> tuple[pa.Table, pa.FixedSizeBinaryArray]:
         """`normalize_batch`, and each text's exact-duplicate key (the 16-byte hash of its
         normalized text that `corpus.dedup` compares) from the same pass: a corpus run needs
-        both, and normalizing is a fifth of the annotation's time."""
+        both, and normalizing is a fifth of the annotation's time. `encoded`: concept_id,
+        name, score and method as dictionary arrays of the values used (no string copied per
+        mention; Parquet stores them as dictionary pages anyway)."""
         arr = _as_array(texts)
         self.senses  # noqa: B018  (the engine chooses abbreviation senses once they are loaded)
         found, keys = self._engine.annotate_array(arr)
-        return self._mention_table(arr, pa.Table.from_struct_array(found)), keys
-
-    def _mention_table(self, arr: pa.Array, m: pa.Table) -> pa.Table:
+        m = pa.Table.from_struct_array(found)
         kind = m.column("kind")
         concept = m.column("concept")
         abbr = pc.equal(kind, SYNONYM_KINDS.index("abbreviation"))
         if pc.any(abbr).as_py():
             concept = self._resolve_abbreviations(arr, m, abbr)
-        concept_id = pc.take(self._concepts, concept)
-        name = pc.take(self._concept_names, concept)
-        return pa.table({
+        look_up = dictionary_of if encoded else (lambda i, values: pc.take(values, i))
+        table = pa.table({
             "doc": m.column("doc"),
             "start": m.column("start"),
             "end": m.column("end"),
             "surface": m.column("surface"),
-            "concept_id": concept_id,
-            "name": name,
-            "score": pc.take(self._kind_scores, kind),
+            "concept_id": look_up(concept, self._concepts),
+            "name": look_up(concept, self._concept_names),
+            "score": look_up(kind, self._kind_scores),
             "negated": m.column("negated"),
             "uncertain": m.column("uncertain"),
             "historical": m.column("historical"),
             "family": m.column("family"),
-            "method": pc.take(self._kind_methods, kind),
+            "method": look_up(kind, self._kind_methods),
         })
+        return table, keys
 
     def _resolve_abbreviations(self, arr: pa.Array, m: pa.Table, abbr: pa.ChunkedArray
                                ) -> pa.Array:
@@ -317,6 +319,16 @@ class Normalizer:
             if cid is not None:
                 concept[i] = self._index[cid]
         return pa.array(concept, pa.uint32())
+
+
+def dictionary_of(indices: pa.Array | pa.ChunkedArray | np.ndarray, values: pa.Array
+                  ) -> pa.DictionaryArray:
+    """`values[indices]` as a dictionary array holding only the values used, in their order in
+    `values` (deterministic, and no unused entry is stored)."""
+    idx = np.asarray(indices, dtype=np.int64)
+    used = np.bincount(idx, minlength=len(values)) > 0
+    new = (np.cumsum(used) - 1).astype(np.int32)
+    return pa.DictionaryArray.from_arrays(pa.array(new[idx]), values.filter(pa.array(used)))
 
 
 def _method(kind: str) -> str:

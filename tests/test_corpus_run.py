@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import orjson
+import pyarrow.parquet as pq
 import pytest
 from conftest import SHARED, need_shared
 
@@ -21,6 +22,7 @@ from corpus import catalog
 from corpus.config import RunConfig
 from corpus.readers import Fields
 from corpus.runner import run
+from corpus.stages.normalize import MENTIONS_SCHEMA
 
 NOTES = SHARED / "corpora" / "mtsamples" / "mtsamples.jsonl.gz"
 OUTPUTS = ("docs", "mentions", "signatures", "rejects")
@@ -123,6 +125,9 @@ def test_docs_are_clean_deidentified_tagged_and_mentioned(first_run):
         LIMIT 200""").to_pylist()
     assert s.mentions > 100 and m
     assert all(r["text"][r["start"]:r["end"]] == r["surface"] for r in m)
+    # the sidecar is written dictionary-encoded and reads back as its documented schema
+    for f in (out / "mentions").glob("*.parquet"):
+        assert pq.read_schema(f) == MENTIONS_SCHEMA
 
 
 def test_rerun_skips_finished_shards_and_redoes_a_damaged_one(first_run, inputs,
@@ -293,7 +298,6 @@ def test_a_50_mb_document_and_nul_bytes(sample_terminology, tmp_path):
 def test_repeated_texts_get_the_results_of_one(sample_terminology, tmp_path):
     """Identical texts go through the stages once (a shard's distinct texts); each copy must
     still get every column and mention a lone copy gets."""
-    import pyarrow.parquet as pq
 
     notes = [r["transcription"] for r in _notes(30)]
     note = next(t for t in notes if "hypertension" in t.lower() or "asthma" in t.lower()
@@ -326,7 +330,6 @@ def test_repeated_texts_get_the_results_of_one(sample_terminology, tmp_path):
 
 def test_texts_made_equal_by_boilerplate_removal_get_equal_results(sample_terminology, tmp_path):
     """A footer many notes share goes; a note with it and the same note without end equal."""
-    import pyarrow.parquet as pq
 
     footer = "Electronically signed by the attending physician of record."
     notes = [r["transcription"] for r in _notes(30)]

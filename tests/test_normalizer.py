@@ -76,6 +76,11 @@ def test_batch_keys_are_the_exact_dedup_keys(nz):
     table, keys = nz.normalize_batch_keyed(texts)
     assert keys.equals(_native.exact_keys(texts))
     assert table.equals(nz.normalize_batch(texts))
+    encoded, _ = nz.normalize_batch_keyed(texts, encoded=True)
+    assert pa.types.is_dictionary(encoded.schema.field("concept_id").type)
+    assert encoded.cast(table.schema).equals(table)
+    used = encoded.column("concept_id").combine_chunks().dictionary.to_pylist()
+    assert sorted(set(used)) == sorted(set(table.column("concept_id").to_pylist()))  # no unused
     assert keys[-2] == keys[-1] and not keys[-4].is_valid  # full width and case fold away
     assert len(set(keys.to_pylist()[:300])) > 250  # distinct notes, distinct keys
 

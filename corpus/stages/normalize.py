@@ -10,9 +10,9 @@ from functools import lru_cache
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
-from termnorm.normalizer import Normalizer
+from termnorm.normalizer import Normalizer, dictionary_of
+from termnorm.text import _as_array
 
 # No column is ever null: required Parquet columns, written without definition levels.
 MENTIONS_SCHEMA = pa.schema([pa.field(name, t, nullable=False) for name, t in [
@@ -21,6 +21,12 @@ MENTIONS_SCHEMA = pa.schema([pa.field(name, t, nullable=False) for name, t in [
     ("negated", pa.bool_()), ("uncertain", pa.bool_()), ("historical", pa.bool_()),
     ("family", pa.bool_()), ("method", pa.string()),
 ]])
+# The sidecar as written: the repeating columns as dictionary arrays, which the Parquet writer
+# stores as they are (no hashing of 10^5 strings a batch); written without the Arrow schema,
+# the file reads back as MENTIONS_SCHEMA.
+ENCODED = ("doc_id", "concept_id", "score", "method")
+SIDECAR_SCHEMA = pa.schema([f.with_type(pa.dictionary(pa.int32(), f.type)) if f.name in ENCODED
+                            else f for f in MENTIONS_SCHEMA])
 
 
 @lru_cache(maxsize=2)
@@ -33,18 +39,21 @@ def mentions(doc_ids: pa.Array, texts: pa.Array, ontology: str,
              text_of: np.ndarray | None = None) -> pa.Table:
     """The mentions of each document, in document order. `text_of[i]`: the index in `texts`
     of document i's text (identical texts annotated once); by default texts[i] is document i's."""
-    return for_documents(text_mentions(texts, ontology)[0], doc_ids, text_of)
+    return for_documents(text_mentions(texts, ontology)[0], doc_ids, text_of).cast(
+        MENTIONS_SCHEMA)
 
 
 def text_mentions(texts: pa.Array, ontology: str) -> tuple[pa.Table, pa.FixedSizeBinaryArray]:
-    """The mentions of each text, `doc` its index in `texts` (ascending), and each text's
-    exact-duplicate key (as `_native.exact_keys`), which the same pass computes."""
-    return normalizer(ontology).normalize_batch_keyed(texts)
+    """The mentions of each text, `doc` its index in `texts` (ascending; concept_id, name, score
+    and method dictionary-encoded), and each text's exact-duplicate key (as
+    `_native.exact_keys`), which the same pass computes."""
+    return normalizer(ontology).normalize_batch_keyed(texts, encoded=True)
 
 
 def for_documents(found: pa.Table, doc_ids: pa.Array, text_of: np.ndarray | None = None
                   ) -> pa.Table:
-    """`text_mentions` copied to each document (`text_of` as for `mentions`), as the sidecar."""
+    """`text_mentions` copied to each document (`text_of` as for `mentions`): the sidecar as
+    written (SIDECAR_SCHEMA)."""
     if text_of is None:
         text_of = np.arange(len(doc_ids))
     doc = found.column("doc").to_numpy()  # ascending: the batch is annotated in order
@@ -56,4 +65,5 @@ def for_documents(found: pa.Table, doc_ids: pa.Array, text_of: np.ndarray | None
     rows = np.repeat(first[text_of], per_doc) + np.arange(len(owner)) - (
         np.cumsum(per_doc) - per_doc)[owner]
     found = found.select(MENTIONS_SCHEMA.names[1:]).take(rows)  # all but doc_id
-    return found.add_column(0, "doc_id", pc.take(doc_ids, owner)).cast(MENTIONS_SCHEMA)
+    doc_id = dictionary_of(owner, _as_array(doc_ids))
+    return found.add_column(0, "doc_id", doc_id).cast(SIDECAR_SCHEMA)

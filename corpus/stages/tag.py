@@ -194,7 +194,8 @@ def specialties(doc_ids: pa.Array, mentions: pa.Table, ontology: str | None,
     ids = pl.Series(key, doc_ids)
     if ontology is None or mentions.num_rows == 0:
         return pl.Series("specialty", [None] * len(ids), pl.Utf8)
-    m = pl.from_arrow(mentions.select([key, "concept_id", "negated", "family"]))
+    m = pl.from_arrow(mentions.select([key, "concept_id", "negated", "family"])).with_columns(
+        pl.col("concept_id").cast(pl.Utf8))  # the sidecar's may be dictionary-encoded
     counted = (m.filter(~pl.col("negated") & ~pl.col("family"))
                .join(_specialty_frame(ontology), on="concept_id")
                .group_by(key, "specialty").len()
