@@ -323,12 +323,15 @@ class Normalizer:
 
 def dictionary_of(indices: pa.Array | pa.ChunkedArray | np.ndarray, values: pa.Array
                   ) -> pa.DictionaryArray:
-    """`values[indices]` as a dictionary array holding only the values used, in their order in
-    `values` (deterministic, and no unused entry is stored)."""
+    """`values[indices]` as a dictionary array of the distinct values used, in their order in
+    `values`: no unused entry is stored, and no value twice (a Parquet writer given a
+    dictionary with repeats falls back to a plain page that is not the same bytes each run)."""
     idx = np.asarray(indices, dtype=np.int64)
     used = np.bincount(idx, minlength=len(values)) > 0
-    new = (np.cumsum(used) - 1).astype(np.int32)
-    return pa.DictionaryArray.from_arrays(pa.array(new[idx]), values.filter(pa.array(used)))
+    distinct = pc.dictionary_encode(values.filter(pa.array(used)), null_encoding="encode")
+    new = np.zeros(len(values), np.int32)
+    new[used] = distinct.indices.to_numpy()
+    return pa.DictionaryArray.from_arrays(pa.array(new[idx]), distinct.dictionary)
 
 
 def _method(kind: str) -> str:

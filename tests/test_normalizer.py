@@ -85,6 +85,18 @@ def test_batch_keys_are_the_exact_dedup_keys(nz):
     assert len(set(keys.to_pylist()[:300])) > 250  # distinct notes, distinct keys
 
 
+def test_dictionary_of_keeps_each_used_value_once():
+    """Only used values, each once (kinds share a method name; concepts share names), in
+    their order; nulls are a value too."""
+    from termnorm.normalizer import dictionary_of
+
+    values = pa.array(["exact", "exact", "abbreviation", "learned", None, "exact"])
+    d = dictionary_of(pa.array([5, 2, 0, 2, 4, 1], pa.uint8()), values)
+    assert d.dictionary.to_pylist() == ["exact", "abbreviation", None]
+    assert d.to_pylist() == ["exact", "abbreviation", "exact", "abbreviation", None, "exact"]
+    assert len(dictionary_of(pa.array([], pa.uint32()), values)) == 0
+
+
 def test_learned_pairs_are_used_at_once(nz):
     assert nz.map("sugar disease") == [] or nz.map("sugar disease")[0].method == "fuzzy"
     assert nz.learn([("sugar disease", "ICD10CM:E11.9")]) == 1
