@@ -187,22 +187,37 @@ def _derive_specialties(ontology: str) -> pl.DataFrame:
     return pl.concat([under, icd])
 
 
+@lru_cache(maxsize=2)
+def _specialty_codes(ontology: str) -> dict[str, int]:
+    """Concept ID -> index of its specialty in BRANCHES (ORDER)."""
+    frame = _specialty_frame(ontology)
+    return dict(zip(frame["concept_id"].to_list(),
+                    frame["specialty"].replace_strict(ORDER).to_list(), strict=True))
+
+
 def specialties(doc_ids: pa.Array, mentions: pa.Table, ontology: str | None,
                 key: str = "doc_id") -> pl.Series:
     """Per document, the specialty its affirmed concepts point to (null when they do not);
     `mentions[key]` names the document (by default the sidecar's doc_id)."""
-    ids = pl.Series(key, doc_ids)
+    n = len(doc_ids)
     if ontology is None or mentions.num_rows == 0:
-        return pl.Series("specialty", [None] * len(ids), pl.Utf8)
-    m = pl.from_arrow(mentions.select([key, "concept_id", "negated", "family"])).with_columns(
-        pl.col("concept_id").cast(pl.Utf8))  # the sidecar's may be dictionary-encoded
-    counted = (m.filter(~pl.col("negated") & ~pl.col("family"))
-               .join(_specialty_frame(ontology), on="concept_id")
-               .group_by(key, "specialty").len()
-               .with_columns(pl.col("specialty").replace_strict(ORDER).alias("order"),
-                             pl.col("len").sum().over(key).alias("total"))
-               .sort([key, "len", "order"], descending=[False, True, False])
-               .group_by(key, maintain_order=True).first()
-               .filter((pl.col("len") >= 2) & (pl.col("len") >= 0.3 * pl.col("total"))))
-    found = dict(zip(counted[key], counted["specialty"], strict=True))
-    return pl.Series("specialty", [found.get(d) for d in ids.to_list()], pl.Utf8)
+        return pl.Series("specialty", [None] * n, pl.Utf8)
+    # per distinct concept (the sidecar's dictionary), then per mention by its code
+    concept = mentions.column("concept_id").combine_chunks()
+    if not pa.types.is_dictionary(concept.type):
+        concept = pc.dictionary_encode(concept)
+    codes = _specialty_codes(ontology)
+    of_value = np.array([codes.get(c, -1) for c in concept.dictionary.to_pylist()], np.int64)
+    code = of_value[concept.indices.to_numpy(zero_copy_only=False)]
+    doc = pc.index_in(mentions.column(key), value_set=doc_ids).to_numpy(zero_copy_only=False)
+    affirmed = ~(mentions.column("negated").to_numpy() | mentions.column("family").to_numpy())
+    keep = affirmed & (code >= 0) & ~np.isnan(doc)
+    # mentions per (document, specialty); the most counted wins, ties by ORDER (argmax: first)
+    width = len(BRANCHES)
+    counts = np.bincount(doc[keep].astype(np.int64) * width + code[keep],
+                         minlength=n * width).reshape(n, width)
+    best = counts.argmax(axis=1)
+    top = counts[np.arange(n), best]
+    won = (top >= 2) & (top >= 0.3 * counts.sum(axis=1))
+    names = np.array(list(BRANCHES), dtype=object)
+    return pl.Series("specialty", np.where(won, names[best], None).tolist(), pl.Utf8)
