@@ -108,6 +108,10 @@ def phi_deidentify_array(texts: pa.Array, surrogates: bool = False
 def exact_duplicates(texts: pa.Array) -> pa.UInt32Array:
     """Index of the first text with the same normalized content; see `corpus.dedup`."""
 
+def regex_first(texts: pa.Array, pattern: str) -> pa.StringArray:
+    """The first match of `pattern` (the `regex` crate's syntax) in each text; null where
+    none or the text is null."""
+
 def sha256_hex(texts: pa.Array) -> pa.StringArray:
     """SHA-256 of each text's UTF-8 bytes, 64 lowercase hex digits (nulls stay null)."""
 
@@ -129,9 +133,9 @@ def clean_array(texts: pa.Array) -> pa.LargeStringArray:
     """The clean stage over a string array; see `corpus.stages.clean`."""
 
 def jsonl_parse(buf: bytes, first_line: int, source: str, text: str, id: str | None = None,
-                meta: list[str] | None = None
+                meta: list[str] | None = None, start: int = 0, end: int | None = None
                 ) -> tuple[int, pa.StructArray, list[tuple[int, str, str]]]:
-    """Whole JSON lines numbered from `first_line`: lines read, the documents
+    """Whole JSON lines `buf[start:end]` numbered from `first_line`: lines read, the documents
     `{line, doc_id, text, meta}` (no id: `SOURCE:LINE`), `(line, reason, raw)` per rejected
     line; see `corpus.readers.jsonl`."""
 

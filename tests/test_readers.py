@@ -103,6 +103,23 @@ def test_jsonl_batches_carry_the_rejects_read_before_them(tmp_path, monkeypatch)
                                         .decode() for r in recs]
 
 
+def test_jsonl_lines_cut_anywhere_by_blocks(tmp_path, monkeypatch):
+    """Short lines and blocks that end mid-line, on a newline or hold several lines: every
+    record once, in order, with its line number (each block is parsed in place)."""
+    from corpus.readers import jsonl
+
+    recs = [{"id": i, "text": "x" * (1 + i % 37)} for i in range(300)]
+    body = b"\n".join(orjson.dumps(r) for r in recs) + b"\n"
+    p = tmp_path / "short.jsonl"
+    p.write_bytes(body)
+    for block in (7, 29, 64, 101, len(body)):
+        monkeypatch.setattr(jsonl, "BLOCK", block)
+        got = pa.concat_tables(t for t, _ in read(p, Fields(id="id", text="text"), 50))
+        assert got["doc_id"].to_pylist() == [str(r["id"]) for r in recs], block
+        assert got["line"].to_pylist() == list(range(1, 301)), block
+        assert got["text"].to_pylist() == [r["text"] for r in recs], block
+
+
 def test_a_damaged_compressed_file_keeps_what_was_read(tmp_path):
     """A gzip shard cut off mid-way (a partial download): the documents before the cut are
     read, the rest is one reject naming the first line not read; a file that is not gzip at

@@ -35,19 +35,26 @@ def _open(path: Path) -> BinaryIO:
     return pa.input_stream(str(path), compression="zstd" if name.endswith(".zst") else None)
 
 
-def _blocks(path: Path) -> Iterator[bytes]:
-    """The file in blocks of whole lines (the last may lack its newline)."""
+def _blocks(path: Path) -> Iterator[tuple[bytes, int, int]]:
+    """The file as `(buf, start, end)`: `buf[start:end]` whole lines (the last may lack its
+    newline). A chunk read is handed over in place; only the line it finishes (begun in the
+    chunk before) is copied."""
     with _open(path) as f:
         rest = b""
         while chunk := f.read(BLOCK):
-            end = chunk.rfind(b"\n") + 1
-            if not end:  # a line longer than the block
+            last = chunk.rfind(b"\n") + 1
+            if not last:  # a line longer than the block
                 rest += chunk
                 continue
-            yield rest + chunk[:end]
-            rest = chunk[end:]
+            first = 0
+            if rest:
+                first = chunk.find(b"\n") + 1
+                yield rest + chunk[:first], 0, len(rest) + first
+            if first < last:
+                yield chunk, first, last
+            rest = chunk[last:]
         if rest:
-            yield rest
+            yield rest, 0, len(rest)
 
 
 def read(path: Path, fields: Fields, batch_size: int) -> Iterator[tuple[pa.Table, list[Reject]]]:
@@ -69,8 +76,9 @@ def read(path: Path, fields: Fields, batch_size: int) -> Iterator[tuple[pa.Table
             break
         if block is None:
             break
-        n, parsed, bad = _native.jsonl_parse(block, line, path.name, fields.text, fields.id,
-                                             fields.meta)
+        buf, start, end = block
+        n, parsed, bad = _native.jsonl_parse(buf, line, path.name, fields.text, fields.id,
+                                             fields.meta, start, end)
         line += n
         rejects += [Reject(path.name, no, reason, raw) for no, reason, raw in bad]
         table = _table(parsed, path.name)

@@ -771,6 +771,23 @@ fn regex_set_matches(
     })
 }
 
+/// The first match of `pattern` (the `regex` crate's syntax, as polars') in each text, null
+/// where none (or the text is null): one pass with no copy of the texts.
+#[pyfunction]
+fn regex_first(
+    py: Python<'_>,
+    texts: PyArrowType<ArrayData>,
+    pattern: &str,
+) -> PyResult<PyArrowType<ArrayData>> {
+    let re = regex::Regex::new(pattern).map_err(value_error)?;
+    py.detach(|| {
+        with_strings(texts.0, |it| {
+            let found = it.map(|t| t.and_then(|t| re.find(t)).map(|m| m.as_str()));
+            PyArrowType(StringArray::from_iter(found).into_data())
+        })
+    })
+}
+
 /// The clean stage over a string array (see `termnorm_core::clean`); nulls stay null.
 #[pyfunction]
 fn clean_array(py: Python<'_>, texts: PyArrowType<ArrayData>) -> PyResult<PyArrowType<ArrayData>> {
@@ -884,10 +901,10 @@ impl PySenseTable {
 /// Parse a block of whole JSON lines (see `termnorm_core::jsonl`): the number of lines read, a
 /// struct array `{line: int64, doc_id: string, text: large_string, meta: string}` of the
 /// documents (a record without an id is named `SOURCE:LINE`), and `(line, reason, raw)` for
-/// each rejected line.
+/// each rejected line. Only `buf[start:end]` is read: a reader's block is parsed in place.
 #[pyfunction]
-#[pyo3(signature = (buf, first_line, source, text, id=None, meta=None))]
-#[allow(clippy::type_complexity)]
+#[pyo3(signature = (buf, first_line, source, text, id=None, meta=None, start=0, end=None))]
+#[allow(clippy::type_complexity, clippy::too_many_arguments)]
 fn jsonl_parse(
     py: Python<'_>,
     buf: &[u8],
@@ -896,8 +913,17 @@ fn jsonl_parse(
     text: String,
     id: Option<String>,
     meta: Option<Vec<String>>,
-) -> (i64, PyArrowType<ArrayData>, Vec<(i64, String, String)>) {
-    py.detach(|| {
+    start: usize,
+    end: Option<usize>,
+) -> PyResult<(i64, PyArrowType<ArrayData>, Vec<(i64, String, String)>)> {
+    let end = end.unwrap_or(buf.len());
+    let buf = buf.get(start..end).ok_or_else(|| {
+        PyValueError::new_err(format!(
+            "lines {start}..{end} outside a block of {}",
+            buf.len()
+        ))
+    })?;
+    Ok(py.detach(|| {
         let fields = termnorm_core::jsonl::Fields { text, id, meta };
         let (mut docs, mut rejects) = (termnorm_core::jsonl::Docs::default(), Vec::new());
         let n = docs.parse(buf, first_line, &fields, &mut rejects);
@@ -927,7 +953,7 @@ fn jsonl_parse(
             .map(|r| (r.line, r.reason, r.raw))
             .collect();
         (n, PyArrowType(struct_of(cols, &["meta"])), rejects)
-    })
+    }))
 }
 
 #[pymodule]
@@ -945,6 +971,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(exact_duplicates, m)?)?;
     m.add_function(wrap_pyfunction!(exact_keys, m)?)?;
     m.add_function(wrap_pyfunction!(sha256_hex, m)?)?;
+    m.add_function(wrap_pyfunction!(regex_first, m)?)?;
     m.add_function(wrap_pyfunction!(quality_signals, m)?)?;
     m.add_function(wrap_pyfunction!(remove_boilerplate, m)?)?;
     m.add_function(wrap_pyfunction!(clean_array, m)?)?;
