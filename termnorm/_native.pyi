@@ -108,10 +108,6 @@ def phi_deidentify_array(texts: pa.Array, surrogates: bool = False
 def exact_duplicates(texts: pa.Array) -> pa.UInt32Array:
     """Index of the first text with the same normalized content; see `corpus.dedup`."""
 
-def regex_first(texts: pa.Array, pattern: str) -> pa.StringArray:
-    """The first match of `pattern` (the `regex` crate's syntax) in each text; null where
-    none or the text is null."""
-
 def sha256_hex(texts: pa.Array) -> pa.StringArray:
     """SHA-256 of each text's UTF-8 bytes, 64 lowercase hex digits (nulls stay null)."""
 

@@ -116,8 +116,10 @@ def years(raw: pa.Array, dates: list[str | None], text_of: np.ndarray | None = N
     """The year of the input's date (`dates`, see `stated`: its first four digits, if they are a
     year of 19xx or 20xx), else of the first full date in the raw text; `text_of` as for
     `doc_types`."""
-    first = _native.regex_first(raw, _ascii_b(FULL_DATE))  # in Rust: no copy of the texts
-    found = pl.Series("text", first).str.extract(r"((?:19|20)\d{2})", 1)
+    found = pl.DataFrame({"text": pl.Series(raw)}).select(
+        pl.col("text").str.extract(f"({_ascii_b(FULL_DATE)})", 1)
+        .str.extract(r"((?:19|20)\d{2})", 1)
+    )["text"]
     found = found if text_of is None else found.gather(text_of)
     digits = pl.Series("year", dates, pl.Utf8).str.extract(r"(\d{4})", 1)
     year = pl.when(digits.str.slice(0, 2).is_in(["19", "20"])).then(digits)

@@ -771,23 +771,6 @@ fn regex_set_matches(
     })
 }
 
-/// The first match of `pattern` (the `regex` crate's syntax, as polars') in each text, null
-/// where none (or the text is null): one pass with no copy of the texts.
-#[pyfunction]
-fn regex_first(
-    py: Python<'_>,
-    texts: PyArrowType<ArrayData>,
-    pattern: &str,
-) -> PyResult<PyArrowType<ArrayData>> {
-    let re = regex::Regex::new(pattern).map_err(value_error)?;
-    py.detach(|| {
-        with_strings(texts.0, |it| {
-            let found = it.map(|t| t.and_then(|t| re.find(t)).map(|m| m.as_str()));
-            PyArrowType(StringArray::from_iter(found).into_data())
-        })
-    })
-}
-
 /// The clean stage over a string array (see `termnorm_core::clean`); nulls stay null.
 #[pyfunction]
 fn clean_array(py: Python<'_>, texts: PyArrowType<ArrayData>) -> PyResult<PyArrowType<ArrayData>> {
@@ -971,7 +954,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(exact_duplicates, m)?)?;
     m.add_function(wrap_pyfunction!(exact_keys, m)?)?;
     m.add_function(wrap_pyfunction!(sha256_hex, m)?)?;
-    m.add_function(wrap_pyfunction!(regex_first, m)?)?;
     m.add_function(wrap_pyfunction!(quality_signals, m)?)?;
     m.add_function(wrap_pyfunction!(remove_boilerplate, m)?)?;
     m.add_function(wrap_pyfunction!(clean_array, m)?)?;
