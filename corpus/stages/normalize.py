@@ -24,7 +24,7 @@ MENTIONS_SCHEMA = pa.schema([pa.field(name, t, nullable=False) for name, t in [
 # The sidecar as written: the repeating columns as dictionary arrays, which the Parquet writer
 # stores as they are (no hashing of 10^5 strings a batch); written without the Arrow schema,
 # the file reads back as MENTIONS_SCHEMA.
-ENCODED = ("doc_id", "concept_id", "score", "method")
+ENCODED = ("doc_id", "surface", "concept_id", "score", "method")
 SIDECAR_SCHEMA = pa.schema([f.with_type(pa.dictionary(pa.int32(), f.type)) if f.name in ENCODED
                             else f for f in MENTIONS_SCHEMA])
 
@@ -44,8 +44,8 @@ def mentions(doc_ids: pa.Array, texts: pa.Array, ontology: str,
 
 
 def text_mentions(texts: pa.Array, ontology: str) -> tuple[pa.Table, pa.FixedSizeBinaryArray]:
-    """The mentions of each text, `doc` its index in `texts` (ascending; concept_id, name, score
-    and method dictionary-encoded), and each text's exact-duplicate key (as
+    """The mentions of each text, `doc` its index in `texts` (ascending; surface, concept_id,
+    name, score and method dictionary-encoded), and each text's exact-duplicate key (as
     `_native.exact_keys`), which the same pass computes."""
     return normalizer(ontology).normalize_batch_keyed(texts, encoded=True)
 
