@@ -1,8 +1,9 @@
 """The catalog: `catalog.duckdb` in a run's output folder, views over its Parquet files.
 
 Views: `docs` (the standardized documents with `dup_cluster` and `dup_of` from the duplicates),
-`mentions`, `duplicates`, `rejects`, `shards`, `runs`, and, when the run had a terminology,
-`concepts`, `synonyms` and `relations`.
+`mentions`, `concept_counts` (per shard and batch: each concept's name, mentions and affirmed
+mentions; sum over rows), `duplicates`, `rejects`, `shards`, `runs`, and, when the run had a
+terminology, `concepts`, `synonyms` and `relations`.
 
     con = connect("out")                       # read-only DuckDB connection
     query("out", "SELECT lang, count(*) FROM docs GROUP BY lang")   # a pyarrow Table
@@ -65,7 +66,7 @@ def building(out: str | Path, ontology: str | Path | None = None
         try:
             con.execute(f"USE {alias}")
             names = _shard_names(out)
-            for kind in ("docs", "mentions", "rejects"):
+            for kind in ("docs", "mentions", "rejects", "concept_counts"):
                 files = [str((out / kind / f"{n}.parquet").resolve()) for n in names]
                 src = f"read_parquet({_sql_list(files)}, union_by_name = true)"
                 if not files:

@@ -31,11 +31,11 @@ CHARTS: list[tuple[str, str]] = [
     ("PHI found, by type",
      "SELECT " + ", ".join(f"coalesce(sum(phi.{t}), 0)::BIGINT AS {t}" for t in TYPES)
      + " FROM docs"),
+    # from the shards' counts, which carry names: no scan of the mentions and the
+    # terminology's names (44 of the report's ~85 ms on MTSamples did that)
     ("Top concepts (affirmed mentions)", """
-        WITH m AS (SELECT concept_id, count(*) AS n FROM mentions WHERE NOT negated GROUP BY 1)
-        SELECT coalesce(c.name, m.concept_id) AS k, sum(n)::BIGINT AS n
-        FROM m LEFT JOIN concepts c USING (concept_id)
-        GROUP BY 1 ORDER BY n DESC, k LIMIT 20"""),
+        SELECT name AS k, sum(affirmed)::BIGINT AS n FROM concept_counts
+        GROUP BY 1 HAVING n > 0 ORDER BY n DESC, k LIMIT 20"""),
     ("Rejects by reason", """
         SELECT regexp_replace(reason, '[0-9]+', 'N', 'g') AS k, count(*) AS n
         FROM rejects GROUP BY 1 ORDER BY n DESC, k LIMIT 15"""),

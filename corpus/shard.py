@@ -2,9 +2,9 @@
 
     result = process(Path("raw/a.jsonl.gz"), "a.jsonl.gz-1f2e3d4c", Path("out"), config)
 
-Writes `docs/`, `mentions/`, `signatures/` and `rejects/` files named after the shard, each
-atomically; the runner records the shard as done in the manifest only after all four exist, so a
-shard interrupted anywhere is simply done again. Output depends only on the input and the
+Writes `docs/`, `mentions/`, `signatures/`, `concept_counts/` and `rejects/` files named after
+the shard, each atomically; the runner records the shard as done in the manifest only after all
+of them exist, so a shard interrupted anywhere is simply done again. Output depends only on the input and the
 options: the same bytes whichever worker runs it.
 """
 
@@ -22,12 +22,12 @@ from corpus.config import RunConfig
 from corpus.readers import DOCS_SCHEMA, Reject, read
 from corpus.stages import language, quality, tag
 from corpus.stages.clean import clean, remove_boilerplate
-from corpus.stages.normalize import MENTIONS_SCHEMA, for_documents, text_mentions
+from corpus.stages.normalize import MENTIONS_SCHEMA, concept_counts, for_documents, text_mentions
 from corpus.stages.phi import TYPES, deidentify
 from corpus.writers import rejects_table, stream, write_table
 from termnorm import _native
 
-OUTPUTS = ("docs", "mentions", "signatures", "rejects")
+OUTPUTS = ("docs", "mentions", "signatures", "rejects", "concept_counts")
 
 
 @dataclass(frozen=True)
@@ -50,20 +50,22 @@ def process(path: Path, name: str, out: Path, cfg: RunConfig) -> ShardResult:
     paths = output_paths(out, name)
     rejects: list[Reject] = []
     with (stream(paths["docs"]) as docs, stream(paths["mentions"], arrow_schema=False) as ments,
-          stream(paths["signatures"]) as sigs):
+          stream(paths["signatures"]) as sigs, stream(paths["concept_counts"]) as counts):
         for batch, bad in read(path, cfg.fields, cfg.batch_size):
             rejects += bad
             if batch.num_rows:
-                d, m, s, r = _batch(batch, cfg)
+                d, m, s, c, r = _batch(batch, cfg)
                 docs.write(d)
                 ments.write(m)
                 sigs.write(s)
+                counts.write(c)
                 rejects += r
         if not docs.started:  # no documents at all: empty files of the right schemas
-            d, m, s, _ = _batch(DOCS_SCHEMA.empty_table(), cfg)
+            d, m, s, c, _ = _batch(DOCS_SCHEMA.empty_table(), cfg)
             docs.write(d)
             ments.write(m)
             sigs.write(s)
+            counts.write(c)
     write_table(rejects_table(rejects), paths["rejects"])
     return ShardResult(name, docs.rows + len(rejects), docs.rows, len(rejects), ments.rows,
                        _size(path))
@@ -76,7 +78,7 @@ def _size(path: Path) -> int:
 
 
 def _batch(batch: pa.Table, cfg: RunConfig
-           ) -> tuple[pa.Table, pa.Table, pa.Table, list[Reject]]:
+           ) -> tuple[pa.Table, pa.Table, pa.Table, pa.Table, list[Reject]]:
     raw = batch.column("text").combine_chunks()
     # Per-text work is done once per distinct text (a note filed under several specialties, a
     # copied template); each output column is then taken once for the kept documents.
@@ -155,7 +157,7 @@ def _batch(batch: pa.Table, cfg: RunConfig
         "exact_key": keys.take(kept_of),
         "minhash": pa.FixedSizeListArray.from_arrays(flat, d.num_perm).take(kept_of),
     })
-    return table, ments, sigs, rejects
+    return table, ments, sigs, concept_counts(found, ments), rejects
 
 
 def _distinct(text: pa.Array) -> tuple[pa.Array, np.ndarray]:

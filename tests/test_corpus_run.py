@@ -25,7 +25,7 @@ from corpus.runner import run
 from corpus.stages.normalize import MENTIONS_SCHEMA
 
 NOTES = SHARED / "corpora" / "mtsamples" / "mtsamples.jsonl.gz"
-OUTPUTS = ("docs", "mentions", "signatures", "rejects")
+OUTPUTS = ("docs", "mentions", "signatures", "rejects", "concept_counts")
 
 
 def _notes(n: int) -> list[dict]:
@@ -128,6 +128,19 @@ def test_docs_are_clean_deidentified_tagged_and_mentioned(first_run):
     # the sidecar is written dictionary-encoded and reads back as its documented schema
     for f in (out / "mentions").glob("*.parquet"):
         assert pq.read_schema(f) == MENTIONS_SCHEMA
+    # the shards' concept counts add up to the mentions, named as the terminology names them
+    counted = catalog.query(out, """
+        WITH k AS (SELECT concept_id, any_value(name) AS name, sum(mentions) AS n,
+                          sum(affirmed) AS a FROM concept_counts GROUP BY 1),
+             m AS (SELECT concept_id, count(*) AS n, count(*) FILTER (WHERE NOT negated) AS a
+                   FROM mentions GROUP BY 1)
+        SELECT count(*) AS concepts,
+               count(*) FILTER (WHERE k.n IS DISTINCT FROM m.n OR k.a IS DISTINCT FROM m.a
+                                OR k.name IS DISTINCT FROM coalesce(c.name, m.concept_id))
+                 AS wrong
+        FROM m FULL JOIN k USING (concept_id) LEFT JOIN concepts c USING (concept_id)
+        """).to_pylist()[0]
+    assert counted["concepts"] > 20 and counted["wrong"] == 0, counted
 
 
 def test_rerun_skips_finished_shards_and_redoes_a_damaged_one(first_run, inputs,

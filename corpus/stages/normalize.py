@@ -10,6 +10,7 @@ from functools import lru_cache
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from termnorm.normalizer import Normalizer, dictionary_of
 from termnorm.text import _as_array
@@ -67,3 +68,34 @@ def for_documents(found: pa.Table, doc_ids: pa.Array, text_of: np.ndarray | None
     found = found.select(MENTIONS_SCHEMA.names[1:]).take(rows)  # all but doc_id
     doc_id = dictionary_of(owner, _as_array(doc_ids))
     return found.add_column(0, "doc_id", doc_id).cast(SIDECAR_SCHEMA)
+
+
+COUNTS_SCHEMA = pa.schema([
+    pa.field("concept_id", pa.string(), nullable=False), pa.field("name", pa.string()),
+    pa.field("mentions", pa.int64(), nullable=False),
+    pa.field("affirmed", pa.int64(), nullable=False),
+])
+
+
+def concept_counts(found: pa.Table | None, sidecar: pa.Table) -> pa.Table:
+    """Mentions and affirmed (not negated) mentions of each concept in `sidecar` (a batch's, as
+    `for_documents` makes it), with the concept's name (its ID where it has none) from `found`
+    (`text_mentions`), in the order of the sidecar's concept dictionary. Summed over a run's
+    rows they answer "how often is X mentioned" without scanning the mentions or the
+    terminology's names."""
+    if found is None or sidecar.num_rows == 0:
+        return COUNTS_SCHEMA.empty_table()
+    concept = sidecar.column("concept_id").combine_chunks()
+    n = len(concept.dictionary)
+    idx = concept.indices.to_numpy()
+    mentions = np.bincount(idx, minlength=n)
+    affirmed = np.bincount(idx, weights=~sidecar.column("negated").to_numpy(), minlength=n)
+    # a concept's name: `found` holds the same concept dictionary, and names in its own
+    c, m = found.column("concept_id").combine_chunks(), found.column("name").combine_chunks()
+    name_of = np.zeros(n, np.int64)
+    name_of[c.indices.to_numpy()] = m.indices.to_numpy()
+    names = pc.coalesce(m.dictionary.take(pa.array(name_of)), concept.dictionary)
+    used = mentions > 0
+    return pa.table([concept.dictionary.filter(pa.array(used)), names.filter(pa.array(used)),
+                     pa.array(mentions[used]), pa.array(affirmed[used].astype(np.int64))],
+                    schema=COUNTS_SCHEMA)
