@@ -104,6 +104,17 @@ fn with_strings<R>(
     }
 }
 
+/// `data` as a primitive array of `T`; a `TypeError` saying `expected` where it is another type.
+fn primitive<T: arrow_array::ArrowPrimitiveType>(
+    data: ArrayData,
+    expected: &str,
+) -> PyResult<arrow_array::PrimitiveArray<T>> {
+    arrow_array::make_array(data)
+        .as_primitive_opt::<T>()
+        .cloned()
+        .ok_or_else(|| PyTypeError::new_err(expected.to_string()))
+}
+
 /// `f` over every string of an Arrow string array, GIL released; nulls stay null. Returns a
 /// `large_string` array.
 fn map_strings(
@@ -292,16 +303,8 @@ impl PyEngine {
         concept_index: PyArrowType<ArrayData>,
         kinds: PyArrowType<ArrayData>,
     ) -> PyResult<Self> {
-        let ci = arrow_array::make_array(concept_index.0);
-        let ki = arrow_array::make_array(kinds.0);
-        let ci = ci
-            .as_primitive_opt::<UInt32Type>()
-            .ok_or_else(|| PyTypeError::new_err("concept_index must be a uint32 array"))?
-            .clone();
-        let ki = ki
-            .as_primitive_opt::<UInt8Type>()
-            .ok_or_else(|| PyTypeError::new_err("kinds must be a uint8 array"))?
-            .clone();
+        let ci = primitive::<UInt32Type>(concept_index.0, "concept_index must be a uint32 array")?;
+        let ki = primitive::<UInt8Type>(kinds.0, "kinds must be a uint8 array")?;
         py.detach(|| {
             with_strings(terms.0, |it| {
                 let rows: Vec<(String, u32, u8)> = it
@@ -539,11 +542,7 @@ fn minhash_clusters(
     threshold: f64,
     exact_keys: Option<PyArrowType<ArrayData>>,
 ) -> PyResult<PyArrowType<ArrayData>> {
-    let arr = arrow_array::make_array(signatures.0);
-    let sigs = arr
-        .as_primitive_opt::<UInt32Type>()
-        .ok_or_else(|| PyTypeError::new_err("signatures must be a uint32 array"))?
-        .clone();
+    let sigs = primitive::<UInt32Type>(signatures.0, "signatures must be a uint32 array")?;
     if num_perm == 0 || sigs.len() % num_perm != 0 || !(0.0..=1.0).contains(&threshold) {
         return Err(PyValueError::new_err(format!(
             "{} values do not make rows of {num_perm}, or threshold {threshold} is outside [0, 1]",
@@ -683,11 +682,7 @@ fn remove_boilerplate(
     let copies = match copies {
         None => None,
         Some(c) => {
-            let arr = arrow_array::make_array(c.0);
-            let c = arr
-                .as_primitive_opt::<UInt32Type>()
-                .ok_or_else(|| PyTypeError::new_err("copies must be a uint32 array"))?
-                .clone();
+            let c = primitive::<UInt32Type>(c.0, "copies must be a uint32 array")?;
             if c.len() != texts.0.len() || c.null_count() > 0 {
                 return Err(PyValueError::new_err(format!(
                     "copies: {} values without nulls expected, got {} ({} null)",
