@@ -4,8 +4,8 @@
 
 Writes `docs/`, `mentions/`, `signatures/`, `concept_counts/` and `rejects/` files named after
 the shard, each atomically; the runner records the shard as done in the manifest only after all
-of them exist, so a shard interrupted anywhere is simply done again. Output depends only on the input and the
-options: the same bytes whichever worker runs it.
+of them exist, so a shard interrupted anywhere is simply done again. Output depends only on the
+input and the options: the same bytes whichever worker runs it.
 """
 
 from __future__ import annotations

@@ -33,12 +33,16 @@ ROW_GROUP = 256 * 1024
 DICTIONARY_PAGE = 64 << 20
 
 
+def _hash_or_signature(t: pa.DataType) -> bool:
+    """Binary hashes and lists of MinHash values: they never repeat and prune nothing."""
+    return (pa.types.is_list(t) or pa.types.is_fixed_size_list(t) or pa.types.is_binary(t)
+            or pa.types.is_fixed_size_binary(t))
+
+
 def _dictionary_columns(schema: pa.Schema) -> list[str]:
-    """Columns worth dictionary-encoding: not hashes and signatures, which never repeat (trying
-    costs 4x the write time of the signatures file)."""
-    t = pa.types
-    return [f.name for f in schema if not (t.is_list(f.type) or t.is_fixed_size_list(f.type)
-                                           or t.is_binary(f.type) or t.is_fixed_size_binary(f.type))]
+    """Columns worth dictionary-encoding: not hashes and signatures (trying costs 4x the write
+    time of the signatures file)."""
+    return [f.name for f in schema if not _hash_or_signature(f.type)]
 
 
 # Whole documents, their metadata, a rejected record, a mention's span of a text.
@@ -49,14 +53,12 @@ def _statistics_columns(schema: pa.Schema | pa.StructType, prefix: str = "") -> 
     """Leaf columns whose min/max let a reader skip row groups: not free text (FREE_TEXT),
     flags, hashes or signatures, whose statistics prune nothing, cost ~2% of a run's CPU and
     would copy whole notes into the file footer."""
-    t = pa.types
     out = []
     for f in schema:
-        if t.is_struct(f.type):
+        if pa.types.is_struct(f.type):
             out += _statistics_columns(f.type, f"{prefix}{f.name}.")
-        elif not (f.name in FREE_TEXT or t.is_boolean(f.type) or t.is_list(f.type)
-                  or t.is_fixed_size_list(f.type) or t.is_binary(f.type)
-                  or t.is_fixed_size_binary(f.type)):
+        elif not (f.name in FREE_TEXT or pa.types.is_boolean(f.type)
+                  or _hash_or_signature(f.type)):
             out.append(prefix + f.name)
     return out
 

@@ -142,7 +142,6 @@ def stated(meta: pa.Array, names: tuple[str, ...]) -> list[str | None]:
     return out
 
 
-@lru_cache(maxsize=2)
 def _specialty_frame(ontology: str) -> pl.DataFrame:
     """Concept ID -> specialty for every concept under a branch root (is_a closure in the
     terminology's relations), nearest branch order first; ICD-10 codes by their letter. Kept
