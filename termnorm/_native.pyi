@@ -47,7 +47,9 @@ class Engine:
         terms (large_string), concept indices (uint32) and kinds (uint8)."""
     @staticmethod
     def load(path: str | os.PathLike[str]) -> Engine:
-        """A lexicon file written by `save`; ValueError if it is not one or is damaged."""
+        """A lexicon file written by `save`, mapped and used in place (processes opening one
+        file share its memory); ValueError if it is not one or is damaged. The file must not be
+        rewritten in place while open: replace it by a rename, as `save` callers do."""
     def save(self, path: str | os.PathLike[str]) -> None: ...
     @property
     def concepts(self) -> list[str]:

@@ -25,9 +25,7 @@ fn main() {
         args.next().expect("LEXICON"),
         args.next().expect("TEXTFILE"),
     );
-    let f = std::fs::File::open(lex).expect("lexicon file");
-    let lexicon =
-        termnorm_core::Lexicon::read_from(&mut std::io::BufReader::new(f)).expect("lexicon");
+    let lexicon = termnorm_core::Lexicon::open(lex.as_ref()).expect("lexicon");
     let engine = termnorm_core::Engine::new(lexicon, termnorm_core::Context::with_defaults());
     let text = std::fs::read_to_string(path).expect("UTF-8 text");
     let docs: Vec<&str> = text.split('\u{1e}').collect();

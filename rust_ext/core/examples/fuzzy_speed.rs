@@ -5,11 +5,9 @@ use std::time::Instant;
 fn main() {
     let mut args = std::env::args().skip(1);
     let (lex, path) = (args.next().expect("LEXICON"), args.next().expect("QUERIES"));
-    let f = std::fs::File::open(lex).expect("lexicon file");
-    let lexicon =
-        termnorm_core::Lexicon::read_from(&mut std::io::BufReader::new(f)).expect("lexicon");
+    let lexicon = termnorm_core::Lexicon::open(lex.as_ref()).expect("lexicon");
     let t = Instant::now();
-    let idx = termnorm_core::FuzzyIndex::new(lexicon.terms().iter().map(String::as_str));
+    let idx = termnorm_core::FuzzyIndex::new(lexicon.terms().iter());
     println!("index built in {:.1} s", t.elapsed().as_secs_f64());
     let k: usize = std::env::var("K")
         .ok()

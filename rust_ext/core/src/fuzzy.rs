@@ -8,9 +8,11 @@
 //! survivors are scored by trigram cosine blended with a normalized edit similarity.
 
 use std::collections::HashMap;
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
+use std::path::Path;
 
-use crate::lexicon::{expect_magic, read_u32s, span, write_u32s, LexiconError, StrTable};
+use crate::lexicon::{span, LexiconError, StrTable};
+use crate::mapped::{Array, Reader, Writer};
 use crate::tokens::{hash_bytes, is_cjk};
 
 const STOP: &[&str] = &[
@@ -166,10 +168,10 @@ thread_local! {
 }
 
 /// The id of each (distinct) string of a [`StrTable`]: an open-addressing table of ids keyed by
-/// a fast hash of the bytes, built in one pass on reading (a `HashMap<String, u32>` cloned every
-/// string and took a third of the load).
+/// a fast hash of the bytes, saved with the index (a `HashMap<String, u32>` cloned every string
+/// and took a third of the load).
 struct StrIds {
-    slots: Vec<u32>,
+    slots: Array<u32>,
     mask: usize,
 }
 
@@ -178,18 +180,35 @@ const NO_ID: u32 = u32::MAX;
 impl StrIds {
     fn new(strs: &StrTable) -> Self {
         let size = (strs.len() * 2).next_power_of_two().max(16);
-        let mut ids = StrIds {
-            slots: vec![NO_ID; size],
-            mask: size - 1,
-        };
+        let (mut slots, mask) = (vec![NO_ID; size], size - 1);
         for i in 0..strs.len() {
-            let mut at = hash_bytes(strs.get(i).as_bytes()) as usize & ids.mask;
-            while ids.slots[at] != NO_ID {
-                at = (at + 1) & ids.mask;
+            let mut at = hash_bytes(strs.get(i).as_bytes()) as usize & mask;
+            while slots[at] != NO_ID {
+                at = (at + 1) & mask;
             }
-            ids.slots[at] = i as u32;
+            slots[at] = i as u32;
         }
-        ids
+        StrIds {
+            slots: slots.into(),
+            mask,
+        }
+    }
+
+    /// The table saved for `strs`: a power-of-two size, each slot empty or one of its ids, and
+    /// at least one empty (a probe must stop). A wrong id only costs a failed lookup.
+    fn read(r: &mut Reader, strs: &StrTable) -> Result<Self, LexiconError> {
+        let slots: Array<u32> = r.array()?;
+        let n = strs.len() as u32;
+        if !slots.len().is_power_of_two()
+            || slots.iter().any(|&s| s != NO_ID && s >= n)
+            || !slots.contains(&NO_ID)
+        {
+            return Err(corrupt());
+        }
+        Ok(StrIds {
+            mask: slots.len() - 1,
+            slots,
+        })
     }
 
     fn get(&self, strs: &StrTable, s: &str) -> Option<u32> {
@@ -208,19 +227,19 @@ impl StrIds {
 /// top 16 bits and a binary search inside it: built from the list in one pass, where a hash
 /// map took a million inserts at every load.
 struct SortedKeys {
-    keys: Vec<u32>,
+    keys: Array<u32>,
     /// keys[starts[b]..starts[b + 1]] have top bits b
     starts: Vec<u32>,
 }
 
 impl SortedKeys {
     /// None unless `keys` strictly ascend.
-    fn new(keys: Vec<u32>) -> Option<Self> {
+    fn new(keys: Array<u32>) -> Option<Self> {
         if !keys.windows(2).all(|p| p[0] < p[1]) {
             return None;
         }
         let mut starts = vec![0u32; (1 << 16) + 1];
-        for &k in &keys {
+        for &k in keys.iter() {
             starts[(k >> 16) as usize + 1] += 1;
         }
         for b in 1..starts.len() {
@@ -240,13 +259,19 @@ impl SortedKeys {
 }
 
 /// Lists of u32 in one flat vector (CSR): `items[ends[i-1]..ends[i]]`.
-#[derive(Default)]
 struct Lists {
-    ends: Vec<u32>,
-    items: Vec<u32>,
+    ends: Array<u32>,
+    items: Array<u32>,
 }
 
 impl Lists {
+    fn new(ends: Vec<u32>, items: Vec<u32>) -> Self {
+        Lists {
+            ends: ends.into(),
+            items: items.into(),
+        }
+    }
+
     fn get(&self, i: usize) -> &[u32] {
         &self.items[span(&self.ends, i)]
     }
@@ -255,24 +280,24 @@ impl Lists {
         self.ends.len()
     }
 
-    fn write_to(&self, w: &mut impl Write) -> io::Result<()> {
-        write_u32s(w, &self.ends)?;
-        write_u32s(w, &self.items)
+    fn write(&self, w: &mut Writer<impl Write>) -> io::Result<()> {
+        w.array(&self.ends)?;
+        w.array(&self.items)
     }
 
     /// Lists whose ends ascend and stay within the items, and whose items are all `< bound`
     /// when one is given.
-    fn read_from(r: &mut impl Read, bound: Option<u32>) -> Result<Self, LexiconError> {
+    fn read(r: &mut Reader, bound: Option<u32>) -> Result<Self, LexiconError> {
         let lists = Lists {
-            ends: read_u32s(r)?,
-            items: read_u32s(r)?,
+            ends: r.array()?,
+            items: r.array()?,
         };
         let ordered = lists.ends.windows(2).all(|p| p[0] <= p[1])
             && lists
                 .ends
                 .last()
                 .map_or(lists.items.is_empty(), |&e| e as usize == lists.items.len())
-            && lists.items.iter().all(|&x| bound.is_none_or(|b| x < b));
+            && bound.is_none_or(|b| lists.items.iter().all(|&x| x < b));
         if !ordered {
             return Err(corrupt());
         }
@@ -300,7 +325,7 @@ pub struct FuzzyIndex {
     words: StrTable,
     /// How many terms use each word: among equally close repairs the commoner word wins
     /// (SymSpell's rule; "hypertensoin" is "hypertension" before it is "hypertensin").
-    word_df: Vec<u32>,
+    word_df: Array<u32>,
     word_ids: StrIds,
     delete_slot: SortedKeys,
     deletes: Lists,
@@ -308,16 +333,7 @@ pub struct FuzzyIndex {
 
 /// Bump the version whenever `key`, the trigrams or the deletions change: an index saved by an
 /// older build must not be read.
-const FUZZY_MAGIC: &[u8; 8] = b"TNFUZ02\n";
-
-/// Order-sensitive hash of a lexicon's terms, written into its fuzzy index file.
-fn terms_fingerprint(terms: &[String]) -> u64 {
-    terms.iter().fold(terms.len() as u64, |h, t| {
-        (h ^ crate::tokens::hash_bytes(t.as_bytes()))
-            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
-            .rotate_left(29)
-    })
-}
+const FUZZY_MAGIC: &[u8; 8] = b"TNFUZ03\n";
 
 const MIN_CORRECTED_WORD: usize = 4;
 /// Longer queries get the exact key check only: edit distances are quadratic, and a mention
@@ -342,14 +358,13 @@ fn deletions(w: &str) -> impl Iterator<Item = String> + '_ {
 fn group_pairs(mut pairs: Vec<(u32, u32)>) -> (Vec<u32>, Lists) {
     pairs.sort_unstable();
     pairs.dedup();
-    let mut keys = Vec::new();
-    let mut lists = Lists::default();
+    let (mut keys, mut ends, mut items) = (Vec::new(), Vec::new(), Vec::new());
     for chunk in pairs.chunk_by(|a, b| a.0 == b.0) {
         keys.push(chunk[0].0);
-        lists.items.extend(chunk.iter().map(|p| p.1));
-        lists.ends.push(lists.items.len() as u32);
+        items.extend(chunk.iter().map(|p| p.1));
+        ends.push(items.len() as u32);
     }
-    (keys, lists)
+    (keys, Lists::new(ends, items))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -388,13 +403,13 @@ impl FuzzyIndex {
             term_keys.push((id, t as u32));
         }
         let (_, key_terms) = group_pairs(term_keys); // every key has a term: list i is key i's
-        let mut grams = Lists::default();
+        let (mut gram_ends, mut gram_items) = (Vec::new(), Vec::new());
         let mut pairs: Vec<(u32, u32)> = Vec::new(); // (trigram, key id)
         for (id, k) in keys.iter().enumerate() {
             let g = trigrams(k);
             pairs.extend(g.iter().map(|&h| (h, id as u32)));
-            grams.items.extend(g);
-            grams.ends.push(grams.items.len() as u32);
+            gram_items.extend(g);
+            gram_ends.push(gram_items.len() as u32);
         }
         let (gram_keys, postings) = group_pairs(pairs);
         let mut pairs: Vec<(u32, u32)> = Vec::new();
@@ -408,60 +423,78 @@ impl FuzzyIndex {
             StrTable::from_strings(&keys),
             StrTable::from_strings(&words),
         );
-        let sorted = |k| SortedKeys::new(k).expect("group_pairs sorts its keys");
+        let sorted = |k: Vec<u32>| SortedKeys::new(k.into()).expect("group_pairs sorts its keys");
         FuzzyIndex {
             by_key: StrIds::new(&keys),
             keys,
-            grams,
+            grams: Lists::new(gram_ends, gram_items),
             key_terms,
             gram_slot: sorted(gram_keys),
             postings,
             word_ids: StrIds::new(&words),
             words,
-            word_df,
+            word_df: word_df.into(),
             delete_slot: sorted(delete_keys),
             deletes,
         }
     }
 
-    /// Serialize for the lexicon whose terms are `terms` (the index must have been built from
-    /// them); the lookup tables are rebuilt on reading: their keys are stored in slot order.
-    pub fn write_to(&self, w: &mut impl Write, terms: &[String]) -> io::Result<()> {
-        w.write_all(FUZZY_MAGIC)?;
-        w.write_all(&terms_fingerprint(terms).to_le_bytes())?;
-        self.keys.write_to(w)?;
-        self.grams.write_to(w)?;
-        self.key_terms.write_to(w)?;
-        write_u32s(w, &self.gram_slot.keys)?;
-        self.postings.write_to(w)?;
-        self.words.write_to(w)?;
-        write_u32s(w, &self.word_df)?;
-        write_u32s(w, &self.delete_slot.keys)?;
-        self.deletes.write_to(w)
+    /// Serialize for the lexicon of fingerprint `lexicon` (the index must have been built from
+    /// its terms), aligned so [`FuzzyIndex::open`] can map it in place.
+    pub fn write_to(&self, w: &mut impl Write, lexicon: u64) -> io::Result<()> {
+        let mut w = Writer::new(w, FUZZY_MAGIC)?;
+        w.u64(lexicon)?;
+        self.keys.write(&mut w)?;
+        self.grams.write(&mut w)?;
+        self.key_terms.write(&mut w)?;
+        w.array(&self.by_key.slots)?;
+        w.array(&self.gram_slot.keys)?;
+        self.postings.write(&mut w)?;
+        self.words.write(&mut w)?;
+        w.array(&self.word_df)?;
+        w.array(&self.word_ids.slots)?;
+        w.array(&self.delete_slot.keys)?;
+        self.deletes.write(&mut w)
     }
 
-    /// Read what [`FuzzyIndex::write_to`] wrote, refused unless it was written for exactly
-    /// these `terms` (another lexicon's index would map to the wrong terms).
-    pub fn read_from(r: &mut impl Read, terms: &[String]) -> Result<Self, LexiconError> {
-        expect_magic(r, FUZZY_MAGIC, "fuzzy index")?;
-        let mut fp = [0u8; 8];
-        r.read_exact(&mut fp)?;
-        if u64::from_le_bytes(fp) != terms_fingerprint(terms) {
+    /// The index saved at `path`, mapped in place, refused unless it was written for the
+    /// lexicon of fingerprint `lexicon` with `terms` terms (another lexicon's index would map
+    /// to the wrong terms).
+    pub fn open(path: &Path, lexicon: u64, terms: usize) -> Result<Self, LexiconError> {
+        Self::read(
+            Reader::open(path, FUZZY_MAGIC, "fuzzy index")?,
+            lexicon,
+            terms,
+        )
+    }
+
+    /// [`FuzzyIndex::open`] from bytes in memory.
+    pub fn from_bytes(b: &[u8], lexicon: u64, terms: usize) -> Result<Self, LexiconError> {
+        Self::read(
+            Reader::from_bytes(b, FUZZY_MAGIC, "fuzzy index")?,
+            lexicon,
+            terms,
+        )
+    }
+
+    fn read(mut r: Reader, lexicon: u64, terms: usize) -> Result<Self, LexiconError> {
+        if r.u64()? != lexicon {
             return Err(LexiconError(
                 "the fuzzy index file was built from another lexicon".into(),
             ));
         }
-        let terms = terms.len() as u32;
-        let keys = StrTable::read_from(r)?;
+        let keys = StrTable::read(&mut r)?;
         let n_keys = keys.len() as u32;
-        let grams = Lists::read_from(r, None)?;
-        let key_terms = Lists::read_from(r, Some(terms))?;
-        let gram_keys = read_u32s(r)?;
-        let postings = Lists::read_from(r, Some(n_keys))?;
-        let words = StrTable::read_from(r)?;
-        let word_df = read_u32s(r)?;
-        let delete_keys = read_u32s(r)?;
-        let deletes = Lists::read_from(r, Some(words.len() as u32))?;
+        let grams = Lists::read(&mut r, None)?;
+        let key_terms = Lists::read(&mut r, Some(terms as u32))?;
+        let by_key = StrIds::read(&mut r, &keys)?;
+        let gram_keys = r.array()?;
+        let postings = Lists::read(&mut r, Some(n_keys))?;
+        let words = StrTable::read(&mut r)?;
+        let word_df: Array<u32> = r.array()?;
+        let word_ids = StrIds::read(&mut r, &words)?;
+        let delete_keys = r.array()?;
+        let deletes = Lists::read(&mut r, Some(words.len() as u32))?;
         if grams.len() != keys.len()
             || key_terms.len() != keys.len()
             || gram_keys.len() != postings.len()
@@ -472,13 +505,13 @@ impl FuzzyIndex {
         }
         let sorted = |k| SortedKeys::new(k).ok_or_else(corrupt);
         Ok(FuzzyIndex {
-            by_key: StrIds::new(&keys),
+            by_key,
             key_terms,
             keys,
             grams,
             gram_slot: sorted(gram_keys)?,
             postings,
-            word_ids: StrIds::new(&words),
+            word_ids,
             words,
             word_df,
             delete_slot: sorted(delete_keys)?,
@@ -855,10 +888,10 @@ mod tests {
             "hypertension",
         ];
         let idx = FuzzyIndex::new(terms.iter().copied());
-        let owned: Vec<String> = terms.iter().map(|t| t.to_string()).collect();
+        let (fp, n) = (0x1234_5678_9abc_def0, terms.len());
         let mut buf = Vec::new();
-        idx.write_to(&mut buf, &owned).unwrap();
-        let back = FuzzyIndex::read_from(&mut buf.as_slice(), &owned).unwrap();
+        idx.write_to(&mut buf, fp).unwrap();
+        let back = FuzzyIndex::from_bytes(&buf, fp, n).unwrap();
         for q in [
             "diabetes type 2",
             "hypertensoin",
@@ -869,18 +902,26 @@ mod tests {
         ] {
             assert_eq!(idx.search(q, 3, 0.3), back.search(q, 3, 0.3), "{q}");
         }
-        assert!(FuzzyIndex::read_from(&mut &buf[..buf.len() - 3], &owned).is_err());
-        let mut other = owned.clone();
-        other.swap(0, 1);
+        assert!(FuzzyIndex::from_bytes(&buf[..buf.len() - 3], fp, n).is_err());
         assert!(
-            FuzzyIndex::read_from(&mut buf.as_slice(), &other).is_err(),
+            FuzzyIndex::from_bytes(&buf, fp + 1, n).is_err(),
             "another lexicon"
         );
-        assert!(FuzzyIndex::read_from(&mut &b"TNLEX03\n"[..], &owned).is_err());
+        assert!(FuzzyIndex::from_bytes(b"TNLEX03\n", fp, n).is_err());
         // a length field damaged to a huge value is an error, not an allocation abort
         let mut bad = buf.clone();
         bad[16..24].copy_from_slice(&u64::MAX.to_le_bytes());
-        assert!(FuzzyIndex::read_from(&mut bad.as_slice(), &owned).is_err());
+        assert!(FuzzyIndex::from_bytes(&bad, fp, n).is_err());
+        // any damaged byte: refused, or an index that still answers without a crash
+        for at in 16..buf.len() {
+            let mut bad = buf.clone();
+            bad[at] ^= 0xA5;
+            if let Ok(b) = FuzzyIndex::from_bytes(&bad, fp, n) {
+                for q in ["diabetes type 2", "hypertensoin", "2型糖尿病"] {
+                    assert!(b.search(q, 3, 0.3).iter().all(|h| (h.term as usize) < n));
+                }
+            }
+        }
     }
 
     #[test]

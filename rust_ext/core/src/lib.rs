@@ -4,6 +4,7 @@
 //! - `tokens`: the token edges terms must start and end on;
 //! - `lexicon`: normalized terms in a double-array trie, matched leftmost-longest on tokens;
 //! - `paths`: the terms as token paths in a hash table, the matcher's walk;
+//! - `mapped`: the saved lexicon and fuzzy index read in place from a file mapping;
 //! - `context`: ConText-style negation / uncertainty / history / family scopes;
 //! - `fuzzy`: order/inflection-insensitive keys and a trigram index for near misses;
 //! - `senses`: abbreviation senses chosen by the words around a mention;
@@ -19,6 +20,7 @@ pub mod context;
 pub mod fuzzy;
 pub mod jsonl;
 pub mod lexicon;
+mod mapped;
 pub mod minhash;
 pub mod normalize;
 pub mod paths;

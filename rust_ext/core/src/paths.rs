@@ -8,9 +8,12 @@
 //! term's, barring a collision (slots tell keys apart by their top 31 bits and their place in
 //! the table), which the caller rules out by comparing the term with the text it found.
 
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 
-use crate::lexicon::{prefetch, read_bytes, read_u64, LexiconError};
+use bytemuck::{Pod, Zeroable};
+
+use crate::lexicon::{prefetch, LexiconError};
+use crate::mapped::{Array, Reader, Writer};
 use crate::tokens::{hash_bytes, tokenize, Token};
 
 const NO_TERM: u32 = (1 << 31) - 1;
@@ -22,7 +25,8 @@ const START: u64 = 0x243F_6A88_85A3_08D3;
 /// and a bit saying whether a longer term continues it. Half of a slot holding the whole key:
 /// the full terminology's table then fits in L3, and the walk is bound by its cache misses.
 /// Two paths of one tag in one probe chain share a slot, a collision like any other.
-#[derive(Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Default, PartialEq, Eq, Pod, Zeroable)]
+#[repr(transparent)]
 struct Slot(u64);
 
 impl Slot {
@@ -52,7 +56,7 @@ impl Slot {
 }
 
 pub struct TermPaths {
-    slots: Vec<Slot>,
+    slots: Array<Slot>,
     mask: usize,
 }
 
@@ -64,6 +68,16 @@ fn gap(text: &[u8], prev: &Token, next: &Token) -> u64 {
         1 if text[prev.end as usize] == b' ' => 2,
         _ => hash_bytes(&text[prev.end as usize..next.start as usize]) | 4,
     }
+}
+
+/// The slot of `key` in a table being built: its own, or the empty one its probe reaches.
+fn slot_mut(slots: &mut [Slot], key: u64) -> &mut Slot {
+    let mask = slots.len() - 1;
+    let mut i = key as usize & mask;
+    while !slots[i].is_empty() && !slots[i].holds(key) {
+        i = (i + 1) & mask;
+    }
+    &mut slots[i]
 }
 
 /// The key of a path walked from token `first` once it takes in token `j`, from `key`, the
@@ -105,12 +119,9 @@ impl TermPaths {
             same
         });
         let size = (keys.len() * 3 / 2).next_power_of_two().max(16);
-        let mut paths = TermPaths {
-            slots: vec![Slot::default(); size],
-            mask: size - 1,
-        };
+        let mut slots = vec![Slot::default(); size];
         for (key, term, more) in keys {
-            let s = paths.slot_mut(key);
+            let s = slot_mut(&mut slots, key);
             if s.is_empty() {
                 *s = Slot(Slot::tag(key) << 32 | u64::from(NO_TERM));
             }
@@ -122,15 +133,10 @@ impl TermPaths {
                 s.0 |= MORE;
             }
         }
-        paths
-    }
-
-    fn slot_mut(&mut self, key: u64) -> &mut Slot {
-        let mut i = key as usize & self.mask;
-        while !self.slots[i].is_empty() && !self.slots[i].holds(key) {
-            i = (i + 1) & self.mask;
+        TermPaths {
+            mask: size - 1,
+            slots: slots.into(),
         }
-        &mut self.slots[i]
     }
 
     #[inline]
@@ -195,33 +201,23 @@ impl TermPaths {
             .map(|(t, _)| t)
     }
 
-    /// The table as 8-byte little-endian slots (see [`Slot`]), after its size.
-    pub fn write_to(&self, w: &mut impl Write) -> io::Result<()> {
-        w.write_all(&(self.slots.len() as u64).to_le_bytes())?;
-        let mut buf = Vec::with_capacity(self.slots.len() * 8);
-        for s in &self.slots {
-            buf.extend_from_slice(&s.0.to_le_bytes());
-        }
-        w.write_all(&buf)
+    /// The table as 8-byte little-endian slots (see [`Slot`]).
+    pub(crate) fn write(&self, w: &mut Writer<impl Write>) -> io::Result<()> {
+        w.array(&self.slots)
     }
 
-    /// A table written by [`TermPaths::write_to`] for `n_terms` terms.
-    pub fn read_from(r: &mut impl Read, n_terms: usize) -> Result<Self, LexiconError> {
-        let size = read_u64(r)?;
+    /// A table written by [`TermPaths::write`] for `n_terms` terms.
+    pub(crate) fn read(r: &mut Reader, n_terms: usize) -> Result<Self, LexiconError> {
+        let slots: Array<Slot> = r.array()?;
         let corrupt = || LexiconError("corrupt lexicon file (term paths)".into());
-        if !size.is_power_of_two() || size > 1 << 40 {
-            return Err(corrupt());
-        }
-        let buf = read_bytes(r, size * 8)?;
-        let slots: Vec<Slot> = buf
-            .chunks_exact(8)
-            .map(|c| Slot(u64::from_le_bytes(c.try_into().expect("8 bytes"))))
-            .collect();
         let bad = |s: &Slot| {
             !s.is_empty()
                 && (s.0 >> 32 & 1 == 0 || s.term() != NO_TERM && s.term() as usize >= n_terms)
         };
-        if slots.iter().any(bad) || slots.iter().all(|s| !s.is_empty()) {
+        if !slots.len().is_power_of_two()
+            || slots.iter().any(bad)
+            || slots.iter().all(|s| !s.is_empty())
+        {
             return Err(corrupt());
         }
         Ok(TermPaths {
@@ -235,13 +231,14 @@ impl TermPaths {
 impl TermPaths {
     /// Every path names the wrong term, as a hash collision would.
     pub(crate) fn scramble(&mut self, n_terms: u32) {
-        for s in self
-            .slots
+        let mut slots = self.slots.to_vec();
+        for s in slots
             .iter_mut()
             .filter(|s| !s.is_empty() && s.term() != NO_TERM)
         {
             *s = s.with_term((s.term() + 1) % n_terms);
         }
+        self.slots = slots.into();
     }
 }
 
@@ -284,17 +281,15 @@ mod tests {
         assert_eq!(paths.exact("chest pain."), None);
         assert_eq!(paths.exact(" chest"), None);
         assert_eq!(paths.exact("c-reactive"), None);
+        const MAGIC: &[u8; 8] = b"TESTPATH";
         let mut buf = Vec::new();
-        paths.write_to(&mut buf).unwrap();
-        let back = TermPaths::read_from(&mut buf.as_slice(), terms.len()).unwrap();
+        paths
+            .write(&mut Writer::new(&mut buf, MAGIC).unwrap())
+            .unwrap();
+        let read = |b: &[u8], n| TermPaths::read(&mut Reader::from_bytes(b, MAGIC, "test")?, n);
+        let back = read(&buf, terms.len()).unwrap();
         assert_eq!(back.exact("糖尿病"), Some(3));
-        assert!(
-            TermPaths::read_from(&mut buf.as_slice(), 2).is_err(),
-            "a term out of range"
-        );
-        assert!(
-            TermPaths::read_from(&mut &buf[..100], 5).is_err(),
-            "truncated"
-        );
+        assert!(read(&buf, 2).is_err(), "a term out of range");
+        assert!(read(&buf[..100], 5).is_err(), "truncated");
     }
 }

@@ -203,21 +203,19 @@ struct PyEngine {
     fuzzy_cache: Option<std::path::PathBuf>,
 }
 
-/// The saved fuzzy index of the lexicon with these `terms`; None when missing, unreadable or
-/// another lexicon's.
-fn read_fuzzy(path: &std::path::Path, terms: &[String]) -> Option<FuzzyIndex> {
-    let f = std::fs::File::open(path).ok()?;
-    FuzzyIndex::read_from(&mut std::io::BufReader::new(f), terms).ok()
+/// The saved fuzzy index of `lexicon`; None when missing, unreadable or another lexicon's.
+fn read_fuzzy(path: &std::path::Path, lexicon: &Lexicon) -> Option<FuzzyIndex> {
+    FuzzyIndex::open(path, lexicon.fingerprint(), lexicon.len()).ok()
 }
 
-fn write_fuzzy(idx: &FuzzyIndex, terms: &[String], path: &std::path::Path) {
+fn write_fuzzy(idx: &FuzzyIndex, lexicon: &Lexicon, path: &std::path::Path) {
     use std::sync::atomic::{AtomicU64, Ordering};
     // unique per write: two engines of one process may save at the same time
     static WRITES: AtomicU64 = AtomicU64::new(0);
     let n = WRITES.fetch_add(1, Ordering::Relaxed);
     let tmp = path.with_extension(format!("tmp-{}-{n}", std::process::id()));
-    let written =
-        write_synced(&tmp, |w| idx.write_to(w, terms)).and_then(|()| std::fs::rename(&tmp, path));
+    let written = write_synced(&tmp, |w| idx.write_to(w, lexicon.fingerprint()))
+        .and_then(|()| std::fs::rename(&tmp, path));
     if written.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
@@ -253,14 +251,14 @@ impl PyEngine {
 
     fn fuzzy_index(&self) -> &FuzzyIndex {
         self.fuzzy.get_or_init(|| {
-            let terms = self.engine.lexicon.terms();
+            let lexicon = &self.engine.lexicon;
             let cache = self.fuzzy_cache.as_deref();
-            if let Some(idx) = cache.and_then(|p| read_fuzzy(p, terms)) {
+            if let Some(idx) = cache.and_then(|p| read_fuzzy(p, lexicon)) {
                 return idx;
             }
-            let idx = FuzzyIndex::new(terms.iter().map(String::as_str));
+            let idx = FuzzyIndex::new(lexicon.terms().iter());
             if let Some(path) = cache {
-                write_fuzzy(&idx, terms, path); // best effort: a read-only folder rebuilds
+                write_fuzzy(&idx, lexicon, path); // best effort: a read-only folder rebuilds
             }
             idx
         })
@@ -318,15 +316,13 @@ impl PyEngine {
         })
     }
 
-    /// Load a lexicon file written by `save`.
+    /// Open a lexicon file written by `save` (mapped: its tables are used in place).
     #[staticmethod]
     fn load(py: Python<'_>, path: std::path::PathBuf) -> PyResult<Self> {
         py.detach(|| {
-            let f = std::fs::File::open(&path)
-                .map_err(|e| PyValueError::new_err(format!("{}: {e}", path.display())))?;
-            let lexicon = Lexicon::read_from(&mut std::io::BufReader::new(f))
-                .map_err(|e| PyValueError::new_err(format!("{}: {e}", path.display())))?;
-            Ok(PyEngine::from_lexicon(lexicon))
+            Lexicon::open(&path)
+                .map(PyEngine::from_lexicon)
+                .map_err(|e| PyValueError::new_err(format!("{}: {e}", path.display())))
         })
     }
 
@@ -338,7 +334,12 @@ impl PyEngine {
 
     #[getter]
     fn concepts(&self) -> Vec<String> {
-        self.engine.lexicon.concepts().to_vec()
+        self.engine
+            .lexicon
+            .concepts()
+            .iter()
+            .map(str::to_string)
+            .collect()
     }
 
     fn __len__(&self) -> usize {
