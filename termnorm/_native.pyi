@@ -42,9 +42,10 @@ class Engine:
 
     @staticmethod
     def build(concepts: list[str], terms: pa.Array, concept_index: pa.Array,
-              kinds: pa.Array) -> Engine:
+              kinds: pa.Array, names: list[str | None] | None = None) -> Engine:
         """From concept IDs (in vocabulary preference order) and parallel arrays of normalized
-        terms (large_string), concept indices (uint32) and kinds (uint8)."""
+        terms (large_string), concept indices (uint32) and kinds (uint8); `names`: each
+        concept's name, kept in the lexicon for output."""
     @staticmethod
     def load(path: str | os.PathLike[str]) -> Engine:
         """A lexicon file written by `save`, mapped and used in place (processes opening one
@@ -52,8 +53,11 @@ class Engine:
         rewritten in place while open: replace it by a rename, as `save` callers do."""
     def save(self, path: str | os.PathLike[str]) -> None: ...
     @property
-    def concepts(self) -> list[str]:
+    def concept_ids(self) -> pa.StringArray:
         """Concept IDs, indexed by the `concept` numbers elsewhere (a copy: take it once)."""
+    @property
+    def concept_names(self) -> pa.StringArray:
+        """Each concept's name (null where it has none), parallel to `concept_ids`."""
     def __len__(self) -> int:
         """Number of distinct normalized terms."""
     def term(self, term: int) -> str: ...

@@ -19,7 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import orjson
+import polars as pl
 
+from ontology import store
 from ontology.errors import SourceError
 from ontology.graph import ConceptGraph
 from ontology.io import read_bytes, read_lines
@@ -93,7 +95,9 @@ def read_task(path: str | Path, task: str) -> list[Gold]:
 
 def _name_index(nz: Normalizer, vocab: str) -> dict[str, str]:
     """Standard name -> concept ID within one vocabulary (the chip tasks' gold are names)."""
-    return {name: cid for cid, name in nz._names.items() if cid.startswith(vocab + ":")}
+    c = store.scan(nz.folder, "concepts").filter(
+        pl.col("concept_id").str.starts_with(vocab + ":")).select("name", "concept_id").collect()
+    return dict(c.iter_rows())
 
 
 def evaluate(ontology: str | Path, task: str, data: str | Path,

@@ -46,8 +46,9 @@ def _hp_phenotypes(relations: pl.DataFrame) -> set[str]:
 
 
 def select_rows(folder: str | Path, vocabs: list[str] | None = None,
-                extra: pl.DataFrame | None = None) -> tuple[list[str], pl.DataFrame]:
-    """Concept IDs (in vocabulary-preference order) and `(norm_term, concept, kind)` rows."""
+                extra: pl.DataFrame | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The concepts (`concept_id`, `name`, in vocabulary-preference order) and
+    `(norm_term, concept, kind)` rows, `concept` indexing them."""
     order = [v.upper() for v in (vocabs or DEFAULT_VOCAB_ORDER)]
     concepts = store.scan(folder, "concepts").filter(
         ~pl.col("vocab").is_in(EXCLUDED_VOCABS) & ~pl.col("obsolete").fill_null(False))
@@ -56,7 +57,7 @@ def select_rows(folder: str | Path, vocabs: list[str] | None = None,
     concepts = concepts.filter(
         (pl.col("vocab") != "MESH")
         | ~pl.col("semantic_types").list.eval(pl.element().is_in(MESH_EXCLUDED)).list.any()
-    ).select("concept_id", "vocab").collect()
+    ).select("concept_id", "vocab", "name").collect()
     if "HP" in set(concepts["vocab"]):
         keep = _hp_phenotypes(store.scan(folder, "relations").collect())
         concepts = concepts.filter((pl.col("vocab") != "HP") | pl.col("concept_id").is_in(keep))
@@ -67,8 +68,9 @@ def select_rows(folder: str | Path, vocabs: list[str] | None = None,
     syn = store.scan(folder, "synonyms").select("concept_id", "norm_term", "kind").collect()
     if extra is not None and extra.height:
         new = extra.filter(~pl.col("concept_id").is_in(concepts["concept_id"].implode()))
-        concepts = pl.concat([concepts.select("concept_id"),
-                              new.select("concept_id").unique(maintain_order=True)])
+        concepts = pl.concat([concepts.select("concept_id", "name"),
+                              new.select("concept_id").unique(maintain_order=True)],
+                             how="diagonal")
         syn = pl.concat([syn, extra.select("concept_id", "norm_term", "kind")])
     ids = concepts["concept_id"]
     index = pl.DataFrame({"concept_id": ids, "concept": pl.int_range(len(ids), eager=True)
@@ -83,12 +85,14 @@ def select_rows(folder: str | Path, vocabs: list[str] | None = None,
                    | pl.col("norm_term").str.contains(r"[\p{Han}]")))
         .select("norm_term", "concept", "kind")
     )
-    return ids.to_list(), rows
+    return concepts.select("concept_id", "name"), rows
 
 
-def build_engine(ids: list[str], rows: pl.DataFrame) -> Engine:
-    return Engine.build(ids, rows["norm_term"].to_arrow().cast(pa.large_string()),
-                        rows["concept"].to_arrow(), rows["kind"].to_arrow())
+def build_engine(concepts: pl.DataFrame, rows: pl.DataFrame) -> Engine:
+    return Engine.build(concepts["concept_id"].to_list(),
+                        rows["norm_term"].to_arrow().cast(pa.large_string()),
+                        rows["concept"].to_arrow(), rows["kind"].to_arrow(),
+                        concepts["name"].to_list())
 
 
 def _fingerprint(folder: Path, vocabs: list[str] | None) -> str:
@@ -122,8 +126,8 @@ def load_or_compile(folder: str | Path, vocabs: list[str] | None = None) -> Engi
                 return engine
             except ValueError:
                 pass  # unreadable (older format, damaged): compile afresh below
-    ids, rows = select_rows(folder, vocabs)
-    engine = build_engine(ids, rows)
+    concepts, rows = select_rows(folder, vocabs)
+    engine = build_engine(concepts, rows)
     if os.access(folder, os.W_OK):
         for pattern in (f"{bin_path.stem}.*.fuzzy", f"{bin_path.stem}.*.tmp-*"):
             for old in folder.glob(pattern):
@@ -133,7 +137,7 @@ def load_or_compile(folder: str | Path, vocabs: list[str] | None = None) -> Engi
         engine.save(tmp)
         os.replace(tmp, bin_path)
         meta = {"fingerprint": fp, "vocabs": vocabs, "terms": len(engine),
-                "concepts": len(ids)}
+                "concepts": concepts.height}
         tmp = meta_path.with_name(f".{meta_path.name}.tmp-{os.getpid()}")
         tmp.write_bytes(orjson.dumps(meta, option=orjson.OPT_INDENT_2))
         os.replace(tmp, meta_path)

@@ -66,12 +66,10 @@ class Candidate:
 
 
 class Normalizer:
-    def __init__(self, folder: Path, engine, concepts: pa.Table, vocabs: list[str] | None):
-        """`concepts`: the terminology's `concept_id` and `name` columns."""
+    def __init__(self, folder: Path, engine, vocabs: list[str] | None):
         self.folder = folder
         self.vocabs = vocabs
         self._engine = engine
-        self._concept_table = concepts
         self._learned = pl.DataFrame(schema={"concept_id": pl.Utf8, "norm_term": pl.Utf8,
                                              "kind": pl.Utf8})
         self._senses: SenseInventory | None = None
@@ -82,32 +80,31 @@ class Normalizer:
         """Open a built terminology; compiles (and caches) its lexicon on first use."""
         folder = store.check_built(folder)
         vocabs = list(vocabs) if vocabs else None
-        engine = lexicon.load_or_compile(folder, vocabs)
-        concepts = store.scan(folder, "concepts").select("concept_id", "name").collect()
-        return cls(folder, engine, concepts.to_arrow(), vocabs)
-
-    @cached_property
-    def _names(self) -> dict[str, str]:
-        """Concept ID -> name, for the one-text API (batches take names column-wise)."""
-        c = self._concept_table
-        return dict(zip(c["concept_id"].to_pylist(), c["name"].to_pylist(), strict=True))
+        return cls(folder, lexicon.load_or_compile(folder, vocabs), vocabs)
 
     def _refresh(self) -> None:
-        # `Engine.concepts` copies the whole list out of Rust: take it once per engine.
-        self._ids: list[str] = self._engine.concepts
-        # (abbreviation long form, lexicon term) -> concept
-        self._long_forms: dict[tuple[str, int], str | None] = {}
-        self._index: dict[str, int] | None = None  # concept ID -> index, built on first use
-        self._concepts = pa.array(self._ids, pa.string())
-        # each engine concept's name, null for one the table lacks (vectorized: 0.03 s where a
-        # dict lookup per concept took 0.25 s of every process start)
-        c = self._concept_table
-        self._concept_names = pc.take(c["name"], pc.index_in(self._concepts, c["concept_id"])
-                                      ).combine_chunks().cast(pa.string())
+        # The engine's concept IDs and names, as Arrow arrays straight from the lexicon; as
+        # Python lists (260k strings each) only once a one-text call needs them.
+        self._concepts = self._engine.concept_ids
+        self._concept_names = self._engine.concept_names
+        for lazy in ("_ids", "_names"):
+            self.__dict__.pop(lazy, None)
+        # (abbreviation long form, lexicon term) -> concept index
+        self._long_forms: dict[tuple[str, int], int | None] = {}
+        # concept ID -> index, for every candidate `_ranked` has made
+        self._index: dict[str, int] = {}
         self._kind_scores = pa.array([KIND_SCORE[k] for k in SYNONYM_KINDS], pa.float64())
         self._kind_methods = pa.array([_method(k) for k in SYNONYM_KINDS], pa.string())
         if self._senses is not None:
             self._engine.use_senses(self._senses.table)
+
+    @cached_property
+    def _ids(self) -> list[str]:
+        return self._concepts.to_pylist()
+
+    @cached_property
+    def _names(self) -> list[str | None]:
+        return self._concept_names.to_pylist()
 
     # --- learning -------------------------------------------------------------------------
     def learn(self, pairs: Iterable[tuple[str, str]]) -> int:
@@ -121,8 +118,8 @@ class Normalizer:
         new = pl.DataFrame({"concept_id": list(ids), "norm_term": norm, "kind": "learned"})
         before = self._learned.height
         self._learned = pl.concat([self._learned, new]).unique(maintain_order=True)
-        ids_, rows_ = lexicon.select_rows(self.folder, self.vocabs, extra=self._learned)
-        self._engine = lexicon.build_engine(ids_, rows_)
+        self._engine = lexicon.build_engine(
+            *lexicon.select_rows(self.folder, self.vocabs, extra=self._learned))
         self._refresh()
         return self._learned.height - before
 
@@ -188,9 +185,10 @@ class Normalizer:
                 if cid in seen:
                     continue
                 seen.add(cid)
+                self._index[cid] = concept
                 kname = SYNONYM_KINDS[kind]
                 m = "learned" if kname == "learned" else method
-                out.append(Candidate(cid, self._names.get(cid), self._engine.term(term),
+                out.append(Candidate(cid, self._names[concept], self._engine.term(term),
                                      round(score * KIND_SCORE[kname], 4), m))
 
         t = self._engine.lookup(norm)
@@ -209,13 +207,14 @@ class Normalizer:
         mentions = []
         defs: dict[str, str] | None = None  # the text's own definitions, parsed once if needed
         for start, end, term, concept, kind, neg, unc, hist, fam, sense in rows:
-            cid = self._ids[concept]
             kname = SYNONYM_KINDS[kind]
             if kname == "abbreviation":
                 defs = defined_forms(text) if defs is None else defs
                 long = defs.get(text[start:end].lower())
-                cid = self._sense_concept(long, term, sense) or cid
-            mentions.append(Mention(start, end, text[start:end], cid, self._names.get(cid),
+                if (sensed := self._sense_concept(long, term, sense)) is not None:
+                    concept = sensed
+            mentions.append(Mention(start, end, text[start:end], self._ids[concept],
+                                    self._names[concept],
                                     KIND_SCORE[kname], neg, unc, hist, fam, _method(kname)))
         return Result(norm, mentions)
 
@@ -236,11 +235,11 @@ class Normalizer:
         return normalize(expanded).text, exps
 
     def _sense_concept(self, defined_long: str | None, term: int, sense: int | None
-                       ) -> str | None:
+                       ) -> int | None:
         """The concept of an abbreviation mention: its long form, the document's own definition
         `defined_long` or else the `sense` the engine chose (shorthand or the inventory, by the
         words around it), mapped; a concept the terminology itself gives the abbreviation goes
-        first."""
+        first. Returns the concept's index."""
         long = defined_long
         if long is None:
             if sense is None:
@@ -249,9 +248,9 @@ class Normalizer:
         key = (long, term)
         if key not in self._long_forms:
             exact = self._engine.lookup(normalize(long).text)
-            cands = ([self._ids[c] for c, _ in self._engine.entries(exact)] if exact is not None
-                     else [c.concept_id for c in self.map(long, k=3)])
-            own = {self._ids[c] for c, _ in self._engine.entries(term)}
+            cands = ([c for c, _ in self._engine.entries(exact)] if exact is not None
+                     else [self._index[c.concept_id] for c in self.map(long, k=3)])
+            own = {c for c, _ in self._engine.entries(term)}
             self._long_forms[key] = next((c for c in cands if c in own),
                                          cands[0] if cands else None)
         return self._long_forms[key]
@@ -305,8 +304,6 @@ class Normalizer:
         rows = pc.indices_nonzero(abbr).to_pylist()
         sub = m.take(rows).select(["doc", "surface", "term", "sense"]).to_pylist()
         concept = m.column("concept").to_numpy().copy()
-        if self._index is None:
-            self._index = {c: i for i, c in enumerate(self._ids)}
         shorts: dict[int, set[str]] = {}  # per document: its abbreviations
         for r in sub:
             shorts.setdefault(r["doc"], set()).add(r["surface"].lower())
@@ -316,9 +313,9 @@ class Normalizer:
             defs[doc] = defined_forms(text) if may_define(text, own) else {}
         for i, r in zip(rows, sub, strict=True):
             found = defs[r["doc"]]
-            cid = self._sense_concept(found.get(r["surface"].lower()), r["term"], r["sense"])
-            if cid is not None:
-                concept[i] = self._index[cid]
+            sensed = self._sense_concept(found.get(r["surface"].lower()), r["term"], r["sense"])
+            if sensed is not None:
+                concept[i] = sensed
         return pa.array(concept, pa.uint32())
 
 

@@ -70,6 +70,8 @@ pub struct Hit {
 
 pub struct Lexicon {
     concepts: StrTable,
+    /// Each concept's display name ("" when it has none), for output without the terminology.
+    names: StrTable,
     terms: StrTable,
     /// CSR: entries of term t are `entries[offsets[t]..offsets[t + 1]]`.
     offsets: Array<u32>,
@@ -233,6 +235,7 @@ impl Lexicon {
         let mut sorted: Vec<u32> = (0..terms.len() as u32).collect();
         sorted.sort_unstable_by(|&a, &b| terms[a as usize].cmp(&terms[b as usize]));
         Ok(Lexicon {
+            names: StrTable::from_strings(&vec![String::new(); concepts.len()]),
             paths: TermPaths::new(&terms),
             start_pairs: start_pair_filter(&terms).into(),
             fingerprint: terms_fingerprint(terms.iter().map(String::as_str)),
@@ -254,6 +257,24 @@ impl Lexicon {
 
     pub fn concepts(&self) -> &StrTable {
         &self.concepts
+    }
+
+    /// The same lexicon with concept `i` named `names[i]` ("" for none).
+    pub fn with_names(mut self, names: &[String]) -> Result<Self, LexiconError> {
+        if names.len() != self.concepts.len() {
+            return Err(LexiconError(format!(
+                "{} names for {} concepts",
+                names.len(),
+                self.concepts.len()
+            )));
+        }
+        self.names = StrTable::from_strings(names);
+        Ok(self)
+    }
+
+    /// Concept names, parallel to [`Lexicon::concepts`] ("" for none).
+    pub fn names(&self) -> &StrTable {
+        &self.names
     }
 
     pub fn term(&self, t: u32) -> &str {
@@ -349,12 +370,13 @@ impl Lexicon {
         }
     }
 
-    /// Serialize: magic, then concepts, terms, offsets, entries, the term order, the start
+    /// Serialize: magic, then concepts, their names, terms, offsets, entries, the term order, the start
     /// filter, the paths and the fingerprint, each table aligned so [`Lexicon::open`] can map
     /// it in place.
     pub fn write_to(&self, w: &mut impl Write) -> io::Result<()> {
         let mut w = Writer::new(w, MAGIC)?;
         self.concepts.write(&mut w)?;
+        self.names.write(&mut w)?;
         self.terms.write(&mut w)?;
         w.array(&self.offsets)?;
         w.array(&self.entries)?;
@@ -376,10 +398,12 @@ impl Lexicon {
 
     fn read(mut r: Reader) -> Result<Self, LexiconError> {
         let concepts = StrTable::read(&mut r)?;
+        let names = StrTable::read(&mut r)?;
         let terms = StrTable::read(&mut r)?;
         let offsets: Array<u32> = r.array()?;
         let entries: Array<Entry> = r.array()?;
-        if offsets.len() != terms.len() + 1
+        if names.len() != concepts.len()
+            || offsets.len() != terms.len() + 1
             || offsets.first() != Some(&0)
             || offsets.windows(2).any(|p| p[0] >= p[1]) // every term has a concept
             || offsets.last().copied() != Some(entries.len() as u32)
@@ -403,6 +427,7 @@ impl Lexicon {
         let fingerprint = r.u64()?;
         Ok(Lexicon {
             concepts,
+            names,
             terms,
             offsets,
             entries,
@@ -554,12 +579,17 @@ mod tests {
 
     #[test]
     fn round_trip() {
-        let l = lex();
+        let names: Vec<String> = ["Diabetes", "Type 2 DM", "", "高血压"]
+            .map(String::from)
+            .into();
+        let l = lex().with_names(&names).unwrap();
+        assert!(lex().with_names(&names[..2]).is_err());
         let mut buf = Vec::new();
         l.write_to(&mut buf).unwrap();
         let back = Lexicon::from_bytes(&buf).unwrap();
         assert!(back.terms().iter().eq(l.terms().iter()));
         assert!(back.concepts().iter().eq(l.concepts().iter()));
+        assert!(back.names().iter().eq(names.iter().map(String::as_str)));
         assert_eq!(back.fingerprint(), l.fingerprint());
         assert_eq!(back.find("hypertension"), l.find("hypertension"));
         assert_eq!(back.lookup("高血压"), l.lookup("高血压"));

@@ -292,14 +292,16 @@ impl PyEngine {
 #[pymethods]
 impl PyEngine {
     /// Build from concept IDs and parallel arrays of normalized terms, concept indices (uint32)
-    /// and kinds (uint8, index into the synonym kinds).
+    /// and kinds (uint8, index into the synonym kinds); `names`: each concept's name, if given.
     #[staticmethod]
+    #[pyo3(signature = (concepts, terms, concept_index, kinds, names=None))]
     fn build(
         py: Python<'_>,
         concepts: Vec<String>,
         terms: PyArrowType<ArrayData>,
         concept_index: PyArrowType<ArrayData>,
         kinds: PyArrowType<ArrayData>,
+        names: Option<Vec<Option<String>>>,
     ) -> PyResult<Self> {
         let ci = primitive::<UInt32Type>(concept_index.0, "concept_index must be a uint32 array")?;
         let ki = primitive::<UInt8Type>(kinds.0, "kinds must be a uint8 array")?;
@@ -309,7 +311,15 @@ impl PyEngine {
                     .zip(ci.iter().zip(ki.iter()))
                     .filter_map(|(t, (c, k))| Some((t?.to_string(), c?, k?)))
                     .collect();
-                Lexicon::new(concepts, rows)
+                let lexicon = Lexicon::new(concepts, rows)?;
+                match names {
+                    Some(n) => lexicon.with_names(
+                        &n.into_iter()
+                            .map(Option::unwrap_or_default)
+                            .collect::<Vec<_>>(),
+                    ),
+                    None => Ok(lexicon),
+                }
             })?
             .map_err(value_error)
             .map(PyEngine::from_lexicon)
@@ -332,14 +342,18 @@ impl PyEngine {
             .map_err(|e: std::io::Error| PyValueError::new_err(format!("{}: {e}", path.display())))
     }
 
+    /// The concept IDs as an Arrow array (no Python string per concept).
     #[getter]
-    fn concepts(&self) -> Vec<String> {
-        self.engine
-            .lexicon
-            .concepts()
-            .iter()
-            .map(str::to_string)
-            .collect()
+    fn concept_ids(&self) -> PyArrowType<ArrayData> {
+        let ids = self.engine.lexicon.concepts().iter();
+        PyArrowType(StringArray::from_iter_values(ids).into_data())
+    }
+
+    /// Each concept's name, null where it has none, parallel to `concept_ids`.
+    #[getter]
+    fn concept_names(&self) -> PyArrowType<ArrayData> {
+        let names = self.engine.lexicon.names().iter();
+        PyArrowType(StringArray::from_iter(names.map(|n| (!n.is_empty()).then_some(n))).into_data())
     }
 
     fn __len__(&self) -> usize {
