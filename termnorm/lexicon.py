@@ -13,7 +13,6 @@ import hashlib
 import os
 from pathlib import Path
 
-import networkx as nx
 import orjson
 import polars as pl
 import pyarrow as pa
@@ -39,6 +38,8 @@ STOP_TERMS = frozenset(["a", "an", "and", "are", "as", "at", "be", "been", "but"
 
 
 def _hp_phenotypes(relations: pl.DataFrame) -> set[str]:
+    import networkx as nx  # only when compiling a lexicon
+
     hp = relations.filter((pl.col("rel") == "is_a") & pl.col("src").str.starts_with("HP:"))
     g = nx.DiGraph(zip(hp["dst"], hp["src"], strict=True))
     root = "HP:0000118"
