@@ -185,6 +185,8 @@ impl GramSet {
         (g.wrapping_mul(0x9E37_79B1) >> self.shift) as usize
     }
 
+    /// Its own probe loop, answering from inside it: written as "find the slot, then compare"
+    /// (the insertion's loop) it made fuzzy searches ~9% slower.
     #[inline]
     fn contains(&self, g: u32) -> bool {
         if g == EMPTY_GRAM {
@@ -881,6 +883,30 @@ impl FuzzyIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn gram_set_overlap_is_the_shared_count() {
+        // pseudo-random distinct values, the empty-slot marker among them
+        let vals = |seed: u32, n: u32| -> Vec<u32> {
+            let mut v: Vec<u32> = (0..n)
+                .map(|i| (i ^ seed).wrapping_mul(2_654_435_761) % 97)
+                .collect();
+            v.push(EMPTY_GRAM);
+            v.sort_unstable();
+            v.dedup();
+            v
+        };
+        for (a, b) in [
+            (vals(1, 40), vals(7, 30)),
+            (vals(3, 5), vals(3, 60)),
+            (vec![], vals(2, 9)),
+        ] {
+            let shared = a.iter().filter(|x| b.contains(x)).count();
+            assert_eq!(GramSet::new(&a).overlap(&b), shared);
+            assert_eq!(GramSet::new(&b).overlap(&a), shared);
+        }
+        assert_eq!(GramSet::new(&[1, 2]).overlap(&[EMPTY_GRAM]), 0);
+    }
 
     #[test]
     fn keys_ignore_order_plurals_and_punctuation() {
