@@ -25,6 +25,7 @@ pub mod minhash;
 pub mod normalize;
 pub mod paths;
 pub mod phi;
+pub mod phi_names;
 pub mod quality;
 pub mod senses;
 pub mod surrogates;

@@ -12,6 +12,7 @@
 use aho_corasick::{AhoCorasick, MatchKind};
 use regex::{Regex, RegexSet};
 
+use crate::phi_names::PhiLexicon;
 use crate::surrogates;
 use crate::tokens::on_boundaries;
 
@@ -29,10 +30,11 @@ pub enum PhiType {
     Address,
     Postcode,
     IdCard,
+    Location,
 }
 
 impl PhiType {
-    pub const ALL: [PhiType; 12] = [
+    pub const ALL: [PhiType; 13] = [
         PhiType::Name,
         PhiType::Date,
         PhiType::Phone,
@@ -45,6 +47,7 @@ impl PhiType {
         PhiType::Address,
         PhiType::Postcode,
         PhiType::IdCard,
+        PhiType::Location,
     ];
 
     pub fn label(self) -> &'static str {
@@ -61,44 +64,148 @@ impl PhiType {
             PhiType::Address => "ADDRESS",
             PhiType::Postcode => "POSTCODE",
             PhiType::IdCard => "ID_CARD",
+            PhiType::Location => "LOCATION",
         }
     }
 }
 
 const MONTH: &str = r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|Jun(?:e)?|Jul(?:y)?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)";
 
-fn rules() -> Vec<(PhiType, String)> {
+/// What a rule's match must also pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Check {
+    None,
+    /// a Chinese resident ID number's ISO 7064 checksum
+    IdCardChecksum,
+    /// at least four chars
+    MinLen4,
+    /// not a phrase that merely starts after 患者
+    ZhName,
+    /// numbers that can be a month and a day (and not a measured value after its label)
+    NumericDate,
+    /// a date without a year: also not a common fraction unless a date word comes before
+    ShortDate,
+    /// "the 22nd": not followed by a noun ("the 3rd floor")
+    Ordinal,
+}
+
+const PROVINCES: &str = "北京|天津|上海|重庆|河北|山西|辽宁|吉林|黑龙江|江苏|浙江|安徽|福建|江西|山东|河南|湖北|湖南|广东|海南|四川|贵州|云南|陕西|甘肃|青海|台湾|内蒙古|广西|西藏|宁夏|新疆|香港|澳门";
+
+fn rules() -> Vec<(PhiType, Check, String)> {
+    use Check as C;
     use PhiType::*;
     let m = MONTH;
+    let mon_abbr = "(?:jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)";
+    let ord = "(?:st|nd|rd|th)";
+    let p = PROVINCES;
     vec![
-        (Email, r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}".into()),
-        (Url, r#"(?i)\b(?:https?://|www\.)[^\s<>"，。）)]+"#.into()),
-        (Ip, r"(?:^|[^\d.])(?P<v>(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d))(?:$|[^\d.]|\.(?:$|\D))".into()),
-        (Ssn, r"(?:^|\D)(?P<v>\d{3}-\d{2}-\d{4})(?:$|\D)".into()),
-        (IdCard, r"(?:^|\D)(?P<v>\d{17}[\dXx])(?:$|[^\dXx])".into()),
-        (Phone, r"(?:^|[^\d])(?P<v>1[3-9]\d{9})(?:$|\D)".into()),
-        (Phone, r"(?:^|[^\d])(?P<v>0\d{2,3}-\d{7,8})(?:$|\D)".into()),
-        (Phone, r"(?:^|[^\d-])(?P<v>(?:\+?1[\s.-])?(?:\(\d{3}\)\s?|\d{3}[\s.-])\d{3}[\s.-]\d{4})(?:$|\D)".into()),
-        (Id, r"(?i)\b(?:MRN|MR#|medical record(?: number| no\.?)?|account(?: number| no\.?)?|acct\.?|license(?: number| no\.?)?|licence(?: number)?|DEA|NPI|device(?: id| number)?|serial(?: number| no\.?)?|member id|policy(?: number| no\.?)?|health plan(?: number)?|certificate(?: number)?|vehicle id|VIN)\b\s*(?:#|no\.?|number)?\s*[:#]?\s*(?P<v>[A-Za-z0-9-]*\d[A-Za-z0-9-]*)".into()),
-        (Id, r"(?:住院号|门诊号|病案号|病历号|就诊卡号|医保卡号|床号|ID号)\s*[:：]?\s*(?P<v>[A-Za-z0-9-]{2,})".into()),
-        (Date, format!(r"(?i)\b{m}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}\b")),
-        (Date, format!(r"(?i)\b\d{{1,2}}(?:st|nd|rd|th)?\s+{m}\.?,?\s+\d{{4}}\b")),
-        (Date, format!(r"(?i)\b(?:January|February|March|April|June|July|August|September|October|November|December|{m}\.)\s+\d{{1,2}}(?:st|nd|rd|th)?\b")),
-        (Date, r"(?:^|\D)(?P<v>\d{4}[-/.]\d{1,2}[-/.]\d{1,2})(?:$|\D)".into()),
-        (Date, r"(?:^|[^\d/])(?P<v>\d{1,2}[-/]\d{1,2}[-/](?:\d{4}|\d{2}))(?:$|[^\d/])".into()),
-        (Date, r"(?P<v>(?:\d{4}年)?\d{1,2}月\d{1,2}[日号])".into()),
-        (Date, r"(?P<v>\d{4}年\d{1,2}月)".into()),
-        (Age, r"(?i)\b(?P<v>(?:9\d|1[0-1]\d))[- ](?:years?|yrs?|y/o|yo)\b".into()),
-        (Age, r"(?i)\bage[d]?\s*[:]?\s*(?P<v>9\d|1[0-1]\d)\b".into()),
-        (Age, r"(?:^|\D)(?P<v>(?:9\d|1[0-1]\d)岁)".into()),
-        (Address, r"\b\d{1,5}\s+(?:[A-Z][a-z]+\s+){1,3}(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|Parkway|Pkwy)\b\.?".into()),
-        (Address, r"\p{Han}{2,6}(?:省|市|自治区)\p{Han}{1,8}?(?:市|区|县)\p{Han}{0,12}?(?:路|街|道|巷|村|弄)\d{1,5}号(?:\d{1,4}(?:室|栋|楼|单元))*".into()),
-        (Postcode, r"\b(?:[A-Z]{2})\s+(?P<v>\d{5}(?:-\d{4})?)\b".into()),
-        (Postcode, r"(?:邮编|邮政编码)\s*[:：]?\s*(?P<v>\d{6})".into()),
-        (Name, r"\b(?:Dr|Mr|Mrs|Ms|Miss|Prof)\.?\s+(?P<v>[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)".into()),
-        (Name, r"(?i:patient name|patient|name|pt)\s*:\s*(?P<v>[A-Z][a-z]+(?:\s+[A-Z]\.)?(?:\s+[A-Z][a-z]+)?)".into()),
-        (Name, r"(?:患者|姓名|病人|患儿)\s*[:：]?\s*(?P<v>\p{Han}{2,3})(?:$|[，,、\s（(；;。])".into()),
+        (Email, C::None, r"(?i)[A-Za-z0-9._%+-]{2,}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.(?:com|org|net|edu|gov|mil|info|biz|io|co|us|uk|ca|cn|de|fr|jp|au|in|health|me)\b".into()),
+        (Url, C::None, r#"(?i)\b(?:https?://|www\.)[^\s<>"，。）)]+"#.into()),
+        (Ip, C::None, r"(?:^|[^\d.])(?P<v>(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]\d)\.(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){2}(?:25[0-5]|2[0-4]\d|1?\d?\d))(?:$|[^\d.]|\.(?:$|\D))".into()),
+        (Ssn, C::None, r"(?:^|\D)(?P<v>\d{3}-\d{2}-\d{4})(?:$|\D)".into()),
+        (IdCard, C::IdCardChecksum, r"(?:^|\D)(?P<v>\d{17}[\dXx])(?:$|[^\dXx])".into()),
+        (IdCard, C::None, r"(?:身份证(?:号码|号)?|公民身份号码|ID\s?card)\s*[:：]?\s*(?P<v>\d{15}(?:\d{2}[\dXx])?)".into()),
+        (Phone, C::None, r"(?:^|[^\d])(?P<v>(?:\+?86[\s-]?)?1[3-9]\d(?:\d{8}|[\s-]\d{4}[\s-]\d{4}))(?:$|\D)".into()),
+        (Phone, C::None, r"(?:^|[^\d])(?P<v>(?:\(0\d{2,3}\)\s?|0\d{2,3}-)\d{3,4}\s?\d{4}(?:\s*转\s*\d{2,5})?)(?:$|\D)".into()),
+        (Phone, C::None, r"(?:^|[^\d/-])(?P<v>(?:\+?1[\s.-])?(?:\(\d{3}\)\s?|\d{3}[\s./-])\d{3}[\s./-]\d{4})(?:$|[^\d/])".into()),
+        (Phone, C::None, r"(?i)\b(?:phone|ph|tel|telephone|cell|mobile|fax|pager|pgr|beeper|bpr|page|paged|ext|extension|call|contact)\b\.?\s*(?:#|no\.?|number|at|:)?\s*[:#]?\s*(?P<v>\(?\d[\d().-]{2,13}\d(?:\s?(?:x|ext\.?)\s?\d{2,5})?)".into()),
+        (Phone, C::None, r"(?:^|[^A-Za-z0-9])(?P<v>x\s?\d{4,5}|x\d-\d{4})(?:$|\D)".into()),
+        (Id, C::MinLen4, r"(?i)\b(?:MRN|MR#|medical record(?: number| no\.?)?|unit(?: number| no\.?)|hospital number|patient id|pt id|account(?: number| no\.?)?|acct\.?|license(?: plate| number| no\.?)?|licence(?: number)?|plate|DEA|NPI|device(?: id| number)?|serial(?: number| no\.?)?|member id|policy(?: number| no\.?)?|health plan(?: number)?|insurance(?: id| number| no\.?)|medicaid|medicare|claim(?: number| no\.?)?|certificate(?: number)?|vehicle id|VIN)\b\s*(?:#|no\.?|number)?\s*[:#]?\s*(?P<v>[A-Za-z0-9-]*\d[A-Za-z0-9-]*)".into()),
+        (Id, C::None, r"(?:住院号|门诊号|病案号|病历号|就诊卡号|就诊号|医保卡号|医保号|社保卡号|社保号|护照号|病理号|登记号|卡号|ID号)(?:码)?\s*[:：]?\s*(?P<v>[A-Za-z0-9-]{2,})".into()),
+        (Id, C::None, r"(?P<v>[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼][A-Z][·•]?[A-Z0-9]{5,6})(?:$|[^A-Za-z0-9])".into()),
+        (Date, C::None, format!(r"(?i)\b{m}\.?\s+\d{{1,2}}{ord}?,?\s+\d{{4}}\b")),
+        (Date, C::None, format!(r"(?i)\b\d{{1,2}}{ord}?\s+(?:of\s+)?{m}\.?,?\s+\d{{4}}\b")),
+        (Date, C::None, format!(r"(?i)\b(?:January|February|March|April|June|July|August|September|October|November|December|{m}\.|{mon_abbr})\s+\d{{1,2}}{ord}?\b")),
+        (Date, C::None, format!(r"(?i:\bmay\s+\d{{1,2}}{ord}\b)|\bMay\s+\d{{1,2}}\b|(?i:\b\d{{1,2}}{ord}\s+of\s+may\b)")),
+        (Date, C::None, format!(r"(?i)\b\d{{1,2}}{ord}?\s+(?:of\s+)?(?:January|February|March|April|June|July|August|September|October|November|December|{mon_abbr})\b")),
+        (Date, C::None, format!(r"(?i)\b(?:January|February|March|April|June|July|August|September|October|November|December|{mon_abbr}|may)\.?,?\s+(?:of\s+)?\d{{4}}\b")),
+        (Date, C::Ordinal, format!(r"(?i)\bthe\s+(?P<v>(?:[12]?\d|3[01]){ord})\b")),
+        (Date, C::None, r"(?i)\b(?:christmas(?: eve| day)?|thanksgiving|new year'?s(?: eve| day)?|easter|memorial day|labor day|independence day|(?:fourth|4th) of july|halloween|valentine'?s day)\b".into()),
+        (Date, C::None, r"(?:^|\D)(?P<v>\d{4}[-/.]\d{1,2}[-/.]\d{1,2})(?:$|\D)".into()),
+        (Date, C::NumericDate, r"(?:^|[^\d/.xX×*:])(?P<v>\d{1,2}[-/.]\d{1,2}[-/.](?:\d{4}|\d{2}))(?:$|[^\d/%.]|\.\D|\.$)".into()),
+        (Date, C::ShortDate, r"(?:^|[^\d/.xX×*:-])(?P<v>(?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12]\d|3[01]))(?:$|[^\d/%-])".into()),
+        (Date, C::None, r"(?P<v>(?:\d{4}年)?\d{1,2}月\d{1,2}[日号])".into()),
+        (Date, C::None, r"(?P<v>\d{4}年\d{1,2}月)".into()),
+        (Age, C::None, r"(?i)\b(?P<v>(?:9\d|1[0-1]\d))\s?-?\s?(?:years?|yrs?|y/o|yo|y\.o\.?|year-old)(?:\b|$|[^a-z])".into()),
+        (Age, C::None, r"(?i)\bage[d]?\s*[:]?\s*(?P<v>9\d|1[0-1]\d)\b".into()),
+        (Age, C::None, r"(?:^|\D)(?P<v>(?:9\d|1[0-1]\d)\s?(?:岁|周岁))".into()),
+        (Age, C::None, r"(?P<v>(?:九十[一二三四五六七八九]?|一百[零一二三四五六七八九十]*)(?:岁|周岁))".into()),
+        (Address, C::None, r"(?i)\b\d{1,5}\s+(?:[A-Za-z]+\.?\s+){1,3}(?:street|avenue|road|boulevard|lane|drive|court|parkway|terrace|circle|highway|square)\b|\b\d{1,5}\s+(?:[A-Z][A-Za-z]+\s+){1,3}(?:St|Ave|Rd|Blvd|Ln|Dr|Ct|Pl|Pkwy|Way|Ter|ST|AVE|RD|BLVD|LN|CT|WAY)\b\.?".into()),
+        (Address, C::None, format!(r"(?:{p})(?:省|市|自治区|壮族自治区|回族自治区|维吾尔自治区)?[\p{{Han}}\dA-Za-z-]{{0,24}}(?:号|村|镇|乡|县|区|市|州|路|街|巷|弄|室|楼|单元|栋|组)(?:[\dA-Za-z-]+(?:号|室|楼|单元|栋|层|组))*")),
+        (Address, C::None, r"(?:住址|地址|家住|现住址|现住|户籍地|户籍|籍贯|居住地|出生地)\s*[:：]?\s*(?P<v>[\p{Han}\dA-Za-z-]{2,40})".into()),
+        (Address, C::None, r"\p{Han}{2,6}(?:省|市|自治区)\p{Han}{1,8}?(?:市|区|县)\p{Han}{0,12}?(?:路|街|道|巷|村|弄)\d{1,5}号(?:\d{1,4}(?:室|栋|楼|单元))*".into()),
+        (Postcode, C::None, r"\b(?:[A-Z]{2}|(?i:ma|ny|nh|ri|ct|nj|pa|ca|tx|fl|me|vt))\.?,?\s+(?P<v>\d{5}(?:-\d{4})?)\b".into()),
+        (Postcode, C::None, r"(?i)\bzip(?: code)?\s*[:#]?\s*(?P<v>\d{5}(?:-\d{4})?)\b".into()),
+        (Postcode, C::None, r"(?:邮编|邮政编码)\s*[:：]?\s*(?P<v>\d{6})".into()),
+        (Name, C::None, r"\b(?:Dr|Mr|Mrs|Ms|Miss|Prof)\.?\s+(?P<v>[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)".into()),
+        (Name, C::None, r"(?i:patient name|patient|name|pt)\s*:\s*(?P<v>[A-Z][a-z]+(?:\s+[A-Z]\.)?(?:\s+[A-Z][a-z]+)?)".into()),
+        (Name, C::ZhName, r"(?:患者|姓名|病人|患儿)\s*[:：]?\s*(?P<v>\p{Han}{2,3})(?:$|[，,、\s（(；;。])".into()),
     ]
+}
+
+/// Labels of measured values: the numbers after them are no date ("PS 10/5", "PEEP 5/10").
+const VALUE_LABELS: &[&str] = &[
+    "bp", "b/p", "nbp", "nibp", "abp", "art", "pap", "pa", "cvp", "map", "ps", "psv", "peep",
+    "cpap", "bipap", "ipap", "epap", "ac", "simv", "imv", "prvc", "vc", "pc", "ie", "i:e", "vt",
+    "tv", "ratio", "abg", "vbg", "gas", "gcs", "pain", "strength", "grade", "score", "sbp",
+    "dbp", "wedge", "pcwp", "hr", "rr", "sat", "sats", "fio2", "o2", "x", "dose", "tab", "tabs",
+    "ns", "rate", "mmhg", "range", "settings", "vent", "apgar", "apgars",
+];
+
+/// Words before a date: a fraction after them is a date ("since 1/2").
+const DATE_CUES: &[&str] = &[
+    "on", "since", "from", "until", "till", "thru", "through", "dated", "date", "of", "starting",
+    "started", "admitted", "discharged", "seen", "due", "by", "last", "dos", "doa", "dob",
+];
+
+/// The word before `before`'s end (spaces, colons and `#` skipped), lower case.
+fn word_before(before: &str) -> String {
+    let t = before.trim_end_matches([' ', ':', '=', '#', '\t']);
+    let w = t.rsplit(|c: char| !(c.is_ascii_alphanumeric() || c == '/' || c == ':')).next().unwrap_or("");
+    // a value with its number glued on ("PEEP5"): the letters count
+    w.trim_end_matches(|c: char| c.is_ascii_digit()).to_ascii_lowercase()
+}
+
+fn after_value_label(before: &str) -> bool {
+    if before.ends_with(['x', 'X', '×']) {
+        return true;
+    }
+    let w = word_before(before);
+    VALUE_LABELS.contains(&w.as_str())
+}
+
+/// The numbers of a numeric date: one of the first two can be a month (<= 12) and the other
+/// a day (<= 31), neither zero.
+fn numeric_date_ok(v: &str) -> bool {
+    let n: Vec<u32> = v.split(['/', '-', '.']).filter_map(|x| x.parse().ok()).collect();
+    match n.as_slice() {
+        [a, b, ..] => (1..=12).contains(a) && (1..=31).contains(b) || (1..=12).contains(b) && (1..=31).contains(a),
+        _ => false,
+    }
+}
+
+/// A month/day without a year: not after a value label, not a common fraction ("1/2 NS")
+/// unless a date word comes before it, and not a ratio run on ("1/2/3" is found whole).
+fn short_date_ok(v: &str, before: &str, after: &str) -> bool {
+    if !numeric_date_ok(v) || after_value_label(before) {
+        return false;
+    }
+    let fraction = matches!(v, "1/2" | "1/3" | "1/4" | "2/3" | "3/4" | "1/8" | "3/8" | "1/5");
+    if fraction || before.trim_end().ends_with(|c: char| c.is_ascii_digit()) {
+        let w = word_before(before);
+        return DATE_CUES.contains(&w.as_str());
+    }
+    // "5/10 pain", "2/4 murmur": a score after a number
+    let next = after.trim_start().split(|c: char| !c.is_ascii_alphabetic()).next().unwrap_or("");
+    !matches!(next.to_ascii_lowercase().as_str(), "pain" | "murmur" | "strength" | "sem" | "hsm" | "reflexes" | "dtr" | "dtrs" | "scale")
+}
+
+/// "the 22nd" is a date unless a noun follows ("the 3rd floor", "the 2nd dose").
+fn ordinal_ok(after: &str) -> bool {
+    let rest = after.trim_start_matches([' ', '\t']);
+    let next = rest.split(|c: char| !c.is_ascii_alphabetic()).next().unwrap_or("");
+    next.is_empty()
+        || matches!(next.to_ascii_lowercase().as_str(), "of" | "at" | "and" | "to" | "or" | "in" | "when" | "through" | "thru" | "until" | "with" | "by" | "pt" | "patient" | "she" | "he" | "was" | "the")
 }
 
 /// First characters that make a "name" after 患者 a phrase instead ("患者因…", "患者男性").
@@ -189,7 +296,9 @@ pub struct PhiHit {
 }
 
 pub struct Deidentifier {
-    rules: Vec<(PhiType, Regex)>,
+    rules: Vec<(PhiType, Check, Regex)>,
+    /// names and places by word lists and cues (none: the regex rules alone)
+    lexicon: Option<PhiLexicon>,
     /// All rules as one alternation: one pass over a block finds where any rule can match, and
     /// the rules themselves then run only on the lines around those places.
     gate: Regex,
@@ -206,21 +315,30 @@ impl Default for Deidentifier {
 
 impl Deidentifier {
     pub fn new() -> Self {
+        Self::build(None)
+    }
+
+    /// The rules plus names and places found with `lexicon`.
+    pub fn with_lexicon(lexicon: PhiLexicon) -> Self {
+        Self::build(Some(lexicon))
+    }
+
+    fn build(lexicon: Option<PhiLexicon>) -> Self {
         // ASCII word boundaries: the rules use `\b` only beside Latin letters and digits,
         // and a Unicode `\b` keeps the regex engine off its fast DFA on non-ASCII text.
         // `^`/`$` are line ends and whitespace runs hold one line break at most: a rule match
         // then lies within the lines `gated_hits` gives the rules, and they find there what they
         // would find over the whole block.
-        let patterns: Vec<(PhiType, String)> = rules()
+        let patterns: Vec<(PhiType, Check, String)> = rules()
             .into_iter()
-            .map(|(t, re)| {
+            .map(|(t, c, re)| {
                 let re = one_break_per_run(&re.replace(r"\b", r"(?-u:\b)"));
-                (t, format!("(?m){re}"))
+                (t, c, format!("(?m){re}"))
             })
             .collect();
         let union = patterns
             .iter()
-            .map(|(_, p)| format!("(?:{})", p.replace("(?P<v>", "(?:")))
+            .map(|(_, _, p)| format!("(?:{})", p.replace("(?P<v>", "(?:")))
             .collect::<Vec<_>>()
             .join("|");
         let gate = regex::RegexBuilder::new(&union)
@@ -228,16 +346,16 @@ impl Deidentifier {
             .dfa_size_limit(1 << 26)
             .build()
             .expect("the PHI rules compile as one");
-        let set = regex::RegexSetBuilder::new(patterns.iter().map(|(_, p)| p))
+        let set = regex::RegexSetBuilder::new(patterns.iter().map(|(_, _, p)| p))
             .size_limit(1 << 26)
             .dfa_size_limit(1 << 26)
             .build()
             .expect("the PHI rules compile as a set");
         let rules = patterns
             .into_iter()
-            .map(|(t, re)| (t, Regex::new(&re).expect("the built-in PHI rules compile")))
+            .map(|(t, c, re)| (t, c, Regex::new(&re).expect("the built-in PHI rules compile")))
             .collect();
-        Deidentifier { rules, gate, set }
+        Deidentifier { rules, lexicon, gate, set }
     }
 
     /// Identifiers in `text`, in order, not overlapping.
@@ -263,24 +381,33 @@ impl Deidentifier {
             }
             base = end;
         }
+        if let Some(lex) = &self.lexicon {
+            lex.find(text, &mut hits);
+        }
         // A name found once (after a title or 患者) is a name wherever else the document
-        // writes it, with or without the cue: "患者张三... 张三否认发热".
-        // A Latin full name's surname alone counts too ("Alice Moore ... Moore agreed").
+        // writes it, in any case, with or without the cue: "患者张三... 张三否认发热",
+        // "Dr. Healey ... HEALEY AWARE". A Latin full name's parts count too ("Alice Moore ...
+        // Moore agreed"), unless they are common words ("Rich Martino ... rich in protein").
         let mut names = std::collections::BTreeSet::new();
+        let common = |w: &str| self.lexicon.as_ref().is_some_and(|l| l.common(w));
         for h in hits.iter().filter(|h| h.kind == PhiType::Name) {
             let v = &text[h.start..h.end];
-            if v.chars().count() >= 2 {
+            if v.chars().count() >= 2 && !common(v) {
                 names.insert(v);
             }
-            let last = v.rsplit(' ').next().unwrap_or(v);
-            if last != v && last.len() >= 3 && last.starts_with(|c: char| c.is_uppercase()) {
-                names.insert(last);
+            if v.contains(' ') {
+                for part in v.split(' ') {
+                    if part.len() >= 3 && !common(part) && part.starts_with(|c: char| c.is_alphabetic()) {
+                        names.insert(part);
+                    }
+                }
             }
         }
         if !names.is_empty() {
             // One pass for all of them (a search per name would be quadratic on a long text).
             let ac = AhoCorasick::builder()
                 .match_kind(MatchKind::LeftmostLongest)
+                .ascii_case_insensitive(true)
                 .build(names)
                 .expect("names make an automaton");
             for m in ac.find_iter(text) {
@@ -342,16 +469,22 @@ impl Deidentifier {
         hits: &mut Vec<PhiHit>,
     ) {
         for i in which {
-            let (kind, re) = &self.rules[i];
+            let (kind, check, re) = &self.rules[i];
             for c in re.captures_iter(text) {
                 let m = c.name("v").or_else(|| c.get(0)).expect("a match");
                 let v = m.as_str();
-                let ok = match kind {
-                    PhiType::IdCard => idcard_ok(v),
-                    PhiType::Id => v.len() >= 4,
-                    PhiType::Name => !v.starts_with(|ch| NOT_NAME_START.contains(ch)),
-                    _ => !v.is_empty(),
-                };
+                let ok = !v.is_empty()
+                    && match check {
+                        Check::None => true,
+                        Check::IdCardChecksum => idcard_ok(v),
+                        Check::MinLen4 => v.len() >= 4,
+                        Check::ZhName => !v.starts_with(|ch| NOT_NAME_START.contains(ch)),
+                        Check::NumericDate => {
+                            numeric_date_ok(v) && !after_value_label(&text[..m.start()])
+                        }
+                        Check::ShortDate => short_date_ok(v, &text[..m.start()], &text[m.end()..]),
+                        Check::Ordinal => ordinal_ok(&text[m.end()..]),
+                    };
                 if ok {
                     hits.push(PhiHit {
                         start: base + m.start(),
@@ -541,10 +674,9 @@ mod tests {
             "{got:?}"
         );
         assert_eq!(got[0].0, "张三");
-        assert!(
-            kinds("身份证号110105194912310021").is_empty(),
-            "bad checksum"
-        );
+        // a labelled number is an ID whatever its checksum; an unlabelled one must pass it
+        assert_eq!(kinds("身份证号110105194912310021")[0].1, "ID_CARD");
+        assert!(kinds("编号110105194912310021").is_empty(), "bad checksum");
         let (text, hits) = Deidentifier::new().deidentify("电话13812345678。");
         assert_eq!((text.as_str(), hits.len()), ("电话[PHONE]。", 1));
     }

@@ -1,0 +1,625 @@
+//! Names and places that no regex can find: a word-level pass over a text with lexicons the
+//! caller supplies (first and last names with how common each is as an ordinary word, cue words,
+//! a gazetteer, Chinese surnames and given-name characters), independent of letter case.
+//!
+//! A name-list word that is rare as an ordinary word ("healey", "rizzo") is a name anywhere;
+//! one that is also an ordinary or medical word ("rich", "hope", "foley", "parkinson") is a name
+//! only beside a cue: a title before it ("dr", "mrs"), a role or relation before it ("nurse",
+//! "husband", "dtr"), a verb that takes a person ("spoke with", "paged"), a role after it
+//! ("RN", "NP"), another name next to it, or capitalisation inside a mixed-case line. A medical
+//! head after it ("Parkinson's disease", "Foley catheter") keeps it a medical word. Places: a
+//! facility head ("hospital", "rehab") after words that can name one, and gazetteer entries,
+//! the ambiguous ones ("Revere", "Mobile") only after "in"/"from"/... or before a state.
+
+use std::collections::{HashMap, HashSet};
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+
+use crate::phi::{PhiHit, PhiType};
+
+/// What a lexicon word is; a word may be several of these.
+pub mod flag {
+    pub const FIRST: u32 = 1;
+    pub const LAST: u32 = 1 << 1;
+    /// a medical word: a name only right after a title
+    pub const MEDICAL: u32 = 1 << 2;
+    /// a function word: never part of a name
+    pub const STOP: u32 = 1 << 3;
+    /// before a name, any word ("dr", "mrs")
+    pub const TITLE: u32 = 1 << 4;
+    /// before a name: roles and relations ("nurse", "husband")
+    pub const BEFORE: u32 = 1 << 5;
+    /// after a name ("rn", "np", "md")
+    pub const AFTER: u32 = 1 << 6;
+    /// a verb that takes a person ("paged", "per")
+    pub const VERB: u32 = 1 << 7;
+    /// a medical head that makes the word before it an eponym ("disease", "catheter")
+    pub const HEAD: u32 = 1 << 8;
+    /// a facility head ("hospital", "clinic")
+    pub const FACILITY: u32 = 1 << 9;
+    /// a word that may open a facility's name without naming it ("st", "general")
+    pub const FACILITY_MOD: u32 = 1 << 10;
+    /// a preposition before a place ("in", "from")
+    pub const PLACE_CUE: u32 = 1 << 11;
+    /// a state or its abbreviation (after a city and a comma)
+    pub const STATE: u32 = 1 << 12;
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct Word {
+    flags: u32,
+    /// how common the word is as an ordinary English word: Zipf frequency x 10
+    zipf: u8,
+}
+
+/// Zipf frequency (x10) below which a name-list word is a name without a cue.
+const RARE: u8 = 35;
+/// ... below which a cue before it makes it a name (above: "very", "back", "home").
+const COMMON: u8 = 50;
+
+pub struct PhiLexicon {
+    words: HashMap<Box<str>, Word>,
+    /// multi-word cues by their last word: the words before it, and the cue's flags
+    phrases: HashMap<Box<str>, Vec<(Vec<Box<str>>, u32)>>,
+    places: Option<AhoCorasick>,
+    /// per place pattern: a place anywhere (true) or only beside a cue
+    place_strong: Vec<bool>,
+    zh_surnames: HashSet<char>,
+    zh_compound: HashSet<(char, char)>,
+    zh_given: HashSet<char>,
+    zh_before: Option<AhoCorasick>,
+    zh_after: Option<AhoCorasick>,
+}
+
+/// A word of a text: its byte span and what the lexicon says of it.
+#[derive(Debug, Clone, Copy)]
+struct Tok {
+    start: usize,
+    end: usize,
+    w: Word,
+    /// capitalised ("Healey", "HEALEY") inside a line that is neither all caps nor all lower
+    cap: bool,
+    /// one letter, or one letter and a period: an initial
+    initial: bool,
+    /// a sentence or line starts right before it
+    opens: bool,
+    /// the chars between the previous word and this one
+    gap_before: (usize, usize),
+}
+
+impl PhiLexicon {
+    /// `words`: (word, flags, zipf x10); `phrases`: multi-word cues (words separated by spaces,
+    /// flags); `places`: (place name, strong); `zh_*`: Chinese surnames (one or two chars),
+    /// given-name chars, cue words before and after a name.
+    pub fn new(
+        words: Vec<(String, u32, u8)>,
+        phrases: Vec<(String, u32)>,
+        places: Vec<(String, bool)>,
+        zh_surnames: Vec<String>,
+        zh_given: String,
+        zh_before: Vec<String>,
+        zh_after: Vec<String>,
+    ) -> Self {
+        let mut map: HashMap<Box<str>, Word> = HashMap::with_capacity(words.len());
+        for (w, f, z) in words {
+            let e = map.entry(key(&w).into()).or_default();
+            e.flags |= f;
+            e.zipf = e.zipf.max(z);
+        }
+        let mut ph: HashMap<Box<str>, Vec<(Vec<Box<str>>, u32)>> = HashMap::new();
+        for (p, f) in phrases {
+            let mut parts: Vec<Box<str>> = p.split_whitespace().map(|s| key(s).into()).collect();
+            if let Some(last) = parts.pop() {
+                ph.entry(last).or_default().push((parts, f));
+            }
+        }
+        let (places, place_strong) = if places.is_empty() {
+            (None, Vec::new())
+        } else {
+            let ac = AhoCorasickBuilder::new()
+                .ascii_case_insensitive(true)
+                .match_kind(MatchKind::LeftmostLongest)
+                .build(places.iter().map(|p| p.0.as_str()))
+                .expect("places make an automaton");
+            (Some(ac), places.iter().map(|p| p.1).collect())
+        };
+        let mut single = HashSet::new();
+        let mut compound = HashSet::new();
+        for s in zh_surnames {
+            let c: Vec<char> = s.chars().collect();
+            match c.as_slice() {
+                [a] => {
+                    single.insert(*a);
+                }
+                [a, b] => {
+                    compound.insert((*a, *b));
+                }
+                _ => {}
+            }
+        }
+        let ac = |v: Vec<String>| {
+            (!v.is_empty()).then(|| {
+                AhoCorasickBuilder::new()
+                    .match_kind(MatchKind::LeftmostLongest)
+                    .build(v)
+                    .expect("cues make an automaton")
+            })
+        };
+        PhiLexicon {
+            words: map,
+            phrases: ph,
+            places,
+            place_strong,
+            zh_surnames: single,
+            zh_compound: compound,
+            zh_given: zh_given.chars().collect(),
+            zh_before: ac(zh_before),
+            zh_after: ac(zh_after),
+        }
+    }
+
+    /// Is `w` too common a word to be taken for the same name wherever else it occurs?
+    pub fn common(&self, w: &str) -> bool {
+        let x = self.word(&key(w));
+        x.zipf >= 40 || x.flags & (flag::STOP | flag::MEDICAL) != 0
+    }
+
+    fn word(&self, k: &str) -> Word {
+        self.words.get(k).copied().unwrap_or_default()
+    }
+
+    /// Does a token of `text` hold `f` (as a word, or as the last word of a phrase that ends
+    /// at token `i`)?
+    fn cue(&self, text: &str, toks: &[Tok], i: usize, f: u32) -> bool {
+        if toks[i].w.flags & f != 0 {
+            return true;
+        }
+        let k = key(&text[toks[i].start..toks[i].end]);
+        self.phrases.get(k.as_str()).is_some_and(|v| {
+            v.iter().any(|(before, pf)| {
+                pf & f != 0
+                    && before.len() <= i
+                    && before.iter().rev().enumerate().all(|(j, b)| {
+                        let t = &toks[i - 1 - j];
+                        key(&text[t.start..t.end]) == **b
+                    })
+            })
+        })
+    }
+
+    /// Names and places in `text`, Latin and Chinese.
+    pub fn find(&self, text: &str, hits: &mut Vec<PhiHit>) {
+        let toks = self.tokens(text);
+        self.latin_names(text, &toks, hits);
+        self.facilities(text, &toks, hits);
+        self.gazetteer(text, &toks, hits);
+        if text.bytes().any(|b| b >= 0xE0) {
+            self.chinese_names(text, hits);
+        }
+    }
+
+    fn tokens(&self, text: &str) -> Vec<Tok> {
+        let b = text.as_bytes();
+        let mut toks = Vec::new();
+        let mut line_start = 0;
+        let mut i = 0;
+        let mut prev_end = 0;
+        // per line: are letters mostly of one case (then capitals say nothing)?
+        let mut line_mixed = false;
+        while i < b.len() {
+            if i == line_start {
+                let end = memchr::memchr(b'\n', &b[i..]).map_or(b.len(), |j| i + j);
+                line_mixed = mixed_case(&b[i..end]);
+            }
+            if b[i] == b'\n' {
+                i += 1;
+                line_start = i;
+                continue;
+            }
+            if !b[i].is_ascii_alphabetic() {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            while i < b.len()
+                && (b[i].is_ascii_alphabetic()
+                    || (b[i] == b'\'' && i + 1 < b.len() && b[i + 1].is_ascii_alphabetic()))
+            {
+                i += 1;
+            }
+            // letters glued to digits ("Ox3", "q4h") are no word
+            let glued = (start > 0 && b[start - 1].is_ascii_digit())
+                || (i < b.len() && b[i].is_ascii_digit());
+            if glued {
+                prev_end = i;
+                continue;
+            }
+            let word = &text[start..i];
+            let w = self.word(&key(word));
+            let first = b[start];
+            let cap = line_mixed && first.is_ascii_uppercase();
+            let gap = &text[prev_end..start];
+            let opens = toks.is_empty()
+                || gap.contains('\n')
+                || gap.trim_end().ends_with(['.', '!', '?', ':', ';']);
+            let initial = i - start == 1 && first.is_ascii_uppercase();
+            toks.push(Tok {
+                start,
+                end: i,
+                w,
+                cap,
+                initial,
+                opens,
+                gap_before: (prev_end, start),
+            });
+            prev_end = i;
+        }
+        toks
+    }
+
+    fn latin_names(&self, text: &str, toks: &[Tok], hits: &mut Vec<PhiHit>) {
+        use flag::*;
+        let n = toks.len();
+        let mut name = vec![false; n];
+        let gap = |i: usize| &text[toks[i].gap_before.0..toks[i].gap_before.1];
+        // adjacent: only spaces, a period after an initial or title, or an apostrophe between
+        let joined = |i: usize| {
+            let g = gap(i);
+            !g.contains('\n') && g.trim_matches(|c: char| c == ' ' || c == '.').is_empty()
+        };
+        let listed = |t: &Tok| t.w.flags & (FIRST | LAST) != 0;
+        let stop = |t: &Tok| t.w.flags & STOP != 0;
+        let eponym = |i: usize| {
+            i + 1 < n && joined(i + 1) && toks[i + 1].w.flags & HEAD != 0 || {
+                // "Parkinson's disease": the head after the possessive
+                let w = &text[toks[i].start..toks[i].end];
+                (w.ends_with("'s") || w.ends_with("'S"))
+                    && i + 1 < n
+                    && toks[i + 1].w.flags & HEAD != 0
+            }
+        };
+        // a word that may be a name beside a cue
+        let nameish = |i: usize, strict: bool| {
+            let t = &toks[i];
+            if stop(t) || t.w.flags & (TITLE | BEFORE | AFTER | VERB | HEAD | FACILITY) != 0 {
+                return false;
+            }
+            if t.w.flags & MEDICAL != 0 && !t.cap {
+                return false;
+            }
+            let limit = if strict { RARE + 5 } else { COMMON };
+            (listed(t) && t.w.zipf < limit)
+                || (t.cap && !t.opens)
+                || (t.w.zipf < 25 && t.end - t.start >= 3)
+        };
+        for i in 0..n {
+            let t = &toks[i];
+            // a rare name-list word
+            if listed(t)
+                && t.w.zipf < RARE
+                && t.w.flags & (MEDICAL | STOP) == 0
+                && t.end - t.start >= 3
+                && !eponym(i)
+            {
+                name[i] = true;
+            }
+            if i + 1 >= n {
+                continue;
+            }
+            let g = gap(i + 1);
+            if g.contains('\n') || !matches!(g.trim().trim_matches('.'), "" | "(" | "," | ":" | "-") {
+                continue;
+            }
+            let title = self.cue(text, toks, i, TITLE);
+            let before = title || self.cue(text, toks, i, BEFORE | VERB);
+            if !before {
+                continue;
+            }
+            let strict = !title && self.cue(text, toks, i, VERB) && !self.cue(text, toks, i, BEFORE);
+            let j = i + 1;
+            let ok = if title {
+                !stop(&toks[j]) && toks[j].w.flags & (TITLE | BEFORE | AFTER) == 0
+                    && toks[j].end - toks[j].start >= 2
+            } else {
+                nameish(j, strict) && !eponym(j)
+            };
+            if ok {
+                name[j] = true;
+                // "Drs. Smith and Jones"
+                if title && j + 2 < n && key(&text[toks[j + 1].start..toks[j + 1].end]) == "and"
+                    && nameish(j + 2, false)
+                {
+                    name[j + 2] = true;
+                }
+            }
+        }
+        // a role after: "R. Kowalski RN", "jmartinez, RN"
+        for i in 1..n {
+            if toks[i].w.flags & AFTER == 0 || toks[i].opens {
+                continue;
+            }
+            let g = gap(i).trim();
+            if !(g.is_empty() || g == ",") || gap(i).contains('\n') {
+                continue;
+            }
+            let j = i - 1;
+            if nameish(j, false) || (!stop(&toks[j]) && toks[j].w.zipf < 30) {
+                name[j] = true;
+            }
+        }
+        // capitalised first + last in a mixed-case line: "Rose Brown called"
+        for i in 0..n.saturating_sub(1) {
+            let (a, b) = (&toks[i], &toks[i + 1]);
+            if a.cap && b.cap && joined(i + 1) && a.w.flags & FIRST != 0 && b.w.flags & LAST != 0
+                && a.w.flags & (STOP | MEDICAL) == 0 && b.w.flags & (STOP | MEDICAL) == 0
+                && !eponym(i + 1)
+            {
+                name[i] = true;
+                name[i + 1] = true;
+            }
+        }
+        // grow each name over the names, initials and capitalised words next to it
+        let mut changed = true;
+        while changed {
+            changed = false;
+            for i in 0..n {
+                if !name[i] {
+                    continue;
+                }
+                if i + 1 < n && !name[i + 1] && joined(i + 1) && !eponym(i + 1) {
+                    let t = &toks[i + 1];
+                    let grows = (listed(t) && t.w.zipf < COMMON && !stop(t)
+                        && t.w.flags & (MEDICAL | AFTER | HEAD | FACILITY) == 0)
+                        || t.initial
+                        || (t.cap && !stop(t) && t.w.flags & (AFTER | HEAD | FACILITY) == 0);
+                    if grows {
+                        name[i + 1] = true;
+                        changed = true;
+                    }
+                }
+                if i > 0 && !name[i - 1] && joined(i) && (!toks[i].opens || toks[i - 1].initial) {
+                    let t = &toks[i - 1];
+                    let grows = (t.w.flags & FIRST != 0 && t.w.zipf < COMMON + 5 && !stop(t)
+                        && t.w.flags & (MEDICAL | TITLE | BEFORE | VERB) == 0)
+                        || t.initial
+                        || (t.cap && !t.opens && !stop(t)
+                            && t.w.flags & (TITLE | BEFORE | VERB) == 0);
+                    if grows {
+                        name[i - 1] = true;
+                        changed = true;
+                    }
+                }
+            }
+        }
+        let mut i = 0;
+        while i < n {
+            if !name[i] {
+                i += 1;
+                continue;
+            }
+            let mut j = i;
+            while j + 1 < n && name[j + 1] && joined(j + 1) {
+                j += 1;
+            }
+            let mut end = toks[j].end;
+            if text[..end].ends_with("'s") || text[..end].ends_with("'S") {
+                end -= 2;
+            }
+            hits.push(PhiHit { start: toks[i].start, end, kind: PhiType::Name });
+            i = j + 1;
+        }
+    }
+
+    /// "Calvert Hospital", "st. mary's", "OAK HILL REHAB": a facility head after words that
+    /// can name a place.
+    fn facilities(&self, text: &str, toks: &[Tok], hits: &mut Vec<PhiHit>) {
+        use flag::*;
+        for h in 1..toks.len() {
+            if toks[h].w.flags & FACILITY == 0 {
+                continue;
+            }
+            let mut first = h;
+            let mut named = false;
+            while first > 0 && h - first < 4 {
+                let t = &toks[first - 1];
+                let g = &text[toks[first].gap_before.0..toks[first].gap_before.1];
+                if g.contains('\n') || !g.trim_matches(|c: char| c == ' ' || c == '.' || c == '-').is_empty() {
+                    break;
+                }
+                let modifier = t.w.flags & FACILITY_MOD != 0;
+                let naming = !modifier && t.w.flags & (STOP | FACILITY | TITLE | BEFORE | VERB) == 0
+                    && (t.cap || t.w.zipf < 30 && t.end - t.start >= 3 || t.w.flags & (FIRST | LAST) != 0 && t.w.zipf < 45)
+                    && t.w.flags & (MEDICAL | HEAD) == 0;
+                if !(modifier || naming) {
+                    break;
+                }
+                named |= naming;
+                first -= 1;
+            }
+            // modifiers without a naming word ("general hospital") name nothing
+            while first < h && toks[first].w.flags & FACILITY_MOD != 0 && !named {
+                first += 1;
+            }
+            if named {
+                hits.push(PhiHit { start: toks[first].start, end: toks[h].end, kind: PhiType::Location });
+            }
+        }
+    }
+
+    fn gazetteer(&self, text: &str, toks: &[Tok], hits: &mut Vec<PhiHit>) {
+        let Some(ac) = &self.places else { return };
+        let starts: HashMap<usize, usize> = toks.iter().enumerate().map(|(i, t)| (t.start, i)).collect();
+        let ends: HashMap<usize, usize> = toks.iter().enumerate().map(|(i, t)| (t.end, i)).collect();
+        for m in ac.find_iter(text) {
+            let (Some(&a), Some(&z)) = (starts.get(&m.start()), ends.get(&m.end())) else {
+                continue;
+            };
+            let strong = self.place_strong[m.pattern().as_usize()];
+            let cued = a > 0 && self.cue(text, toks, a - 1, flag::PLACE_CUE)
+                || z + 1 < toks.len()
+                    && toks[z + 1].w.flags & flag::STATE != 0
+                    && text[toks[z].end..toks[z + 1].start].trim() == ",";
+            let single_cap = toks[a].cap || toks[a].w.zipf < 30;
+            if strong || cued && single_cap || cued && a < z {
+                hits.push(PhiHit { start: m.start(), end: m.end(), kind: PhiType::Location });
+            }
+        }
+    }
+
+    /// Chinese names after a cue (患者, 主治医师：, 其子) or before a title (医生, 主任),
+    /// starting with a surname.
+    fn chinese_names(&self, text: &str, hits: &mut Vec<PhiHit>) {
+        if let Some(ac) = &self.zh_before {
+            for m in ac.find_iter(text) {
+                let rest = text[m.end()..].trim_start_matches([' ', ':', '：', '\u{3000}']);
+                let at = text.len() - rest.len();
+                if let Some(len) = self.zh_name_at(rest) {
+                    hits.push(PhiHit { start: at, end: at + len, kind: PhiType::Name });
+                }
+            }
+        }
+        if let Some(ac) = &self.zh_after {
+            for m in ac.find_iter(text) {
+                let before: Vec<(usize, char)> = text[..m.start()].char_indices().rev().take(4).collect();
+                // the longest surname + given chars that ends right before the title
+                let mut best = None;
+                for len in (1..=3).rev() {
+                    if before.len() < len {
+                        continue;
+                    }
+                    let (at, _) = before[len - 1];
+                    let cand = &text[at..m.start()];
+                    let chars: Vec<char> = cand.chars().collect();
+                    let sur = if chars.len() >= 2 && self.zh_compound.contains(&(chars[0], chars[1])) {
+                        2
+                    } else if self.zh_surnames.contains(&chars[0]) {
+                        1
+                    } else {
+                        continue;
+                    };
+                    if chars[sur..].iter().all(|c| self.zh_given.contains(c)) {
+                        let prev = text[..at].chars().next_back();
+                        let open = prev.is_none_or(|p| !crate::tokens::is_cjk(p) || ZH_BREAK.contains(p));
+                        if open || len == 1 || len == sur {
+                            best = Some(at);
+                            break;
+                        }
+                    }
+                }
+                if let Some(at) = best {
+                    hits.push(PhiHit { start: at, end: m.start(), kind: PhiType::Name });
+                }
+            }
+        }
+    }
+
+    /// The byte length of a Chinese name that `s` starts with: a surname and one or two given
+    /// chars, the second given char only when the char after it cannot start the next words.
+    fn zh_name_at(&self, s: &str) -> Option<usize> {
+        let c: Vec<(usize, char)> = s.char_indices().take(5).collect();
+        let ch = |i: usize| c.get(i).map(|x| x.1);
+        let sur = match (ch(0), ch(1)) {
+            (Some(a), Some(b)) if self.zh_compound.contains(&(a, b)) => 2,
+            (Some(a), _) if self.zh_surnames.contains(&a) => 1,
+            _ => return None,
+        };
+        let given = |i: usize| ch(i).is_some_and(|x| self.zh_given.contains(&x) && !ZH_BREAK.contains(x));
+        if !given(sur) {
+            return None;
+        }
+        let mut len = sur + 1;
+        if given(sur + 1) && !ch(sur + 2).is_some_and(|x| crate::tokens::is_cjk(x) && self.zh_given.contains(&x) && !ZH_BREAK.contains(x)) {
+            len += 1;
+        } else if given(sur + 1) && sur == 2 {
+            len += 1;
+        }
+        let end = c.get(len).map_or(s.len(), |x| x.0);
+        Some(end)
+    }
+}
+
+/// Chars that end or open the words around a Chinese name ("患者李华因…", "由刘医生"):
+/// function words and verbs that rarely belong to a given name.
+const ZH_BREAK: &str = "因于自在与和及或的了是为被由从对向诉述称主入出现今已无有不未以来去到至经行术后前时曾于其、，。；：:;,.（）()“”\"' 男女岁";
+
+/// A word as the lexicon keys it: ASCII lower case, apostrophes dropped ("O'Brien" -> "obrien"),
+/// a possessive 's too ("Healey's" -> "healey").
+fn key(w: &str) -> String {
+    let w = w.strip_suffix("'s").or_else(|| w.strip_suffix("'S")).unwrap_or(w);
+    w.bytes().filter(|&c| c != b'\'').map(|c| c.to_ascii_lowercase() as char).collect()
+}
+
+/// Does this line mix cases (capitals then carry information)? Lines of mostly capitals or of
+/// no capitals do not.
+fn mixed_case(line: &[u8]) -> bool {
+    let upper = line.iter().filter(|c| c.is_ascii_uppercase()).count();
+    let lower = line.iter().filter(|c| c.is_ascii_lowercase()).count();
+    lower > 0 && upper * 10 < (upper + lower) * 4 && upper > 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use flag::*;
+
+    fn lex() -> PhiLexicon {
+        let w = |s: &str, f: u32, z: u8| (s.to_string(), f, z);
+        PhiLexicon::new(
+            vec![
+                w("healey", LAST, 25), w("rizzo", LAST, 30), w("rich", FIRST, 49),
+                w("martino", LAST, 28), w("foley", LAST | MEDICAL, 35), w("catheter", HEAD, 30),
+                w("dr", TITLE, 50), w("husband", BEFORE, 45), w("in", STOP | PLACE_CUE, 70),
+                w("to", STOP, 70), w("talk", 0, 50), w("hospital", FACILITY, 50),
+                w("calvert", LAST, 20), w("rn", AFTER, 30), w("kowalski", LAST, 22),
+                w("mary", FIRST, 45), w("wife", BEFORE, 50), w("at", STOP, 70),
+                w("bedside", 0, 30), w("the", STOP, 75), w("lives", 0, 50),
+                w("transfer", 0, 45), w("from", STOP | PLACE_CUE, 70), w("and", STOP, 75),
+            ],
+            vec![("spoke with".into(), VERB)],
+            vec![("revere".into(), false), ("east boston".into(), true)],
+            vec!["李".into(), "刘".into(), "欧阳".into()],
+            "华明娜".into(),
+            vec!["患者".into(), "主治医师".into()],
+            vec!["医生".into()],
+        )
+    }
+
+    fn found(text: &str) -> Vec<&str> {
+        let mut hits = Vec::new();
+        lex().find(text, &mut hits);
+        // overlaps resolved as the Deidentifier does: leftmost, then longest
+        hits.sort_by_key(|h| (h.start, std::cmp::Reverse(h.end)));
+        let mut end = 0;
+        hits.iter()
+            .filter(|h| {
+                let keep = h.start >= end;
+                end = end.max(h.end);
+                keep
+            })
+            .map(|h| &text[h.start..h.end])
+            .collect()
+    }
+
+    #[test]
+    fn names_in_any_case_beside_cues() {
+        assert_eq!(found("followed at gh by dr healey"), ["healey"]);
+        assert_eq!(found("PLAN: DR RIZZO IN TO TALK"), ["RIZZO"]);
+        assert_eq!(found("Husband Rich Martino in to visit"), ["Rich Martino"]);
+        assert_eq!(found("wife at the bedside"), Vec::<&str>::new());
+        assert_eq!(found("R. Kowalski RN"), ["R. Kowalski"]);
+        assert_eq!(found("foley catheter draining; FOLEY in place"), Vec::<&str>::new());
+        assert_eq!(found("dr foley aware"), ["foley"]);
+    }
+
+    #[test]
+    fn places() {
+        assert_eq!(found("TRANSFER FROM CALVERT HOSPITAL"), ["CALVERT HOSPITAL"]);
+        assert_eq!(found("lives in revere; the hospital"), ["revere"]);
+        assert_eq!(found("revere and East Boston"), ["East Boston"]);
+    }
+
+    #[test]
+    fn chinese() {
+        assert_eq!(found("患者李华因胸痛入院，由刘医生接诊。主治医师：欧阳娜娜"), ["李华", "刘", "欧阳娜娜"]);
+    }
+}
