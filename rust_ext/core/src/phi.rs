@@ -87,6 +87,8 @@ enum Check {
     ShortDate,
     /// "the 22nd": not followed by a noun ("the 3rd floor")
     Ordinal,
+    /// four digits at least, not a decimal value ("pager 54321", not "page 7.38")
+    Digits4,
 }
 
 const PROVINCES: &str = "北京|天津|上海|重庆|河北|山西|辽宁|吉林|黑龙江|江苏|浙江|安徽|福建|江西|山东|河南|湖北|湖南|广东|海南|四川|贵州|云南|陕西|甘肃|青海|台湾|内蒙古|广西|西藏|宁夏|新疆|香港|澳门";
@@ -106,12 +108,12 @@ fn rules() -> Vec<(PhiType, Check, String)> {
         (IdCard, C::IdCardChecksum, r"(?:^|\D)(?P<v>\d{17}[\dXx])(?:$|[^\dXx])".into()),
         (IdCard, C::None, r"(?:身份证(?:号码|号)?|公民身份号码|ID\s?card)\s*[:：]?\s*(?P<v>\d{15}(?:\d{2}[\dXx])?)".into()),
         (Phone, C::None, r"(?:^|[^\d])(?P<v>(?:\+?86[\s-]?)?1[3-9]\d(?:\d{8}|[\s-]\d{4}[\s-]\d{4}))(?:$|\D)".into()),
-        (Phone, C::None, r"(?:^|[^\d])(?P<v>(?:\(0\d{2,3}\)\s?|0\d{2,3}-)\d{3,4}\s?\d{4}(?:\s*转\s*\d{2,5})?)(?:$|\D)".into()),
+        (Phone, C::None, r"(?:^|[^\d])(?P<v>(?:\+?86[\s-]?(?:\(0?\d{2,3}\)\s?|0?\d{2,3}[\s-])|\(0\d{2,3}\)\s?|0\d{2,3}[-\s])\d{3,4}[\s-]?\d{4}(?:\s*转\s*\d{2,5})?)(?:$|\D)".into()),
         (Phone, C::None, r"(?:^|[^\d/-])(?P<v>(?:\+?1[\s.-])?(?:\(\d{3}\)\s?|\d{3}[\s./-])\d{3}[\s./-]\d{4})(?:$|[^\d/])".into()),
-        (Phone, C::None, r"(?i)\b(?:phone|ph|tel|telephone|cell|mobile|fax|pager|pgr|beeper|bpr|page|paged|ext|extension|call|contact)\b\.?\s*(?:#|no\.?|number|at|:)?\s*[:#]?\s*(?P<v>\(?\d[\d().-]{2,13}\d(?:\s?(?:x|ext\.?)\s?\d{2,5})?)".into()),
+        (Phone, C::Digits4, r"(?i)\b(?:phone|tel|telephone|cell|mobile|fax|pager|pgr|beeper|bpr|page|paged|ext|extension|call|contact)\b\.?\s*(?:#|no\.?|number|at|:)?\s*[:#]?\s*(?P<v>\(?\d[\d().-]{2,13}\d(?:\s?(?:x|ext\.?)\s?\d{2,5})?)".into()),
         (Phone, C::None, r"(?:^|[^A-Za-z0-9])(?P<v>x\s?\d{4,5}|x\d-\d{4})(?:$|\D)".into()),
         (Id, C::MinLen4, r"(?i)\b(?:MRN|MR#|medical record(?: number| no\.?)?|unit(?: number| no\.?)|hospital number|patient id|pt id|account(?: number| no\.?)?|acct\.?|license(?: plate| number| no\.?)?|licence(?: number)?|plate|DEA|NPI|device(?: id| number)?|serial(?: number| no\.?)?|member id|policy(?: number| no\.?)?|health plan(?: number)?|insurance(?: id| number| no\.?)|medicaid|medicare|claim(?: number| no\.?)?|certificate(?: number)?|vehicle id|VIN)\b\s*(?:#|no\.?|number)?\s*[:#]?\s*(?P<v>[A-Za-z0-9-]*\d[A-Za-z0-9-]*)".into()),
-        (Id, C::None, r"(?:住院号|门诊号|病案号|病历号|就诊卡号|就诊号|医保卡号|医保号|社保卡号|社保号|护照号|病理号|登记号|卡号|ID号)(?:码)?\s*[:：]?\s*(?P<v>[A-Za-z0-9-]{2,})".into()),
+        (Id, C::None, r"(?:住院号|门诊号|急诊号|病案号|病历号|就诊卡号|就诊号|医保卡号|医保号|社保卡号|社保号|护照号|病理号|登记号|卡号|ID号)(?:码)?\s*(?:[:：]|是|为)?\s*(?P<v>[A-Za-z0-9-]{2,})".into()),
         (Id, C::None, r"(?P<v>[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼][A-Z][·•]?[A-Z0-9]{5,6})(?:$|[^A-Za-z0-9])".into()),
         (Date, C::None, format!(r"(?i)\b{m}\.?\s+\d{{1,2}}{ord}?,?\s+\d{{4}}\b")),
         (Date, C::None, format!(r"(?i)\b\d{{1,2}}{ord}?\s+(?:of\s+)?{m}\.?,?\s+\d{{4}}\b")),
@@ -478,12 +480,19 @@ impl Deidentifier {
                         Check::None => true,
                         Check::IdCardChecksum => idcard_ok(v),
                         Check::MinLen4 => v.len() >= 4,
-                        Check::ZhName => !v.starts_with(|ch| NOT_NAME_START.contains(ch)),
+                        Check::ZhName => {
+                            !v.starts_with(|ch| NOT_NAME_START.contains(ch))
+                                && self.lexicon.as_ref().is_none_or(|l| l.zh_surname_len(v).is_some())
+                        }
                         Check::NumericDate => {
                             numeric_date_ok(v) && !after_value_label(&text[..m.start()])
                         }
                         Check::ShortDate => short_date_ok(v, &text[..m.start()], &text[m.end()..]),
                         Check::Ordinal => ordinal_ok(&text[m.end()..]),
+                        Check::Digits4 => {
+                            v.bytes().filter(u8::is_ascii_digit).count() >= 4
+                                && !v.contains('.') || v.matches('.').count() >= 2
+                        }
                     };
                 if ok {
                     hits.push(PhiHit {
@@ -502,10 +511,16 @@ impl Deidentifier {
     }
 
     /// `text` with each identifier replaced by a surrogate of the same kind and shape,
-    /// consistent within the document (see [`crate::surrogates`]), and the hits.
-    pub fn deidentify_with_surrogates(&self, text: &str) -> (String, Vec<PhiHit>) {
-        let seed = surrogates::document_seed(text);
-        self.replace(text, |h, v| surrogates::surrogate(h.kind, v, seed))
+    /// consistent within the document, or within the patient's documents when `patient` is
+    /// given (see [`crate::surrogates`]): every date moves by the same number of days. And the
+    /// hits.
+    pub fn deidentify_with_surrogates(&self, text: &str, patient: Option<&str>) -> (String, Vec<PhiHit>) {
+        let seed = match patient {
+            Some(p) => surrogates::document_seed(p) ^ 0x9A71_E47,
+            None => surrogates::document_seed(text),
+        };
+        let shift = surrogates::date_shift(seed);
+        self.replace(text, |h, v| surrogates::surrogate(h.kind, v, seed, shift))
     }
 
     fn replace(&self, text: &str, by: impl Fn(&PhiHit, &str) -> String) -> (String, Vec<PhiHit>) {

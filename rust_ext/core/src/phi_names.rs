@@ -69,6 +69,8 @@ pub struct PhiLexicon {
     zh_given: HashSet<char>,
     zh_before: Option<AhoCorasick>,
     zh_after: Option<AhoCorasick>,
+    /// words that make a title with the cue after them (夜班 + 护士): no name before
+    zh_title_parts: Vec<String>,
 }
 
 /// A word of a text: its byte span and what the lexicon says of it.
@@ -81,6 +83,9 @@ struct Tok {
     cap: bool,
     /// one letter, or one letter and a period: an initial
     initial: bool,
+    /// all capitals, five letters at most, in a line that is not all capitals: an
+    /// abbreviation ("LOA", "CEA"), no name
+    shout: bool,
     /// a sentence or line starts right before it
     opens: bool,
     /// the chars between the previous word and this one
@@ -99,6 +104,7 @@ impl PhiLexicon {
         zh_given: String,
         zh_before: Vec<String>,
         zh_after: Vec<String>,
+        zh_title_parts: Vec<String>,
     ) -> Self {
         let mut map: HashMap<Box<str>, Word> = HashMap::with_capacity(words.len());
         for (w, f, z) in words {
@@ -155,6 +161,7 @@ impl PhiLexicon {
             zh_given: zh_given.chars().collect(),
             zh_before: ac(zh_before),
             zh_after: ac(zh_after),
+            zh_title_parts,
         }
     }
 
@@ -195,6 +202,8 @@ impl PhiLexicon {
         self.gazetteer(text, &toks, hits);
         if text.bytes().any(|b| b >= 0xE0) {
             self.chinese_names(text, hits);
+            zh_facilities(text, hits);
+            zh_divisions(text, hits);
         }
     }
 
@@ -243,12 +252,16 @@ impl PhiLexicon {
                 || gap.contains('\n')
                 || gap.trim_end().ends_with(['.', '!', '?', ':', ';']);
             let initial = i - start == 1 && first.is_ascii_uppercase();
+            let shout = i - start <= 5
+                && word.bytes().all(|c| c.is_ascii_uppercase())
+                && !line_caps(&b[line_start..memchr::memchr(b'\n', &b[i..]).map_or(b.len(), |j| i + j)]);
             toks.push(Tok {
                 start,
                 end: i,
                 w,
                 cap,
                 initial,
+                shout,
                 opens,
                 gap_before: (prev_end, start),
             });
@@ -296,6 +309,7 @@ impl PhiLexicon {
             let t = &toks[i];
             // a rare name-list word
             if listed(t)
+                && !t.shout
                 && t.w.zipf < RARE
                 && t.w.flags & (MEDICAL | STOP) == 0
                 && t.end - t.start >= 3
@@ -470,40 +484,53 @@ impl PhiLexicon {
     /// starting with a surname.
     fn chinese_names(&self, text: &str, hits: &mut Vec<PhiHit>) {
         if let Some(ac) = &self.zh_before {
-            for m in ac.find_iter(text) {
+            let cues: Vec<_> = ac.find_iter(text).collect();
+            for (i, m) in cues.iter().enumerate() {
                 let rest = text[m.end()..].trim_start_matches([' ', ':', '：', '\u{3000}']);
-                let at = text.len() - rest.len();
-                if let Some(len) = self.zh_name_at(rest) {
+                let mut at = text.len() - rest.len();
+                // "患儿母亲刘晓燕": the name comes after the next cue
+                if cues.get(i + 1).is_some_and(|n| n.start() == at) {
+                    continue;
+                }
+                // "访视护士：阮晓琳、苗佳": a list of names after one cue
+                while let Some(len) = self.zh_name_at(&text[at..]) {
                     hits.push(PhiHit { start: at, end: at + len, kind: PhiType::Name });
+                    at += len;
+                    match text[at..].strip_prefix(['、', '，', ',']) {
+                        Some(r) if self.zh_name_at(r).is_some_and(|l| l < r.len() && r[l..].starts_with(['、', '，', ',', ' ', '；', '。'])) || text[at..].starts_with('、') => {
+                            at = text.len() - r.len();
+                        }
+                        _ => break,
+                    }
                 }
             }
         }
         if let Some(ac) = &self.zh_after {
+            let mut last_end = usize::MAX;
             for m in ac.find_iter(text) {
+                // a title right after another ("主任医师") or after a word that makes one with
+                // it ("夜班护士", "主管医生") has no name before it
+                let chained = last_end == m.start();
+                last_end = m.end();
+                if chained || self.zh_title_parts.iter().any(|p| text[..m.start()].ends_with(p.as_str())) {
+                    continue;
+                }
                 let before: Vec<(usize, char)> = text[..m.start()].char_indices().rev().take(4).collect();
-                // the longest surname + given chars that ends right before the title
+                // the longest surname + given chars that ends right before the title and
+                // starts after a break
                 let mut best = None;
-                for len in (1..=3).rev() {
-                    if before.len() < len {
-                        continue;
-                    }
+                for len in (1..=before.len().min(4)).rev() {
                     let (at, _) = before[len - 1];
                     let cand = &text[at..m.start()];
-                    let chars: Vec<char> = cand.chars().collect();
-                    let sur = if chars.len() >= 2 && self.zh_compound.contains(&(chars[0], chars[1])) {
-                        2
-                    } else if self.zh_surnames.contains(&chars[0]) {
-                        1
-                    } else {
+                    let Some(sur) = self.zh_surname_len(cand) else { continue };
+                    if sur > len || !cand.chars().skip(sur).all(|c| self.zh_given_char(c)) || len - sur > 2 {
                         continue;
-                    };
-                    if chars[sur..].iter().all(|c| self.zh_given.contains(c)) {
-                        let prev = text[..at].chars().next_back();
-                        let open = prev.is_none_or(|p| !crate::tokens::is_cjk(p) || ZH_BREAK.contains(p));
-                        if open || len == 1 || len == sur {
-                            best = Some(at);
-                            break;
-                        }
+                    }
+                    let prev = text[..at].chars().next_back();
+                    let open = prev.is_none_or(|p| !crate::tokens::is_cjk(p) || ZH_BREAK.contains(p) || ZH_NOT_GIVEN.contains(p));
+                    if open || len == sur {
+                        best = Some(at);
+                        break;
                     }
                 }
                 if let Some(at) = best {
@@ -518,35 +545,123 @@ impl PhiLexicon {
     fn zh_name_at(&self, s: &str) -> Option<usize> {
         let c: Vec<(usize, char)> = s.char_indices().take(5).collect();
         let ch = |i: usize| c.get(i).map(|x| x.1);
-        let sur = match (ch(0), ch(1)) {
-            (Some(a), Some(b)) if self.zh_compound.contains(&(a, b)) => 2,
-            (Some(a), _) if self.zh_surnames.contains(&a) => 1,
-            _ => return None,
-        };
-        let given = |i: usize| ch(i).is_some_and(|x| self.zh_given.contains(&x) && !ZH_BREAK.contains(x));
+        let sur = self.zh_surname_len(s)?;
+        if ch(0).is_some_and(|x| ZH_BREAK.contains(x)) {
+            return None;
+        }
+        let given = |i: usize| ch(i).is_some_and(|x| self.zh_given_char(x));
         if !given(sur) {
             return None;
         }
-        let mut len = sur + 1;
-        if given(sur + 1) && !ch(sur + 2).is_some_and(|x| crate::tokens::is_cjk(x) && self.zh_given.contains(&x) && !ZH_BREAK.contains(x)) {
-            len += 1;
-        } else if given(sur + 1) && sur == 2 {
-            len += 1;
+        // a second given char unless the char after it could also be one ("其子侯涛表示":
+        // 侯涛, not 侯涛表); a compound surname takes two
+        let len = if given(sur + 1) && (sur == 2 || !given(sur + 2)) { sur + 2 } else { sur + 1 };
+        // "皮肤科", "谈话室": a department or a room, not a name
+        if ch(len).is_some_and(|x| "科室院部组楼".contains(x)) {
+            return None;
         }
-        let end = c.get(len).map_or(s.len(), |x| x.0);
-        Some(end)
+        Some(c.get(len).map_or(s.len(), |x| x.0))
+    }
+
+    /// The chars of a surname `s` starts with: 2 for a compound one (欧阳), 1, or none.
+    pub fn zh_surname_len(&self, s: &str) -> Option<usize> {
+        let mut it = s.chars();
+        match (it.next(), it.next()) {
+            (Some(a), Some(b)) if self.zh_compound.contains(&(a, b)) => Some(2),
+            (Some(a), _) if self.zh_surnames.contains(&a) => Some(1),
+            _ => None,
+        }
+    }
+
+    /// Can `c` be part of a given name? The listed given-name chars, and any other Han char
+    /// that is neither a function word nor one that names a thing ("科", "院", "床").
+    fn zh_given_char(&self, c: char) -> bool {
+        self.zh_given.contains(&c)
+            || crate::tokens::is_cjk(c) && !ZH_BREAK.contains(c) && !ZH_NOT_GIVEN.contains(c)
+    }
+}
+
+/// Han chars that end a name's run: they name things, places or times, not people.
+const ZH_NOT_GIVEN: &str = "科院部室区床号级期型度次分秒天周月年日时病症癌炎痛查房诊治疗术药医护师士生长人者属患儿位处例种项组号市省县镇村路街";
+
+/// Chinese hospitals and clinics: the run of Han chars before 医院/卫生院/... back to a
+/// function word or punctuation ("转入郸城县人民医院" -> 郸城县人民医院); "我院", "当地医院"
+/// and the like name no place.
+fn zh_facilities(text: &str, hits: &mut Vec<PhiHit>) {
+    static AC: std::sync::OnceLock<AhoCorasick> = std::sync::OnceLock::new();
+    let ac = AC.get_or_init(|| {
+        AhoCorasickBuilder::new()
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(["医院", "卫生院", "卫生服务中心", "卫生服务站", "卫生室", "诊所", "保健院", "门诊部", "医疗中心", "医学中心", "疗养院", "养老院"])
+            .expect("facility heads")
+    });
+    const GENERIC: &[&str] = &["三甲", "互联网", "网上", "公立", "民营", "综合性", "我", "本", "该", "外", "当地", "上级", "基层", "其他", "附近", "各级", "省级", "市级", "县级", "乡镇", "专科", "综合", "大", "小", "私人", "多家", "多", "某", "一家", "家", "住", "出", "回", "去", "到", "上述", "此", "两", "三", "几"];
+    for m in ac.find_iter(text) {
+        let mut start = m.start();
+        let mut n = 0;
+        for (i, c) in text[..m.start()].char_indices().rev() {
+            if !crate::tokens::is_cjk(c) && !c.is_ascii_digit() || ZH_BREAK.contains(c) || n >= 12 {
+                break;
+            }
+            start = i;
+            n += 1;
+        }
+        let name = &text[start..m.start()];
+        if n >= 2 && !GENERIC.contains(&name) {
+            hits.push(PhiHit { start, end: m.end(), kind: PhiType::Location });
+        }
+    }
+}
+
+/// Chinese places by their division suffix: 成都市, 萧山区, 郸城县, 宁平镇, 李庄村 (the run of
+/// Han chars before it back to a function word, two to four of them), but not 病区, 心前区,
+/// 社区, 超市, 镇痛.
+fn zh_divisions(text: &str, hits: &mut Vec<PhiHit>) {
+    const NOT_PLACE: &str = "节叶段灶野心肝脾肺肾胃肠腹胸背腰头颈部前后左右上下内外侧病术疗治诊院科药血手足眼耳鼻口牙骨皮肤";
+    const GENERIC: &[&str] = &["社", "小", "园", "景", "城", "市", "郊", "山", "农", "乡", "城乡", "超", "上", "都", "门", "夜", "黑", "本", "外", "全", "各", "老", "新", "同", "城镇", "乡镇", "地", "灾", "牧", "渔", "疫", "高发", "流行", "偏远", "贫困", "行政", "开发", "示范", "试点", "高危", "重点", "该", "其", "邻", "周边"];
+    let mut prev_end = 0;
+    for (i, c) in text.char_indices() {
+        if !matches!(c, '省' | '市' | '区' | '县' | '镇' | '乡' | '村') || i < prev_end {
+            continue;
+        }
+        let next = text[i + c.len_utf8()..].chars().next();
+        if c == '镇' && next.is_some_and(|n| "静痛定咳痉".contains(n)) || c == '市' && next == Some('场') {
+            continue;
+        }
+        let mut start = i;
+        let mut n = 0;
+        for (j, p) in text[..i].char_indices().rev() {
+            if !crate::tokens::is_cjk(p) || ZH_BREAK.contains(p) || NOT_PLACE.contains(p) || n >= 4 {
+                break;
+            }
+            start = j;
+            n += 1;
+        }
+        let run = &text[start..i];
+        if n >= 2 && !GENERIC.contains(&run) || n == 1 && matches!(c, '县' | '村' | '镇') && !GENERIC.contains(&run) {
+            let end = i + c.len_utf8();
+            hits.push(PhiHit { start, end, kind: PhiType::Location });
+            prev_end = end;
+        }
     }
 }
 
 /// Chars that end or open the words around a Chinese name ("患者李华因…", "由刘医生"):
 /// function words and verbs that rarely belong to a given name.
-const ZH_BREAK: &str = "因于自在与和及或的了是为被由从对向诉述称主入出现今已无有不未以来去到至经行术后前时曾于其、，。；：:;,.（）()“”\"' 男女岁";
+const ZH_BREAK: &str = "因于自在与和及或的了是为被由从对向诉述称主入出现今已无有不未以来去到至经行术后前时曾于其住回我你他她您们这那、，。；：:;,.（）()“”\"' 男女岁";
 
 /// A word as the lexicon keys it: ASCII lower case, apostrophes dropped ("O'Brien" -> "obrien"),
 /// a possessive 's too ("Healey's" -> "healey").
 fn key(w: &str) -> String {
     let w = w.strip_suffix("'s").or_else(|| w.strip_suffix("'S")).unwrap_or(w);
     w.bytes().filter(|&c| c != b'\'').map(|c| c.to_ascii_lowercase() as char).collect()
+}
+
+/// Is this line written in capitals (most of its letters)?
+fn line_caps(line: &[u8]) -> bool {
+    let upper = line.iter().filter(|c| c.is_ascii_uppercase()).count();
+    let lower = line.iter().filter(|c| c.is_ascii_lowercase()).count();
+    upper > 0 && upper * 10 >= (upper + lower) * 6
 }
 
 /// Does this line mix cases (capitals then carry information)? Lines of mostly capitals or of
@@ -581,6 +696,7 @@ mod tests {
             "华明娜".into(),
             vec!["患者".into(), "主治医师".into()],
             vec!["医生".into()],
+            vec!["夜班".into()],
         )
     }
 
@@ -621,5 +737,6 @@ mod tests {
     #[test]
     fn chinese() {
         assert_eq!(found("患者李华因胸痛入院，由刘医生接诊。主治医师：欧阳娜娜"), ["李华", "刘", "欧阳娜娜"]);
+        assert_eq!(found("曾在当地医院就诊，后转入郸城县人民医院。"), ["郸城县人民医院"]);
     }
 }

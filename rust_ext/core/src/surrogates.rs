@@ -80,7 +80,7 @@ pub fn document_seed(text: &str) -> u64 {
 
 /// The surrogate of identifier `value` of type `kind` in the document seeded `seed`: the same
 /// (kind, value) always gives the same surrogate under one seed (case and spacing ignored).
-pub fn surrogate(kind: PhiType, value: &str, seed: u64) -> String {
+pub fn surrogate(kind: PhiType, value: &str, seed: u64, shift: i64) -> String {
     let key: String = value
         .split_whitespace()
         .collect::<Vec<_>>()
@@ -89,7 +89,7 @@ pub fn surrogate(kind: PhiType, value: &str, seed: u64) -> String {
     let mut rng = Rng(seed ^ hash_bytes(key.as_bytes()) ^ (kind as u64).rotate_left(17));
     match kind {
         PhiType::Name => name(value, &mut rng),
-        PhiType::Date => date(value, &mut rng),
+        PhiType::Date => shifted_date(value, shift, &mut rng),
         PhiType::Email => {
             format!("{}.{}@example.org", rng.pick(&FIRST), rng.pick(&LAST)).to_lowercase()
         }
@@ -113,44 +113,172 @@ fn name(value: &str, rng: &mut Rng) -> String {
     }
 }
 
-/// Years (4 digits starting 19 or 20) stay; other numbers become 1..=12, valid as a month or a
-/// day; month names become another month name.
-fn date(value: &str, rng: &mut Rng) -> String {
-    let mut out = String::with_capacity(value.len());
+/// The number of days a document's (or a patient's) dates move: one offset for all of them,
+/// so intervals hold; 30 to 365 days back or forward, never zero.
+pub fn date_shift(seed: u64) -> i64 {
+    let mut rng = Rng(seed ^ 0xD47E_5417);
+    let days = 30 + (rng.next() % 336) as i64;
+    if rng.next() % 2 == 0 { days } else { -days }
+}
+
+/// Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm) and back.
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+/// A date's parts as written: numbers and words with what lies between them.
+enum Part<'a> {
+    Num(&'a str),
+    Word(&'a str),
+    Other(&'a str),
+}
+
+fn parts(value: &str) -> Vec<Part<'_>> {
+    let mut out = Vec::new();
     let mut rest = value;
     while let Some(c) = rest.chars().next() {
-        if c.is_ascii_digit() {
-            let run = rest.len() - rest.trim_start_matches(|x: char| x.is_ascii_digit()).len();
-            let digits = &rest[..run];
-            if run == 4 && (digits.starts_with("19") || digits.starts_with("20")) {
-                out.push_str(digits);
-            } else {
-                let v = 1 + rng.next() % 12;
-                out.push_str(&format!("{v:0width$}", width = run.min(2)));
-            }
-            rest = &rest[run..];
+        let run = |f: fn(char) -> bool| rest.len() - rest.trim_start_matches(f).len();
+        let (n, kind) = if c.is_ascii_digit() {
+            (run(|x| x.is_ascii_digit()), 0)
         } else if c.is_ascii_alphabetic() {
-            let run = rest.len()
-                - rest
-                    .trim_start_matches(|x: char| x.is_ascii_alphabetic())
-                    .len();
-            let word = &rest[..run];
-            let month = MONTHS
-                .iter()
-                .any(|m| m.to_lowercase().starts_with(&word.to_lowercase()) && run >= 3);
-            if month {
-                let m = rng.pick(&MONTHS);
-                out.push_str(if run == 3 { &m[..3] } else { m });
-            } else {
-                out.push_str(word);
-            }
-            rest = &rest[run..];
+            (run(|x| x.is_ascii_alphabetic()), 1)
         } else {
-            out.push(c);
-            rest = &rest[c.len_utf8()..];
+            (c.len_utf8(), 2)
+        };
+        let piece = &rest[..n];
+        out.push(match kind {
+            0 => Part::Num(piece),
+            1 => Part::Word(piece),
+            _ => Part::Other(piece),
+        });
+        rest = &rest[n..];
+    }
+    out
+}
+
+fn month_of(word: &str) -> Option<i64> {
+    let w = word.to_ascii_lowercase();
+    (w.len() >= 3)
+        .then(|| MONTHS.iter().position(|m| m.to_ascii_lowercase().starts_with(&w)))
+        .flatten()
+        .map(|i| i as i64 + 1)
+}
+
+/// `value` moved by `shift` days in the shape it was written: "7/22" -> "9/3", "2/3/21" ->
+/// "3/20/21", "March 3, 2021" -> "April 15, 2021", "2021年3月5日" -> "2021年4月17日". A date
+/// without a year moves within a leap year (Feb 29 stays valid); what cannot be read as a
+/// date (a holiday, "the 22nd") gets a day of the same shape.
+fn shifted_date(value: &str, shift: i64, rng: &mut Rng) -> String {
+    let ps = parts(value);
+    let nums: Vec<(usize, i64, usize)> = ps
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| match p {
+            Part::Num(n) => n.parse().ok().map(|v| (i, v, n.len())),
+            _ => None,
+        })
+        .collect();
+    let month_word = ps.iter().enumerate().find_map(|(i, p)| match p {
+        Part::Word(w) => month_of(w).map(|m| (i, m)),
+        _ => None,
+    });
+    // (index of the part) for year, month, day
+    let (y, m, d): (Option<usize>, usize, usize);
+    let zh = value.contains('月');
+    if let Some((mi, _)) = month_word {
+        let day = nums.iter().find(|n| n.2 <= 2);
+        let year = nums.iter().find(|n| n.2 == 4);
+        let Some(day) = day else { return date_fallback(value, rng) };
+        (y, m, d) = (year.map(|n| n.0), mi, day.0);
+    } else if zh {
+        // 2021年3月5日 / 3月5日: the numbers before 年, 月, 日/号
+        match nums.as_slice() {
+            [a, b, c] => (y, m, d) = (Some(a.0), b.0, c.0),
+            [a, b] if a.2 != 4 => (y, m, d) = (None, a.0, b.0),
+            _ => return date_fallback(value, rng),
+        }
+    } else {
+        match nums.as_slice() {
+            [a, b, c] if a.2 == 4 => (y, m, d) = (Some(a.0), b.0, c.0),
+            [a, b, c] => (y, m, d) = (Some(c.0), a.0, b.0),
+            [a, b] => (y, m, d) = (None, a.0, b.0),
+            _ => return date_fallback(value, rng),
+        }
+    }
+    let num = |i: usize| nums.iter().find(|n| n.0 == i).map(|n| n.1);
+    let month = match month_word {
+        Some((_, mm)) => mm,
+        None => match num(m) {
+            Some(v) => v,
+            None => return date_fallback(value, rng),
+        },
+    };
+    let (Some(day), year) = (num(d), y.and_then(num)) else { return date_fallback(value, rng) };
+    let full_year = match (year, y.map(|i| nums.iter().find(|n| n.0 == i).map_or(4, |n| n.2))) {
+        (Some(v), Some(2)) => 2000 + v,
+        (Some(v), _) => v,
+        (None, _) => 2000,
+    };
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+        return date_fallback(value, rng);
+    }
+    let (ny, nm, nd) = civil_from_days(days_from_civil(full_year, month, day) + shift);
+    let mut out = String::with_capacity(value.len() + 4);
+    for (i, p) in ps.iter().enumerate() {
+        match p {
+            Part::Num(n) if Some(i) == y => {
+                if n.len() == 2 {
+                    out.push_str(&format!("{:02}", ny.rem_euclid(100)));
+                } else {
+                    out.push_str(&ny.to_string());
+                }
+            }
+            Part::Num(n) if i == m => out.push_str(&format!("{nm:0w$}", w = n.len().min(2))),
+            Part::Num(n) if i == d => out.push_str(&format!("{nd:0w$}", w = n.len().min(2))),
+            Part::Word(w) if Some(i) == month_word.map(|x| x.0) => {
+                let name = MONTHS[nm as usize - 1];
+                let abbr = w.len() <= 4 && !MONTHS.iter().any(|x| x.eq_ignore_ascii_case(w));
+                let name = if abbr { &name[..3] } else { name };
+                if w.chars().all(|c| c.is_ascii_uppercase()) {
+                    out.push_str(&name.to_ascii_uppercase());
+                } else if w.starts_with(|c: char| c.is_ascii_lowercase()) {
+                    out.push_str(&name.to_ascii_lowercase());
+                } else {
+                    out.push_str(name);
+                }
+            }
+            Part::Num(n) | Part::Word(n) | Part::Other(n) => out.push_str(n),
         }
     }
     out
+}
+
+/// A date-like value that is not month/day/year: numbers become 1..=12, words stay.
+fn date_fallback(value: &str, rng: &mut Rng) -> String {
+    parts(value)
+        .iter()
+        .map(|p| match p {
+            Part::Num(n) => format!("{:0w$}", 1 + rng.next() % 12, w = n.len().min(2)),
+            Part::Word(w) | Part::Other(w) => w.to_string(),
+        })
+        .collect()
 }
 
 fn address(value: &str, rng: &mut Rng) -> String {
@@ -185,29 +313,56 @@ mod tests {
     #[test]
     fn consistent_within_a_document_and_shaped_like_the_original() {
         let s = 42;
-        let a = surrogate(PhiType::Name, "Alice Moore", s);
-        assert_eq!(a, surrogate(PhiType::Name, "alice  MOORE", s));
+        let sh = date_shift(s);
+        let a = surrogate(PhiType::Name, "Alice Moore", s, sh);
+        assert_eq!(a, surrogate(PhiType::Name, "alice  MOORE", s, sh));
         assert_ne!(a, "Alice Moore");
         assert_eq!(a.split(' ').count(), 2);
-        let zh = surrogate(PhiType::Name, "张三丰", s);
+        let zh = surrogate(PhiType::Name, "张三丰", s, sh);
         assert_eq!(zh.chars().count(), 3);
         assert!(zh.chars().all(is_cjk));
-        let d = surrogate(PhiType::Date, "03/15/2019", s);
-        assert!(d.ends_with("/2019") && d.len() == 10, "{d}");
-        let month: u32 = d[..2].parse().expect("digits");
-        assert!((1..=12).contains(&month));
-        let m = surrogate(PhiType::Date, "March 3, 2021", s);
-        assert!(
-            m.ends_with(", 2021") && MONTHS.iter().any(|x| m.starts_with(x)),
-            "{m}"
-        );
-        let p = surrogate(PhiType::Phone, "(555) 123-4567", s);
+        let p = surrogate(PhiType::Phone, "(555) 123-4567", s, sh);
         assert_eq!(p.len(), 14);
         assert_eq!(&p[..1], "(");
         assert_ne!(p, "(555) 123-4567");
         assert_ne!(
-            surrogate(PhiType::Name, "Alice Moore", 1),
-            surrogate(PhiType::Name, "Alice Moore", 2)
+            surrogate(PhiType::Name, "Alice Moore", 1, sh),
+            surrogate(PhiType::Name, "Alice Moore", 2, sh)
         );
+    }
+
+    fn day_number(v: &str) -> i64 {
+        let n: Vec<i64> = v.split(['/', '-']).map(|x| x.parse().unwrap()).collect();
+        match n.as_slice() {
+            [m, d, y] => days_from_civil(if *y < 100 { 2000 + y } else { *y }, *m, *d),
+            [m, d] => days_from_civil(2000, *m, *d),
+            _ => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn dates_move_together_in_their_shape() {
+        for seed in [1, 7, 42, 99] {
+            let sh = date_shift(seed);
+            assert!((30..=365).contains(&sh.abs()));
+            let d = |v: &str| surrogate(PhiType::Date, v, seed, sh);
+            // "2/3/21, 2/10/21": a week apart before and after
+            let (a, b) = (d("2/3/21"), d("2/10/21"));
+            assert_eq!(day_number(&b) - day_number(&a), 7, "{a} {b}");
+            assert_eq!(day_number(&a) - day_number("2/3/21"), sh);
+            // without a year the date wraps around within its (leap) year
+            let moved = day_number(&d("7/22")) - day_number("7/22");
+            assert!([sh, sh - 365, sh - 366, sh + 365, sh + 366].contains(&moved), "{moved} {sh}");
+            let iso = d("2021-03-05");
+            assert_eq!(iso.len(), 10);
+            assert!(d("03/15/2019").len() == 10);
+            let m = d("March 3, 2021");
+            assert!(MONTHS.iter().any(|x| m.starts_with(x)) && m.contains(", 20"), "{m}");
+            assert!(d("JAN 3").starts_with(|c: char| c.is_ascii_uppercase()));
+            let zh = d("2021年3月5日");
+            assert!(zh.contains('年') && zh.contains('月') && zh.ends_with('日'), "{zh}");
+        }
+        // the leap day of a date without a year
+        assert_eq!(civil_from_days(days_from_civil(2000, 2, 29)), (2000, 2, 29));
     }
 }

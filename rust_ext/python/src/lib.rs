@@ -3,6 +3,8 @@
 
 use std::sync::Arc;
 
+mod phi;
+
 // Batches allocate and free large buffers; glibc returns those to the kernel each time (page
 // faults on every batch), mimalloc keeps and reuses them.
 #[global_allocator]
@@ -22,7 +24,6 @@ use arrow_schema::Field;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use termnorm_core::minhash::{self, MinHasher};
-use termnorm_core::phi::{Deidentifier, PhiType};
 use termnorm_core::tokens::tokenize;
 use termnorm_core::{
     Annotation, CharBytes, Context, Engine, FuzzyIndex, Lexicon, Normalized, SenseTable,
@@ -787,59 +788,6 @@ fn clean_array(py: Python<'_>, texts: PyArrowType<ArrayData>) -> PyResult<PyArro
     map_strings(py, texts, termnorm_core::clean::clean)
 }
 
-fn deidentifier() -> &'static Deidentifier {
-    static D: std::sync::OnceLock<Deidentifier> = std::sync::OnceLock::new();
-    D.get_or_init(Deidentifier::new)
-}
-
-/// PHI de-identification of a string array: `(texts with [TYPE] placeholders, counts)` where
-/// counts is a struct array with one uint32 column per type (NAME, DATE, ...); nulls stay null.
-#[pyfunction]
-#[pyo3(signature = (texts, surrogates=false))]
-fn phi_deidentify_array(
-    py: Python<'_>,
-    texts: PyArrowType<ArrayData>,
-    surrogates: bool,
-) -> PyResult<(PyArrowType<ArrayData>, PyArrowType<ArrayData>)> {
-    py.detach(|| {
-        with_strings(texts.0, |it| {
-            let d = deidentifier();
-            let mut out = arrow_array::builder::LargeStringBuilder::new();
-            let mut counts: Vec<UInt32Builder> =
-                PhiType::ALL.iter().map(|_| UInt32Builder::new()).collect();
-            for t in it {
-                let mut per = [0u32; PhiType::ALL.len()];
-                match t {
-                    Some(t) => {
-                        let (text, hits) = if surrogates {
-                            d.deidentify_with_surrogates(t)
-                        } else {
-                            d.deidentify(t)
-                        };
-                        for h in hits {
-                            per[h.kind as usize] += 1;
-                        }
-                        out.append_value(text);
-                    }
-                    None => out.append_null(),
-                }
-                for (b, n) in counts.iter_mut().zip(per) {
-                    b.append_value(n);
-                }
-            }
-            let cols: Vec<(&str, ArrayRef)> = PhiType::ALL
-                .iter()
-                .zip(counts.iter_mut())
-                .map(|(k, b)| (k.label(), Arc::new(b.finish()) as ArrayRef))
-                .collect();
-            (
-                PyArrowType(out.finish().into_data()),
-                PyArrowType(struct_of(cols, &[])),
-            )
-        })
-    })
-}
-
 /// Abbreviation senses: each short form's long forms (as their content words and frequency),
 /// chosen per mention by the words around it (see termnorm-core `senses`).
 #[pyclass(module = "termnorm._native", name = "SenseTable", frozen)]
@@ -960,7 +908,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(normalize_array_with_offsets, m)?)?;
     m.add_function(wrap_pyfunction!(minhash_signatures, m)?)?;
     m.add_function(wrap_pyfunction!(minhash_clusters, m)?)?;
-    m.add_function(wrap_pyfunction!(phi_deidentify_array, m)?)?;
+    phi::register(m)?;
     m.add_function(wrap_pyfunction!(exact_duplicates, m)?)?;
     m.add_function(wrap_pyfunction!(exact_keys, m)?)?;
     m.add_function(wrap_pyfunction!(sha256_hex, m)?)?;
