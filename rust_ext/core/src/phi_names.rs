@@ -179,6 +179,21 @@ impl PhiLexicon {
         x.zipf >= 40 || x.flags & (flag::STOP | flag::MEDICAL) != 0
     }
 
+    /// Is `k` a dictionary word with an English ending ("woods", "pulling", "enhancing",
+    /// "longest", "weakly", "planned")?
+    fn inflected_word(&self, k: &str) -> bool {
+        let is = |w: &str| self.word(w).flags & flag::WORD != 0;
+        ["s", "es", "ing", "ed", "est", "er", "ly"].iter().any(|suf| {
+            let Some(stem) = k.strip_suffix(suf) else { return false };
+            if stem.len() < 3 {
+                return false;
+            }
+            let b = stem.as_bytes();
+            let doubled = b.len() >= 2 && b[b.len() - 1] == b[b.len() - 2];
+            is(stem) || is(&format!("{stem}e")) || doubled && is(&stem[..stem.len() - 1])
+        })
+    }
+
     fn word(&self, k: &str) -> Word {
         self.words.get(k).copied().unwrap_or_default()
     }
@@ -256,11 +271,9 @@ impl PhiLexicon {
             let word = &text[start..i];
             let k = key(word);
             let mut w = self.word(&k);
-            // "woods", "sharps": the plural of a dictionary word is one
-            if w.flags & flag::WORD == 0 && k.len() > 3 && k.ends_with('s') {
-                let one = self.word(&k[..k.len() - 1]);
-                w.flags |= one.flags & flag::WORD;
-                w.zipf = w.zipf.max(one.zipf);
+            // "woods", "pulling", "longest": an inflection of a dictionary word is one
+            if w.flags & flag::WORD == 0 && self.inflected_word(&k) {
+                w.flags |= flag::WORD;
             }
             let first = b[start];
             let cap = line_mixed && first.is_ascii_uppercase();
@@ -296,7 +309,10 @@ impl PhiLexicon {
         // adjacent: only spaces, a period after an initial or title, or an apostrophe between
         let joined = |i: usize| {
             let g = gap(i);
-            !g.contains('\n') && g.trim_matches(|c: char| c == ' ' || c == '.').is_empty()
+            let t = &toks[i - 1];
+            let dot_ok = t.initial || t.end - t.start <= 2 || t.w.flags & TITLE != 0;
+            !g.contains('\n') && g.trim_matches(' ').is_empty()
+                || dot_ok && !g.contains('\n') && g.trim_matches(|c: char| c == ' ' || c == '.') .is_empty()
         };
         let listed = |t: &Tok| t.w.flags & (FIRST | LAST) != 0;
         let stop = |t: &Tok| t.w.flags & STOP != 0;
@@ -315,16 +331,22 @@ impl PhiLexicon {
             if stop(t) || t.w.flags & (TITLE | BEFORE | AFTER | VERB | HEAD | FACILITY) != 0 {
                 return false;
             }
-            if t.w.flags & MEDICAL != 0 && !t.cap {
+            if t.w.flags & MEDICAL != 0 && !t.cap && strict {
                 return false;
             }
             let limit = if strict { VERB_LIMIT } else { COMMON };
-            (listed(t) && t.w.zipf < limit && !t.shout)
-                || (t.cap && !t.opens && t.w.flags & WORD == 0)
+            let word = t.w.flags & WORD != 0;
+            // a first name even when it is a word ("wife grace"), a surname only when not
+            // ("husband works" is no name)
+            let as_name = t.w.flags & FIRST != 0 || t.w.flags & LAST != 0 && !word;
+            (as_name && t.w.zipf < limit && !t.shout)
+                // "md shah": a surname that is also a rare word, after a role
+                || (!strict && t.w.flags & LAST != 0 && word && t.w.zipf < 40 && !t.shout)
+                || (t.cap && !t.opens && !word)
                 || (t.cap && !t.opens && listed(t))
-                // an unknown word: no dictionary word, no name, rare ("Oconnell")
-                || (!strict && t.w.flags & WORD == 0 && t.w.zipf < 20 && t.end - t.start >= 4 && !t.shout
-                    && !t.caps_line)
+                // an unknown word: no dictionary word, no name, rare ("Oconnell", "RAJIV")
+                || (!strict && !word && t.w.zipf < 20 && t.end - t.start >= 4 && !t.shout
+                    && t.w.flags & MEDICAL == 0)
         };
         for i in 0..n {
             let t = &toks[i];
@@ -345,7 +367,12 @@ impl PhiLexicon {
             if g.contains('\n') || !matches!(g.trim().trim_matches('.'), "" | "(" | "," | ":" | "-") {
                 continue;
             }
-            let title = self.cue(text, toks, i, TITLE);
+            let gt = g.trim().trim_matches('.');
+            let title = self.cue(text, toks, i, TITLE) && gt.is_empty();
+            // "RN, Case Manager", "MD, FACC": after a role that follows names, a comma ends
+            if gt == "," && self.cue(text, toks, i, AFTER) {
+                continue;
+            }
             let before = title || self.cue(text, toks, i, BEFORE | VERB);
             if !before {
                 continue;
@@ -415,10 +442,11 @@ impl PhiLexicon {
                 }
                 if i + 1 < n && !name[i + 1] && joined(i + 1) && !eponym(i + 1) {
                     let t = &toks[i + 1];
+                    let cue = TITLE | BEFORE | AFTER | VERB | HEAD | FACILITY;
                     let grows = (listed(t) && t.w.zipf < COMMON && !stop(t)
-                        && t.w.flags & (MEDICAL | AFTER | HEAD | FACILITY) == 0)
+                        && t.w.flags & (MEDICAL | WORD | cue) == 0)
                         || t.initial
-                        || (t.cap && !stop(t) && t.w.flags & (AFTER | HEAD | FACILITY) == 0);
+                        || (t.cap && !stop(t) && t.w.flags & cue == 0 && (t.w.flags & WORD == 0 || listed(t)));
                     if grows {
                         name[i + 1] = true;
                         changed = true;
@@ -468,6 +496,7 @@ impl PhiLexicon {
             let mut first = h;
             let mut named = false;
             let mut words = 0;
+            let mut mods = 0;
             while first > 0 && h - first < 4 {
                 let t = &toks[first - 1];
                 let g = &text[toks[first].gap_before.0..toks[first].gap_before.1];
@@ -477,7 +506,7 @@ impl PhiLexicon {
                 let modifier = t.w.flags & FACILITY_MOD != 0;
                 let word = t.w.flags & WORD != 0;
                 let naming = !modifier && t.w.flags & (STOP | FACILITY | TITLE | BEFORE | VERB) == 0
-                    && (t.cap && !(t.opens && word)
+                    && (t.cap && !(t.opens && word && !text[t.gap_before.0..t.gap_before.1].trim_end().ends_with(':'))
                         || !word && (t.w.zipf < 30 && t.end - t.start >= 3 || t.w.flags & (FIRST | LAST) != 0 && t.w.zipf < 50))
                     && t.w.flags & (MEDICAL | HEAD) == 0;
                 let other = !modifier && !naming && word && t.w.flags & (STOP | FACILITY | TITLE | BEFORE | VERB | MEDICAL | HEAD) == 0;
@@ -486,10 +515,11 @@ impl PhiLexicon {
                 }
                 named |= naming;
                 words += 1;
+                mods += usize::from(modifier);
                 first -= 1;
             }
-            // "NORTH SHORE MEDICAL CENTER": three words before the head name one
-            named |= words >= 3;
+            // "NORTH SHORE MEDICAL CENTER": three words, one a modifier, before the head
+            named |= words >= 3 && mods >= 1;
             // trailing ordinary words that named nothing are left out ("outside hospital")
             while !named && first < h {
                 first += 1;
@@ -517,7 +547,7 @@ impl PhiLexicon {
                 || z + 1 < toks.len()
                     && toks[z + 1].w.flags & flag::STATE != 0
                     && text[toks[z].end..toks[z + 1].start].trim() == ",";
-            let single_cap = toks[a].cap || toks[a].w.zipf < 30 || toks[a].w.flags & flag::WORD == 0;
+            let single_cap = toks[a].cap || toks[a].w.zipf < 45;
             if strong || cued && single_cap || cued && a < z {
                 hits.push(PhiHit { start: m.start(), end: m.end(), kind: PhiType::Location });
             }
