@@ -106,8 +106,13 @@ def connect(out: str | Path) -> duckdb.DuckDBPyConnection:
         # one was opened here already (another connection still open), sandboxed and locked
         return con
     _, ontology = con.execute("SELECT out, ontology FROM catalog_info").fetchone()
-    allowed = [str(out.resolve()) + "/"] + ([ontology.rstrip("/") + "/"] if ontology else [])
+    # the run's exposed outputs only: not rejects_raw/ (originals kept on request)
+    root = out.resolve()
+    allowed = ([f"{root / kind}/" for kind in ("docs", "mentions", "rejects", "concept_counts")]
+               + ([ontology.rstrip("/") + "/"] if ontology else []))
     con.execute("SET allowed_directories = ?", [allowed])
+    con.execute("SET allowed_paths = ?",
+                [[str(root / f"{n}.parquet") for n in ("duplicates", "shards", "runs")]])
     con.execute("SET enable_external_access = false")
     con.execute("SET enable_progress_bar = false")
     con.execute("SET lock_configuration = true")

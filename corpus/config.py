@@ -42,6 +42,19 @@ class Stages:
 @dataclass(frozen=True)
 class Phi:
     surrogates: bool = False  # realistic stand-ins, consistent within a document, not [TYPE]
+    # metadata fields whose names identify a person (name, mrn, dob, phone, 姓名, ...):
+    # "drop" them, "hash" them (salted SHA-256, so records still join), or "keep" them
+    identifying: str = "drop"
+    salt: str = ""
+    # free-text metadata fields de-identified like the text
+    text_fields: tuple[str, ...] = ()
+    # the original text of rejected records in rejects_raw/ (which the catalog does not expose)
+    keep_raw_rejects: bool = False
+
+    def __post_init__(self) -> None:
+        if self.identifying not in ("drop", "hash", "keep"):
+            raise ValueError(f"[phi] identifying = {self.identifying!r}: drop, hash or keep")
+        object.__setattr__(self, "text_fields", tuple(self.text_fields))
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -31,7 +31,7 @@ import pyarrow as pa
 from corpus import catalog, report
 from corpus.config import RunConfig
 from corpus.dedup import DUPLICATES_SCHEMA, shard_duplicates
-from corpus.shard import ShardResult, output_paths, process
+from corpus.shard import RAW_REJECTS, ShardResult, output_paths, process
 from corpus.writers import write_table
 from ontology.io import atomic_path
 
@@ -56,6 +56,10 @@ class Summary:
     mentions: int
     bytes_in: int
     seconds: float
+    # metadata fields dropped (or hashed) as identifying, and where the original text of
+    # rejects went when the config asked to keep it
+    meta_dropped: list[str] = field(default_factory=list)
+    raw_rejects: str | None = None
 
 
 def plan(cfg: RunConfig) -> list[Shard]:
@@ -179,7 +183,10 @@ def _run(cfg: RunConfig, out: Path, t0: float,
         records=sum(e["records"] for e in entries), docs=sum(e["docs"] for e in entries),
         duplicates=dups.num_rows - dups.column("dup_of").null_count,
         rejects=sum(e["rejects"] for e in entries), mentions=sum(e["mentions"] for e in entries),
-        bytes_in=sum(e["bytes_in"] for e in entries), seconds=time.perf_counter() - t0)
+        bytes_in=sum(e["bytes_in"] for e in entries), seconds=time.perf_counter() - t0,
+        meta_dropped=sorted({f for e in entries for f in e.get("meta_dropped", ())}),
+        raw_rejects=(str(out / RAW_REJECTS) if cfg.stages.phi and cfg.phi.keep_raw_rejects
+                     else None))
     manifest["runs"].append({"finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                              "workers": cfg.workers, "options": options,
                              "config": cfg.to_dict(), **asdict(summary)})

@@ -23,11 +23,13 @@ from corpus.readers import DOCS_SCHEMA, Reject, read
 from corpus.stages import language, quality, tag
 from corpus.stages.clean import clean, remove_boilerplate
 from corpus.stages.normalize import MENTIONS_SCHEMA, concept_counts, for_documents, text_mentions
-from corpus.stages.phi import TYPES, deidentify
+from corpus.stages.phi import TYPES, deidentify, deidentify_meta
 from corpus.writers import rejects_table, stream, write_table
 from termnorm import _native
 
 OUTPUTS = ("docs", "mentions", "signatures", "rejects", "concept_counts")
+# the original text of rejected records, only when `[phi] keep_raw_rejects`; no catalog view
+RAW_REJECTS = "rejects_raw"
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,7 @@ class ShardResult:
     rejects: int
     mentions: int
     bytes_in: int
+    meta_dropped: tuple[str, ...] = ()  # metadata fields dropped or hashed as identifying
 
 
 def output_paths(out: Path, name: str) -> dict[str, Path]:
@@ -49,11 +52,18 @@ def process(path: Path, name: str, out: Path, cfg: RunConfig) -> ShardResult:
     holds one batch (and the rejects), whatever the size of the input."""
     paths = output_paths(out, name)
     rejects: list[Reject] = []
+    dropped: set[str] = set()
     with (stream(paths["docs"]) as docs, stream(paths["mentions"], arrow_schema=False) as ments,
           stream(paths["signatures"]) as sigs, stream(paths["concept_counts"]) as counts):
         for batch, bad in read(path, cfg.fields, cfg.batch_size):
             rejects += bad
             if batch.num_rows:
+                if cfg.stages.phi:
+                    meta, gone = deidentify_meta(batch.column("meta").combine_chunks(),
+                                                 cfg.phi.identifying, cfg.phi.salt,
+                                                 cfg.phi.text_fields)
+                    batch = batch.set_column(batch.schema.get_field_index("meta"), "meta", meta)
+                    dropped.update(gone)
                 d, m, s, c, r = _batch(batch, cfg)
                 docs.write(d)
                 ments.write(m)
@@ -66,9 +76,19 @@ def process(path: Path, name: str, out: Path, cfg: RunConfig) -> ShardResult:
             ments.write(m)
             sigs.write(s)
             counts.write(c)
+    raw_path = out / RAW_REJECTS / f"{name}.parquet"
+    if cfg.stages.phi:
+        # a reject keeps its text de-identified; the original only on request, elsewhere
+        if cfg.phi.keep_raw_rejects:
+            write_table(rejects_table(rejects), raw_path)
+        clean, _ = deidentify([r.raw for r in rejects])
+        rejects = [Reject(r.source, r.line, r.reason, t)
+                   for r, t in zip(rejects, clean.to_pylist(), strict=True)]
+    if not (cfg.stages.phi and cfg.phi.keep_raw_rejects):
+        raw_path.unlink(missing_ok=True)  # a rerun without the option leaves none behind
     write_table(rejects_table(rejects), paths["rejects"])
     return ShardResult(name, docs.rows + len(rejects), docs.rows, len(rejects), ments.rows,
-                       _size(path))
+                       _size(path), tuple(sorted(dropped)))
 
 
 def _size(path: Path) -> int:

@@ -57,6 +57,9 @@ def planted(rng: random.Random) -> list[tuple[str, str, str]]:
         ("AGE", f"{a}岁", f"女，{a}岁，"),
         ("ADDRESS", f"{d * 7} {rng.choice(['Elm', 'Maple', 'Oak'])} Street", None),
         ("ADDRESS", f"北京市朝阳区建国路{d}号", f"住址：北京市朝阳区建国路{d}号。"),
+        ("LOCATION", f"{rng.choice(['Calvert', 'Pemberton', 'Ashford'])} Hospital",
+         f"Transferred from {rng.choice(['Calvert', 'Pemberton', 'Ashford'])} Hospital."),
+        ("LOCATION", "郸城县人民医院", "后转入郸城县人民医院治疗。"),
         ("POSTCODE", f"{rng.randint(10000, 99999)}", None),
         ("POSTCODE", f"{rng.randint(100000, 999999)}", None),
         ("ID_CARD", idcard(rng), None),
@@ -123,6 +126,25 @@ def test_surrogates_replace_every_planted_value_consistently():
         assert out.count(names) == 2, out
         zh = out.split("患者")[1].split("，")[0]
         assert out.count(zh) == 2 and zh != items[2][1]
-        year = items[4][1][-4:]
-        assert year in out  # dates keep their year
     assert deidentify([note], surrogates=True)[0].to_pylist() == sur.to_pylist()  # stable
+
+
+def test_surrogate_dates_keep_their_intervals():
+    """Every date of a note moves by one offset: "2/3/21, 2/10/21" stay a week apart."""
+    from datetime import date
+
+    for note in ("Seen 2/3/21, again 2/10/21.", "Admitted 12/28/2020, discharged 01/04/2021."):
+        out = deidentify([note], surrogates=True)[0][0].as_py()
+        before = [tuple(map(int, d.split("/"))) for d in note.replace(",", "").rstrip(".").split()
+                  if "/" in d]
+        after = [tuple(map(int, d.split("/"))) for d in out.replace(",", "").rstrip(".").split()
+                 if "/" in d]
+        day = [date(y + 2000 if y < 100 else y, m, d) for m, d, y in before]
+        new = [date(y + 2000 if y < 100 else y, m, d) for m, d, y in after]
+        assert new != day
+        assert (new[1] - new[0]) == (day[1] - day[0]), (note, out)
+        assert 30 <= abs((new[0] - day[0]).days) <= 365
+    # with a patient key, that patient's notes share the offset
+    a, _ = deidentify(["Seen 2/3/21.", "Seen 2/3/21 again."], surrogates=True,
+                      patients=["p1", "p1"])
+    assert a[0].as_py().split()[1].rstrip(".") == a[1].as_py().split()[1]

@@ -198,3 +198,72 @@ def _chinese_names() -> tuple[list[str], str]:
     given = "".join(sorted({c for n in (*Provider.first_names_male, *Provider.first_names_female)
                             for c in n}))
     return surnames, given
+
+
+# Field names that say they identify a person: their values never reach `docs.meta` (dropped,
+# or with `[phi] identifying = "hash"` a salted hash). Tokens of the name, split on
+# punctuation and case: "patient_name", "PatientPhone", "dob", "id_card"; a bare "name" but
+# not "sample_name". Chinese by substring.
+_ID_TOKENS = {"patient", "mrn", "dob", "birth", "birthday", "birthdate", "phone", "telephone",
+              "tel", "mobile", "cell", "fax", "address", "addr", "street", "zip", "zipcode",
+              "postcode", "postal", "ssn", "email", "mail", "passport", "license", "licence",
+              "insurance", "account", "surname", "firstname", "lastname", "fullname", "idcard",
+              "nric", "medicaid", "medicare", "guardian", "contact", "relative", "spouse"}
+_NAME_PARTS = {"first", "last", "full", "given", "family", "middle", "person", "maiden"}
+_ID_ZH = ("姓名", "身份证", "电话", "手机", "住址", "地址", "联系", "病案号", "住院号", "门诊号",
+          "医保", "出生", "籍贯", "家属")
+
+
+def identifying_field(name: str) -> bool:
+    """Does a metadata field's name say it identifies a person?"""
+    if any(z in name for z in _ID_ZH):
+        return True
+    spaced = "".join(f" {c}" if c.isupper() else c for c in name).lower()
+    tokens = [t for t in "".join(c if c.isalnum() else " " for c in spaced).split() if t]
+    joined = "".join(tokens)
+    if joined in _ID_TOKENS or any(t in _ID_TOKENS for t in tokens):
+        return True
+    if "name" in tokens:
+        return len(tokens) == 1 or any(t in _NAME_PARTS for t in tokens)
+    return ("id" in tokens and "card" in tokens) or joined in {"idcard", "idno"}
+
+
+def deidentify_meta(meta: pa.Array, mode: str = "drop", salt: str = "",
+                    text_fields: tuple[str, ...] = ()) -> tuple[pa.Array, list[str]]:
+    """Each record's metadata (JSON objects as strings) without its identifying fields
+    (`mode` "drop"), or with them as salted SHA-256 hashes ("hash"), or as given ("keep");
+    the values of `text_fields` de-identified like the text. Also the names of the fields
+    dropped or hashed. Each distinct value is handled once."""
+    import orjson
+    import pyarrow.compute as pc
+
+    enc = pc.dictionary_encode(meta, null_encoding="encode")
+    values = enc.dictionary.to_pylist()
+    changed: set[str] = set()
+    records: list[dict | str | None] = []
+    texts: list[tuple[int, str, str]] = []
+    for i, v in enumerate(values):
+        if v is None:
+            records.append(None)
+            continue
+        rec = orjson.loads(v)
+        if not isinstance(rec, dict):
+            records.append(v)  # not an object: no field names to go by
+            continue
+        out = {}
+        for k, x in rec.items():
+            if mode != "keep" and identifying_field(k):
+                changed.add(k)
+                if mode == "hash" and x is not None:
+                    out[k] = hashlib.sha256(f"{salt}\x00{x}".encode()).hexdigest()[:16]
+                continue
+            if k in text_fields and isinstance(x, str):
+                texts.append((i, k, x))
+            out[k] = x
+        records.append(out)
+    if texts:
+        clean, _ = deidentify([t[2] for t in texts])
+        for (i, k, _), c in zip(texts, clean.to_pylist(), strict=True):
+            records[i][k] = c
+    new = [orjson.dumps(r).decode() if isinstance(r, dict) else r for r in records]
+    return pa.array(new, pa.string()).take(enc.indices), sorted(changed)

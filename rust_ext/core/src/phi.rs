@@ -402,27 +402,40 @@ impl Deidentifier {
         // writes it, in any case, with or without the cue: "患者张三... 张三否认发热",
         // "Dr. Healey ... HEALEY AWARE". A Latin full name's parts count too ("Alice Moore ...
         // Moore agreed"), unless they are common words ("Rich Martino ... rich in protein").
+        // names: in any case; common words among them ("Smith", "Rich") only as written,
+        // capitalised
         let mut names = std::collections::BTreeSet::new();
+        let mut as_written = std::collections::BTreeSet::new();
         let common = |w: &str| self.lexicon.as_ref().is_some_and(|l| l.common(w));
+        let mut add = |v: &'_ str| {
+            if !common(v) {
+                names.insert(v.to_string());
+            } else if v.starts_with(|c: char| c.is_uppercase()) {
+                as_written.insert(v.to_string());
+            }
+        };
         for h in hits.iter().filter(|h| h.kind == PhiType::Name) {
             let v = &text[h.start..h.end];
-            if v.chars().count() >= 2 && !common(v) {
-                names.insert(v);
+            if v.chars().count() >= 2 {
+                add(v);
             }
             if v.contains(' ') {
                 for part in v.split(' ') {
-                    if part.len() >= 3 && !common(part) && part.starts_with(|c: char| c.is_alphabetic()) {
-                        names.insert(part);
+                    if part.len() >= 3 && part.starts_with(|c: char| c.is_alphabetic()) {
+                        add(part);
                     }
                 }
             }
         }
-        if !names.is_empty() {
+        for (set, any_case) in [(names, true), (as_written, false)] {
+            if set.is_empty() {
+                continue;
+            }
             // One pass for all of them (a search per name would be quadratic on a long text).
             let ac = AhoCorasick::builder()
                 .match_kind(MatchKind::LeftmostLongest)
-                .ascii_case_insensitive(true)
-                .build(names)
+                .ascii_case_insensitive(any_case)
+                .build(set)
                 .expect("names make an automaton");
             for m in ac.find_iter(text) {
                 if on_boundaries(text, m.start(), m.end()) {
