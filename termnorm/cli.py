@@ -248,6 +248,57 @@ def normalize_cmd(
                  for m in rows], f"{len(rows)} mentions")
 
 
+@app.command("phi")
+@fails_cleanly
+def phi_cmd(
+    text: Annotated[str, typer.Argument(
+        help="Text to de-identify, - to read standard input, or `eval` to score --data.")],
+    data: Annotated[Path | None, typer.Option(
+        help="With `eval`: a folder in the PhysioNet deid layout (id.text, id-phi.phrase), "
+             "or a file of `### NOTE` notes with {{TYPE|text}} marks.")] = None,
+    surrogates: Annotated[bool, typer.Option(
+        help="Realistic stand-ins instead of [TYPE] placeholders.")] = False,
+    misses: Annotated[int, typer.Option(help="With `eval`: show this many misses.")] = 0,
+    json: JsonOpt = False,
+) -> None:
+    """Show one text de-identified, with its spans and types; or `termnorm phi eval --data DIR`:
+    recall per category and precision, a gold PHI found when a predicted span overlaps it (the
+    deid authors' rule)."""
+    if text == "eval":
+        if data is None:
+            raise ValueError("termnorm phi eval needs --data DIR (id.text + id-phi.phrase)")
+        from corpus.phi_eval import read_deid, read_marked, score
+
+        notes, gold = read_deid(data) if data.is_dir() else read_marked(data)
+        r = score(notes, gold)
+        shown = {k: r[k] for k in ("notes", "gold", "predicted", "recall", "precision")}
+        if json:
+            _emit_json(shown | {"by_category": r["by_category"], "misses": r["misses"][:misses],
+                                "false_positives": r["false_positives"][:misses]})
+            return
+        _emit_summary(shown, f"de-identification of {data}", False, floats="{:.3f}")
+        _print_rows([{"category": c, "found": v["found"], "total": v["total"],
+                      "recall": f"{v['recall']:.3f}"} for c, v in r["by_category"].items()],
+                    "recall by category")
+        if misses:
+            _print_rows([{"category": m["category"], "missed": m["text"],
+                          "context": m["context"]} for m in r["misses"][:misses]], "misses")
+        return
+    from corpus.stages.phi import deidentify, find
+
+    if text == "-":
+        text = sys.stdin.read()
+    spans = find(text)
+    shown_text = deidentify([text], surrogates=surrogates)[0][0].as_py()
+    rows = [{"start": a, "end": b, "type": t, "text": text[a:b]} for a, b, t in spans]
+    if json:
+        _emit_json({"text": shown_text, "spans": rows})
+        return
+    out.print(shown_text, highlight=False, markup=False)
+    _print_rows([{"span": f"{r['start']}-{r['end']}", "type": r["type"], "text": r["text"]}
+                 for r in rows], f"{len(rows)} identifiers")
+
+
 @app.command("eval")
 @fails_cleanly
 def eval_cmd(
