@@ -141,6 +141,9 @@ def _build_lexicon() -> dict:
         # a common surname that is a rare or archaic word ("walsh", "fortin") is a name
         if w.islower() and not (w in common_names and _zipf(w) < 40):
             add(w, _FLAGS["WORD"])
+    for line in (RULES / "medical_names.txt").read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            add(line.strip(), _FLAGS["MEDICAL"])
     places = _places(add)
     words = [(w, f, _zipf(w)) for w, f in flags.items()]
     zh: dict[str, list[str]] = {"BEFORE": [], "AFTER": [], "TITLE_PART": [], "SURNAME": []}

@@ -410,7 +410,9 @@ impl Deidentifier {
         let mut add = |v: &'_ str| {
             if !common(v) {
                 names.insert(v.to_string());
-            } else if v.starts_with(|c: char| c.is_uppercase()) {
+            } else if v.starts_with(|c: char| c.is_uppercase())
+                && v.chars().skip(1).all(|c| !c.is_uppercase())
+            {
                 as_written.insert(v.to_string());
             }
         };

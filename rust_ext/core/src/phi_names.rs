@@ -183,7 +183,11 @@ impl PhiLexicon {
     /// "longest", "weakly", "planned")?
     fn inflected_word(&self, k: &str) -> bool {
         let is = |w: &str| self.word(w).flags & flag::WORD != 0;
-        ["s", "es", "ing", "ed", "est", "er", "ly"].iter().any(|suf| {
+        let y = |suf: &str| k.strip_suffix(suf).is_some_and(|s| s.len() >= 2 && is(&format!("{s}y")));
+        if y("ies") || y("ied") || y("ier") || y("iest") || y("ily") {
+            return true; // "denies", "carried", "happily"
+        }
+        ["s", "es", "d", "ing", "ed", "est", "er", "ly"].iter().any(|suf| {
             let Some(stem) = k.strip_suffix(suf) else { return false };
             if stem.len() < 3 {
                 return false;
@@ -505,11 +509,12 @@ impl PhiLexicon {
                 }
                 let modifier = t.w.flags & FACILITY_MOD != 0;
                 let word = t.w.flags & WORD != 0;
-                let naming = !modifier && t.w.flags & (STOP | FACILITY | TITLE | BEFORE | VERB) == 0
-                    && (t.cap && !(t.opens && word && !text[t.gap_before.0..t.gap_before.1].trim_end().ends_with(':'))
-                        || !word && (t.w.zipf < 30 && t.end - t.start >= 3 || t.w.flags & (FIRST | LAST) != 0 && t.w.zipf < 50))
-                    && t.w.flags & (MEDICAL | HEAD) == 0;
-                let other = !modifier && !naming && word && t.w.flags & (STOP | FACILITY | TITLE | BEFORE | VERB | MEDICAL | HEAD) == 0;
+                let naming = !modifier && t.w.flags & (STOP | FACILITY | TITLE | VERB) == 0
+                    && (t.cap && !(t.opens && word)
+                        || !word && t.w.flags & MEDICAL == 0
+                            && (t.w.zipf < 30 && t.end - t.start >= 3 || t.w.flags & (FIRST | LAST) != 0 && t.w.zipf < 50));
+                // a word that names no place alone but can be part of a name ("shore")
+                let other = !modifier && !naming && t.w.flags & (STOP | FACILITY | TITLE | VERB) == 0;
                 if !(modifier || naming || other) {
                     break;
                 }
