@@ -89,6 +89,8 @@ enum Check {
     Ordinal,
     /// four digits at least, not a decimal value ("pager 54321", not "page 7.38")
     Digits4,
+    /// five digits at least ("SP-11-04471", not "CA-125")
+    Digits5,
     /// a month-day with a dash ("started 11-01"): only after a date word, as ranges look so
     DashDate,
 }
@@ -103,7 +105,7 @@ fn rules() -> Vec<(PhiType, Check, String)> {
     let ord = "(?:st|nd|rd|th)";
     let p = PROVINCES;
     vec![
-        (Email, C::None, r"(?i)[A-Za-z0-9._%+-]{2,}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.(?:com|org|net|edu|gov|mil|info|biz|io|co|us|uk|ca|cn|de|fr|jp|au|in|health|me)\b".into()),
+        (Email, C::None, r"[A-Za-z0-9._%+-]{2,}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b".into()),
         (Url, C::None, r#"(?i)\b(?:https?://|www\.)[^\s<>"，。）)]+"#.into()),
         (Ip, C::None, r"(?:^|[^\d.])(?P<v>(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]\d)\.(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){2}(?:25[0-5]|2[0-4]\d|1?\d?\d))(?:$|[^\d.]|\.(?:$|\D))".into()),
         (Ssn, C::None, r"(?:^|\D)(?P<v>\d{3}-\d{2}-\d{4})(?:$|\D)".into()),
@@ -116,7 +118,9 @@ fn rules() -> Vec<(PhiType, Check, String)> {
         (Phone, C::None, r"(?i)\b(?:phone|tel|telephone|cell|mobile|fax|call|contact|ph)\b\.?\s*(?:#|no\.?|number|:)?\s*[:#]?\s*(?P<v>\d{10}|\d{3}-\d{4})(?:$|\D)".into()),
         (Phone, C::None, r"(?:^|[^A-Za-z0-9])(?P<v>x\s?\d{4,5}|x\d-\d{4})(?:$|\D)".into()),
         (Id, C::MinLen4, r"(?i)(?:\bMR#|\b(?:MRN|plan id|member|subscriber|group(?: number| no\.?)|medical record(?: number| no\.?)?|unit(?: number| no\.?)|hospital number|patient id|pt id|account(?: number| no\.?)?|acct\.?|license(?: plate| number| no\.?)?|licence(?: number)?|plate|DEA|NPI|device(?: id| number)?|serial(?: number| no\.?)?|member id|policy(?: number| no\.?)?|health plan(?: number)?|insurance(?: id| number| no\.?)|medicaid|medicare|claim(?: number| no\.?)?|certificate(?: number)?|vehicle id|VIN)\b)\s*(?:#|no\.?|number)?\s*[:#]?\s*(?P<v>[A-Za-z0-9-]*\d[A-Za-z0-9-]*)".into()),
-        (Id, C::None, r"(?:住院号|门诊号|急诊号|病案号|病历号|就诊卡号|就诊号|医保卡号|医保号|社保卡号|社保号|护照号|病理号|登记号|卡号|ID号)(?:码)?\s*(?:[:：]|是|为)?\s*(?P<v>[A-Za-z0-9-]{2,})".into()),
+        (Id, C::MinLen4, r"(?i)\b(?:acc(?:ession)?|case|auth(?:orization)?|reference|ref|med rec|group|order|requisition|specimen|encounter|fin|csn|har|agency id|hospice id|ID)\b\.?\s*(?:#|no\.?|number)?\s*[:#]?\s*(?P<v>[A-Za-z]{0,4}\d[A-Za-z0-9-]{3,})".into()),
+        (Id, C::Digits5, r"\b(?P<v>[A-Z]{1,4}\d{0,2}-\d{2,}(?:-\d+)*)\b".into()),
+        (Id, C::None, r"(?:住院号|门诊号|急诊号|检查号|影像号|体检编号|编号|批号|标本号|病案号|病历号|就诊卡号|就诊号|医保卡号|医保号|社保卡号|社保号|护照号|病理号|登记号|卡号|ID号)(?:码)?\s*(?:[:：]|是|为)?\s*(?P<v>[A-Za-z0-9-]{2,})".into()),
         (Id, C::None, r"(?P<v>[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼][A-Z][·•]?[A-Z0-9]{5,6})(?:$|[^A-Za-z0-9])".into()),
         (Date, C::None, format!(r"(?i)\b{m}\.?\s+\d{{1,2}}{ord}?,?\s+\d{{4}}\b")),
         (Date, C::None, format!(r"(?i)\b\d{{1,2}}{ord}?\s+(?:of\s+)?{m}\.?,?\s+\d{{4}}\b")),
@@ -124,29 +128,39 @@ fn rules() -> Vec<(PhiType, Check, String)> {
         (Date, C::None, format!(r"(?i:\bmay\s+\d{{1,2}}{ord}\b)|\bMay\s+\d{{1,2}}\b|(?i:\b\d{{1,2}}{ord}\s+of\s+may\b)")),
         (Date, C::None, format!(r"(?i)\b\d{{1,2}}{ord}?\s+(?:of\s+)?(?:January|February|March|April|June|July|August|September|October|November|December|{mon_abbr})\b")),
         (Date, C::None, format!(r"(?i)\b(?:January|February|March|April|June|July|August|September|October|November|December|{mon_abbr}|may)\.?,?\s+(?:of\s+)?\d{{4}}\b")),
+        (Date, C::None, format!(r"(?i)\b\d{{1,2}}[-/ ](?:{mon_abbr}|may)[-/ ]\d{{2,4}}\b")),
         (Date, C::Ordinal, format!(r"(?i)\bthe\s+(?P<v>(?:[12]?\d|3[01]){ord})\b")),
         (Date, C::None, r"(?i)\b(?:christmas(?: eve| day)?|thanksgiving|new year'?s(?: eve| day)?|easter|memorial day|labor day|independence day|(?:fourth|4th) of july|halloween|valentine'?s day)\b".into()),
         (Date, C::None, r"(?:^|\D)(?P<v>\d{4}[-/.]\d{1,2}[-/.]\d{1,2})(?:$|\D)".into()),
         (Date, C::NumericDate, r"(?:^|[^\d/.xX×*:])(?P<v>\d{1,2}[-/.]\d{1,2}[-/.](?:\d{4}|\d{2}))(?:$|[^\d/%.]|\.\D|\.$)".into()),
-        (Date, C::ShortDate, r"(?:^|[^\d/.xX×*:-])(?P<v>(?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12]\d|3[01]))(?:$|[^\d/%-])".into()),
+        (Date, C::ShortDate, r"(?:^|[^\d/.A-Za-z×*:-])(?P<v>(?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12]\d|3[01]))(?:$|[^\d/%-])".into()),
         (Date, C::DashDate, r"(?:^|[^\d/.xX×*:-])(?P<v>(?:0?[1-9]|1[0-2])-(?:0?[1-9]|[12]\d|3[01]))(?:$|[^\d/%-])".into()),
         (Date, C::None, r"(?P<v>(?:\d{4}年)?\d{1,2}月\d{1,2}[日号])".into()),
         (Date, C::None, r"(?P<v>\d{4}年\d{1,2}月)".into()),
         (Age, C::None, r"(?i)\b(?P<v>(?:9\d|1[0-1]\d))\s?-?\s?(?:years?|yrs?|y/o|yo|y\.o\.?|year-old)(?:\b|$|[^a-z])".into()),
         (Age, C::None, r"(?i)\bage[d]?\s*[:]?\s*(?P<v>9\d|1[0-1]\d)\b".into()),
         (Age, C::None, r"(?:^|[^\d.])(?P<v>9\d|1[01]\d)\s?[MF]\b".into()),
-        (Name, C::None, r"(?P<v>\b[A-Z][A-Za-z'-]{2,}(?:\s[A-Z][A-Za-z'-]+)?),\s*\d{1,3}\s?(?:[MF]|yo|y/o)\b".into()),
+        (Name, C::None, r"(?P<v>\b[A-Z][A-Za-z'-]{2,}),\s*\d{1,3}\s?(?:[MF]|yo|y/o)\b".into()),
+        (Name, C::None, r"(?P<v>\b[A-Z][A-Za-z'-]{2,},\s[A-Z][A-Za-z'.-]*)\s+\d{1,3}\s?(?:[MF]|yo|y/o)\b".into()),
+        (Name, C::None, r"(?i:patient(?: name)?|name|pt|referring|ordering|attending|physician|surgeon|pcp|provider|dictated by|signed by)\s*:\s*(?P<v>[A-Z][A-Za-z'-]+,\s*[A-Z][A-Za-z'-]+(?:\s[A-Z]\b\.?)?)".into()),
+        (Name, C::None, r"\b(?i:rm|room|bed)\s*#?\d{1,4}[A-Z]?\s*[:-]?\s+(?P<v>[A-Z][a-z'-]+(?:,\s*[A-Z][a-z'.-]*)?)".into()),
+        (Name, C::None, r"(?m)^\s*[-*•]\s*(?P<v>[A-Za-z][A-Za-z'.-]*(?:\s[A-Za-z][A-Za-z'-]*)?)\s+(?i:bed|rm|room)\s*\d".into()),
         (Age, C::None, r"(?:^|\D)(?P<v>(?:9\d|1[0-1]\d)\s?(?:岁|周岁))".into()),
+        (Age, C::None, r"今年(?P<v>9\d|1[01]\d)(?:岁|了|周岁)".into()),
         (Age, C::None, r"(?P<v>(?:九十[一二三四五六七八九]?|一百[零一二三四五六七八九十]*)(?:岁|周岁))".into()),
         (Address, C::None, r"(?i:\b\d{1,5}\s+(?:[A-Za-z]+\.?\s+){1,3}(?:street|avenue|road|boulevard|lane|drive|court|parkway|terrace|circle|highway|square)\b)|\b(?:[A-Z][a-z]+\s){1,2}(?:Street|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Drive|Parkway)\b|\b\d{1,5}\s+(?:[A-Z][a-z]+\s+){1,3}(?:St|Ave|Rd|Blvd|Ln|Dr|Ct|Pl|Pkwy|Way|Ter)\b\.?|\b\d{1,5}\s+(?:[A-Z]+\s+){1,3}(?:ST|AVE|RD|BLVD|LN)\b\.?".into()),
         (Address, C::None, format!(r"(?:{p})(?:省|市|自治区|壮族自治区|回族自治区|维吾尔自治区)?[\p{{Han}}\dA-Za-z-]{{0,24}}(?:号|村|镇|乡|县|区|市|州|路|街|巷|弄|室|楼|单元|栋|组)(?:[\dA-Za-z-]+(?:号|室|楼|单元|栋|层|组))*")),
         (Address, C::None, r"(?:住址|地址|家住|现住址|现住|户籍地|户籍|籍贯|居住地|出生地)\s*[:：]?\s*(?P<v>[\p{Han}\dA-Za-z-]{2,40})".into()),
         (Address, C::None, r"\p{Han}{2,6}(?:省|市|自治区)\p{Han}{1,8}?(?:市|区|县)\p{Han}{0,12}?(?:路|街|道|巷|村|弄)\d{1,5}号(?:\d{1,4}(?:室|栋|楼|单元))*".into()),
         (Postcode, C::None, r"\b(?:[A-Z]{2}|(?i:ma|ny|nh|ri|ct|nj|pa|ca|tx|fl|me|vt))\.?,?\s+\d{5}(?:-\d{4})?\b".into()),
+        (Address, C::None, r"\b(?:Route|Rte|Highway|Hwy)\.?\s?\d{1,3}\b".into()),
+        (Address, C::None, r",\s*(?P<v>AL|AK|AZ|AR|CA|CT|FL|GA|IL|IA|KS|KY|LA|MA|MI|MN|MO|MT|NE|NV|NH|NJ|NM|NY|NC|ND|OH|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY)\b(?:\.|,|\s*$|\s+\d{5})".into()),
         (Postcode, C::None, r"(?i)\bzip(?: code)?\s*[:#]?\s*(?P<v>\d{5}(?:-\d{4})?)\b".into()),
         (Postcode, C::None, r"(?:邮编|邮政编码)\s*[:：]?\s*(?P<v>\d{6})".into()),
         (Name, C::None, r"\b(?:Dr|Mr|Mrs|Ms|Miss|Prof)\.?\s+(?P<v>[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)".into()),
         (Name, C::None, r"(?i:patient name|patient|name|pt)\s*:\s*(?P<v>[A-Z][a-z]+(?:\s+[A-Z]\.)?(?:\s+[A-Z][a-z]+)?)".into()),
+        (Name, C::ZhName, r"\d{1,3}床\s*(?P<v>\p{Han}{2,3})(?:$|[，,、\s（(；;。：:])".into()),
+        (Name, C::ZhName, r"(?m)^[ \t]*(?P<v>\p{Han}{2,3})[:：]".into()),
         (Name, C::ZhName, r"(?:患者|姓名|病人|患儿)\s*[:：]?\s*(?P<v>\p{Han}{2,3})(?:$|[，,、\s（(；;。])".into()),
     ]
 }
@@ -209,9 +223,21 @@ fn short_date_ok(v: &str, before: &str, after: &str) -> bool {
         let w = word_before(before);
         return DATE_CUES.contains(&w.as_str());
     }
-    // "5/10 pain", "2/4 murmur": a score after a number
-    let next = after.trim_start().split(|c: char| !c.is_ascii_alphabetic()).next().unwrap_or("");
-    !matches!(next.to_ascii_lowercase().as_str(), "pain" | "murmur" | "strength" | "sem" | "hsm" | "reflexes" | "dtr" | "dtrs" | "scale")
+    // "pain 7/10", "4/5 EHL strength", "grip 5/5": a score, by the words around it
+    let near = |s: &str| {
+        let s = s.to_ascii_lowercase();
+        ["pain", "murmur", "strength", "grip", "motor", "flex", "ext", "ehl", "power", "score",
+         "scale", "rated", "severity", "pressure", "reflex", "dtr", "sem", "hsm", "like", "评分",
+         "疼痛", "肌力", "分"]
+            .iter()
+            .any(|w| s.contains(w))
+    };
+    let cut = |s: &str, n: usize, tail: bool| -> String {
+        let cs: Vec<char> = s.chars().collect();
+        if tail { cs[cs.len().saturating_sub(n)..].iter().collect() } else { cs[..n.min(cs.len())].iter().collect() }
+    };
+    let score = v.ends_with("/10") || v.ends_with("/5") || v.ends_with("/4") || v.ends_with("/6");
+    !(score && (near(&cut(before, 25, true)) || near(&cut(after, 20, false))))
 }
 
 /// "the 22nd" is a date unless a noun follows ("the 3rd floor", "the 2nd dose").
@@ -221,6 +247,15 @@ fn ordinal_ok(after: &str) -> bool {
     next.is_empty()
         || matches!(next.to_ascii_lowercase().as_str(), "of" | "at" | "and" | "to" | "or" | "in" | "when" | "through" | "thru" | "until" | "with" | "by" | "pt" | "patient" | "she" | "he" | "was" | "the")
 }
+
+/// Words a line or a clause may open with, before a colon, that are no names.
+const ZH_NOT_NAMES: &[&str] = &["麻醉", "初步", "家族", "门诊", "通讯", "查体", "查房", "主诉", "诊断", "处理", "计划", "医嘱", "结论", "印象",
+    "病史", "治疗", "体检", "检查", "复查", "随访", "建议", "意见", "说明", "备注", "地址", "电话",
+    "手机", "时间", "日期", "性别", "年龄", "科室", "床号", "姓名", "单位", "职业", "民族", "婚姻",
+    "籍贯", "出生", "住址", "联系", "签名", "签字", "记录", "交班", "接班", "出院", "入院", "新入",
+    "病危", "病重", "翻译", "家属", "方案", "石膏", "周期", "钱医", "黄疸", "白细", "林可", "高血",
+    "胡言", "于是", "马上", "何时", "余下", "江湖", "应用", "应该", "严重", "华法", "程度", "项目",
+    "费用", "方式", "名称", "经过", "表现", "部位", "范围", "宋体", "司法", "武器", "关节", "管理"];
 
 /// First characters that make a "name" after 患者 a phrase instead ("患者因…", "患者男性").
 const NOT_NAME_START: &str = "因于自男女无有诉近既主入以为反出现今半一二三四五六七八九十本术经行";
@@ -509,13 +544,15 @@ impl Deidentifier {
                         Check::MinLen4 => v.len() >= 4,
                         Check::ZhName => {
                             !v.starts_with(|ch| NOT_NAME_START.contains(ch))
-                                && self.lexicon.as_ref().is_none_or(|l| l.zh_surname_len(v).is_some())
+                                && !ZH_NOT_NAMES.iter().any(|w| v.starts_with(w))
+                                && self.lexicon.as_ref().is_none_or(|l| l.zh_name_like(v))
                         }
                         Check::NumericDate => {
                             numeric_date_ok(v) && !after_value_label(&text[..m.start()])
                         }
                         Check::ShortDate => short_date_ok(v, &text[..m.start()], &text[m.end()..]),
                         Check::Ordinal => ordinal_ok(&text[m.end()..]),
+                        Check::Digits5 => v.bytes().filter(u8::is_ascii_digit).count() >= 5,
                         Check::DashDate => {
                             // "from 4-8pm" is a time range
                             numeric_date_ok(v)

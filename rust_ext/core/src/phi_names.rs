@@ -315,7 +315,7 @@ impl PhiLexicon {
             let g = gap(i);
             let t = &toks[i - 1];
             let dot_ok = t.initial || t.end - t.start <= 2 || t.w.flags & TITLE != 0;
-            !g.contains('\n') && g.trim_matches(' ').is_empty()
+            !g.contains('\n') && g.trim_matches(' ').is_empty() && g.len() <= 2
                 || dot_ok && !g.contains('\n') && g.trim_matches(|c: char| c == ' ' || c == '.') .is_empty()
         };
         let listed = |t: &Tok| t.w.flags & (FIRST | LAST) != 0;
@@ -436,6 +436,16 @@ impl PhiLexicon {
                 name[i + 1] = true;
             }
         }
+        // a signature: "thx -- june", "- K. O'Brien" closing a line
+        for i in 0..n {
+            let g = gap(i);
+            let last_on_line = i + 1 == n || gap(i + 1).contains('\n');
+            if last_on_line && (g.trim_end().ends_with("--") || g.trim_end().ends_with('—'))
+                && nameish(i, false)
+            {
+                name[i] = true;
+            }
+        }
         // grow each name over the names, initials and capitalised words next to it
         let mut changed = true;
         while changed {
@@ -485,6 +495,13 @@ impl PhiLexicon {
                 end -= 2;
             }
             hits.push(PhiHit { start: toks[i].start, end, kind: PhiType::Name });
+            // a nickname in brackets or quotes right after: 'Walter ("Walt")'
+            if j + 1 < n && matches!(gap(j + 1).trim(), "(\"" | "(" | "\"" | "(“" | "“")
+                && toks[j + 1].cap
+                && !text[toks[j + 1].start..toks[j + 1].end].bytes().all(|c| c.is_ascii_uppercase())
+            {
+                hits.push(PhiHit { start: toks[j + 1].start, end: toks[j + 1].end, kind: PhiType::Name });
+            }
             i = j + 1;
         }
     }
@@ -510,7 +527,7 @@ impl PhiLexicon {
                 let modifier = t.w.flags & FACILITY_MOD != 0;
                 let word = t.w.flags & WORD != 0;
                 let naming = !modifier && t.w.flags & (STOP | FACILITY | TITLE | VERB) == 0
-                    && (t.cap && !(t.opens && word)
+                    && (t.cap && !(t.opens && word && !text[t.gap_before.0..t.gap_before.1].contains('\n'))
                         || !word && t.w.flags & MEDICAL == 0
                             && (t.w.zipf < 30 && t.end - t.start >= 3 || t.w.flags & (FIRST | LAST) != 0 && t.w.zipf < 50));
                 // a word that names no place alone but can be part of a name ("shore")
@@ -602,12 +619,16 @@ impl PhiLexicon {
                     let (at, _) = before[len - 1];
                     let cand = &text[at..m.start()];
                     let Some(sur) = self.zh_surname_len(cand) else { continue };
+                    if len == 2 && cand.chars().nth(0) == cand.chars().nth(1) {
+                        continue;
+                    }
                     if sur > len || !cand.chars().skip(sur).all(|c| self.zh_given_char(c)) || len - sur > 2 {
                         continue;
                     }
                     let prev = text[..at].chars().next_back();
                     let open = prev.is_none_or(|p| !crate::tokens::is_cjk(p) || ZH_BREAK.contains(p) || ZH_NOT_GIVEN.contains(p));
-                    if open || len == sur {
+                    // a surname alone before a title needs a break before it ("由刘医生")
+                    if open {
                         best = Some(at);
                         break;
                     }
@@ -635,11 +656,24 @@ impl PhiLexicon {
         // a second given char unless the char after it could also be one ("其子侯涛表示":
         // 侯涛, not 侯涛表); a compound surname takes two
         let len = if given(sur + 1) && (sur == 2 || !given(sur + 2)) { sur + 2 } else { sur + 1 };
+        // "谢谢", "好好": a char doubled is a word
+        if len == 2 && ch(0) == ch(1) {
+            return None;
+        }
         // "皮肤科", "谈话室": a department or a room, not a name
         if ch(len).is_some_and(|x| "科室院部组楼".contains(x)) {
             return None;
         }
         Some(c.get(len).map_or(s.len(), |x| x.0))
+    }
+
+    /// Does `s` look like a name: a surname and given-name chars only?
+    pub fn zh_name_like(&self, s: &str) -> bool {
+        self.zh_surname_len(s).is_some_and(|sur| {
+            let given: Vec<char> = s.chars().skip(sur).collect();
+            !given.is_empty() && given.len() <= 2 && given.iter().all(|&c| self.zh_given_char(c))
+                && s.chars().nth(0) != s.chars().nth(1)
+        })
     }
 
     /// The chars of a surname `s` starts with: 2 for a compound one (欧阳), 1, or none.
@@ -661,7 +695,7 @@ impl PhiLexicon {
 }
 
 /// Han chars that end a name's run: they name things, places or times, not people.
-const ZH_NOT_GIVEN: &str = "科院部室区床号级期型度次分秒天周月年日时病症癌炎痛查房诊治疗术药医护师士生长人者属患儿位处例种项组号市省县镇村路街";
+const ZH_NOT_GIVEN: &str = "史断址讯龄醉科院部室区床号级期型度次分秒天周月年日时病症癌炎痛查房诊治疗术药医护师士生长人者属患儿位处例种项组号市省县镇村路街";
 
 /// Chinese hospitals and clinics: the run of Han chars before 医院/卫生院/... back to a
 /// function word or punctuation ("转入郸城县人民医院" -> 郸城县人民医院); "我院", "当地医院"
@@ -671,10 +705,10 @@ fn zh_facilities(text: &str, hits: &mut Vec<PhiHit>) {
     let ac = AC.get_or_init(|| {
         AhoCorasickBuilder::new()
             .match_kind(MatchKind::LeftmostLongest)
-            .build(["医院", "卫生院", "卫生服务中心", "卫生服务站", "卫生室", "诊所", "保健院", "门诊部", "医疗中心", "医学中心", "疗养院", "养老院"])
+            .build(["医院", "卫生院", "体检中心", "健康管理中心", "卫生服务中心", "卫生服务站", "卫生室", "诊所", "保健院", "门诊部", "医疗中心", "医学中心", "疗养院", "养老院"])
             .expect("facility heads")
     });
-    const GENERIC: &[&str] = &["三甲", "互联网", "网上", "公立", "民营", "综合性", "我", "本", "该", "外", "当地", "上级", "基层", "其他", "附近", "各级", "省级", "市级", "县级", "乡镇", "专科", "综合", "大", "小", "私人", "多家", "多", "某", "一家", "家", "住", "出", "回", "去", "到", "上述", "此", "两", "三", "几"];
+    const GENERIC: &[&str] = &["送检", "转诊", "就诊", "定点", "三甲", "互联网", "网上", "公立", "民营", "综合性", "我", "本", "该", "外", "当地", "上级", "基层", "其他", "附近", "各级", "省级", "市级", "县级", "乡镇", "专科", "综合", "大", "小", "私人", "多家", "多", "某", "一家", "家", "住", "出", "回", "去", "到", "上述", "此", "两", "三", "几"];
     for m in ac.find_iter(text) {
         let mut start = m.start();
         let mut n = 0;
@@ -710,7 +744,7 @@ fn zh_divisions(text: &str, hits: &mut Vec<PhiHit>) {
         let mut start = i;
         let mut n = 0;
         for (j, p) in text[..i].char_indices().rev() {
-            if !crate::tokens::is_cjk(p) || ZH_BREAK.contains(p) || NOT_PLACE.contains(p) || n >= 4 {
+            if j < prev_end || !crate::tokens::is_cjk(p) || ZH_BREAK.contains(p) || NOT_PLACE.contains(p) || n >= 4 {
                 break;
             }
             start = j;
@@ -727,7 +761,7 @@ fn zh_divisions(text: &str, hits: &mut Vec<PhiHit>) {
 
 /// Chars that end or open the words around a Chinese name ("患者李华因…", "由刘医生"):
 /// function words and verbs that rarely belong to a given name.
-const ZH_BREAK: &str = "因于自在与和及或的了是为被由从对向诉述称主入出现今已无有不未以来去到至经行术后前时曾于其住回我你他她您们这那、，。；：:;,.（）()“”\"' 男女岁";
+const ZH_BREAK: &str = "因于自在与和及或的了是为被由从对向诉述称主入出现今已无有不未以来去到至经行术后前时曾于其住回我你他她您们这那哪、，。；：:;,.（）()“”\"' 男女岁";
 
 /// A word as the lexicon keys it: ASCII lower case, apostrophes dropped ("O'Brien" -> "obrien"),
 /// a possessive 's too ("Healey's" -> "healey").
