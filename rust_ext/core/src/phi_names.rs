@@ -11,11 +11,12 @@
 //! facility head ("hospital", "rehab") after words that can name one, and gazetteer entries,
 //! the ambiguous ones ("Revere", "Mobile") only after "in"/"from"/... or before a state.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
 use crate::phi::{PhiHit, PhiType};
+use crate::tokens::{hash_bytes, TokenMap};
 
 /// What a lexicon word is; a word may be several of these.
 pub mod flag {
@@ -64,12 +65,13 @@ const COMMON: u8 = 58;
 const VERB_LIMIT: u8 = 45;
 
 pub struct PhiLexicon {
-    words: HashMap<Box<str>, Word>,
+    /// by the hash of the word's key (see [`key`])
+    words: TokenMap<Word>,
     /// multi-word cues by their last word: the words before it, and the cue's flags
-    phrases: HashMap<Box<str>, Vec<(Vec<Box<str>>, u32)>>,
-    places: Option<AhoCorasick>,
-    /// per place pattern: a place anywhere (true) or only beside a cue
-    place_strong: Vec<bool>,
+    phrases: TokenMap<Vec<(Vec<u64>, u32)>>,
+    /// places by their first word: all their words, and whether a place anywhere (true) or
+    /// only beside a cue; longest first
+    places: TokenMap<Vec<(Vec<u64>, bool)>>,
     zh_surnames: HashSet<char>,
     zh_compound: HashSet<(char, char)>,
     zh_given: HashSet<char>,
@@ -80,11 +82,15 @@ pub struct PhiLexicon {
 }
 
 /// A word of a text: its byte span and what the lexicon says of it.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct Tok {
     start: usize,
     end: usize,
+    /// the hash of the token's key
+    h: u64,
     w: Word,
+    /// an inflected dictionary word? 0: not looked at yet, 1: yes, 2: no
+    inflected: std::cell::Cell<u8>,
     /// capitalised ("Healey", "HEALEY") inside a line that is neither all caps nor all lower
     cap: bool,
     /// one letter, or one letter and a period: an initial
@@ -92,8 +98,6 @@ struct Tok {
     /// all capitals, five letters at most, in a line that is not all capitals: an
     /// abbreviation ("LOA", "CEA"), no name
     shout: bool,
-    /// the line is written in capitals
-    caps_line: bool,
     /// a sentence or line starts right before it
     opens: bool,
     /// the chars between the previous word and this one
@@ -114,29 +118,34 @@ impl PhiLexicon {
         zh_after: Vec<String>,
         zh_title_parts: Vec<String>,
     ) -> Self {
-        let mut map: HashMap<Box<str>, Word> = HashMap::with_capacity(words.len());
+        let mut map: TokenMap<Word> = TokenMap::default();
+        map.reserve(words.len());
         for (w, f, z) in words {
-            let e = map.entry(key(&w).into()).or_default();
+            let e = map.entry(hkey(&w)).or_default();
             e.flags |= f;
             e.zipf = e.zipf.max(z);
         }
-        let mut ph: HashMap<Box<str>, Vec<(Vec<Box<str>>, u32)>> = HashMap::new();
+        let mut ph: TokenMap<Vec<(Vec<u64>, u32)>> = TokenMap::default();
         for (p, f) in phrases {
-            let mut parts: Vec<Box<str>> = p.split_whitespace().map(|s| key(s).into()).collect();
+            let mut parts: Vec<u64> = p.split_whitespace().map(hkey).collect();
             if let Some(last) = parts.pop() {
                 ph.entry(last).or_default().push((parts, f));
             }
         }
-        let (places, place_strong) = if places.is_empty() {
-            (None, Vec::new())
-        } else {
-            let ac = AhoCorasickBuilder::new()
-                .ascii_case_insensitive(true)
-                .match_kind(MatchKind::LeftmostLongest)
-                .build(places.iter().map(|p| p.0.as_str()))
-                .expect("places make an automaton");
-            (Some(ac), places.iter().map(|p| p.1).collect())
-        };
+        let mut pl: TokenMap<Vec<(Vec<u64>, bool)>> = TokenMap::default();
+        for (name, strong) in places {
+            // one-letter words ("D.C.") would match initials and abbreviations
+            if words_of(&name).any(|w| w.len() < 2) {
+                continue;
+            }
+            let parts: Vec<u64> = words_of(&name).map(hkey).collect();
+            if let Some(&first) = parts.first() {
+                pl.entry(first).or_default().push((parts, strong));
+            }
+        }
+        for v in pl.values_mut() {
+            v.sort_by_key(|p| std::cmp::Reverse(p.0.len()));
+        }
         let mut single = HashSet::new();
         let mut compound = HashSet::new();
         for s in zh_surnames {
@@ -162,8 +171,7 @@ impl PhiLexicon {
         PhiLexicon {
             words: map,
             phrases: ph,
-            places,
-            place_strong,
+            places: pl,
             zh_surnames: single,
             zh_compound: compound,
             zh_given: zh_given.chars().collect(),
@@ -175,14 +183,14 @@ impl PhiLexicon {
 
     /// Is `w` too common a word to be taken for the same name wherever else it occurs?
     pub fn common(&self, w: &str) -> bool {
-        let x = self.word(&key(w));
+        let x = self.word(hkey(w));
         x.zipf >= 40 || x.flags & (flag::STOP | flag::MEDICAL) != 0
     }
 
     /// Is `k` a dictionary word with an English ending ("woods", "pulling", "enhancing",
-    /// "longest", "weakly", "planned")?
+    /// "longest", "weakly", "denies")?
     fn inflected_word(&self, k: &str) -> bool {
-        let is = |w: &str| self.word(w).flags & flag::WORD != 0;
+        let is = |w: &str| self.word(hkey(w)).flags & flag::WORD != 0;
         let y = |suf: &str| k.strip_suffix(suf).is_some_and(|s| s.len() >= 2 && is(&format!("{s}y")));
         if y("ies") || y("ied") || y("ier") || y("iest") || y("ily") {
             return true; // "denies", "carried", "happily"
@@ -198,25 +206,38 @@ impl PhiLexicon {
         })
     }
 
-    fn word(&self, k: &str) -> Word {
-        self.words.get(k).copied().unwrap_or_default()
+    fn word(&self, h: u64) -> Word {
+        self.words.get(&h).copied().unwrap_or_default()
+    }
+
+    /// Is token `t` a dictionary word, or one with an English ending? The ending is looked at
+    /// only when a rule asks (most tokens never are candidates), once per token.
+    fn is_word(&self, text: &str, t: &Tok) -> bool {
+        if t.w.flags & flag::WORD != 0 {
+            return true;
+        }
+        match t.inflected.get() {
+            1 => true,
+            2 => false,
+            _ => {
+                let r = self.inflected_word(&key(&text[t.start..t.end]));
+                t.inflected.set(if r { 1 } else { 2 });
+                r
+            }
+        }
     }
 
     /// Does a token of `text` hold `f` (as a word, or as the last word of a phrase that ends
     /// at token `i`)?
-    fn cue(&self, text: &str, toks: &[Tok], i: usize, f: u32) -> bool {
+    fn cue(&self, toks: &[Tok], i: usize, f: u32) -> bool {
         if toks[i].w.flags & f != 0 {
             return true;
         }
-        let k = key(&text[toks[i].start..toks[i].end]);
-        self.phrases.get(k.as_str()).is_some_and(|v| {
+        self.phrases.get(&toks[i].h).is_some_and(|v| {
             v.iter().any(|(before, pf)| {
                 pf & f != 0
                     && before.len() <= i
-                    && before.iter().rev().enumerate().all(|(j, b)| {
-                        let t = &toks[i - 1 - j];
-                        key(&text[t.start..t.end]) == **b
-                    })
+                    && before.iter().rev().enumerate().all(|(j, b)| toks[i - 1 - j].h == *b)
             })
         })
     }
@@ -273,12 +294,8 @@ impl PhiLexicon {
                 continue;
             }
             let word = &text[start..i];
-            let k = key(word);
-            let mut w = self.word(&k);
-            // "woods", "pulling", "longest": an inflection of a dictionary word is one
-            if w.flags & flag::WORD == 0 && self.inflected_word(&k) {
-                w.flags |= flag::WORD;
-            }
+            let h = hkey(word);
+            let w = self.word(h);
             let first = b[start];
             let cap = line_mixed && first.is_ascii_uppercase();
             let gap = &text[prev_end..start];
@@ -292,11 +309,12 @@ impl PhiLexicon {
             toks.push(Tok {
                 start,
                 end: i,
+                h,
                 w,
+                inflected: std::cell::Cell::new(0),
                 cap,
                 initial,
                 shout,
-                caps_line: caps,
                 opens,
                 gap_before: (prev_end, start),
             });
@@ -339,7 +357,7 @@ impl PhiLexicon {
                 return false;
             }
             let limit = if strict { VERB_LIMIT } else { COMMON };
-            let word = t.w.flags & WORD != 0;
+            let word = self.is_word(text, t);
             // a first name even when it is a word ("wife grace"), a surname only when not
             // ("husband works" is no name)
             let as_name = t.w.flags & FIRST != 0 || t.w.flags & LAST != 0 && !word;
@@ -358,7 +376,8 @@ impl PhiLexicon {
             if listed(t)
                 && !t.shout
                 && t.w.zipf < RARE
-                && t.w.flags & (MEDICAL | STOP | WORD) == 0
+                && t.w.flags & (MEDICAL | STOP) == 0
+                && !self.is_word(text, t)
                 && t.end - t.start >= 3
                 && !eponym(i)
             {
@@ -372,16 +391,16 @@ impl PhiLexicon {
                 continue;
             }
             let gt = g.trim().trim_matches('.');
-            let title = self.cue(text, toks, i, TITLE) && gt.is_empty();
+            let title = self.cue(toks, i, TITLE) && gt.is_empty();
             // "RN, Case Manager", "MD, FACC": after a role that follows names, a comma ends
-            if gt == "," && self.cue(text, toks, i, AFTER) {
+            if gt == "," && self.cue(toks, i, AFTER) {
                 continue;
             }
-            let before = title || self.cue(text, toks, i, BEFORE | VERB);
+            let before = title || self.cue(toks, i, BEFORE | VERB);
             if !before {
                 continue;
             }
-            let strict = !title && self.cue(text, toks, i, VERB) && !self.cue(text, toks, i, BEFORE);
+            let strict = !title && self.cue(toks, i, VERB) && !self.cue(toks, i, BEFORE);
             let j = i + 1;
             let ok = if title {
                 !stop(&toks[j]) && toks[j].w.flags & (TITLE | BEFORE | AFTER) == 0
@@ -419,7 +438,7 @@ impl PhiLexicon {
             let j = i - 1;
             let t = &toks[j];
             // "jmartinez, RN": a user name in lower case
-            let handle = t.w.flags & (WORD | STOP) == 0 && t.w.zipf < 20 && t.end - t.start >= 5
+            let handle = t.w.flags & STOP == 0 && !self.is_word(text, t) && t.w.zipf < 20 && t.end - t.start >= 5
                 && text[t.start..t.end].bytes().all(|c| c.is_ascii_lowercase());
             if nameish(j, false) || handle {
                 name[j] = true;
@@ -458,9 +477,9 @@ impl PhiLexicon {
                     let t = &toks[i + 1];
                     let cue = TITLE | BEFORE | AFTER | VERB | HEAD | FACILITY;
                     let grows = (listed(t) && t.w.zipf < COMMON && !stop(t)
-                        && t.w.flags & (MEDICAL | WORD | cue) == 0)
+                        && t.w.flags & (MEDICAL | cue) == 0 && !self.is_word(text, t))
                         || t.initial
-                        || (t.cap && !stop(t) && t.w.flags & cue == 0 && (t.w.flags & WORD == 0 || listed(t)));
+                        || (t.cap && !stop(t) && t.w.flags & cue == 0 && (!self.is_word(text, t) || listed(t)));
                     if grows {
                         name[i + 1] = true;
                         changed = true;
@@ -525,7 +544,7 @@ impl PhiLexicon {
                     break;
                 }
                 let modifier = t.w.flags & FACILITY_MOD != 0;
-                let word = t.w.flags & WORD != 0;
+                let word = self.is_word(text, t);
                 let naming = !modifier && t.w.flags & (STOP | FACILITY | TITLE | VERB) == 0
                     && (t.cap && !(t.opens && word && !text[t.gap_before.0..t.gap_before.1].contains('\n'))
                         || !word && t.w.flags & MEDICAL == 0
@@ -557,22 +576,36 @@ impl PhiLexicon {
     }
 
     fn gazetteer(&self, text: &str, toks: &[Tok], hits: &mut Vec<PhiHit>) {
-        let Some(ac) = &self.places else { return };
-        let starts: HashMap<usize, usize> = toks.iter().enumerate().map(|(i, t)| (t.start, i)).collect();
-        let ends: HashMap<usize, usize> = toks.iter().enumerate().map(|(i, t)| (t.end, i)).collect();
-        for m in ac.find_iter(text) {
-            let (Some(&a), Some(&z)) = (starts.get(&m.start()), ends.get(&m.end())) else {
+        let mut a = 0;
+        while a < toks.len() {
+            let Some(cands) = self.places.get(&toks[a].h) else {
+                a += 1;
                 continue;
             };
-            let strong = self.place_strong[m.pattern().as_usize()];
-            let cued = a > 0 && self.cue(text, toks, a - 1, flag::PLACE_CUE)
+            // the longest place whose words are these tokens, a space or a period between
+            let hit = cands.iter().find(|(words, _)| {
+                a + words.len() <= toks.len()
+                    && words.iter().enumerate().all(|(j, w)| toks[a + j].h == *w)
+                    && (1..words.len()).all(|j| {
+                        let t = &toks[a + j];
+                        let g = &text[t.gap_before.0..t.gap_before.1];
+                        g.len() <= 2 && g.trim_matches(|c: char| c == ' ' || c == '.' || c == '-').is_empty()
+                    })
+            });
+            let Some((words, strong)) = hit else {
+                a += 1;
+                continue;
+            };
+            let z = a + words.len() - 1;
+            let cued = a > 0 && self.cue(toks, a - 1, flag::PLACE_CUE)
                 || z + 1 < toks.len()
                     && toks[z + 1].w.flags & flag::STATE != 0
                     && text[toks[z].end..toks[z + 1].start].trim() == ",";
             let single_cap = toks[a].cap || toks[a].w.zipf < 45;
-            if strong || cued && single_cap || cued && a < z {
-                hits.push(PhiHit { start: m.start(), end: m.end(), kind: PhiType::Location });
+            if *strong || cued && single_cap || cued && a < z {
+                hits.push(PhiHit { start: toks[a].start, end: toks[z].end, kind: PhiType::Location });
             }
+            a = z + 1;
         }
     }
 
@@ -775,6 +808,26 @@ fn line_caps(line: &[u8]) -> bool {
     let upper = line.iter().filter(|c| c.is_ascii_uppercase()).count();
     let lower = line.iter().filter(|c| c.is_ascii_lowercase()).count();
     upper > 0 && upper * 10 >= (upper + lower) * 6
+}
+
+/// The hash of a word's key.
+fn hkey(w: &str) -> u64 {
+    let mut buf = [0u8; 64];
+    let w = w.strip_suffix("'s").or_else(|| w.strip_suffix("'S")).unwrap_or(w);
+    if w.len() > buf.len() {
+        return hash_bytes(key(w).as_bytes());
+    }
+    let mut n = 0;
+    for c in w.bytes().filter(|&c| c != b'\'') {
+        buf[n] = c.to_ascii_lowercase();
+        n += 1;
+    }
+    hash_bytes(&buf[..n])
+}
+
+/// The words of a name as the tokenizer cuts them: runs of ASCII letters and apostrophes.
+fn words_of(name: &str) -> impl Iterator<Item = &str> {
+    name.split(|c: char| !(c.is_ascii_alphabetic() || c == '\'')).filter(|w| !w.is_empty())
 }
 
 /// Does this line mix cases (capitals then carry information)? Lines of mostly capitals or of
