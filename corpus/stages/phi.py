@@ -145,7 +145,13 @@ def _build_lexicon() -> dict:
         if line.strip() and not line.startswith("#"):
             add(line.strip(), _FLAGS["MEDICAL"])
     places = _places(add)
-    words = [(w, f, _zipf(w)) for w, f in flags.items()]
+    # every place word keeps its frequency ("in normal sinus rhythm" is no town); the other
+    # plain dictionary words go to a list apart, looked up only for candidates
+    place_words = {w for name, _ in places for w in name.lower().split()}
+    plain = _FLAGS["WORD"]
+    dictionary = sorted(w for w, f in flags.items() if f == plain and w not in place_words)
+    words = [(w, f, _zipf(w)) for w, f in flags.items()
+             if f != plain or w in place_words]
     zh: dict[str, list[str]] = {"BEFORE": [], "AFTER": [], "TITLE_PART": [], "SURNAME": []}
     for n, line in enumerate((RULES / "zh_words.tsv").read_text(encoding="utf-8").splitlines(), 1):
         if line.strip() and not line.startswith("#"):
@@ -154,7 +160,7 @@ def _build_lexicon() -> dict:
                 raise ValueError(f"{RULES / 'zh_words.tsv'}:{n}: unknown kind {kind!r}")
             zh[kind] += items.split()
     surnames, given = _chinese_names()
-    return {"words": words, "phrases": phrases, "places": places,
+    return {"words": words, "dictionary": dictionary, "phrases": phrases, "places": places,
             "zh_surnames": sorted(set(surnames) | set(zh["SURNAME"])), "zh_given": given,
             "zh_before": zh["BEFORE"], "zh_after": zh["AFTER"],
             "zh_title_parts": zh["TITLE_PART"]}

@@ -56,6 +56,8 @@ struct Word {
     zipf: u8,
 }
 
+const FILTER_BITS: usize = 1 << 20;
+
 /// Zipf frequency (x10) below which a name-list word that is no dictionary word is a name
 /// without a cue.
 const RARE: u8 = 50;
@@ -67,6 +69,12 @@ const VERB_LIMIT: u8 = 45;
 pub struct PhiLexicon {
     /// by the hash of the word's key (see [`key`])
     words: TokenMap<Word>,
+    /// one bit per word hash (mod 2^20): most tokens of a text are in no list, and this
+    /// 128 KiB filter answers them from cache, not from a probe of the map
+    filter: Vec<u64>,
+    /// dictionary words that are nothing else, apart: looked up only for candidates, so the
+    /// map every token probes stays small enough to stay in cache
+    dictionary: HashSet<u64, std::hash::BuildHasherDefault<crate::tokens::PassThrough>>,
     /// multi-word cues by their last word: the words before it, and the cue's flags
     phrases: TokenMap<Vec<(Vec<u64>, u32)>>,
     /// places by their first word: all their words, and whether a place anywhere (true) or
@@ -108,8 +116,10 @@ impl PhiLexicon {
     /// `words`: (word, flags, zipf x10); `phrases`: multi-word cues (words separated by spaces,
     /// flags); `places`: (place name, strong); `zh_*`: Chinese surnames (one or two chars),
     /// given-name chars, cue words before and after a name.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         words: Vec<(String, u32, u8)>,
+        dictionary: Vec<String>,
         phrases: Vec<(String, u32)>,
         places: Vec<(String, bool)>,
         zh_surnames: Vec<String>,
@@ -169,7 +179,16 @@ impl PhiLexicon {
             })
         };
         PhiLexicon {
+            filter: {
+                let mut f = vec![0u64; FILTER_BITS / 64];
+                for h in map.keys() {
+                    let b = (*h as usize) & (FILTER_BITS - 1);
+                    f[b / 64] |= 1 << (b % 64);
+                }
+                f
+            },
             words: map,
+            dictionary: dictionary.iter().map(|w| hkey(w)).collect(),
             phrases: ph,
             places: pl,
             zh_surnames: single,
@@ -183,14 +202,15 @@ impl PhiLexicon {
 
     /// Is `w` too common a word to be taken for the same name wherever else it occurs?
     pub fn common(&self, w: &str) -> bool {
-        let x = self.word(hkey(w));
-        x.zipf >= 40 || x.flags & (flag::STOP | flag::MEDICAL) != 0
+        let h = hkey(w);
+        let x = self.word(h);
+        x.zipf >= 40 || x.flags & (flag::STOP | flag::MEDICAL) != 0 || self.dictionary.contains(&h)
     }
 
     /// Is `k` a dictionary word with an English ending ("woods", "pulling", "enhancing",
     /// "longest", "weakly", "denies")?
     fn inflected_word(&self, k: &str) -> bool {
-        let is = |w: &str| self.word(hkey(w)).flags & flag::WORD != 0;
+        let is = |w: &str| self.in_dictionary(hkey(w));
         let y = |suf: &str| k.strip_suffix(suf).is_some_and(|s| s.len() >= 2 && is(&format!("{s}y")));
         if y("ies") || y("ied") || y("ier") || y("iest") || y("ily") {
             return true; // "denies", "carried", "happily"
@@ -206,7 +226,15 @@ impl PhiLexicon {
         })
     }
 
+    fn in_dictionary(&self, h: u64) -> bool {
+        self.word(h).flags & flag::WORD != 0 || self.dictionary.contains(&h)
+    }
+
     fn word(&self, h: u64) -> Word {
+        let b = (h as usize) & (FILTER_BITS - 1);
+        if self.filter[b / 64] & (1 << (b % 64)) == 0 {
+            return Word::default();
+        }
         self.words.get(&h).copied().unwrap_or_default()
     }
 
@@ -220,7 +248,8 @@ impl PhiLexicon {
             1 => true,
             2 => false,
             _ => {
-                let r = self.inflected_word(&key(&text[t.start..t.end]));
+                let r = self.dictionary.contains(&t.h)
+                    || self.inflected_word(&key(&text[t.start..t.end]));
                 t.inflected.set(if r { 1 } else { 2 });
                 r
             }
@@ -383,7 +412,10 @@ impl PhiLexicon {
             {
                 name[i] = true;
             }
-            if i + 1 >= n {
+            // only a cue word, or the last word of a cue phrase, can open a name
+            if i + 1 >= n
+                || t.w.flags & (TITLE | BEFORE | VERB | AFTER) == 0 && !self.phrases.contains_key(&t.h)
+            {
                 continue;
             }
             let g = gap(i + 1);
@@ -458,8 +490,8 @@ impl PhiLexicon {
         // a signature: "thx -- june", "- K. O'Brien" closing a line
         for i in 0..n {
             let g = gap(i);
-            let last_on_line = i + 1 == n || gap(i + 1).contains('\n');
-            if last_on_line && (g.trim_end().ends_with("--") || g.trim_end().ends_with('—'))
+            let dashed = g.trim_end().ends_with("--") || g.trim_end().ends_with('—');
+            if dashed && (i + 1 == n || gap(i + 1).contains('\n'))
                 && nameish(i, false)
             {
                 name[i] = true;
@@ -856,6 +888,7 @@ mod tests {
                 w("bedside", 0, 30), w("the", STOP, 75), w("lives", 0, 50),
                 w("transfer", 0, 45), w("from", STOP | PLACE_CUE, 70), w("and", STOP, 75),
             ],
+            vec!["gallop".into()],
             vec![("spoke with".into(), VERB)],
             vec![("revere".into(), false), ("east boston".into(), true)],
             vec!["李".into(), "刘".into(), "欧阳".into()],

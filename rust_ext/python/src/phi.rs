@@ -20,15 +20,17 @@ struct PyDeidentifier {
 
 #[pymethods]
 impl PyDeidentifier {
-    /// `words`: `(word, flags, zipf x 10)`; `phrases`: multi-word cues `(words, flags)`;
+    /// `words`: `(word, flags, zipf x 10)`; `dictionary`: ordinary words that are nothing
+    /// else; `phrases`: multi-word cues `(words, flags)`;
     /// `places`: `(name, strong)`; Chinese surnames, given-name chars, cue words before and
     /// after a name (see termnorm-core `phi_names`). With no arguments: the regex rules alone.
     #[new]
-    #[pyo3(signature = (words=None, phrases=None, places=None, zh_surnames=None, zh_given=None, zh_before=None, zh_after=None, zh_title_parts=None))]
+    #[pyo3(signature = (words=None, dictionary=None, phrases=None, places=None, zh_surnames=None, zh_given=None, zh_before=None, zh_after=None, zh_title_parts=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
         words: Option<Vec<(String, u32, u8)>>,
+        dictionary: Option<Vec<String>>,
         phrases: Option<Vec<(String, u32)>>,
         places: Option<Vec<(String, bool)>>,
         zh_surnames: Option<Vec<String>>,
@@ -42,6 +44,7 @@ impl PyDeidentifier {
                 None => Deidentifier::new(),
                 Some(words) => Deidentifier::with_lexicon(PhiLexicon::new(
                     words,
+                    dictionary.unwrap_or_default(),
                     phrases.unwrap_or_default(),
                     places.unwrap_or_default(),
                     zh_surnames.unwrap_or_default(),
