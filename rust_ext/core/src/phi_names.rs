@@ -44,6 +44,9 @@ pub mod flag {
     pub const PLACE_CUE: u32 = 1 << 11;
     /// a state or its abbreviation (after a city and a comma)
     pub const STATE: u32 = 1 << 12;
+    /// set by the lexicon itself: the last word of a cue phrase, the first word of a place
+    pub const PHRASE_END: u32 = 1 << 14;
+    pub const PLACE_START: u32 = 1 << 15;
     /// an ordinary word of the dictionary, in lower case ("gallop", "hope", "brown"): a
     /// name-list word that is one needs a cue
     pub const WORD: u32 = 1 << 13;
@@ -156,6 +159,14 @@ impl PhiLexicon {
         for v in pl.values_mut() {
             v.sort_by_key(|p| std::cmp::Reverse(p.0.len()));
         }
+        // the word each token looks up says whether a phrase ends or a place starts with it,
+        // so neither table is probed for the other tokens
+        for h in ph.keys() {
+            map.entry(*h).or_default().flags |= flag::PHRASE_END;
+        }
+        for h in pl.keys() {
+            map.entry(*h).or_default().flags |= flag::PLACE_START;
+        }
         let mut single = HashSet::new();
         let mut compound = HashSet::new();
         for s in zh_surnames {
@@ -262,6 +273,9 @@ impl PhiLexicon {
         if toks[i].w.flags & f != 0 {
             return true;
         }
+        if toks[i].w.flags & flag::PHRASE_END == 0 {
+            return false;
+        }
         self.phrases.get(&toks[i].h).is_some_and(|v| {
             v.iter().any(|(before, pf)| {
                 pf & f != 0
@@ -273,10 +287,17 @@ impl PhiLexicon {
 
     /// Names and places in `text`, Latin and Chinese.
     pub fn find(&self, text: &str, hits: &mut Vec<PhiHit>) {
-        let toks = self.tokens(text);
+        thread_local! {
+            // one token buffer a thread, reused text after text (fresh pages cost more than
+            // the pass itself)
+            static TOKS: std::cell::RefCell<Vec<Tok>> = const { std::cell::RefCell::new(Vec::new()) };
+        }
+        let mut toks = TOKS.with(|t| std::mem::take(&mut *t.borrow_mut()));
+        self.tokens(text, &mut toks);
         self.latin_names(text, &toks, hits);
         self.facilities(text, &toks, hits);
         self.gazetteer(text, &toks, hits);
+        TOKS.with(|t| *t.borrow_mut() = toks);
         if text.bytes().any(|b| b >= 0xE0) {
             self.chinese_names(text, hits);
             zh_facilities(text, hits);
@@ -284,9 +305,9 @@ impl PhiLexicon {
         }
     }
 
-    fn tokens(&self, text: &str) -> Vec<Tok> {
+    fn tokens(&self, text: &str, toks: &mut Vec<Tok>) {
+        toks.clear();
         let b = text.as_bytes();
-        let mut toks = Vec::new();
         let mut line_start = 0;
         let mut i = 0;
         let mut prev_end = 0;
@@ -349,7 +370,6 @@ impl PhiLexicon {
             });
             prev_end = i;
         }
-        toks
     }
 
     fn latin_names(&self, text: &str, toks: &[Tok], hits: &mut Vec<PhiHit>) {
@@ -414,7 +434,7 @@ impl PhiLexicon {
             }
             // only a cue word, or the last word of a cue phrase, can open a name
             if i + 1 >= n
-                || t.w.flags & (TITLE | BEFORE | VERB | AFTER) == 0 && !self.phrases.contains_key(&t.h)
+                || t.w.flags & (TITLE | BEFORE | VERB | AFTER | PHRASE_END) == 0
             {
                 continue;
             }
@@ -610,7 +630,8 @@ impl PhiLexicon {
     fn gazetteer(&self, text: &str, toks: &[Tok], hits: &mut Vec<PhiHit>) {
         let mut a = 0;
         while a < toks.len() {
-            let Some(cands) = self.places.get(&toks[a].h) else {
+            let cands = if toks[a].w.flags & flag::PLACE_START != 0 { self.places.get(&toks[a].h) } else { None };
+            let Some(cands) = cands else {
                 a += 1;
                 continue;
             };
