@@ -277,9 +277,9 @@ pub fn normalize_into(input: &str, out: &mut Normalized) {
     }
 }
 
-/// Does `n` belong to the segment before it: a combining mark, or a char whose canonical
-/// decomposition starts with one (U+0F81 is a starter that decomposes to two marks, which NFKC
-/// reorders with the marks before it)?
+/// Does `n` belong to the segment before it: a combining mark, or a char whose compatibility
+/// decomposition starts with one (U+0F81 is a starter that decomposes to two marks, the
+/// half-width voiced mark U+FF9E to U+3099, which NFKC reorders with the marks before it)?
 fn continues_segment(n: char) -> bool {
     if n.is_ascii() {
         return false;
@@ -287,11 +287,11 @@ fn continues_segment(n: char) -> bool {
     if canonical_combining_class(n) != 0 {
         return true;
     }
-    if (n as u32) < 0x0300 || crate::tokens::is_cjk(n) {
+    if (n as u32) < 0x0300 || crate::tokens::is_cjk(n) && !matches!(n, '\u{FF9E}' | '\u{FF9F}') {
         return false; // no decomposition there starts with a mark
     }
     let mut first = None;
-    unicode_normalization::char::decompose_canonical(n, |d| {
+    unicode_normalization::char::decompose_compatible(n, |d| {
         first.get_or_insert(d);
     });
     first.is_some_and(|d| canonical_combining_class(d) != 0)

@@ -154,7 +154,7 @@ fn rules() -> Vec<(PhiType, Check, String)> {
         (Address, C::None, r"\p{Han}{2,6}(?:省|市|自治区)\p{Han}{1,8}?(?:市|区|县)\p{Han}{0,12}?(?:路|街|道|巷|村|弄)\d{1,5}号(?:\d{1,4}(?:室|栋|楼|单元))*".into()),
         (Postcode, C::None, r"\b(?:[A-Z]{2}|(?i:ma|ny|nh|ri|ct|nj|pa|ca|tx|fl|me|vt))\.?,?\s+\d{5}(?:-\d{4})?\b".into()),
         (Address, C::None, r"\b(?:Route|Rte|Highway|Hwy)\.?\s?\d{1,3}\b".into()),
-        (Address, C::None, r",\s*(?P<v>AL|AK|AZ|AR|CA|CT|FL|GA|IL|IA|KS|KY|LA|MA|MI|MN|MO|MT|NE|NV|NH|NJ|NM|NY|NC|ND|OH|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY)\b(?:\.|,|\s*$|\s+\d{5})".into()),
+        (Address, C::None, r",\s*(?P<v>AK|AZ|CT|FL|IL|IA|KS|KY|MA|MN|MT|NE|NV|NH|NJ|NM|NY|ND|OH|RI|SD|TN|TX|UT|VT|WV|WI|WY)\b(?:\.|,|\s*$|\s+\d{5})".into()),
         (Postcode, C::None, r"(?i)\bzip(?: code)?\s*[:#]?\s*(?P<v>\d{5}(?:-\d{4})?)\b".into()),
         (Postcode, C::None, r"(?:邮编|邮政编码)\s*[:：]?\s*(?P<v>\d{6})".into()),
         (Name, C::None, r"\b(?:Dr|Mr|Mrs|Ms|Miss|Prof)\.?\s+(?P<v>[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)".into()),
