@@ -23,8 +23,8 @@ Key = tuple[str, str]
 Gold = list[tuple[Key, int, int, str]]
 
 _RECORD = re.compile(r"START_OF_RECORD=(\d+)\|\|\|\|(\d+)\|\|\|\|\r?\n(.*?)\|\|\|\|END_OF_RECORD",
-                     re.S)
-_MARK = re.compile(r"\{\{([A-Z_]+)\|(.*?)\}\}", re.S)
+                     re.DOTALL)
+_MARK = re.compile(r"\{\{([A-Z_]+)\|(.*?)\}\}", re.DOTALL)
 
 
 def read_deid(folder: str | Path) -> tuple[dict[Key, str], Gold]:
@@ -56,7 +56,7 @@ def read_marked(path: str | Path) -> tuple[dict[Key, str], Gold]:
     notes: dict[Key, str] = {}
     gold: Gold = []
     chunks = re.split(r"^### NOTE (\S+) (\S+)[ \t]*\n", path.read_text(encoding="utf-8"),
-                      flags=re.M)
+                      flags=re.MULTILINE)
     for i in range(1, len(chunks) - 2, 3):
         key = (chunks[i], chunks[i + 1])
         body = chunks[i + 2].rstrip()

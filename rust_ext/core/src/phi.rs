@@ -586,7 +586,7 @@ impl Deidentifier {
     /// hits.
     pub fn deidentify_with_surrogates(&self, text: &str, patient: Option<&str>) -> (String, Vec<PhiHit>) {
         let seed = match patient {
-            Some(p) => surrogates::document_seed(p) ^ 0x9A71_E47,
+            Some(p) => surrogates::document_seed(p) ^ 0x09A7_1E47,
             None => surrogates::document_seed(text),
         };
         let shift = surrogates::date_shift(seed);
