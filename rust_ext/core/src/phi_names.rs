@@ -705,6 +705,10 @@ impl PhiLexicon {
                     let (at, _) = before[len - 1];
                     let cand = &text[at..m.start()];
                     let Some(sur) = self.zh_surname_len(cand) else { continue };
+                    // "由刘医生": 由 is a surname too, but here the word before the name
+                    if cand.starts_with(|c: char| ZH_BREAK.contains(c)) {
+                        continue;
+                    }
                     if len == 2 && cand.chars().nth(0) == cand.chars().nth(1) {
                         continue;
                     }
