@@ -317,8 +317,9 @@ impl PhiLexicon {
         while i < b.len() {
             if i == line_start {
                 let end = memchr::memchr(b'\n', &b[i..]).map_or(b.len(), |j| i + j);
-                line_mixed = mixed_case(&b[i..end]);
-                caps = line_caps(&b[i..end]);
+                let (upper, lower) = case_counts(&b[i..end]);
+                line_mixed = lower > 0 && upper > 0 && upper * 10 < (upper + lower) * 4;
+                caps = upper > 0 && upper * 10 >= (upper + lower) * 6;
             }
             if b[i] == b'\n' {
                 i += 1;
@@ -348,10 +349,12 @@ impl PhiLexicon {
             let w = self.word(h);
             let first = b[start];
             let cap = line_mixed && first.is_ascii_uppercase();
-            let gap = &text[prev_end..start];
+            // a sentence or line opens: a line break in the gap, or it ends with . ! ? : ;
+            let gap = &b[prev_end..start];
+            let last = gap.iter().rev().find(|&&c| c != b' ' && c != b'\t');
             let opens = toks.is_empty()
-                || gap.contains('\n')
-                || gap.trim_end().ends_with(['.', '!', '?', ':', ';']);
+                || memchr::memchr(b'\n', gap).is_some()
+                || last.is_some_and(|c| matches!(c, b'.' | b'!' | b'?' | b':' | b';'));
             let initial = i - start == 1 && first.is_ascii_uppercase();
             let shout = i - start <= 5
                 && word.bytes().all(|c| c.is_ascii_uppercase())
@@ -510,6 +513,9 @@ impl PhiLexicon {
         // a signature: "thx -- june", "- K. O'Brien" closing a line
         for i in 0..n {
             let g = gap(i);
+            if g.len() < 2 {
+                continue;
+            }
             let dashed = g.trim_end().ends_with("--") || g.trim_end().ends_with('—');
             if dashed && (i + 1 == n || gap(i + 1).contains('\n'))
                 && nameish(i, false)
@@ -860,24 +866,26 @@ fn key(w: &str) -> String {
     w.bytes().filter(|&c| c != b'\'').map(|c| c.to_ascii_lowercase() as char).collect()
 }
 
-/// Is this line written in capitals (most of its letters)?
-fn line_caps(line: &[u8]) -> bool {
-    let upper = line.iter().filter(|c| c.is_ascii_uppercase()).count();
-    let lower = line.iter().filter(|c| c.is_ascii_lowercase()).count();
-    upper > 0 && upper * 10 >= (upper + lower) * 6
+/// Capital and small ASCII letters of a line, in one pass.
+fn case_counts(line: &[u8]) -> (usize, usize) {
+    line.iter().fold((0, 0), |(u, l), c| (u + usize::from(c.is_ascii_uppercase()), l + usize::from(c.is_ascii_lowercase())))
 }
 
 /// The hash of a word's key.
 fn hkey(w: &str) -> u64 {
-    let mut buf = [0u8; 64];
-    let w = w.strip_suffix("'s").or_else(|| w.strip_suffix("'S")).unwrap_or(w);
-    if w.len() > buf.len() {
+    let b = w.as_bytes();
+    let b = match b {
+        [rest @ .., b'\'', b's' | b'S'] => rest,
+        _ => b,
+    };
+    let mut buf = [0u8; 32];
+    if b.len() > buf.len() {
         return hash_bytes(key(w).as_bytes());
     }
     let mut n = 0;
-    for c in w.bytes().filter(|&c| c != b'\'') {
+    for &c in b {
         buf[n] = c.to_ascii_lowercase();
-        n += 1;
+        n += usize::from(c != b'\'');
     }
     hash_bytes(&buf[..n])
 }
@@ -885,14 +893,6 @@ fn hkey(w: &str) -> u64 {
 /// The words of a name as the tokenizer cuts them: runs of ASCII letters and apostrophes.
 fn words_of(name: &str) -> impl Iterator<Item = &str> {
     name.split(|c: char| !(c.is_ascii_alphabetic() || c == '\'')).filter(|w| !w.is_empty())
-}
-
-/// Does this line mix cases (capitals then carry information)? Lines of mostly capitals or of
-/// no capitals do not.
-fn mixed_case(line: &[u8]) -> bool {
-    let upper = line.iter().filter(|c| c.is_ascii_uppercase()).count();
-    let lower = line.iter().filter(|c| c.is_ascii_lowercase()).count();
-    lower > 0 && upper * 10 < (upper + lower) * 4 && upper > 0
 }
 
 #[cfg(test)]
