@@ -84,15 +84,21 @@ def fails_cleanly(fn):
     return wrapper
 
 
-@app.callback()
-def main(
-    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
-) -> None:
-    if version:
+def _print_version(value: bool) -> None:
+    if value:
         from termnorm import __version__
 
         out.print(__version__)
         raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[bool, typer.Option(
+        "--version", help="Print the version and exit.", callback=_print_version,
+        is_eager=True)] = False,
+) -> None:
+    """termnorm: clinical text normalization and medical corpus building."""
 
 
 @ontology_app.command("build")
@@ -269,6 +275,8 @@ def phi_cmd(
             raise ValueError("termnorm phi eval needs --data DIR (id.text + id-phi.phrase)")
         from corpus.phi_eval import read_deid, read_marked, score
 
+        if not data.exists():
+            raise FileNotFoundError(f"{data}: no such folder or file")
         notes, gold = read_deid(data) if data.is_dir() else read_marked(data)
         r = score(notes, gold)
         shown = {k: r[k] for k in ("notes", "gold", "predicted", "recall", "precision")}

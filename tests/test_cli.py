@@ -50,3 +50,14 @@ def test_build_info_query_json(tmp_path):
 
     r = runner.invoke(app, ["ontology", "info", str(out)])
     assert r.exit_code == 0 and "vocab" in r.stdout and "is_a" in r.stdout
+
+
+def test_version_prints_the_version():
+    import subprocess
+    import sys
+
+    from termnorm import __version__
+
+    done = subprocess.run([sys.executable, "-m", "termnorm.cli", "--version"],
+                          capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == __version__
