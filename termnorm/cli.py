@@ -15,6 +15,7 @@ from typing import Annotated
 import orjson
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -78,7 +79,8 @@ def fails_cleanly(fn):
         except (SourceError, ValueError, KeyError, FileNotFoundError, PermissionError,
                 NotImplementedError) as e:
             msg = e.args[0] if isinstance(e, KeyError) and e.args else str(e)
-            err.print(f"[red]error:[/red] {msg}", highlight=False, soft_wrap=True)
+            # escaped: a file name or a config section in brackets is text, not markup
+            err.print(f"[red]error:[/red] {escape(str(msg))}", highlight=False, soft_wrap=True)
             raise typer.Exit(1) from None
 
     return wrapper

@@ -61,3 +61,10 @@ def test_version_prints_the_version():
     done = subprocess.run([sys.executable, "-m", "termnorm.cli", "--version"],
                           capture_output=True, text=True, check=True)
     assert done.stdout.strip() == __version__
+
+
+def test_errors_keep_brackets():
+    r = runner.invoke(app, ["corpus", "run", "--input", "/nonexistent/[phi]*.jsonl", "--out",
+                            "/tmp/termnorm-never", "--ontology", "/nonexistent"])
+    assert r.exit_code == 1
+    assert "[phi]" in r.stderr
