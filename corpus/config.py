@@ -54,6 +54,17 @@ class Phi:
     def __post_init__(self) -> None:
         if self.identifying not in ("drop", "hash", "keep"):
             raise ValueError(f"[phi] identifying = {self.identifying!r}: drop, hash or keep")
+        for k in ("surrogates", "keep_raw_rejects"):
+            if not isinstance(getattr(self, k), bool):
+                raise ValueError(f"[phi] {k} = {getattr(self, k)!r}: true or false")
+        if not isinstance(self.salt, str):
+            raise ValueError(f"[phi] salt = {self.salt!r}: a string")
+        if self.identifying == "hash" and len(self.salt) < 8:
+            raise ValueError("[phi] identifying = \"hash\" needs a salt of 8 chars or more: "
+                             "unsalted hashes of a birth date or phone can be reversed")
+        if isinstance(self.text_fields, str) or not all(
+                isinstance(f, str) for f in self.text_fields):
+            raise ValueError(f"[phi] text_fields = {self.text_fields!r}: a list of field names")
         object.__setattr__(self, "text_fields", tuple(self.text_fields))
 
 
@@ -156,6 +167,13 @@ class RunConfig:
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["inputs"] = list(self.inputs)
+        return d
+
+    def to_record(self) -> dict[str, Any]:
+        """The options as a run's manifest records them: the salt is not written down."""
+        d = self.to_dict()
+        if d["phi"]["salt"]:
+            d["phi"]["salt"] = "(set)"
         return d
 
     def shard_options(self) -> dict[str, Any]:

@@ -33,7 +33,9 @@ def read_deid(folder: str | Path) -> tuple[dict[Key, str], Gold]:
     for p in (text_path, phrase_path):
         if not p.is_file():
             raise FileNotFoundError(f"{p}: missing (a deid folder holds id.text and id-phi.phrase)")
-    raw = text_path.read_text(encoding="utf-8", errors="replace")
+    # newline="" keeps \r\n: the gold offsets count every char of the file
+    with open(text_path, encoding="utf-8", errors="replace", newline="") as f:
+        raw = f.read()
     notes = {(m.group(1), m.group(2)): m.group(3) for m in _RECORD.finditer(raw)}
     if not notes:
         raise ValueError(f"{text_path}: no START_OF_RECORD=P||||N|||| ... ||||END_OF_RECORD note")
@@ -45,7 +47,11 @@ def read_deid(folder: str | Path) -> tuple[dict[Key, str], Gold]:
         if len(parts) < 5 or not all(p.isdigit() for p in parts[:4]):
             raise ValueError(f"{phrase_path}:{n}: expected 'PATIENT NOTE START END CATEGORY', "
                              f"got {line[:60]!r}")
-        gold.append(((parts[0], parts[1]), int(parts[2]), int(parts[3]), parts[4]))
+        key = (parts[0], parts[1])
+        if key not in notes:
+            raise ValueError(f"{phrase_path}:{n}: patient {key[0]} note {key[1]} is not in "
+                             f"{text_path}")
+        gold.append((key, int(parts[2]), int(parts[3]), parts[4]))
     return notes, gold
 
 

@@ -189,7 +189,7 @@ def _run(cfg: RunConfig, out: Path, t0: float,
                      else None))
     manifest["runs"].append({"finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                              "workers": cfg.workers, "options": options,
-                             "config": cfg.to_dict(), **asdict(summary)})
+                             "config": cfg.to_record(), **asdict(summary)})
     _save_manifest(out, manifest)
     _write_tables(out, shards, manifest)
     with catalog.building(out, cfg.ontology) as con:

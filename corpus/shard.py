@@ -23,7 +23,7 @@ from corpus.readers import DOCS_SCHEMA, Reject, read
 from corpus.stages import language, quality, tag
 from corpus.stages.clean import clean, remove_boilerplate
 from corpus.stages.normalize import MENTIONS_SCHEMA, concept_counts, for_documents, text_mentions
-from corpus.stages.phi import TYPES, deidentify, deidentify_meta
+from corpus.stages.phi import TYPES, deidentify, deidentify_meta, redact_identifying_json
 from corpus.writers import rejects_table, stream, write_table
 from termnorm import _native
 
@@ -81,9 +81,14 @@ def process(path: Path, name: str, out: Path, cfg: RunConfig) -> ShardResult:
         # a reject keeps its text de-identified; the original only on request, elsewhere
         if cfg.phi.keep_raw_rejects:
             write_table(rejects_table(rejects), raw_path)
-        clean, _ = deidentify([r.raw for r in rejects])
-        rejects = [Reject(r.source, r.line, r.reason, t)
-                   for r, t in zip(rejects, clean.to_pylist(), strict=True)]
+        # the raw text and the reason (a reader may quote the row in it), metadata values of
+        # identifying fields blanked first (the text rules do not know "mrn": "A14")
+        n = len(rejects)
+        clean, _ = deidentify([redact_identifying_json(r.raw) for r in rejects]
+                              + [redact_identifying_json(r.reason) for r in rejects])
+        texts = clean.to_pylist()
+        rejects = [Reject(r.source, r.line, reason, raw)
+                   for r, raw, reason in zip(rejects, texts[:n], texts[n:], strict=True)]
     if not (cfg.stages.phi and cfg.phi.keep_raw_rejects):
         raw_path.unlink(missing_ok=True)  # a rerun without the option leaves none behind
     write_table(rejects_table(rejects), paths["rejects"])

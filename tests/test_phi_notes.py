@@ -147,7 +147,7 @@ def test_raw_rejects_only_on_request_and_outside_the_catalog(tmp_path):
     from corpus import catalog
 
     s, out = _run_planted(tmp_path, {"keep_raw_rejects": True, "identifying": "hash",
-                                     "salt": "s3cret"})
+                                     "salt": "s3cret-salt"})
     assert s.raw_rejects == str(out / "rejects_raw")
     kept = _strings(next((out / "rejects_raw").iterdir()))
     assert "Healey" in kept  # asked for
@@ -159,3 +159,57 @@ def test_raw_rejects_only_on_request_and_outside_the_catalog(tmp_path):
     meta = json.loads(rows[0][0])
     assert len(meta["mrn"]) == 16 and meta["mrn"] != "A1429377"  # a salted hash, joinable
     assert json.loads(rows[1][0])["mrn"] == meta["mrn"]
+
+
+def test_identifying_metadata_in_any_case_and_nested():
+    import pyarrow as pa
+
+    from corpus.stages.phi import deidentify_meta, identifying_field
+
+    for name in ("PATIENT_NAME", "PHONE_NUMBER", "DATE_OF_BIRTH", "PatientPhone", "name",
+                 "mrn", "身份证号", "家属电话"):
+        assert identifying_field(name), name
+    for name in ("sample_name", "medical_specialty", "note_id", "keywords"):
+        assert not identifying_field(name), name
+    meta = pa.array(['{"visit": {"PATIENT_NAME": "Rich Martino", "ward": "7"}, '
+                     '"contacts": [{"phone": "555-0199"}], "kind": "note"}', None, '"text"'])
+    out, dropped = deidentify_meta(meta)
+    assert out.to_pylist() == ['{"visit":{"ward":"7"},"contacts":[{}],"kind":"note"}', None,
+                               '"text"']
+    assert dropped == ["PATIENT_NAME", "phone"]
+
+
+def test_phi_options_are_checked():
+    from corpus.config import RunConfig
+
+    for bad in ({"keep_raw_rejects": "no"}, {"text_fields": "comment"},
+                {"identifying": "hash"}, {"identifying": "hash", "salt": "short"},
+                {"identifying": "forget"}):
+        with pytest.raises(ValueError, match=r"\[phi\]"):
+            RunConfig.from_dict({"phi": bad})
+
+
+def test_patient_keys_one_a_text():
+    from corpus.stages.phi import deidentify
+
+    with pytest.raises(ValueError, match="patient keys"):
+        deidentify(["Seen 2/3/21.", "Seen 2/4/21."], surrogates=True, patients=["p1"])
+
+
+def test_a_rejected_csv_row_quoted_in_its_reason_is_deidentified(tmp_path):
+    from corpus.config import RunConfig
+    from corpus.runner import run
+
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    raw.mkdir()
+    (raw / "notes.csv").write_text(
+        "id,text,patient_name\n"
+        "n1,\"Dr Healey called about the chest pain and shortness of breath today\",Rich Martino\n"
+        "n2,\"Dr Healey called (201) 324-1423\",Rich Martino,extra\n", encoding="utf-8")
+    s = run(RunConfig.from_dict({"inputs": [str(raw / "*.csv")], "out": str(out),
+                                 "fields": {"id": "id", "text": "text"},
+                                 "stages": {"normalize": False, "quality": False}}))
+    assert s.rejects == 1
+    rejects = _strings(next((out / "rejects").iterdir()))
+    for value in ("Healey", "324-1423", "Rich Martino"):
+        assert value not in rejects, value

@@ -26,13 +26,14 @@ import functools
 import hashlib
 import importlib.metadata
 import os
-import pickle
+import re
 import tempfile
 import unicodedata
 from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
 
+import orjson
 import pyarrow as pa
 
 from termnorm import _native
@@ -81,22 +82,31 @@ def lexicon() -> dict:
         h.update(f.name.encode() + f.read_bytes())
     h.update(f"{MIN_POPULATION};{sorted(_FLAGS.items())}".encode())
     cache = Path(os.environ.get("TERMNORM_CACHE", Path.home() / ".cache" / "termnorm"))
-    path = cache / f"phi-lexicon-{h.hexdigest()[:16]}.pickle"
+    # JSON, not pickle: a cache in a shared folder must not be able to run code
+    path = cache / f"phi-lexicon-{h.hexdigest()[:16]}.json"
     try:
-        return pickle.loads(path.read_bytes())
-    except (OSError, pickle.UnpicklingError, EOFError):
+        return _tuples(orjson.loads(path.read_bytes()))
+    except Exception:  # noqa: BLE001  (missing, damaged or foreign: build it again)
         pass
     lex = _build_lexicon()
+    tmp = None
     try:
         cache.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=cache, delete=False) as tmp:
-            tmp.write(pickle.dumps(lex, protocol=pickle.HIGHEST_PROTOCOL))
+        with tempfile.NamedTemporaryFile(dir=cache, delete=False, suffix=".tmp") as tmp:
+            tmp.write(orjson.dumps(lex))
             tmp.flush()
             os.fsync(tmp.fileno())
         os.replace(tmp.name, path)
     except OSError:
-        pass  # a read-only home: built again next time
+        if tmp is not None:
+            Path(tmp.name).unlink(missing_ok=True)  # a read-only home: built again next time
     return lex
+
+
+def _tuples(lex: dict) -> dict:
+    """The lexicon as read back from JSON, its rows tuples again (what the Rust side takes)."""
+    return {k: [tuple(r) for r in v] if k in ("words", "phrases", "places") else v
+            for k, v in lex.items()}
 
 
 def _zipf(word: str) -> int:
@@ -137,13 +147,18 @@ def _build_lexicon() -> dict:
 
     # the dictionary's lower-case entries are ordinary words ("gallop", "hope"), its
     # capitalised ones names
-    for w in get_english_words_set(["web2"], lower=False, alpha=True):
+    dictionary_words = {w for w in get_english_words_set(["web2"], lower=False, alpha=True)
+                        if w.islower()}
+    for w in dictionary_words:
         # a common surname that is a rare or archaic word ("walsh", "fortin") is a name
-        if w.islower() and not (w in common_names and _zipf(w) < 40):
+        if not (w in common_names and _zipf(w) < 40):
             add(w, _FLAGS["WORD"])
     for line in (RULES / "medical_names.txt").read_text(encoding="utf-8").splitlines():
-        if line.strip() and not line.startswith("#"):
-            add(line.strip(), _FLAGS["MEDICAL"])
+        w = line.strip()
+        # a common surname in an eponym ("Williams syndrome", "Martinez") stays a name: the
+        # medical head after it keeps the eponym; a common word ("colon", "iris") stays medical
+        if w and not line.startswith("#") and (w not in common_names or w in dictionary_words):
+            add(w, _FLAGS["MEDICAL"])
     places = _places(add)
     # every place word keeps its frequency ("in normal sinus rhythm" is no town); the other
     # plain dictionary words go to a list apart, looked up only for candidates
@@ -227,8 +242,11 @@ def identifying_field(name: str) -> bool:
     """Does a metadata field's name say it identifies a person?"""
     if any(z in name for z in _ID_ZH):
         return True
-    spaced = "".join(f" {c}" if c.isupper() else c for c in name).lower()
-    tokens = [t for t in "".join(c if c.isalnum() else " " for c in spaced).split() if t]
+    parts = "".join(c if c.isalnum() else " " for c in name).split()
+    # "PatientPhone" -> patient phone; "PATIENT_NAME" stays two words, not eleven letters
+    tokens = [t.lower() for p in parts
+              for t in (re.findall(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])", p) if not p.isupper()
+                        else [p])]
     joined = "".join(tokens)
     if joined in _ID_TOKENS or any(t in _ID_TOKENS for t in tokens):
         return True
@@ -237,13 +255,43 @@ def identifying_field(name: str) -> bool:
     return ("id" in tokens and "card" in tokens) or joined in {"idcard", "idno"}
 
 
+def _salted(value, salt: str) -> str:
+    return hashlib.sha256(f"{salt}\x00{value}".encode()).hexdigest()[:16]
+
+
+def _nested(x, mode: str, salt: str, changed: set[str]):
+    """Identifying fields inside nested objects and lists go the same way."""
+    if isinstance(x, dict):
+        out = {}
+        for k, v in x.items():
+            if identifying_field(k):
+                changed.add(k)
+                if mode == "hash" and v is not None:
+                    out[k] = _salted(v, salt)
+                continue
+            out[k] = _nested(v, mode, salt, changed)
+        return out
+    if isinstance(x, list):
+        return [_nested(v, mode, salt, changed) for v in x]
+    return x
+
+
+def redact_identifying_json(raw: str) -> str:
+    """A record that could not be read (broken JSON, a bad CSV row) with the values of
+    identifying fields blanked where they can be seen: `"mrn": "A14"` -> `"mrn": "[REDACTED]"`."""
+    return _JSON_FIELD.sub(lambda m: (m.group(0) if not identifying_field(m.group(1))
+                                      else f'"{m.group(1)}"{m.group(2)}"[REDACTED]"'), raw)
+
+
+_JSON_FIELD = re.compile(r'"([^"\\]{1,64})"(\s*:\s*)"(?:[^"\\]|\\.)*"')
+
+
 def deidentify_meta(meta: pa.Array, mode: str = "drop", salt: str = "",
                     text_fields: tuple[str, ...] = ()) -> tuple[pa.Array, list[str]]:
     """Each record's metadata (JSON objects as strings) without its identifying fields
     (`mode` "drop"), or with them as salted SHA-256 hashes ("hash"), or as given ("keep");
     the values of `text_fields` de-identified like the text. Also the names of the fields
     dropped or hashed. Each distinct value is handled once."""
-    import orjson
     import pyarrow.compute as pc
 
     enc = pc.dictionary_encode(meta, null_encoding="encode")
@@ -264,11 +312,11 @@ def deidentify_meta(meta: pa.Array, mode: str = "drop", salt: str = "",
             if mode != "keep" and identifying_field(k):
                 changed.add(k)
                 if mode == "hash" and x is not None:
-                    out[k] = hashlib.sha256(f"{salt}\x00{x}".encode()).hexdigest()[:16]
+                    out[k] = _salted(x, salt)
                 continue
             if k in text_fields and isinstance(x, str):
                 texts.append((i, k, x))
-            out[k] = x
+            out[k] = x if mode == "keep" else _nested(x, mode, salt, changed)
         records.append(out)
     if texts:
         clean, _ = deidentify([t[2] for t in texts])

@@ -91,6 +91,8 @@ enum Check {
     Digits4,
     /// five digits at least ("SP-11-04471", not "CA-125")
     Digits5,
+    /// an age before M/F that is no temperature ("Tmax 101F")
+    NotTemperature,
     /// a month-day with a dash ("started 11-01"): only after a date word, as ranges look so
     DashDate,
 }
@@ -139,7 +141,8 @@ fn rules() -> Vec<(PhiType, Check, String)> {
         (Date, C::None, r"(?P<v>\d{4}年\d{1,2}月)".into()),
         (Age, C::None, r"(?i)\b(?P<v>(?:9\d|1[0-1]\d))\s?-?\s?(?:years?|yrs?|y/o|yo|y\.o\.?|year-old)(?:\b|$|[^a-z])".into()),
         (Age, C::None, r"(?i)\bage[d]?\s*[:]?\s*(?P<v>9\d|1[0-1]\d)\b".into()),
-        (Age, C::None, r"(?:^|[^\d.])(?P<v>9\d|1[01]\d)\s?[MF]\b".into()),
+        (Age, C::NotTemperature, r"(?:^|[^\d.])(?P<v>9\d|1[01]\d)\s?[MF]\b".into()),
+        (Name, C::None, r"(?i:patient name|name)\s*:\s*(?P<v>[A-Z]{2,}(?:\s+[A-Z]\.?)?\s+[A-Z]{2,})\b".into()),
         (Name, C::None, r"(?P<v>\b[A-Z][A-Za-z'-]{2,}),\s*\d{1,3}\s?(?:[MF]|yo|y/o)\b".into()),
         (Name, C::None, r"(?P<v>\b[A-Z][A-Za-z'-]{2,},\s[A-Z][A-Za-z'.-]*)\s+\d{1,3}\s?(?:[MF]|yo|y/o)\b".into()),
         (Name, C::None, r"(?i:patient(?: name)?|name|pt|referring|ordering|attending|physician|surgeon|pcp|provider|dictated by|signed by)\s*:\s*(?P<v>[A-Z][A-Za-z'-]+,\s*[A-Z][A-Za-z'-]+(?:\s[A-Z]\b\.?)?)".into()),
@@ -554,6 +557,10 @@ impl Deidentifier {
                         }
                         Check::ShortDate => short_date_ok(v, &text[..m.start()], &text[m.end()..]),
                         Check::Ordinal => ordinal_ok(&text[m.end()..]),
+                        Check::NotTemperature => {
+                            let w = word_before(&text[..m.start()]);
+                            !matches!(w.as_str(), "t" | "tm" | "tmax" | "tc" | "temp" | "to" | "of" | "febrile" | "fever" | "spiked" | "max" | "temperature" | "afebrile" | "at")
+                        }
                         Check::Digits5 => v.bytes().filter(u8::is_ascii_digit).count() >= 5,
                         Check::DashDate => {
                             // "from 4-8pm" is a time range

@@ -523,38 +523,43 @@ impl PhiLexicon {
                 name[i] = true;
             }
         }
-        // grow each name over the names, initials and capitalised words next to it
-        let mut changed = true;
-        while changed {
-            changed = false;
-            for i in 0..n {
-                if !name[i] {
-                    continue;
+        // grow each name over the names, initials and capitalised words next to it: rightward
+        // in a forward sweep, leftward in a backward one (each carries a run in one pass); a
+        // name is a few words, so a few rounds settle it (and keep a long line linear)
+        let cue = TITLE | BEFORE | AFTER | VERB | HEAD | FACILITY;
+        let grows_right = |i: usize| {
+            let t = &toks[i];
+            joined(i) && !eponym(i)
+                && ((listed(t) && t.w.zipf < COMMON && !stop(t)
+                    && t.w.flags & (MEDICAL | cue) == 0 && !self.is_word(text, t))
+                    || t.initial
+                    || (t.cap && !stop(t) && t.w.flags & cue == 0 && (!self.is_word(text, t) || listed(t))))
+        };
+        let grows_left = |i: usize| {
+            // token i joins the name at i + 1
+            let t = &toks[i];
+            joined(i + 1) && (!toks[i + 1].opens || t.initial)
+                && ((t.w.flags & FIRST != 0 && t.w.zipf < COMMON + 5 && !stop(t)
+                    && t.w.flags & (MEDICAL | TITLE | BEFORE | VERB) == 0)
+                    || t.initial
+                    || (t.cap && !t.opens && !stop(t) && t.w.flags & (TITLE | BEFORE | VERB) == 0))
+        };
+        for _ in 0..3 {
+            let mut changed = false;
+            for i in 1..n {
+                if name[i - 1] && !name[i] && grows_right(i) {
+                    name[i] = true;
+                    changed = true;
                 }
-                if i + 1 < n && !name[i + 1] && joined(i + 1) && !eponym(i + 1) {
-                    let t = &toks[i + 1];
-                    let cue = TITLE | BEFORE | AFTER | VERB | HEAD | FACILITY;
-                    let grows = (listed(t) && t.w.zipf < COMMON && !stop(t)
-                        && t.w.flags & (MEDICAL | cue) == 0 && !self.is_word(text, t))
-                        || t.initial
-                        || (t.cap && !stop(t) && t.w.flags & cue == 0 && (!self.is_word(text, t) || listed(t)));
-                    if grows {
-                        name[i + 1] = true;
-                        changed = true;
-                    }
+            }
+            for i in (0..n.saturating_sub(1)).rev() {
+                if name[i + 1] && !name[i] && grows_left(i) {
+                    name[i] = true;
+                    changed = true;
                 }
-                if i > 0 && !name[i - 1] && joined(i) && (!toks[i].opens || toks[i - 1].initial) {
-                    let t = &toks[i - 1];
-                    let grows = (t.w.flags & FIRST != 0 && t.w.zipf < COMMON + 5 && !stop(t)
-                        && t.w.flags & (MEDICAL | TITLE | BEFORE | VERB) == 0)
-                        || t.initial
-                        || (t.cap && !t.opens && !stop(t)
-                            && t.w.flags & (TITLE | BEFORE | VERB) == 0);
-                    if grows {
-                        name[i - 1] = true;
-                        changed = true;
-                    }
-                }
+            }
+            if !changed {
+                break;
             }
         }
         let mut i = 0;
@@ -684,7 +689,12 @@ impl PhiLexicon {
                 while let Some(len) = self.zh_name_at(&text[at..]) {
                     hits.push(PhiHit { start: at, end: at + len, kind: PhiType::Name });
                     at += len;
-                    match text[at..].strip_prefix(['、', '，', ',']) {
+                    // names in a list: 、 or a comma between them, or spaces in a signature line
+                    let sep = text[at..].strip_prefix(['、', '，', ',']).or_else(|| {
+                        let r = text[at..].trim_start_matches([' ', '\u{3000}']);
+                        (r.len() < text.len() - at && !r.starts_with('\n')).then_some(r)
+                    });
+                    match sep {
                         Some(r) if self.zh_name_at(r).is_some_and(|l| l < r.len() && r[l..].starts_with(['、', '，', ',', ' ', '；', '。'])) || text[at..].starts_with('、') => {
                             at = text.len() - r.len();
                         }

@@ -96,6 +96,7 @@ pub fn surrogate(kind: PhiType, value: &str, seed: u64, shift: i64) -> String {
         PhiType::Url => format!("https://example.org/{}", rng.next() % 100_000),
         PhiType::Age => "90".to_string(),
         PhiType::Address => address(value, &mut rng),
+        PhiType::Location => location(value, &mut rng),
         _ => same_shape(value, &mut rng),
     }
 }
@@ -199,19 +200,28 @@ fn shifted_date(value: &str, shift: i64, rng: &mut Rng) -> String {
         Part::Word(w) => month_of(w).map(|m| (i, m)),
         _ => None,
     });
-    // (index of the part) for year, month, day
+    if let Some(out) = holiday_or_day(value, shift) {
+        return out;
+    }
+    // (index of the part) for year, month, day; a month and year alone ("March 2021",
+    // "2021年3月") move as their 15th does, the day not written
+    const NO_DAY: usize = usize::MAX;
     let (y, m, d): (Option<usize>, usize, usize);
     let zh = value.contains('月');
     if let Some((mi, _)) = month_word {
         let day = nums.iter().find(|n| n.2 <= 2);
         let year = nums.iter().find(|n| n.2 == 4);
-        let Some(day) = day else { return date_fallback(value, rng) };
-        (y, m, d) = (year.map(|n| n.0), mi, day.0);
+        match (day, year) {
+            (Some(day), _) => (y, m, d) = (year.map(|n| n.0), mi, day.0),
+            (None, Some(year)) => (y, m, d) = (Some(year.0), mi, NO_DAY),
+            (None, None) => return date_fallback(value, rng),
+        }
     } else if zh {
-        // 2021年3月5日 / 3月5日: the numbers before 年, 月, 日/号
+        // 2021年3月5日 / 3月5日 / 2021年3月: the numbers before 年, 月, 日/号
         match nums.as_slice() {
             [a, b, c] => (y, m, d) = (Some(a.0), b.0, c.0),
             [a, b] if a.2 != 4 => (y, m, d) = (None, a.0, b.0),
+            [a, b] => (y, m, d) = (Some(a.0), b.0, NO_DAY),
             _ => return date_fallback(value, rng),
         }
     } else {
@@ -230,7 +240,8 @@ fn shifted_date(value: &str, shift: i64, rng: &mut Rng) -> String {
             None => return date_fallback(value, rng),
         },
     };
-    let (Some(day), year) = (num(d), y.and_then(num)) else { return date_fallback(value, rng) };
+    let day = if d == NO_DAY { Some(15) } else { num(d) };
+    let (Some(day), year) = (day, y.and_then(num)) else { return date_fallback(value, rng) };
     let full_year = match (year, y.map(|i| nums.iter().find(|n| n.0 == i).map_or(4, |n| n.2))) {
         (Some(v), Some(2)) => 2000 + v,
         (Some(v), _) => v,
@@ -270,6 +281,37 @@ fn shifted_date(value: &str, shift: i64, rng: &mut Rng) -> String {
     out
 }
 
+/// Holidays ("Christmas Eve") as the month and day they fall on, and a day alone ("the 22nd",
+/// "3rd"), moved by `shift` days: a holiday kept as written would give the real date away.
+fn holiday_or_day(value: &str, shift: i64) -> Option<String> {
+    const HOLIDAYS: [(&str, i64, i64); 12] = [
+        ("christmas eve", 12, 24), ("christmas", 12, 25), ("new year's eve", 12, 31),
+        ("new years eve", 12, 31), ("new year", 1, 1), ("thanksgiving", 11, 25),
+        ("easter", 4, 10), ("memorial day", 5, 28), ("labor day", 9, 3),
+        ("of july", 7, 4), ("halloween", 10, 31), ("valentine", 2, 14),
+    ];
+    let lower = value.to_ascii_lowercase();
+    if let Some(&(_, m, d)) = HOLIDAYS.iter().find(|h| lower.contains(h.0)) {
+        let (_, nm, nd) = civil_from_days(days_from_civil(2001, m, d) + shift);
+        return Some(format!("{} {nd}", MONTHS[nm as usize - 1]));
+    }
+    let digits: String = lower.chars().filter(char::is_ascii_digit).collect();
+    let ordinal = ["st", "nd", "rd", "th"].iter().any(|s| lower.ends_with(s));
+    if ordinal && !digits.is_empty() && digits.len() <= 2 && !lower.contains(['/', '-', '.']) {
+        let day: i64 = digits.parse().ok()?;
+        let nd = (day - 1 + shift).rem_euclid(28) + 1;
+        let suffix = match nd {
+            1 | 21 => "st",
+            2 | 22 => "nd",
+            3 | 23 => "rd",
+            _ => "th",
+        };
+        let head = &value[..value.find(|c: char| c.is_ascii_digit())?];
+        return Some(format!("{head}{nd}{suffix}"));
+    }
+    None
+}
+
 /// A date-like value that is not month/day/year: numbers become 1..=12, words stay.
 fn date_fallback(value: &str, rng: &mut Rng) -> String {
     parts(value)
@@ -279,6 +321,30 @@ fn date_fallback(value: &str, rng: &mut Rng) -> String {
             Part::Word(w) | Part::Other(w) => w.to_string(),
         })
         .collect()
+}
+
+/// A place of the same script and kind: a hospital for a hospital, a town for a town.
+fn location(value: &str, rng: &mut Rng) -> String {
+    const TOWNS: [&str; 8] = ["Millbrook", "Eastfield", "Harlow", "Westbury", "Ashton", "Fairview", "Lakeside", "Brookdale"];
+    const ZH_TOWNS: [&str; 8] = ["青山", "白河", "临江", "东平", "安宁", "长乐", "南川", "西宁"];
+    if value.chars().any(is_cjk) {
+        let town = rng.pick(&ZH_TOWNS);
+        for (suffix, out) in [("医院", "市人民医院"), ("卫生院", "镇卫生院"), ("中心", "社区卫生服务中心"),
+                              ("县", "县"), ("区", "区"), ("市", "市"), ("镇", "镇"), ("村", "村")] {
+            if value.ends_with(suffix) {
+                return format!("{town}{out}");
+            }
+        }
+        return town.to_string();
+    }
+    let town = rng.pick(&TOWNS);
+    let lower = value.to_ascii_lowercase();
+    for head in ["hospital", "medical center", "clinic", "rehab", "center", "manor", "nursing home", "hospice"] {
+        if lower.ends_with(head) {
+            return format!("{town} {}", &value[value.len() - head.len()..]);
+        }
+    }
+    town.to_string()
 }
 
 fn address(value: &str, rng: &mut Rng) -> String {
@@ -362,6 +428,13 @@ mod tests {
             let zh = d("2021年3月5日");
             assert!(zh.contains('年') && zh.contains('月') && zh.ends_with('日'), "{zh}");
         }
+        // a month and year, a holiday, a day alone: moved too, nothing of the real date kept
+        let sh = date_shift(7);
+        let d = |v: &str| surrogate(PhiType::Date, v, 7, sh);
+        assert!(d("March 2021").split(' ').count() == 2 && !d("March 2021").contains("March 2021"));
+        assert!(d("2021年3月").ends_with('月'));
+        assert!(!d("Christmas Eve").to_lowercase().contains("christmas"));
+        assert!(d("the 22nd").starts_with("the ") && d("the 22nd") != "the 22nd");
         // the leap day of a date without a year
         assert_eq!(civil_from_days(days_from_civil(2000, 2, 29)), (2000, 2, 29));
     }

@@ -88,6 +88,15 @@ impl PyDeidentifier {
             Some(p) => Some(with_strings(p.0, |it| it.map(|k| k.map(str::to_string)).collect())?),
             None => None,
         };
+        if let Some(k) = &keys {
+            if k.len() != texts.0.len() {
+                return Err(pyo3::exceptions::PyValueError::new_err(format!(
+                    "{} patient keys for {} texts: give one a text (or none)",
+                    k.len(),
+                    texts.0.len()
+                )));
+            }
+        }
         py.detach(|| {
             with_strings(texts.0, |it| {
                 let d = &self.inner;
