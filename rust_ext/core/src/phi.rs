@@ -12,7 +12,7 @@
 use aho_corasick::{AhoCorasick, MatchKind};
 use regex::{Regex, RegexSet};
 
-use crate::phi_names::PhiLexicon;
+use crate::phi_names::{PhiLexicon, ZH_NOT_NAMES};
 use crate::surrogates;
 use crate::tokens::on_boundaries;
 
@@ -91,6 +91,8 @@ enum Check {
     Digits4,
     /// five digits at least ("SP-11-04471", not "CA-125")
     Digits5,
+    /// a month.day in Chinese text ("4.25复查", a line opening "12.1"), not a value ("pH 7.4")
+    ZhDotDate,
     /// an age before M/F that is no temperature ("Tmax 101F")
     NotTemperature,
     /// a month-day with a dash ("started 11-01"): only after a date word, as ranges look so
@@ -137,6 +139,11 @@ fn rules() -> Vec<(PhiType, Check, String)> {
         (Date, C::NumericDate, r"(?:^|[^\d/.xX×*:])(?P<v>\d{1,2}[-/.]\d{1,2}[-/.](?:\d{4}|\d{2}))(?:$|[^\d/%.]|\.\D|\.$)".into()),
         (Date, C::ShortDate, r"(?:^|[^\d/.A-Za-z×*:-])(?P<v>(?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12]\d|3[01]))(?:$|[^\d/%-])".into()),
         (Date, C::DashDate, r"(?:^|[^\d/.xX×*:-])(?P<v>(?:0?[1-9]|1[0-2])-(?:0?[1-9]|[12]\d|3[01]))(?:$|[^\d/%-])".into()),
+        (Date, C::ZhDotDate, r"(?:^|[^\d.])(?P<v>(?:1[0-2]|0?[1-9])\.(?:[12]\d|3[01]|0?[1-9]))(?:$|[^\d.%])".into()),
+        (Date, C::None, r"(?P<v>国庆节?|春节|元旦|中秋节?|端午节?|清明节?|除夕|元宵节?|圣诞节?)".into()),
+        (Phone, C::None, r"(?:分机|转)\s*(?P<v>\d{3,5})(?:$|\D)".into()),
+        (Phone, C::None, r"(?:电话|手机|联系电话|座机|热线)\s*[:：]?\s*(?P<v>\d{7,8})(?:$|\D)".into()),
+        (Location, C::None, r"(?P<v>(?:省|市|县|区)(?:[一二三四五六七八九十]|人民|中医|妇幼|儿童|中心|第[一二三四五六七八九十]+)(?:医)?院)".into()),
         (Date, C::None, r"(?P<v>(?:\d{4}年)?\d{1,2}月\d{1,2}[日号])".into()),
         (Date, C::None, r"(?P<v>\d{4}年\d{1,2}月)".into()),
         (Age, C::None, r"(?i)\b(?P<v>(?:9\d|1[0-1]\d))\s?-?\s?(?:years?|yrs?|y/o|yo|y\.o\.?|year-old)(?:\b|$|[^a-z])".into()),
@@ -250,15 +257,6 @@ fn ordinal_ok(after: &str) -> bool {
     next.is_empty()
         || matches!(next.to_ascii_lowercase().as_str(), "of" | "at" | "and" | "to" | "or" | "in" | "when" | "through" | "thru" | "until" | "with" | "by" | "pt" | "patient" | "she" | "he" | "was" | "the")
 }
-
-/// Words a line or a clause may open with, before a colon, that are no names.
-const ZH_NOT_NAMES: &[&str] = &["麻醉", "初步", "家族", "门诊", "通讯", "查体", "查房", "主诉", "诊断", "处理", "计划", "医嘱", "结论", "印象",
-    "病史", "治疗", "体检", "检查", "复查", "随访", "建议", "意见", "说明", "备注", "地址", "电话",
-    "手机", "时间", "日期", "性别", "年龄", "科室", "床号", "姓名", "单位", "职业", "民族", "婚姻",
-    "籍贯", "出生", "住址", "联系", "签名", "签字", "记录", "交班", "接班", "出院", "入院", "新入",
-    "病危", "病重", "翻译", "家属", "方案", "石膏", "周期", "钱医", "黄疸", "白细", "林可", "高血",
-    "胡言", "于是", "马上", "何时", "余下", "江湖", "应用", "应该", "严重", "华法", "程度", "项目",
-    "费用", "方式", "名称", "经过", "表现", "部位", "范围", "宋体", "司法", "武器", "关节", "管理"];
 
 /// First characters that make a "name" after 患者 a phrase instead ("患者因…", "患者男性").
 const NOT_NAME_START: &str = "因于自男女无有诉近既主入以为反出现今半一二三四五六七八九十本术经行";
@@ -557,6 +555,24 @@ impl Deidentifier {
                         }
                         Check::ShortDate => short_date_ok(v, &text[..m.start()], &text[m.end()..]),
                         Check::Ordinal => ordinal_ok(&text[m.end()..]),
+                        Check::ZhDotDate => {
+                            let spaced = text[..m.start()].ends_with([' ', '\t']);
+                            let before = text[..m.start()].trim_end_matches([' ', '\t']);
+                            let label = before.trim_end_matches([':', '：']);
+                            // "pH：7.4" is a value, "诊疗经过：12.5在" a date
+                            let value_label = label.len() < before.len()
+                                && label.chars().next_back().is_some_and(|p| p.is_ascii_alphanumeric());
+                            let prev = if label.len() < before.len() && !value_label { Some('：') } else { before.chars().next_back() };
+                            let next = text[m.end()..].chars().next();
+                            let value_before = value_label || prev.is_some_and(|p| p.is_ascii_alphanumeric() || "+-=（(".contains(p));
+                            let unit_after = next.is_some_and(|n| n.is_ascii_alphabetic() || "℃°%‰岁天次分斤克升倍度级期周个年月日小毫厘米mgkl×*".contains(n));
+                            // opening a line or a clause ("，4.25复查"), not after a word ("INR是2.3")
+                            let opens = prev.is_none_or(|p| "\n，。；、：:;,".contains(p))
+                                || spaced && prev.is_some_and(crate::tokens::is_cjk);
+                            let ends = next.is_none_or(|n| crate::tokens::is_cjk(n) || " \t\n，。；、".contains(n));
+                            !value_before && !unit_after && opens && ends
+                                && !next.is_some_and(|n| "-~－—型".contains(n))
+                        }
                         Check::NotTemperature => {
                             let w = word_before(&text[..m.start()]);
                             !matches!(w.as_str(), "t" | "tm" | "tmax" | "tc" | "temp" | "to" | "of" | "febrile" | "fever" | "spiked" | "max" | "temperature" | "afebrile" | "at")

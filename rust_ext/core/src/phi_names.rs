@@ -300,6 +300,8 @@ impl PhiLexicon {
         TOKS.with(|t| *t.borrow_mut() = toks);
         if text.bytes().any(|b| b >= 0xE0) {
             self.chinese_names(text, hits);
+            self.zh_nicknames(text, hits);
+            self.zh_signatures(text, hits);
             zh_facilities(text, hits);
             zh_divisions(text, hits);
         }
@@ -721,8 +723,9 @@ impl PhiLexicon {
                     let (at, _) = before[len - 1];
                     let cand = &text[at..m.start()];
                     let Some(sur) = self.zh_surname_len(cand) else { continue };
-                    // "由刘医生": 由 is a surname too, but here the word before the name
-                    if cand.starts_with(|c: char| ZH_BREAK.contains(c)) {
+                    // "由刘医生": 由 is a surname too, but here the word before the name (a
+                    // surname alone before a title may be one: "曾主任")
+                    if len > sur && cand.starts_with(|c: char| ZH_BREAK.contains(c)) {
                         continue;
                     }
                     if len == 2 && cand.chars().nth(0) == cand.chars().nth(1) {
@@ -733,8 +736,12 @@ impl PhiLexicon {
                     }
                     let prev = text[..at].chars().next_back();
                     let open = prev.is_none_or(|p| !crate::tokens::is_cjk(p) || ZH_BREAK.contains(p) || ZH_NOT_GIVEN.contains(p));
-                    // a surname alone before a title needs a break before it ("由刘医生")
-                    if open {
+                    // a surname alone: before a person's title only ("告知李大夫", not "加强陪护")
+                    let title = ["医生", "医师", "大夫", "主任", "护士", "教授", "老师", "院长", "主治", "阿姨", "师傅", "先生", "女士"]
+                        .iter()
+                        .any(|w| text[m.start()..].starts_with(w));
+                    let doubled = prev == cand.chars().next();
+                    if open || len == sur && title && !doubled {
                         best = Some(at);
                         break;
                     }
@@ -743,6 +750,43 @@ impl PhiLexicon {
                     hits.push(PhiHit { start: at, end: m.start(), kind: PhiType::Name });
                 }
             }
+        }
+    }
+
+    /// 小何, 老孙: a nickname, 小/老 and a surname, with a break or a role after it.
+    fn zh_nicknames(&self, text: &str, hits: &mut Vec<PhiHit>) {
+        for (i, c) in text.char_indices() {
+            if c != '小' && c != '老' {
+                continue;
+            }
+            let mut rest = text[i + c.len_utf8()..].chars();
+            let Some(s) = rest.next() else { continue };
+            if !self.zh_surnames.contains(&s) || "时于便量儿孩年人姐妹哥弟爷奶伴母父师板大".contains(s) {
+                continue;
+            }
+            let after = &text[i + c.len_utf8() + s.len_utf8()..];
+            let ends = after.is_empty()
+                || after.starts_with(['，', '。', '、', '；', '：', '（', '(', ' ', '\n', ':', ',', '；'])
+                || ["接班", "交班", "来", "说", "医生", "护士", "陪", "告知", "已", "和", "与"].iter().any(|w| after.starts_with(w));
+            if ends {
+                hits.push(PhiHit { start: i, end: i + c.len_utf8() + s.len_utf8(), kind: PhiType::Name });
+            }
+        }
+    }
+
+    /// A line that is a name alone: the signature under a note ("周丽娟").
+    fn zh_signatures(&self, text: &str, hits: &mut Vec<PhiHit>) {
+        let mut at = 0;
+        for line in text.split_inclusive('\n') {
+            let t = line.trim();
+            let n = t.chars().count();
+            if (2..=4).contains(&n) && t.chars().all(crate::tokens::is_cjk) && self.zh_name_like(t)
+                && !ZH_NOT_NAMES.iter().any(|w| t.starts_with(w))
+            {
+                let start = at + line.find(t).unwrap_or(0);
+                hits.push(PhiHit { start, end: start + t.len(), kind: PhiType::Name });
+            }
+            at += line.len();
         }
     }
 
@@ -801,7 +845,7 @@ impl PhiLexicon {
 }
 
 /// Han chars that end a name's run: they name things, places or times, not people.
-const ZH_NOT_GIVEN: &str = "史断址讯龄醉科院部室区床号级期型度次分秒天周月年日时病症癌炎痛查房诊治疗术药医护师士生长人者属患儿位处例种项组号市省县镇村路街";
+const ZH_NOT_GIVEN: &str = "式看黑尔属史断址讯龄醉科院部室区床号级期型度次分秒天周月年日时病症癌炎痛查房诊治疗术药医护师士生长人者属患儿位处例种项组号市省县镇村路街";
 
 /// Chinese hospitals and clinics: the run of Han chars before 医院/卫生院/... back to a
 /// function word or punctuation ("转入郸城县人民医院" -> 郸城县人民医院); "我院", "当地医院"
@@ -864,6 +908,16 @@ fn zh_divisions(text: &str, hits: &mut Vec<PhiHit>) {
         }
     }
 }
+
+/// Words a line or a clause may open with, before a colon, that are no names.
+pub const ZH_NOT_NAMES: &[&str] = &["麻醉", "初步", "家族", "门诊", "通讯", "查体", "查房", "主诉", "诊断", "处理", "计划", "医嘱", "结论", "印象",
+    "病史", "治疗", "体检", "检查", "复查", "随访", "建议", "意见", "说明", "备注", "地址", "电话",
+    "手机", "时间", "日期", "性别", "年龄", "科室", "床号", "姓名", "单位", "职业", "民族", "婚姻",
+    "籍贯", "出生", "住址", "联系", "签名", "签字", "记录", "交班", "接班", "出院", "入院", "新入",
+    "病危", "病重", "翻译", "家属", "方案", "石膏", "周期", "钱医", "黄疸", "白细", "林可", "高血",
+    "胡言", "于是", "马上", "何时", "余下", "江湖", "应用", "应该", "严重", "华法", "程度", "项目",
+    "费用", "方式", "名称", "经过", "表现", "部位", "范围", "宋体", "司法", "武器", "关节", "管理",
+    "夜班", "白班", "交接", "护理", "病程", "会诊", "转科", "出院", "夜间", "全天", "晨间", "康复"];
 
 /// Chars that end or open the words around a Chinese name ("患者李华因…", "由刘医生"):
 /// function words and verbs that rarely belong to a given name.
