@@ -22,10 +22,12 @@ PHI = Path(__file__).parent / "fixtures" / "phi"
 
 # (file, recall, precision): the dev sets at what tuning reached, the held-out sets at what they
 # score (bench/RESULTS.md), each a little below, so a regression fails. `*_dev2` were written
-# later in other styles and scored once before they were tuned on (RESULTS has both).
-FLOORS = [("en_dev.txt", 0.95, 0.97), ("zh_dev.txt", 0.96, 0.97),
+# later in other styles, `*_dev3` in the style of ICU nursing notes; each was scored once
+# before it was tuned on (RESULTS has both figures).
+FLOORS = [("en_dev.txt", 0.94, 0.97), ("zh_dev.txt", 0.96, 0.97),
           ("en_dev2.txt", 0.93, 0.97), ("zh_dev2.txt", 0.95, 0.97),
-          ("en_heldout.txt", 0.89, 0.95), ("zh_heldout.txt", 0.87, 0.94)]
+          ("en_dev3.txt", 0.84, 0.97), ("zh_dev3.txt", 0.94, 0.97),
+          ("en_heldout.txt", 0.90, 0.95), ("zh_heldout.txt", 0.89, 0.95)]
 
 
 @pytest.mark.parametrize(("name", "recall", "precision"), FLOORS)

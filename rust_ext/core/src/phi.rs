@@ -134,7 +134,7 @@ fn rules() -> Vec<(PhiType, Check, String)> {
         (Date, C::None, format!(r"(?i)\b(?:January|February|March|April|June|July|August|September|October|November|December|{mon_abbr}|may)\.?,?\s+(?:of\s+)?\d{{4}}\b")),
         (Date, C::None, format!(r"(?i)\b\d{{1,2}}[-/ ](?:{mon_abbr}|may)[-/ ]\d{{2,4}}\b")),
         (Date, C::Ordinal, format!(r"(?i)\bthe\s+(?P<v>(?:[12]?\d|3[01]){ord})\b")),
-        (Date, C::None, r"(?i)\b(?:christmas(?: eve| day)?|thanksgiving|new year'?s(?: eve| day)?|easter|memorial day|labor day|independence day|(?:fourth|4th) of july|halloween|valentine'?s day)\b".into()),
+        (Date, C::None, r"(?i)\b(?:xmas|christmas(?: eve| day)?|thanksgiving|new year'?s(?: eve| day)?|easter|memorial day|labor day|independence day|(?:fourth|4th) of july|halloween|valentine'?s day)\b".into()),
         (Date, C::None, r"(?:^|\D)(?P<v>\d{4}[-/.]\d{1,2}[-/.]\d{1,2})(?:$|\D)".into()),
         (Date, C::NumericDate, r"(?:^|[^\d/.xX×*:])(?P<v>\d{1,2}[-/.]\d{1,2}[-/.](?:\d{4}|\d{2}))(?:$|[^\d/%.]|\.\D|\.$)".into()),
         (Date, C::ShortDate, r"(?:^|[^\d/.A-Za-z×*:-])(?P<v>(?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12]\d|3[01]))(?:$|[^\d/%-])".into()),
@@ -199,7 +199,13 @@ const DATE_CUES: &[&str] = &[
 /// The word before `before`'s end (spaces, colons and `#` skipped), lower case.
 fn word_before(before: &str) -> String {
     let t = before.trim_end_matches([' ', ':', '=', '#', '\t']);
-    let w = t.rsplit(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '/' | ':' | '\''))).next().unwrap_or("");
+    let mut w = t.rsplit(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '/' | ':' | '\''))).next().unwrap_or("");
+    // "5/ps 10/5": the label after a slash, unless the slash is the label's own ("b/p", "d/c")
+    if let Some((head, tail)) = w.rsplit_once('/') {
+        if head.len() > 1 && tail.len() > 1 {
+            w = tail;
+        }
+    }
     // a value with its number glued on ("PEEP5"): the letters count
     w.trim_end_matches(|c: char| c.is_ascii_digit()).to_ascii_lowercase()
 }
@@ -228,7 +234,10 @@ fn short_date_ok(v: &str, before: &str, after: &str) -> bool {
     if !numeric_date_ok(v) || after_value_label(before) {
         return false;
     }
-    let fraction = matches!(v, "1/2" | "1/3" | "1/4" | "2/3" | "3/4" | "1/8" | "3/8" | "1/5");
+    // common fractions, and scores out of 10 or 5 ("now 2/10", "ue 3/5"), are dates only
+    // after a date word
+    let fraction = matches!(v, "1/2" | "1/3" | "1/4" | "2/3" | "3/4" | "1/8" | "3/8" | "1/5")
+        || v.ends_with("/10") || v.ends_with("/5");
     if fraction || before.trim_end().ends_with(|c: char| c.is_ascii_digit()) {
         let w = word_before(before);
         return DATE_CUES.contains(&w.as_str());

@@ -297,6 +297,7 @@ impl PhiLexicon {
         self.latin_names(text, &toks, hits);
         self.facilities(text, &toks, hits);
         self.gazetteer(text, &toks, hits);
+        self.states(text, &toks, hits);
         TOKS.with(|t| *t.borrow_mut() = toks);
         if text.bytes().any(|b| b >= 0xE0) {
             self.chinese_names(text, hits);
@@ -404,13 +405,20 @@ impl PhiLexicon {
         // a word that may be a name beside a cue
         let nameish = |i: usize, strict: bool| {
             let t = &toks[i];
-            if stop(t) || t.w.flags & (TITLE | BEFORE | AFTER | VERB | HEAD | FACILITY) != 0 {
+            // a modal or a month is a name when capitalised after a relation ("son Will")
+            let capital_name = t.cap && !t.opens && listed(t) && !strict;
+            if stop(t) && !capital_name
+                || t.w.flags & (TITLE | BEFORE | AFTER | VERB | HEAD | FACILITY) != 0
+            {
                 return false;
             }
+            // "social work (finn)": one word in brackets after a role is a name
+            let bracketed = text[t.gap_before.0..t.gap_before.1].trim_end().ends_with('(')
+                && text[t.end..].starts_with(')');
             if t.w.flags & MEDICAL != 0 && !t.cap && strict {
                 return false;
             }
-            let limit = if strict { VERB_LIMIT } else { COMMON };
+            let limit = if bracketed && !strict { 80 } else if strict { VERB_LIMIT } else { COMMON };
             let word = self.is_word(text, t);
             // a first name even when it is a word ("wife grace"), a surname only when not
             // ("husband works" is no name)
@@ -418,7 +426,7 @@ impl PhiLexicon {
             (as_name && t.w.zipf < limit && !t.shout)
                 // "md shah": a surname that is also a rare word, after a role
                 || (!strict && t.w.flags & LAST != 0 && word && t.w.zipf < 40 && !t.shout)
-                || (t.cap && !t.opens && !word)
+                || (t.cap && !t.opens && !word && !t.shout)
                 || (t.cap && !t.opens && listed(t))
                 // an unknown word: no dictionary word, no name, rare ("Oconnell", "RAJIV")
                 || (!strict && !word && t.w.zipf < 20 && t.end - t.start >= 4 && !t.shout
@@ -489,7 +497,7 @@ impl PhiLexicon {
                 continue;
             }
             let g = gap(i).trim();
-            if !(g.is_empty() || g == ",") || gap(i).contains('\n') {
+            if !(g.is_empty() || g == "," || g == "(") || gap(i).contains('\n') {
                 continue;
             }
             let j = i - 1;
@@ -663,6 +671,10 @@ impl PhiLexicon {
                 continue;
             };
             let z = a + words.len() - 1;
+            if a == z && toks[a].w.flags & flag::MEDICAL != 0 {
+                a += 1;
+                continue;
+            }
             let cued = a > 0 && self.cue(toks, a - 1, flag::PLACE_CUE)
                 || z + 1 < toks.len()
                     && toks[z + 1].w.flags & flag::STATE != 0
@@ -672,6 +684,24 @@ impl PhiLexicon {
                 hits.push(PhiHit { start: toks[a].start, end: toks[z].end, kind: PhiType::Location });
             }
             a = z + 1;
+        }
+    }
+
+    /// A state after "from", "in", "to" ("called from nh", "flew back from CALIFORNIA").
+    fn states(&self, text: &str, toks: &[Tok], hits: &mut Vec<PhiHit>) {
+        for a in 1..toks.len() {
+            let t = &toks[a];
+            // two-letter codes that are also clinical abbreviations (CT, ID, PA, MS) never
+            let code = t.end - t.start == 2;
+            if t.w.flags & flag::STATE != 0 && t.w.flags & (flag::STOP | flag::MEDICAL) == 0
+                && !(code && (t.shout || matches!(&text[t.start..t.end].to_ascii_lowercase()[..],
+                    "ct" | "id" | "in" | "or" | "me" | "pa" | "md" | "de" | "co" | "la" | "ms" | "ga"
+                    | "al" | "ar" | "mi" | "mo" | "va" | "wa" | "ne" | "ok" | "hi" | "sc" | "nc" | "oh")))
+                && self.cue(toks, a - 1, flag::PLACE_CUE)
+                && !hits.iter().rev().take(4).any(|h| h.start <= t.start && t.end <= h.end)
+            {
+                hits.push(PhiHit { start: t.start, end: t.end, kind: PhiType::Location });
+            }
         }
     }
 

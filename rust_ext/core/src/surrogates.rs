@@ -284,8 +284,8 @@ fn shifted_date(value: &str, shift: i64, rng: &mut Rng) -> String {
 /// Holidays ("Christmas Eve") as the month and day they fall on, and a day alone ("the 22nd",
 /// "3rd"), moved by `shift` days: a holiday kept as written would give the real date away.
 fn holiday_or_day(value: &str, shift: i64) -> Option<String> {
-    const HOLIDAYS: [(&str, i64, i64); 12] = [
-        ("christmas eve", 12, 24), ("christmas", 12, 25), ("new year's eve", 12, 31),
+    const HOLIDAYS: [(&str, i64, i64); 13] = [
+        ("christmas eve", 12, 24), ("christmas", 12, 25), ("xmas", 12, 25), ("new year's eve", 12, 31),
         ("new years eve", 12, 31), ("new year", 1, 1), ("thanksgiving", 11, 25),
         ("easter", 4, 10), ("memorial day", 5, 28), ("labor day", 9, 3),
         ("of july", 7, 4), ("halloween", 10, 31), ("valentine", 2, 14),
