@@ -106,10 +106,29 @@ def minhash_clusters(signatures: pa.UInt32Array, num_perm: int, threshold: float
                      ) -> pa.UInt32Array:
     """Near-duplicate cluster ID (smallest member index) per row; see `corpus.dedup`."""
 
-def phi_deidentify_array(texts: pa.Array, surrogates: bool = False
+PHI_TYPES: list[str]
+"""The PHI types in the order of the count columns (NAME, DATE, ..., LOCATION)."""
+PHI_WORD_FLAGS: dict[str, int]
+"""The bits of a word's kinds in the name and place recognizer (FIRST, LAST, TITLE, ...)."""
+
+class Deidentifier:
+    """The PHI rules plus, when built with word lists, names and places by lexicon and cues;
+    see `corpus.stages.phi`."""
+
+    def __init__(self, words: list[tuple[str, int, int]] | None = None,
+                 dictionary: list[str] | None = None,
+                 phrases: list[tuple[str, int]] | None = None,
+                 places: list[tuple[str, bool]] | None = None,
+                 zh_surnames: list[str] | None = None, zh_given: str | None = None,
+                 zh_before: list[str] | None = None, zh_after: list[str] | None = None,
+                 zh_title_parts: list[str] | None = None) -> None: ...
+    def find(self, text: str) -> list[tuple[int, int, str]]:
+        """The identifiers of one text: (start, end, type), char offsets, in order."""
+    def deidentify_array(self, texts: pa.Array, surrogates: bool = False,
+                         patients: pa.Array | None = None
                          ) -> tuple[pa.LargeStringArray, pa.StructArray]:
-    """Texts with PHI replaced by `[TYPE]` (or by surrogates consistent within each text), and
-    per-text counts by type; see `corpus.stages.phi`."""
+        """Texts with PHI replaced by `[TYPE]` (or surrogates, consistent within a text or a
+        patient's texts), and per-text counts by type."""
 
 def exact_duplicates(texts: pa.Array) -> pa.UInt32Array:
     """Index of the first text with the same normalized content; see `corpus.dedup`."""
