@@ -121,7 +121,8 @@ class Deidentifier:
                  places: list[tuple[str, bool]] | None = None,
                  zh_surnames: list[str] | None = None, zh_given: str | None = None,
                  zh_before: list[str] | None = None, zh_after: list[str] | None = None,
-                 zh_title_parts: list[str] | None = None) -> None: ...
+                 zh_title_parts: list[str] | None = None,
+                 zh_places: list[str] | None = None) -> None: ...
     def find(self, text: str) -> list[tuple[int, int, str]]:
         """The identifiers of one text: (start, end, type), char offsets, in order."""
     def deidentify_array(self, texts: pa.Array, surrogates: bool = False,

@@ -175,10 +175,15 @@ def _build_lexicon() -> dict:
                 raise ValueError(f"{RULES / 'zh_words.tsv'}:{n}: unknown kind {kind!r}")
             zh[kind] += items.split()
     surnames, given = _chinese_names()
+    from faker.providers.address.zh_CN import Provider as Address
+
+    zh_places = sorted({c for c in Address.cities}
+                       | {p.removesuffix("市").removesuffix("省").removesuffix("自治区")
+                          for p in Address.provinces})
     return {"words": words, "dictionary": dictionary, "phrases": phrases, "places": places,
             "zh_surnames": sorted(set(surnames) | set(zh["SURNAME"])), "zh_given": given,
             "zh_before": zh["BEFORE"], "zh_after": zh["AFTER"],
-            "zh_title_parts": zh["TITLE_PART"]}
+            "zh_title_parts": zh["TITLE_PART"], "zh_places": zh_places}
 
 
 def _places(add) -> list[tuple[str, bool]]:

@@ -90,6 +90,8 @@ pub struct PhiLexicon {
     zh_after: Option<AhoCorasick>,
     /// words that make a title with the cue after them (夜班 + 护士): no name before
     zh_title_parts: Vec<String>,
+    /// Chinese cities and provinces by their short names (深圳, 河南)
+    zh_places: Option<AhoCorasick>,
 }
 
 /// A word of a text: its byte span and what the lexicon says of it.
@@ -130,6 +132,7 @@ impl PhiLexicon {
         zh_before: Vec<String>,
         zh_after: Vec<String>,
         zh_title_parts: Vec<String>,
+        zh_places: Vec<String>,
     ) -> Self {
         let mut map: TokenMap<Word> = TokenMap::default();
         map.reserve(words.len());
@@ -208,6 +211,7 @@ impl PhiLexicon {
             zh_before: ac(zh_before),
             zh_after: ac(zh_after),
             zh_title_parts,
+            zh_places: ac(zh_places),
         }
     }
 
@@ -305,6 +309,7 @@ impl PhiLexicon {
             self.zh_signatures(text, hits);
             zh_facilities(text, hits);
             zh_divisions(text, hits);
+            self.zh_cities(text, hits);
         }
     }
 
@@ -791,7 +796,7 @@ impl PhiLexicon {
             }
             let mut rest = text[i + c.len_utf8()..].chars();
             let Some(s) = rest.next() else { continue };
-            if !self.zh_surnames.contains(&s) || "时于便量儿孩年人姐妹哥弟爷奶伴母父师板大".contains(s) {
+            if !self.zh_surnames.contains(&s) || "时于便量儿孩年人姐妹哥弟爷奶伴母父师板大家乡".contains(s) {
                 continue;
             }
             let after = &text[i + c.len_utf8() + s.len_utf8()..];
@@ -800,6 +805,21 @@ impl PhiLexicon {
                 || ["接班", "交班", "来", "说", "医生", "护士", "陪", "告知", "已", "和", "与"].iter().any(|w| after.starts_with(w));
             if ends {
                 hits.push(PhiHit { start: i, end: i + c.len_utf8() + s.len_utf8(), kind: PhiType::Name });
+            }
+        }
+    }
+
+    /// A city or province by its short name where a place is expected: after 在/去/回/到/
+    /// 住/于/来自..., or before 市/人/工作/打工 ("在深圳工作", "回汕头老家", "河南人").
+    fn zh_cities(&self, text: &str, hits: &mut Vec<PhiHit>) {
+        let Some(ac) = &self.zh_places else { return };
+        for m in ac.find_iter(text) {
+            let prev = text[..m.start()].chars().next_back();
+            let after = &text[m.end()..];
+            let cued = prev.is_some_and(|p| "在去回到住于至赴往从自来转返".contains(p))
+                || ["市", "人", "工作", "打工", "上学", "老家", "读书", "出差", "旅游"].iter().any(|w| after.starts_with(w));
+            if cued {
+                hits.push(PhiHit { start: m.start(), end: m.end(), kind: PhiType::Location });
             }
         }
     }
@@ -1015,6 +1035,7 @@ mod tests {
             vec!["患者".into(), "主治医师".into()],
             vec!["医生".into()],
             vec!["夜班".into()],
+            vec!["深圳".into()],
         )
     }
 
@@ -1056,5 +1077,6 @@ mod tests {
     fn chinese() {
         assert_eq!(found("患者李华因胸痛入院，由刘医生接诊。主治医师：欧阳娜娜"), ["李华", "刘", "欧阳娜娜"]);
         assert_eq!(found("曾在当地医院就诊，后转入郸城县人民医院。"), ["郸城县人民医院"]);
+        assert_eq!(found("我在深圳工作。深圳湾"), ["深圳"]);
     }
 }

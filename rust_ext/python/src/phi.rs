@@ -25,7 +25,7 @@ impl PyDeidentifier {
     /// `places`: `(name, strong)`; Chinese surnames, given-name chars, cue words before and
     /// after a name (see termnorm-core `phi_names`). With no arguments: the regex rules alone.
     #[new]
-    #[pyo3(signature = (words=None, dictionary=None, phrases=None, places=None, zh_surnames=None, zh_given=None, zh_before=None, zh_after=None, zh_title_parts=None))]
+    #[pyo3(signature = (words=None, dictionary=None, phrases=None, places=None, zh_surnames=None, zh_given=None, zh_before=None, zh_after=None, zh_title_parts=None, zh_places=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -38,6 +38,7 @@ impl PyDeidentifier {
         zh_before: Option<Vec<String>>,
         zh_after: Option<Vec<String>>,
         zh_title_parts: Option<Vec<String>>,
+        zh_places: Option<Vec<String>>,
     ) -> Self {
         py.detach(|| {
             let inner = match words {
@@ -52,6 +53,7 @@ impl PyDeidentifier {
                     zh_before.unwrap_or_default(),
                     zh_after.unwrap_or_default(),
                     zh_title_parts.unwrap_or_default(),
+                    zh_places.unwrap_or_default(),
                 )),
             };
             PyDeidentifier { inner: Arc::new(inner) }
