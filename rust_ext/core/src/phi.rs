@@ -179,27 +179,80 @@ fn rules() -> Vec<(PhiType, Check, String)> {
 const VALUE_LABELS: &[&str] = &[
     "bp", "b/p", "nbp", "nibp", "abp", "art", "pap", "pa", "cvp", "map", "ps", "psv", "peep",
     "cpap", "bipap", "ipap", "epap", "ac", "simv", "imv", "prvc", "vc", "pc", "ie", "i:e", "vt",
-    "tv", "ratio", "abg", "vbg", "gas", "gcs", "pain", "strength", "grade", "score", "sbp",
-    "dbp", "wedge", "pcwp", "hr", "rr", "sat", "sats", "fio2", "o2", "x", "dose", "tab", "tabs",
-    "ns", "rate", "mmhg", "range", "settings", "vent", "apgar", "apgars", "tof", "pupils",
-    "pupil", "perrl", "perrla", "reflexes", "bue", "ble", "rue", "lue", "rle", "lle", "motor",
-    "power", "murmur", "sem", "gr", "ratio", "lymph", "nodes",
+    "tv", "ratio", "abg", "vbg", "gas", "gcs", "pain", "strength", "grade", "score", "sbp", "dbp",
+    "wedge", "pcwp", "hr", "rr", "sat", "sats", "fio2", "o2", "x", "dose", "tab", "tabs", "ns",
+    "rate", "mmhg", "range", "settings", "vent", "apgar", "apgars", "tof", "pupils", "pupil",
+    "perrl", "perrla", "reflexes", "bue", "ble", "rue", "lue", "rle", "lle", "motor", "power",
+    "murmur", "sem", "gr", "ratio", "lymph", "nodes",
 ];
 
 /// Words before a date: a fraction after them is a date ("since 1/2").
 const DATE_CUES: &[&str] = &[
-    "on", "since", "from", "until", "till", "thru", "through", "dated", "date", "of", "starting",
-    "started", "admitted", "discharged", "seen", "due", "by", "last", "dos", "doa", "dob",
-    "dc'd", "dcd", "dc", "placed", "removed", "inserted", "changed", "discontinued", "done",
-    "performed", "drawn", "sent", "collected", "obtained", "intubated", "extubated", "there",
-    "before", "after", "pod", "cx", "culture", "cultures", "echo", "ct", "mri", "cxr", "us",
-    "surgery", "admit", "until", "dated", "visit", "appt", "f/u",
+    "on",
+    "since",
+    "from",
+    "until",
+    "till",
+    "thru",
+    "through",
+    "dated",
+    "date",
+    "of",
+    "starting",
+    "started",
+    "admitted",
+    "discharged",
+    "seen",
+    "due",
+    "by",
+    "last",
+    "dos",
+    "doa",
+    "dob",
+    "dc'd",
+    "dcd",
+    "dc",
+    "placed",
+    "removed",
+    "inserted",
+    "changed",
+    "discontinued",
+    "done",
+    "performed",
+    "drawn",
+    "sent",
+    "collected",
+    "obtained",
+    "intubated",
+    "extubated",
+    "there",
+    "before",
+    "after",
+    "pod",
+    "cx",
+    "culture",
+    "cultures",
+    "echo",
+    "ct",
+    "mri",
+    "cxr",
+    "us",
+    "surgery",
+    "admit",
+    "until",
+    "dated",
+    "visit",
+    "appt",
+    "f/u",
 ];
 
 /// The word before `before`'s end (spaces, colons and `#` skipped), lower case.
 fn word_before(before: &str) -> String {
     let t = before.trim_end_matches([' ', ':', '=', '#', '\t']);
-    let mut w = t.rsplit(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '/' | ':' | '\''))).next().unwrap_or("");
+    let mut w = t
+        .rsplit(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '/' | ':' | '\'')))
+        .next()
+        .unwrap_or("");
     // "5/ps 10/5": the label after a slash, unless the slash is the label's own ("b/p", "d/c")
     if let Some((head, tail)) = w.rsplit_once('/') {
         if head.len() > 1 && tail.len() > 1 {
@@ -207,7 +260,8 @@ fn word_before(before: &str) -> String {
         }
     }
     // a value with its number glued on ("PEEP5"): the letters count
-    w.trim_end_matches(|c: char| c.is_ascii_digit()).to_ascii_lowercase()
+    w.trim_end_matches(|c: char| c.is_ascii_digit())
+        .to_ascii_lowercase()
 }
 
 fn after_value_label(before: &str) -> bool {
@@ -221,9 +275,15 @@ fn after_value_label(before: &str) -> bool {
 /// The numbers of a numeric date: one of the first two can be a month (<= 12) and the other
 /// a day (<= 31), neither zero.
 fn numeric_date_ok(v: &str) -> bool {
-    let n: Vec<u32> = v.split(['/', '-', '.']).filter_map(|x| x.parse().ok()).collect();
+    let n: Vec<u32> = v
+        .split(['/', '-', '.'])
+        .filter_map(|x| x.parse().ok())
+        .collect();
     match n.as_slice() {
-        [a, b, ..] => (1..=12).contains(a) && (1..=31).contains(b) || (1..=12).contains(b) && (1..=31).contains(a),
+        [a, b, ..] => {
+            (1..=12).contains(a) && (1..=31).contains(b)
+                || (1..=12).contains(b) && (1..=31).contains(a)
+        }
         _ => false,
     }
 }
@@ -236,8 +296,11 @@ fn short_date_ok(v: &str, before: &str, after: &str) -> bool {
     }
     // common fractions, and scores out of 10 or 5 ("now 2/10", "ue 3/5"), are dates only
     // after a date word
-    let fraction = matches!(v, "1/2" | "1/3" | "1/4" | "2/3" | "3/4" | "1/8" | "3/8" | "1/5")
-        || v.ends_with("/10") || v.ends_with("/5");
+    let fraction = matches!(
+        v,
+        "1/2" | "1/3" | "1/4" | "2/3" | "3/4" | "1/8" | "3/8" | "1/5"
+    ) || v.ends_with("/10")
+        || v.ends_with("/5");
     if fraction || before.trim_end().ends_with(|c: char| c.is_ascii_digit()) {
         let w = word_before(before);
         return DATE_CUES.contains(&w.as_str());
@@ -245,15 +308,21 @@ fn short_date_ok(v: &str, before: &str, after: &str) -> bool {
     // "pain 7/10", "4/5 EHL strength", "grip 5/5": a score, by the words around it
     let near = |s: &str| {
         let s = s.to_ascii_lowercase();
-        ["pain", "murmur", "strength", "grip", "motor", "flex", "ext", "ehl", "power", "score",
-         "scale", "rated", "severity", "pressure", "reflex", "dtr", "sem", "hsm", "like", "评分",
-         "疼痛", "肌力", "分"]
-            .iter()
-            .any(|w| s.contains(w))
+        [
+            "pain", "murmur", "strength", "grip", "motor", "flex", "ext", "ehl", "power", "score",
+            "scale", "rated", "severity", "pressure", "reflex", "dtr", "sem", "hsm", "like",
+            "评分", "疼痛", "肌力", "分",
+        ]
+        .iter()
+        .any(|w| s.contains(w))
     };
     let cut = |s: &str, n: usize, tail: bool| -> String {
         let cs: Vec<char> = s.chars().collect();
-        if tail { cs[cs.len().saturating_sub(n)..].iter().collect() } else { cs[..n.min(cs.len())].iter().collect() }
+        if tail {
+            cs[cs.len().saturating_sub(n)..].iter().collect()
+        } else {
+            cs[..n.min(cs.len())].iter().collect()
+        }
     };
     let score = v.ends_with("/10") || v.ends_with("/5") || v.ends_with("/4") || v.ends_with("/6");
     !(score && (near(&cut(before, 25, true)) || near(&cut(after, 20, false))))
@@ -262,9 +331,31 @@ fn short_date_ok(v: &str, before: &str, after: &str) -> bool {
 /// "the 22nd" is a date unless a noun follows ("the 3rd floor", "the 2nd dose").
 fn ordinal_ok(after: &str) -> bool {
     let rest = after.trim_start_matches([' ', '\t']);
-    let next = rest.split(|c: char| !c.is_ascii_alphabetic()).next().unwrap_or("");
+    let next = rest
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .next()
+        .unwrap_or("");
     next.is_empty()
-        || matches!(next.to_ascii_lowercase().as_str(), "of" | "at" | "and" | "to" | "or" | "in" | "when" | "through" | "thru" | "until" | "with" | "by" | "pt" | "patient" | "she" | "he" | "was" | "the")
+        || matches!(
+            next.to_ascii_lowercase().as_str(),
+            "of" | "at"
+                | "and"
+                | "to"
+                | "or"
+                | "in"
+                | "when"
+                | "through"
+                | "thru"
+                | "until"
+                | "with"
+                | "by"
+                | "pt"
+                | "patient"
+                | "she"
+                | "he"
+                | "was"
+                | "the"
+        )
 }
 
 /// First characters that make a "name" after 患者 a phrase instead ("患者因…", "患者男性").
@@ -412,9 +503,20 @@ impl Deidentifier {
             .expect("the PHI rules compile as a set");
         let rules = patterns
             .into_iter()
-            .map(|(t, c, re)| (t, c, Regex::new(&re).expect("the built-in PHI rules compile")))
+            .map(|(t, c, re)| {
+                (
+                    t,
+                    c,
+                    Regex::new(&re).expect("the built-in PHI rules compile"),
+                )
+            })
             .collect();
-        Deidentifier { rules, lexicon, gate, set }
+        Deidentifier {
+            rules,
+            lexicon,
+            gate,
+            set,
+        }
     }
 
     /// Identifiers in `text`, in order, not overlapping.
@@ -570,21 +672,55 @@ impl Deidentifier {
                             let label = before.trim_end_matches([':', '：']);
                             // "pH：7.4" is a value, "诊疗经过：12.5在" a date
                             let value_label = label.len() < before.len()
-                                && label.chars().next_back().is_some_and(|p| p.is_ascii_alphanumeric());
-                            let prev = if label.len() < before.len() && !value_label { Some('：') } else { before.chars().next_back() };
+                                && label
+                                    .chars()
+                                    .next_back()
+                                    .is_some_and(|p| p.is_ascii_alphanumeric());
+                            let prev = if label.len() < before.len() && !value_label {
+                                Some('：')
+                            } else {
+                                before.chars().next_back()
+                            };
                             let next = text[m.end()..].chars().next();
-                            let value_before = value_label || prev.is_some_and(|p| p.is_ascii_alphanumeric() || "+-=（(".contains(p));
-                            let unit_after = next.is_some_and(|n| n.is_ascii_alphabetic() || "℃°%‰岁天次分斤克升倍度级期周个年月日小毫厘米mgkl×*".contains(n));
+                            let value_before = value_label
+                                || prev.is_some_and(|p| {
+                                    p.is_ascii_alphanumeric() || "+-=（(".contains(p)
+                                });
+                            let unit_after = next.is_some_and(|n| {
+                                n.is_ascii_alphabetic()
+                                    || "℃°%‰岁天次分斤克升倍度级期周个年月日小毫厘米mgkl×*"
+                                        .contains(n)
+                            });
                             // opening a line or a clause ("，4.25复查"), not after a word ("INR是2.3")
                             let opens = prev.is_none_or(|p| "\n，。；、：:;,".contains(p))
                                 || spaced && prev.is_some_and(crate::tokens::is_cjk);
-                            let ends = next.is_none_or(|n| crate::tokens::is_cjk(n) || " \t\n，。；、".contains(n));
-                            !value_before && !unit_after && opens && ends
+                            let ends = next.is_none_or(|n| {
+                                crate::tokens::is_cjk(n) || " \t\n，。；、".contains(n)
+                            });
+                            !value_before
+                                && !unit_after
+                                && opens
+                                && ends
                                 && !next.is_some_and(|n| "-~－—型".contains(n))
                         }
                         Check::NotTemperature => {
                             let w = word_before(&text[..m.start()]);
-                            !matches!(w.as_str(), "t" | "tm" | "tmax" | "tc" | "temp" | "to" | "of" | "febrile" | "fever" | "spiked" | "max" | "temperature" | "afebrile" | "at")
+                            !matches!(
+                                w.as_str(),
+                                "t" | "tm"
+                                    | "tmax"
+                                    | "tc"
+                                    | "temp"
+                                    | "to"
+                                    | "of"
+                                    | "febrile"
+                                    | "fever"
+                                    | "spiked"
+                                    | "max"
+                                    | "temperature"
+                                    | "afebrile"
+                                    | "at"
+                            )
                         }
                         Check::Digits5 => v.bytes().filter(u8::is_ascii_digit).count() >= 5,
                         Check::DashDate => {
@@ -594,8 +730,8 @@ impl Deidentifier {
                                 && !text[m.end()..].starts_with(|c: char| c.is_ascii_alphabetic())
                         }
                         Check::Digits4 => {
-                            v.bytes().filter(u8::is_ascii_digit).count() >= 4
-                                && !v.contains('.') || v.matches('.').count() >= 2
+                            v.bytes().filter(u8::is_ascii_digit).count() >= 4 && !v.contains('.')
+                                || v.matches('.').count() >= 2
                         }
                     };
                 if ok {
@@ -618,7 +754,11 @@ impl Deidentifier {
     /// consistent within the document, or within the patient's documents when `patient` is
     /// given (see [`crate::surrogates`]): every date moves by the same number of days. And the
     /// hits.
-    pub fn deidentify_with_surrogates(&self, text: &str, patient: Option<&str>) -> (String, Vec<PhiHit>) {
+    pub fn deidentify_with_surrogates(
+        &self,
+        text: &str,
+        patient: Option<&str>,
+    ) -> (String, Vec<PhiHit>) {
         let seed = match patient {
             Some(p) => surrogates::document_seed(p) ^ 0x09A7_1E47,
             None => surrogates::document_seed(text),

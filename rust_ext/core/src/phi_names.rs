@@ -226,19 +226,26 @@ impl PhiLexicon {
     /// "longest", "weakly", "denies")?
     fn inflected_word(&self, k: &str) -> bool {
         let is = |w: &str| self.in_dictionary(hkey(w));
-        let y = |suf: &str| k.strip_suffix(suf).is_some_and(|s| s.len() >= 2 && is(&format!("{s}y")));
+        let y = |suf: &str| {
+            k.strip_suffix(suf)
+                .is_some_and(|s| s.len() >= 2 && is(&format!("{s}y")))
+        };
         if y("ies") || y("ied") || y("ier") || y("iest") || y("ily") {
             return true; // "denies", "carried", "happily"
         }
-        ["s", "es", "d", "ing", "ed", "est", "er", "ly"].iter().any(|suf| {
-            let Some(stem) = k.strip_suffix(suf) else { return false };
-            if stem.len() < 3 {
-                return false;
-            }
-            let b = stem.as_bytes();
-            let doubled = b.len() >= 2 && b[b.len() - 1] == b[b.len() - 2];
-            is(stem) || is(&format!("{stem}e")) || doubled && is(&stem[..stem.len() - 1])
-        })
+        ["s", "es", "d", "ing", "ed", "est", "er", "ly"]
+            .iter()
+            .any(|suf| {
+                let Some(stem) = k.strip_suffix(suf) else {
+                    return false;
+                };
+                if stem.len() < 3 {
+                    return false;
+                }
+                let b = stem.as_bytes();
+                let doubled = b.len() >= 2 && b[b.len() - 1] == b[b.len() - 2];
+                is(stem) || is(&format!("{stem}e")) || doubled && is(&stem[..stem.len() - 1])
+            })
     }
 
     fn in_dictionary(&self, h: u64) -> bool {
@@ -284,7 +291,11 @@ impl PhiLexicon {
             v.iter().any(|(before, pf)| {
                 pf & f != 0
                     && before.len() <= i
-                    && before.iter().rev().enumerate().all(|(j, b)| toks[i - 1 - j].h == *b)
+                    && before
+                        .iter()
+                        .rev()
+                        .enumerate()
+                        .all(|(j, b)| toks[i - 1 - j].h == *b)
             })
         })
     }
@@ -364,9 +375,7 @@ impl PhiLexicon {
                 || memchr::memchr(b'\n', gap).is_some()
                 || last.is_some_and(|c| matches!(c, b'.' | b'!' | b'?' | b':' | b';'));
             let initial = i - start == 1 && first.is_ascii_uppercase();
-            let shout = i - start <= 5
-                && word.bytes().all(|c| c.is_ascii_uppercase())
-                && !caps;
+            let shout = i - start <= 5 && word.bytes().all(|c| c.is_ascii_uppercase()) && !caps;
             toks.push(Tok {
                 start,
                 end: i,
@@ -394,7 +403,9 @@ impl PhiLexicon {
             let t = &toks[i - 1];
             let dot_ok = t.initial || t.end - t.start <= 2 || t.w.flags & TITLE != 0;
             !g.contains('\n') && g.trim_matches(' ').is_empty() && g.len() <= 2
-                || dot_ok && !g.contains('\n') && g.trim_matches(|c: char| c == ' ' || c == '.') .is_empty()
+                || dot_ok
+                    && !g.contains('\n')
+                    && g.trim_matches(|c: char| c == ' ' || c == '.').is_empty()
         };
         let listed = |t: &Tok| t.w.flags & (FIRST | LAST) != 0;
         let stop = |t: &Tok| t.w.flags & STOP != 0;
@@ -418,12 +429,20 @@ impl PhiLexicon {
                 return false;
             }
             // "social work (finn)": one word in brackets after a role is a name
-            let bracketed = text[t.gap_before.0..t.gap_before.1].trim_end().ends_with('(')
+            let bracketed = text[t.gap_before.0..t.gap_before.1]
+                .trim_end()
+                .ends_with('(')
                 && text[t.end..].starts_with(')');
             if t.w.flags & MEDICAL != 0 && !t.cap && strict {
                 return false;
             }
-            let limit = if bracketed && !strict { 80 } else if strict { VERB_LIMIT } else { COMMON };
+            let limit = if bracketed && !strict {
+                80
+            } else if strict {
+                VERB_LIMIT
+            } else {
+                COMMON
+            };
             let word = self.is_word(text, t);
             // a first name even when it is a word ("wife grace"), a surname only when not
             // ("husband works" is no name)
@@ -451,13 +470,12 @@ impl PhiLexicon {
                 name[i] = true;
             }
             // only a cue word, or the last word of a cue phrase, can open a name
-            if i + 1 >= n
-                || t.w.flags & (TITLE | BEFORE | VERB | AFTER | PHRASE_END) == 0
-            {
+            if i + 1 >= n || t.w.flags & (TITLE | BEFORE | VERB | AFTER | PHRASE_END) == 0 {
                 continue;
             }
             let g = gap(i + 1);
-            if g.contains('\n') || !matches!(g.trim().trim_matches('.'), "" | "(" | "," | ":" | "-") {
+            if g.contains('\n') || !matches!(g.trim().trim_matches('.'), "" | "(" | "," | ":" | "-")
+            {
                 continue;
             }
             let gt = g.trim().trim_matches('.');
@@ -473,7 +491,8 @@ impl PhiLexicon {
             let strict = !title && self.cue(toks, i, VERB) && !self.cue(toks, i, BEFORE);
             let j = i + 1;
             let ok = if title {
-                !stop(&toks[j]) && toks[j].w.flags & (TITLE | BEFORE | AFTER) == 0
+                !stop(&toks[j])
+                    && toks[j].w.flags & (TITLE | BEFORE | AFTER) == 0
                     && toks[j].end - toks[j].start >= 2
             } else {
                 nameish(j, strict) && !eponym(j)
@@ -508,7 +527,10 @@ impl PhiLexicon {
             let j = i - 1;
             let t = &toks[j];
             // "jmartinez, RN": a user name in lower case
-            let handle = t.w.flags & STOP == 0 && !self.is_word(text, t) && t.w.zipf < 20 && t.end - t.start >= 5
+            let handle = t.w.flags & STOP == 0
+                && !self.is_word(text, t)
+                && t.w.zipf < 20
+                && t.end - t.start >= 5
                 && text[t.start..t.end].bytes().all(|c| c.is_ascii_lowercase());
             if nameish(j, false) || handle {
                 name[j] = true;
@@ -517,8 +539,13 @@ impl PhiLexicon {
         // capitalised first + last in a mixed-case line: "Rose Brown called"
         for i in 0..n.saturating_sub(1) {
             let (a, b) = (&toks[i], &toks[i + 1]);
-            if a.cap && b.cap && joined(i + 1) && a.w.flags & FIRST != 0 && b.w.flags & LAST != 0
-                && a.w.flags & (STOP | MEDICAL) == 0 && b.w.flags & (STOP | MEDICAL) == 0
+            if a.cap
+                && b.cap
+                && joined(i + 1)
+                && a.w.flags & FIRST != 0
+                && b.w.flags & LAST != 0
+                && a.w.flags & (STOP | MEDICAL) == 0
+                && b.w.flags & (STOP | MEDICAL) == 0
                 && !eponym(i + 1)
             {
                 name[i] = true;
@@ -532,9 +559,7 @@ impl PhiLexicon {
                 continue;
             }
             let dashed = g.trim_end().ends_with("--") || g.trim_end().ends_with('—');
-            if dashed && (i + 1 == n || gap(i + 1).contains('\n'))
-                && nameish(i, false)
-            {
+            if dashed && (i + 1 == n || gap(i + 1).contains('\n')) && nameish(i, false) {
                 name[i] = true;
             }
         }
@@ -544,17 +569,27 @@ impl PhiLexicon {
         let cue = TITLE | BEFORE | AFTER | VERB | HEAD | FACILITY;
         let grows_right = |i: usize| {
             let t = &toks[i];
-            joined(i) && !eponym(i)
-                && ((listed(t) && t.w.zipf < COMMON && !stop(t)
-                    && t.w.flags & (MEDICAL | cue) == 0 && !self.is_word(text, t))
+            joined(i)
+                && !eponym(i)
+                && ((listed(t)
+                    && t.w.zipf < COMMON
+                    && !stop(t)
+                    && t.w.flags & (MEDICAL | cue) == 0
+                    && !self.is_word(text, t))
                     || t.initial
-                    || (t.cap && !stop(t) && t.w.flags & cue == 0 && (!self.is_word(text, t) || listed(t))))
+                    || (t.cap
+                        && !stop(t)
+                        && t.w.flags & cue == 0
+                        && (!self.is_word(text, t) || listed(t))))
         };
         let grows_left = |i: usize| {
             // token i joins the name at i + 1
             let t = &toks[i];
-            joined(i + 1) && (!toks[i + 1].opens || t.initial)
-                && ((t.w.flags & FIRST != 0 && t.w.zipf < COMMON + 5 && !stop(t)
+            joined(i + 1)
+                && (!toks[i + 1].opens || t.initial)
+                && ((t.w.flags & FIRST != 0
+                    && t.w.zipf < COMMON + 5
+                    && !stop(t)
                     && t.w.flags & (MEDICAL | TITLE | BEFORE | VERB) == 0)
                     || t.initial
                     || (t.cap && !t.opens && !stop(t) && t.w.flags & (TITLE | BEFORE | VERB) == 0))
@@ -591,13 +626,24 @@ impl PhiLexicon {
             if text[..end].ends_with("'s") || text[..end].ends_with("'S") {
                 end -= 2;
             }
-            hits.push(PhiHit { start: toks[i].start, end, kind: PhiType::Name });
+            hits.push(PhiHit {
+                start: toks[i].start,
+                end,
+                kind: PhiType::Name,
+            });
             // a nickname in brackets or quotes right after: 'Walter ("Walt")'
-            if j + 1 < n && matches!(gap(j + 1).trim(), "(\"" | "(" | "\"" | "(“" | "“")
+            if j + 1 < n
+                && matches!(gap(j + 1).trim(), "(\"" | "(" | "\"" | "(“" | "“")
                 && toks[j + 1].cap
-                && !text[toks[j + 1].start..toks[j + 1].end].bytes().all(|c| c.is_ascii_uppercase())
+                && !text[toks[j + 1].start..toks[j + 1].end]
+                    .bytes()
+                    .all(|c| c.is_ascii_uppercase())
             {
-                hits.push(PhiHit { start: toks[j + 1].start, end: toks[j + 1].end, kind: PhiType::Name });
+                hits.push(PhiHit {
+                    start: toks[j + 1].start,
+                    end: toks[j + 1].end,
+                    kind: PhiType::Name,
+                });
             }
             i = j + 1;
         }
@@ -618,17 +664,28 @@ impl PhiLexicon {
             while first > 0 && h - first < 4 {
                 let t = &toks[first - 1];
                 let g = &text[toks[first].gap_before.0..toks[first].gap_before.1];
-                if g.contains('\n') || !g.trim_matches(|c: char| c == ' ' || c == '.' || c == '-').is_empty() {
+                if g.contains('\n')
+                    || !g
+                        .trim_matches(|c: char| c == ' ' || c == '.' || c == '-')
+                        .is_empty()
+                {
                     break;
                 }
                 let modifier = t.w.flags & FACILITY_MOD != 0;
                 let word = self.is_word(text, t);
-                let naming = !modifier && t.w.flags & (STOP | FACILITY | TITLE | VERB) == 0
-                    && (t.cap && !(t.opens && word && !text[t.gap_before.0..t.gap_before.1].contains('\n'))
-                        || !word && t.w.flags & MEDICAL == 0
-                            && (t.w.zipf < 30 && t.end - t.start >= 3 || t.w.flags & (FIRST | LAST) != 0 && t.w.zipf < 50));
+                let naming = !modifier
+                    && t.w.flags & (STOP | FACILITY | TITLE | VERB) == 0
+                    && (t.cap
+                        && !(t.opens
+                            && word
+                            && !text[t.gap_before.0..t.gap_before.1].contains('\n'))
+                        || !word
+                            && t.w.flags & MEDICAL == 0
+                            && (t.w.zipf < 30 && t.end - t.start >= 3
+                                || t.w.flags & (FIRST | LAST) != 0 && t.w.zipf < 50));
                 // a word that names no place alone but can be part of a name ("shore")
-                let other = !modifier && !naming && t.w.flags & (STOP | FACILITY | TITLE | VERB) == 0;
+                let other =
+                    !modifier && !naming && t.w.flags & (STOP | FACILITY | TITLE | VERB) == 0;
                 if !(modifier || naming || other) {
                     break;
                 }
@@ -648,7 +705,11 @@ impl PhiLexicon {
                 first += 1;
             }
             if named {
-                hits.push(PhiHit { start: toks[first].start, end: toks[h].end, kind: PhiType::Location });
+                hits.push(PhiHit {
+                    start: toks[first].start,
+                    end: toks[h].end,
+                    kind: PhiType::Location,
+                });
             }
         }
     }
@@ -656,7 +717,11 @@ impl PhiLexicon {
     fn gazetteer(&self, text: &str, toks: &[Tok], hits: &mut Vec<PhiHit>) {
         let mut a = 0;
         while a < toks.len() {
-            let cands = if toks[a].w.flags & flag::PLACE_START != 0 { self.places.get(&toks[a].h) } else { None };
+            let cands = if toks[a].w.flags & flag::PLACE_START != 0 {
+                self.places.get(&toks[a].h)
+            } else {
+                None
+            };
             let Some(cands) = cands else {
                 a += 1;
                 continue;
@@ -668,7 +733,9 @@ impl PhiLexicon {
                     && (1..words.len()).all(|j| {
                         let t = &toks[a + j];
                         let g = &text[t.gap_before.0..t.gap_before.1];
-                        g.len() <= 2 && g.trim_matches(|c: char| c == ' ' || c == '.' || c == '-').is_empty()
+                        g.len() <= 2
+                            && g.trim_matches(|c: char| c == ' ' || c == '.' || c == '-')
+                                .is_empty()
                     })
             });
             let Some((words, strong)) = hit else {
@@ -686,7 +753,11 @@ impl PhiLexicon {
                     && text[toks[z].end..toks[z + 1].start].trim() == ",";
             let single_cap = toks[a].cap || toks[a].w.zipf < 45;
             if *strong || cued && single_cap || cued && a < z {
-                hits.push(PhiHit { start: toks[a].start, end: toks[z].end, kind: PhiType::Location });
+                hits.push(PhiHit {
+                    start: toks[a].start,
+                    end: toks[z].end,
+                    kind: PhiType::Location,
+                });
             }
             a = z + 1;
         }
@@ -698,14 +769,48 @@ impl PhiLexicon {
             let t = &toks[a];
             // two-letter codes that are also clinical abbreviations (CT, ID, PA, MS) never
             let code = t.end - t.start == 2;
-            if t.w.flags & flag::STATE != 0 && t.w.flags & (flag::STOP | flag::MEDICAL) == 0
-                && !(code && (t.shout || matches!(&text[t.start..t.end].to_ascii_lowercase()[..],
-                    "ct" | "id" | "in" | "or" | "me" | "pa" | "md" | "de" | "co" | "la" | "ms" | "ga"
-                    | "al" | "ar" | "mi" | "mo" | "va" | "wa" | "ne" | "ok" | "hi" | "sc" | "nc" | "oh")))
+            if t.w.flags & flag::STATE != 0
+                && t.w.flags & (flag::STOP | flag::MEDICAL) == 0
+                && !(code
+                    && (t.shout
+                        || matches!(
+                            &text[t.start..t.end].to_ascii_lowercase()[..],
+                            "ct" | "id"
+                                | "in"
+                                | "or"
+                                | "me"
+                                | "pa"
+                                | "md"
+                                | "de"
+                                | "co"
+                                | "la"
+                                | "ms"
+                                | "ga"
+                                | "al"
+                                | "ar"
+                                | "mi"
+                                | "mo"
+                                | "va"
+                                | "wa"
+                                | "ne"
+                                | "ok"
+                                | "hi"
+                                | "sc"
+                                | "nc"
+                                | "oh"
+                        )))
                 && self.cue(toks, a - 1, flag::PLACE_CUE)
-                && !hits.iter().rev().take(4).any(|h| h.start <= t.start && t.end <= h.end)
+                && !hits
+                    .iter()
+                    .rev()
+                    .take(4)
+                    .any(|h| h.start <= t.start && t.end <= h.end)
             {
-                hits.push(PhiHit { start: t.start, end: t.end, kind: PhiType::Location });
+                hits.push(PhiHit {
+                    start: t.start,
+                    end: t.end,
+                    kind: PhiType::Location,
+                });
             }
         }
     }
@@ -724,7 +829,11 @@ impl PhiLexicon {
                 }
                 // "访视护士：阮晓琳、苗佳": a list of names after one cue
                 while let Some(len) = self.zh_name_at(&text[at..]) {
-                    hits.push(PhiHit { start: at, end: at + len, kind: PhiType::Name });
+                    hits.push(PhiHit {
+                        start: at,
+                        end: at + len,
+                        kind: PhiType::Name,
+                    });
                     at += len;
                     // names in a list: 、 or a comma between them, or spaces in a signature line
                     let sep = text[at..].strip_prefix(['、', '，', ',']).or_else(|| {
@@ -732,7 +841,12 @@ impl PhiLexicon {
                         (r.len() < text.len() - at && !r.starts_with('\n')).then_some(r)
                     });
                     match sep {
-                        Some(r) if self.zh_name_at(r).is_some_and(|l| l < r.len() && r[l..].starts_with(['、', '，', ',', ' ', '；', '。'])) || text[at..].starts_with('、') => {
+                        Some(r)
+                            if self.zh_name_at(r).is_some_and(|l| {
+                                l < r.len()
+                                    && r[l..].starts_with(['、', '，', ',', ' ', '；', '。'])
+                            }) || text[at..].starts_with('、') =>
+                        {
                             at = text.len() - r.len();
                         }
                         _ => break,
@@ -747,17 +861,25 @@ impl PhiLexicon {
                 // it ("夜班护士", "主管医生") has no name before it
                 let chained = last_end == m.start();
                 last_end = m.end();
-                if chained || self.zh_title_parts.iter().any(|p| text[..m.start()].ends_with(p.as_str())) {
+                if chained
+                    || self
+                        .zh_title_parts
+                        .iter()
+                        .any(|p| text[..m.start()].ends_with(p.as_str()))
+                {
                     continue;
                 }
-                let before: Vec<(usize, char)> = text[..m.start()].char_indices().rev().take(4).collect();
+                let before: Vec<(usize, char)> =
+                    text[..m.start()].char_indices().rev().take(4).collect();
                 // the longest surname + given chars that ends right before the title and
                 // starts after a break
                 let mut best = None;
                 for len in (1..=before.len().min(4)).rev() {
                     let (at, _) = before[len - 1];
                     let cand = &text[at..m.start()];
-                    let Some(sur) = self.zh_surname_len(cand) else { continue };
+                    let Some(sur) = self.zh_surname_len(cand) else {
+                        continue;
+                    };
                     // "由刘医生": 由 is a surname too, but here the word before the name (a
                     // surname alone before a title may be one: "曾主任")
                     if len > sur && cand.starts_with(|c: char| ZH_BREAK.contains(c)) {
@@ -766,15 +888,25 @@ impl PhiLexicon {
                     if len == 2 && cand.chars().nth(0) == cand.chars().nth(1) {
                         continue;
                     }
-                    if sur > len || !cand.chars().skip(sur).all(|c| self.zh_given_char(c)) || len - sur > 2 {
+                    if sur > len
+                        || !cand.chars().skip(sur).all(|c| self.zh_given_char(c))
+                        || len - sur > 2
+                    {
                         continue;
                     }
                     let prev = text[..at].chars().next_back();
-                    let open = prev.is_none_or(|p| !crate::tokens::is_cjk(p) || ZH_BREAK.contains(p) || ZH_NOT_GIVEN.contains(p));
+                    let open = prev.is_none_or(|p| {
+                        !crate::tokens::is_cjk(p)
+                            || ZH_BREAK.contains(p)
+                            || ZH_NOT_GIVEN.contains(p)
+                    });
                     // a surname alone: before a person's title only ("告知李大夫", not "加强陪护")
-                    let title = ["医生", "医师", "大夫", "主任", "护士", "教授", "老师", "院长", "主治", "阿姨", "师傅", "先生", "女士"]
-                        .iter()
-                        .any(|w| text[m.start()..].starts_with(w));
+                    let title = [
+                        "医生", "医师", "大夫", "主任", "护士", "教授", "老师", "院长", "主治",
+                        "阿姨", "师傅", "先生", "女士",
+                    ]
+                    .iter()
+                    .any(|w| text[m.start()..].starts_with(w));
                     let doubled = prev == cand.chars().next();
                     if open || len == sur && title && !doubled {
                         best = Some(at);
@@ -782,7 +914,11 @@ impl PhiLexicon {
                     }
                 }
                 if let Some(at) = best {
-                    hits.push(PhiHit { start: at, end: m.start(), kind: PhiType::Name });
+                    hits.push(PhiHit {
+                        start: at,
+                        end: m.start(),
+                        kind: PhiType::Name,
+                    });
                 }
             }
         }
@@ -796,15 +932,27 @@ impl PhiLexicon {
             }
             let mut rest = text[i + c.len_utf8()..].chars();
             let Some(s) = rest.next() else { continue };
-            if !self.zh_surnames.contains(&s) || "时于便量儿孩年人姐妹哥弟爷奶伴母父师板大家乡".contains(s) {
+            if !self.zh_surnames.contains(&s)
+                || "时于便量儿孩年人姐妹哥弟爷奶伴母父师板大家乡".contains(s)
+            {
                 continue;
             }
             let after = &text[i + c.len_utf8() + s.len_utf8()..];
             let ends = after.is_empty()
-                || after.starts_with(['，', '。', '、', '；', '：', '（', '(', ' ', '\n', ':', ',', '；'])
-                || ["接班", "交班", "来", "说", "医生", "护士", "陪", "告知", "已", "和", "与"].iter().any(|w| after.starts_with(w));
+                || after.starts_with([
+                    '，', '。', '、', '；', '：', '（', '(', ' ', '\n', ':', ',', '；',
+                ])
+                || [
+                    "接班", "交班", "来", "说", "医生", "护士", "陪", "告知", "已", "和", "与",
+                ]
+                .iter()
+                .any(|w| after.starts_with(w));
             if ends {
-                hits.push(PhiHit { start: i, end: i + c.len_utf8() + s.len_utf8(), kind: PhiType::Name });
+                hits.push(PhiHit {
+                    start: i,
+                    end: i + c.len_utf8() + s.len_utf8(),
+                    kind: PhiType::Name,
+                });
             }
         }
     }
@@ -817,9 +965,17 @@ impl PhiLexicon {
             let prev = text[..m.start()].chars().next_back();
             let after = &text[m.end()..];
             let cued = prev.is_some_and(|p| "在去回到住于至赴往从自来转返".contains(p))
-                || ["市", "人", "工作", "打工", "上学", "老家", "读书", "出差", "旅游"].iter().any(|w| after.starts_with(w));
+                || [
+                    "市", "人", "工作", "打工", "上学", "老家", "读书", "出差", "旅游",
+                ]
+                .iter()
+                .any(|w| after.starts_with(w));
             if cued {
-                hits.push(PhiHit { start: m.start(), end: m.end(), kind: PhiType::Location });
+                hits.push(PhiHit {
+                    start: m.start(),
+                    end: m.end(),
+                    kind: PhiType::Location,
+                });
             }
         }
     }
@@ -830,11 +986,17 @@ impl PhiLexicon {
         for line in text.split_inclusive('\n') {
             let t = line.trim();
             let n = t.chars().count();
-            if (2..=4).contains(&n) && t.chars().all(crate::tokens::is_cjk) && self.zh_name_like(t)
+            if (2..=4).contains(&n)
+                && t.chars().all(crate::tokens::is_cjk)
+                && self.zh_name_like(t)
                 && !ZH_NOT_NAMES.iter().any(|w| t.starts_with(w))
             {
                 let start = at + line.find(t).unwrap_or(0);
-                hits.push(PhiHit { start, end: start + t.len(), kind: PhiType::Name });
+                hits.push(PhiHit {
+                    start,
+                    end: start + t.len(),
+                    kind: PhiType::Name,
+                });
             }
             at += line.len();
         }
@@ -855,7 +1017,11 @@ impl PhiLexicon {
         }
         // a second given char unless the char after it could also be one ("其子侯涛表示":
         // 侯涛, not 侯涛表); a compound surname takes two
-        let len = if given(sur + 1) && (sur == 2 || !given(sur + 2)) { sur + 2 } else { sur + 1 };
+        let len = if given(sur + 1) && (sur == 2 || !given(sur + 2)) {
+            sur + 2
+        } else {
+            sur + 1
+        };
         // "谢谢", "好好": a char doubled is a word
         if len == 2 && ch(0) == ch(1) {
             return None;
@@ -871,7 +1037,9 @@ impl PhiLexicon {
     pub fn zh_name_like(&self, s: &str) -> bool {
         self.zh_surname_len(s).is_some_and(|sur| {
             let given: Vec<char> = s.chars().skip(sur).collect();
-            !given.is_empty() && given.len() <= 2 && given.iter().all(|&c| self.zh_given_char(c))
+            !given.is_empty()
+                && given.len() <= 2
+                && given.iter().all(|&c| self.zh_given_char(c))
                 && s.chars().nth(0) != s.chars().nth(1)
         })
     }
@@ -905,10 +1073,70 @@ fn zh_facilities(text: &str, hits: &mut Vec<PhiHit>) {
     let ac = AC.get_or_init(|| {
         AhoCorasickBuilder::new()
             .match_kind(MatchKind::LeftmostLongest)
-            .build(["医院", "卫生院", "体检中心", "健康管理中心", "卫生服务中心", "卫生服务站", "卫生室", "诊所", "保健院", "门诊部", "医疗中心", "医学中心", "疗养院", "养老院"])
+            .build([
+                "医院",
+                "卫生院",
+                "体检中心",
+                "健康管理中心",
+                "卫生服务中心",
+                "卫生服务站",
+                "卫生室",
+                "诊所",
+                "保健院",
+                "门诊部",
+                "医疗中心",
+                "医学中心",
+                "疗养院",
+                "养老院",
+            ])
             .expect("facility heads")
     });
-    const GENERIC: &[&str] = &["送检", "转诊", "就诊", "定点", "三甲", "互联网", "网上", "公立", "民营", "综合性", "我", "本", "该", "外", "当地", "上级", "基层", "其他", "附近", "各级", "省级", "市级", "县级", "乡镇", "专科", "综合", "大", "小", "私人", "多家", "多", "某", "一家", "家", "住", "出", "回", "去", "到", "上述", "此", "两", "三", "几"];
+    const GENERIC: &[&str] = &[
+        "送检",
+        "转诊",
+        "就诊",
+        "定点",
+        "三甲",
+        "互联网",
+        "网上",
+        "公立",
+        "民营",
+        "综合性",
+        "我",
+        "本",
+        "该",
+        "外",
+        "当地",
+        "上级",
+        "基层",
+        "其他",
+        "附近",
+        "各级",
+        "省级",
+        "市级",
+        "县级",
+        "乡镇",
+        "专科",
+        "综合",
+        "大",
+        "小",
+        "私人",
+        "多家",
+        "多",
+        "某",
+        "一家",
+        "家",
+        "住",
+        "出",
+        "回",
+        "去",
+        "到",
+        "上述",
+        "此",
+        "两",
+        "三",
+        "几",
+    ];
     for m in ac.find_iter(text) {
         let mut start = m.start();
         let mut n = 0;
@@ -921,7 +1149,11 @@ fn zh_facilities(text: &str, hits: &mut Vec<PhiHit>) {
         }
         let name = &text[start..m.start()];
         if n >= 2 && !GENERIC.contains(&name) {
-            hits.push(PhiHit { start, end: m.end(), kind: PhiType::Location });
+            hits.push(PhiHit {
+                start,
+                end: m.end(),
+                kind: PhiType::Location,
+            });
         }
     }
 }
@@ -931,43 +1163,64 @@ fn zh_facilities(text: &str, hits: &mut Vec<PhiHit>) {
 /// 社区, 超市, 镇痛.
 fn zh_divisions(text: &str, hits: &mut Vec<PhiHit>) {
     const NOT_PLACE: &str = "节叶段灶野心肝脾肺肾胃肠腹胸背腰头颈部前后左右上下内外侧病术疗治诊院科药血手足眼耳鼻口牙骨皮肤";
-    const GENERIC: &[&str] = &["社", "小", "园", "景", "城", "市", "郊", "山", "农", "乡", "城乡", "超", "上", "都", "门", "夜", "黑", "本", "外", "全", "各", "老", "新", "同", "城镇", "乡镇", "地", "灾", "牧", "渔", "疫", "高发", "流行", "偏远", "贫困", "行政", "开发", "示范", "试点", "高危", "重点", "该", "其", "邻", "周边"];
+    const GENERIC: &[&str] = &[
+        "社", "小", "园", "景", "城", "市", "郊", "山", "农", "乡", "城乡", "超", "上", "都", "门",
+        "夜", "黑", "本", "外", "全", "各", "老", "新", "同", "城镇", "乡镇", "地", "灾", "牧",
+        "渔", "疫", "高发", "流行", "偏远", "贫困", "行政", "开发", "示范", "试点", "高危", "重点",
+        "该", "其", "邻", "周边",
+    ];
     let mut prev_end = 0;
     for (i, c) in text.char_indices() {
         if !matches!(c, '省' | '市' | '区' | '县' | '镇' | '乡' | '村') || i < prev_end {
             continue;
         }
         let next = text[i + c.len_utf8()..].chars().next();
-        if c == '镇' && next.is_some_and(|n| "静痛定咳痉".contains(n)) || c == '市' && next == Some('场') {
+        if c == '镇' && next.is_some_and(|n| "静痛定咳痉".contains(n))
+            || c == '市' && next == Some('场')
+        {
             continue;
         }
         let mut start = i;
         let mut n = 0;
         for (j, p) in text[..i].char_indices().rev() {
-            if j < prev_end || !crate::tokens::is_cjk(p) || ZH_BREAK.contains(p) || NOT_PLACE.contains(p) || n >= 4 {
+            if j < prev_end
+                || !crate::tokens::is_cjk(p)
+                || ZH_BREAK.contains(p)
+                || NOT_PLACE.contains(p)
+                || n >= 4
+            {
                 break;
             }
             start = j;
             n += 1;
         }
         let run = &text[start..i];
-        if n >= 2 && !GENERIC.contains(&run) || n == 1 && matches!(c, '县' | '村' | '镇') && !GENERIC.contains(&run) {
+        if n >= 2 && !GENERIC.contains(&run)
+            || n == 1 && matches!(c, '县' | '村' | '镇') && !GENERIC.contains(&run)
+        {
             let end = i + c.len_utf8();
-            hits.push(PhiHit { start, end, kind: PhiType::Location });
+            hits.push(PhiHit {
+                start,
+                end,
+                kind: PhiType::Location,
+            });
             prev_end = end;
         }
     }
 }
 
 /// Words a line or a clause may open with, before a colon, that are no names.
-pub const ZH_NOT_NAMES: &[&str] = &["麻醉", "初步", "家族", "门诊", "通讯", "查体", "查房", "主诉", "诊断", "处理", "计划", "医嘱", "结论", "印象",
-    "病史", "治疗", "体检", "检查", "复查", "随访", "建议", "意见", "说明", "备注", "地址", "电话",
-    "手机", "时间", "日期", "性别", "年龄", "科室", "床号", "姓名", "单位", "职业", "民族", "婚姻",
-    "籍贯", "出生", "住址", "联系", "签名", "签字", "记录", "交班", "接班", "出院", "入院", "新入",
-    "病危", "病重", "翻译", "家属", "方案", "石膏", "周期", "钱医", "黄疸", "白细", "林可", "高血",
-    "胡言", "于是", "马上", "何时", "余下", "江湖", "应用", "应该", "严重", "华法", "程度", "项目",
-    "费用", "方式", "名称", "经过", "表现", "部位", "范围", "宋体", "司法", "武器", "关节", "管理",
-    "夜班", "白班", "交接", "护理", "病程", "会诊", "转科", "出院", "夜间", "全天", "晨间", "康复"];
+pub const ZH_NOT_NAMES: &[&str] = &[
+    "麻醉", "初步", "家族", "门诊", "通讯", "查体", "查房", "主诉", "诊断", "处理", "计划", "医嘱",
+    "结论", "印象", "病史", "治疗", "体检", "检查", "复查", "随访", "建议", "意见", "说明", "备注",
+    "地址", "电话", "手机", "时间", "日期", "性别", "年龄", "科室", "床号", "姓名", "单位", "职业",
+    "民族", "婚姻", "籍贯", "出生", "住址", "联系", "签名", "签字", "记录", "交班", "接班", "出院",
+    "入院", "新入", "病危", "病重", "翻译", "家属", "方案", "石膏", "周期", "钱医", "黄疸", "白细",
+    "林可", "高血", "胡言", "于是", "马上", "何时", "余下", "江湖", "应用", "应该", "严重", "华法",
+    "程度", "项目", "费用", "方式", "名称", "经过", "表现", "部位", "范围", "宋体", "司法", "武器",
+    "关节", "管理", "夜班", "白班", "交接", "护理", "病程", "会诊", "转科", "出院", "夜间", "全天",
+    "晨间", "康复",
+];
 
 /// Chars that end or open the words around a Chinese name ("患者李华因…", "由刘医生"):
 /// function words and verbs that rarely belong to a given name.
@@ -976,13 +1229,24 @@ const ZH_BREAK: &str = "因于自在与和及或的了是为被由从对向诉�
 /// A word as the lexicon keys it: ASCII lower case, apostrophes dropped ("O'Brien" -> "obrien"),
 /// a possessive 's too ("Healey's" -> "healey").
 fn key(w: &str) -> String {
-    let w = w.strip_suffix("'s").or_else(|| w.strip_suffix("'S")).unwrap_or(w);
-    w.bytes().filter(|&c| c != b'\'').map(|c| c.to_ascii_lowercase() as char).collect()
+    let w = w
+        .strip_suffix("'s")
+        .or_else(|| w.strip_suffix("'S"))
+        .unwrap_or(w);
+    w.bytes()
+        .filter(|&c| c != b'\'')
+        .map(|c| c.to_ascii_lowercase() as char)
+        .collect()
 }
 
 /// Capital and small ASCII letters of a line, in one pass.
 fn case_counts(line: &[u8]) -> (usize, usize) {
-    line.iter().fold((0, 0), |(u, l), c| (u + usize::from(c.is_ascii_uppercase()), l + usize::from(c.is_ascii_lowercase())))
+    line.iter().fold((0, 0), |(u, l), c| {
+        (
+            u + usize::from(c.is_ascii_uppercase()),
+            l + usize::from(c.is_ascii_lowercase()),
+        )
+    })
 }
 
 /// The hash of a word's key.
@@ -1006,7 +1270,8 @@ fn hkey(w: &str) -> u64 {
 
 /// The words of a name as the tokenizer cuts them: runs of ASCII letters and apostrophes.
 fn words_of(name: &str) -> impl Iterator<Item = &str> {
-    name.split(|c: char| !(c.is_ascii_alphabetic() || c == '\'')).filter(|w| !w.is_empty())
+    name.split(|c: char| !(c.is_ascii_alphabetic() || c == '\''))
+        .filter(|w| !w.is_empty())
 }
 
 #[cfg(test)]
@@ -1018,14 +1283,30 @@ mod tests {
         let w = |s: &str, f: u32, z: u8| (s.to_string(), f, z);
         PhiLexicon::new(
             vec![
-                w("healey", LAST, 25), w("rizzo", LAST, 30), w("rich", FIRST, 49),
-                w("martino", LAST, 28), w("foley", LAST | MEDICAL, 35), w("catheter", HEAD, 30),
-                w("dr", TITLE, 50), w("husband", BEFORE, 45), w("in", STOP | PLACE_CUE, 70),
-                w("to", STOP, 70), w("talk", 0, 50), w("hospital", FACILITY, 50),
-                w("calvert", LAST, 20), w("rn", AFTER, 30), w("kowalski", LAST, 22),
-                w("mary", FIRST, 45), w("wife", BEFORE, 50), w("at", STOP, 70),
-                w("bedside", 0, 30), w("the", STOP, 75), w("lives", 0, 50),
-                w("transfer", 0, 45), w("from", STOP | PLACE_CUE, 70), w("and", STOP, 75),
+                w("healey", LAST, 25),
+                w("rizzo", LAST, 30),
+                w("rich", FIRST, 49),
+                w("martino", LAST, 28),
+                w("foley", LAST | MEDICAL, 35),
+                w("catheter", HEAD, 30),
+                w("dr", TITLE, 50),
+                w("husband", BEFORE, 45),
+                w("in", STOP | PLACE_CUE, 70),
+                w("to", STOP, 70),
+                w("talk", 0, 50),
+                w("hospital", FACILITY, 50),
+                w("calvert", LAST, 20),
+                w("rn", AFTER, 30),
+                w("kowalski", LAST, 22),
+                w("mary", FIRST, 45),
+                w("wife", BEFORE, 50),
+                w("at", STOP, 70),
+                w("bedside", 0, 30),
+                w("the", STOP, 75),
+                w("lives", 0, 50),
+                w("transfer", 0, 45),
+                w("from", STOP | PLACE_CUE, 70),
+                w("and", STOP, 75),
             ],
             vec!["gallop".into()],
             vec![("spoke with".into(), VERB)],
@@ -1062,21 +1343,33 @@ mod tests {
         assert_eq!(found("Husband Rich Martino in to visit"), ["Rich Martino"]);
         assert_eq!(found("wife at the bedside"), Vec::<&str>::new());
         assert_eq!(found("R. Kowalski RN"), ["R. Kowalski"]);
-        assert_eq!(found("foley catheter draining; FOLEY in place"), Vec::<&str>::new());
+        assert_eq!(
+            found("foley catheter draining; FOLEY in place"),
+            Vec::<&str>::new()
+        );
         assert_eq!(found("dr foley aware"), ["foley"]);
     }
 
     #[test]
     fn places() {
-        assert_eq!(found("TRANSFER FROM CALVERT HOSPITAL"), ["CALVERT HOSPITAL"]);
+        assert_eq!(
+            found("TRANSFER FROM CALVERT HOSPITAL"),
+            ["CALVERT HOSPITAL"]
+        );
         assert_eq!(found("lives in revere; the hospital"), ["revere"]);
         assert_eq!(found("revere and East Boston"), ["East Boston"]);
     }
 
     #[test]
     fn chinese() {
-        assert_eq!(found("患者李华因胸痛入院，由刘医生接诊。主治医师：欧阳娜娜"), ["李华", "刘", "欧阳娜娜"]);
-        assert_eq!(found("曾在当地医院就诊，后转入郸城县人民医院。"), ["郸城县人民医院"]);
+        assert_eq!(
+            found("患者李华因胸痛入院，由刘医生接诊。主治医师：欧阳娜娜"),
+            ["李华", "刘", "欧阳娜娜"]
+        );
+        assert_eq!(
+            found("曾在当地医院就诊，后转入郸城县人民医院。"),
+            ["郸城县人民医院"]
+        );
         assert_eq!(found("我在深圳工作。深圳湾"), ["深圳"]);
     }
 }

@@ -119,7 +119,11 @@ fn name(value: &str, rng: &mut Rng) -> String {
 pub fn date_shift(seed: u64) -> i64 {
     let mut rng = Rng(seed ^ 0xD47E_5417);
     let days = 30 + (rng.next() % 336) as i64;
-    if rng.next() % 2 == 0 { days } else { -days }
+    if rng.next() % 2 == 0 {
+        days
+    } else {
+        -days
+    }
 }
 
 /// Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm) and back.
@@ -177,7 +181,11 @@ fn parts(value: &str) -> Vec<Part<'_>> {
 fn month_of(word: &str) -> Option<i64> {
     let w = word.to_ascii_lowercase();
     (w.len() >= 3)
-        .then(|| MONTHS.iter().position(|m| m.to_ascii_lowercase().starts_with(&w)))
+        .then(|| {
+            MONTHS
+                .iter()
+                .position(|m| m.to_ascii_lowercase().starts_with(&w))
+        })
         .flatten()
         .map(|i| i as i64 + 1)
 }
@@ -241,8 +249,13 @@ fn shifted_date(value: &str, shift: i64, rng: &mut Rng) -> String {
         },
     };
     let day = if d == NO_DAY { Some(15) } else { num(d) };
-    let (Some(day), year) = (day, y.and_then(num)) else { return date_fallback(value, rng) };
-    let full_year = match (year, y.map(|i| nums.iter().find(|n| n.0 == i).map_or(4, |n| n.2))) {
+    let (Some(day), year) = (day, y.and_then(num)) else {
+        return date_fallback(value, rng);
+    };
+    let full_year = match (
+        year,
+        y.map(|i| nums.iter().find(|n| n.0 == i).map_or(4, |n| n.2)),
+    ) {
         (Some(v), Some(2)) => 2000 + v,
         (Some(v), _) => v,
         (None, _) => 2000,
@@ -285,10 +298,19 @@ fn shifted_date(value: &str, shift: i64, rng: &mut Rng) -> String {
 /// "3rd"), moved by `shift` days: a holiday kept as written would give the real date away.
 fn holiday_or_day(value: &str, shift: i64) -> Option<String> {
     const HOLIDAYS: [(&str, i64, i64); 13] = [
-        ("christmas eve", 12, 24), ("christmas", 12, 25), ("xmas", 12, 25), ("new year's eve", 12, 31),
-        ("new years eve", 12, 31), ("new year", 1, 1), ("thanksgiving", 11, 25),
-        ("easter", 4, 10), ("memorial day", 5, 28), ("labor day", 9, 3),
-        ("of july", 7, 4), ("halloween", 10, 31), ("valentine", 2, 14),
+        ("christmas eve", 12, 24),
+        ("christmas", 12, 25),
+        ("xmas", 12, 25),
+        ("new year's eve", 12, 31),
+        ("new years eve", 12, 31),
+        ("new year", 1, 1),
+        ("thanksgiving", 11, 25),
+        ("easter", 4, 10),
+        ("memorial day", 5, 28),
+        ("labor day", 9, 3),
+        ("of july", 7, 4),
+        ("halloween", 10, 31),
+        ("valentine", 2, 14),
     ];
     let lower = value.to_ascii_lowercase();
     if let Some(&(_, m, d)) = HOLIDAYS.iter().find(|h| lower.contains(h.0)) {
@@ -325,12 +347,31 @@ fn date_fallback(value: &str, rng: &mut Rng) -> String {
 
 /// A place of the same script and kind: a hospital for a hospital, a town for a town.
 fn location(value: &str, rng: &mut Rng) -> String {
-    const TOWNS: [&str; 8] = ["Millbrook", "Eastfield", "Harlow", "Westbury", "Ashton", "Fairview", "Lakeside", "Brookdale"];
-    const ZH_TOWNS: [&str; 8] = ["青山", "白河", "临江", "东平", "安宁", "长乐", "南川", "西宁"];
+    const TOWNS: [&str; 8] = [
+        "Millbrook",
+        "Eastfield",
+        "Harlow",
+        "Westbury",
+        "Ashton",
+        "Fairview",
+        "Lakeside",
+        "Brookdale",
+    ];
+    const ZH_TOWNS: [&str; 8] = [
+        "青山", "白河", "临江", "东平", "安宁", "长乐", "南川", "西宁",
+    ];
     if value.chars().any(is_cjk) {
         let town = rng.pick(&ZH_TOWNS);
-        for (suffix, out) in [("医院", "市人民医院"), ("卫生院", "镇卫生院"), ("中心", "社区卫生服务中心"),
-                              ("县", "县"), ("区", "区"), ("市", "市"), ("镇", "镇"), ("村", "村")] {
+        for (suffix, out) in [
+            ("医院", "市人民医院"),
+            ("卫生院", "镇卫生院"),
+            ("中心", "社区卫生服务中心"),
+            ("县", "县"),
+            ("区", "区"),
+            ("市", "市"),
+            ("镇", "镇"),
+            ("村", "村"),
+        ] {
             if value.ends_with(suffix) {
                 return format!("{town}{out}");
             }
@@ -339,7 +380,16 @@ fn location(value: &str, rng: &mut Rng) -> String {
     }
     let town = rng.pick(&TOWNS);
     let lower = value.to_ascii_lowercase();
-    for head in ["hospital", "medical center", "clinic", "rehab", "center", "manor", "nursing home", "hospice"] {
+    for head in [
+        "hospital",
+        "medical center",
+        "clinic",
+        "rehab",
+        "center",
+        "manor",
+        "nursing home",
+        "hospice",
+    ] {
         if lower.ends_with(head) {
             return format!("{town} {}", &value[value.len() - head.len()..]);
         }
@@ -418,15 +468,24 @@ mod tests {
             assert_eq!(day_number(&a) - day_number("2/3/21"), sh);
             // without a year the date wraps around within its (leap) year
             let moved = day_number(&d("7/22")) - day_number("7/22");
-            assert!([sh, sh - 365, sh - 366, sh + 365, sh + 366].contains(&moved), "{moved} {sh}");
+            assert!(
+                [sh, sh - 365, sh - 366, sh + 365, sh + 366].contains(&moved),
+                "{moved} {sh}"
+            );
             let iso = d("2021-03-05");
             assert_eq!(iso.len(), 10);
             assert!(d("03/15/2019").len() == 10);
             let m = d("March 3, 2021");
-            assert!(MONTHS.iter().any(|x| m.starts_with(x)) && m.contains(", 20"), "{m}");
+            assert!(
+                MONTHS.iter().any(|x| m.starts_with(x)) && m.contains(", 20"),
+                "{m}"
+            );
             assert!(d("JAN 3").starts_with(|c: char| c.is_ascii_uppercase()));
             let zh = d("2021年3月5日");
-            assert!(zh.contains('年') && zh.contains('月') && zh.ends_with('日'), "{zh}");
+            assert!(
+                zh.contains('年') && zh.contains('月') && zh.ends_with('日'),
+                "{zh}"
+            );
         }
         // a month and year, a holiday, a day alone: moved too, nothing of the real date kept
         let sh = date_shift(7);

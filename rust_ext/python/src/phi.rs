@@ -56,7 +56,9 @@ impl PyDeidentifier {
                     zh_places.unwrap_or_default(),
                 )),
             };
-            PyDeidentifier { inner: Arc::new(inner) }
+            PyDeidentifier {
+                inner: Arc::new(inner),
+            }
         })
     }
 
@@ -87,7 +89,9 @@ impl PyDeidentifier {
         patients: Option<PyArrowType<ArrayData>>,
     ) -> PyResult<(PyArrowType<ArrayData>, PyArrowType<ArrayData>)> {
         let keys: Option<Vec<Option<String>>> = match patients {
-            Some(p) => Some(with_strings(p.0, |it| it.map(|k| k.map(str::to_string)).collect())?),
+            Some(p) => Some(with_strings(p.0, |it| {
+                it.map(|k| k.map(str::to_string)).collect()
+            })?),
             None => None,
         };
         if let Some(k) = &keys {
@@ -132,7 +136,10 @@ impl PyDeidentifier {
                     .zip(counts.iter_mut())
                     .map(|(k, b)| (k.label(), Arc::new(b.finish()) as ArrayRef))
                     .collect();
-                (PyArrowType(text.into_data()), PyArrowType(struct_of(cols, &[])))
+                (
+                    PyArrowType(text.into_data()),
+                    PyArrowType(struct_of(cols, &[])),
+                )
             })
         })
     }
@@ -144,12 +151,26 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("PHI_TYPES", types)?;
     use termnorm_core::phi_names::flag;
     let flags = [
-        ("FIRST", flag::FIRST), ("LAST", flag::LAST), ("MEDICAL", flag::MEDICAL),
-        ("STOP", flag::STOP), ("TITLE", flag::TITLE), ("BEFORE", flag::BEFORE),
-        ("AFTER", flag::AFTER), ("VERB", flag::VERB), ("HEAD", flag::HEAD),
-        ("FACILITY", flag::FACILITY), ("FACILITY_MOD", flag::FACILITY_MOD),
-        ("PLACE_CUE", flag::PLACE_CUE), ("STATE", flag::STATE), ("WORD", flag::WORD),
+        ("FIRST", flag::FIRST),
+        ("LAST", flag::LAST),
+        ("MEDICAL", flag::MEDICAL),
+        ("STOP", flag::STOP),
+        ("TITLE", flag::TITLE),
+        ("BEFORE", flag::BEFORE),
+        ("AFTER", flag::AFTER),
+        ("VERB", flag::VERB),
+        ("HEAD", flag::HEAD),
+        ("FACILITY", flag::FACILITY),
+        ("FACILITY_MOD", flag::FACILITY_MOD),
+        ("PLACE_CUE", flag::PLACE_CUE),
+        ("STATE", flag::STATE),
+        ("WORD", flag::WORD),
     ];
-    m.add("PHI_WORD_FLAGS", flags.into_iter().collect::<std::collections::BTreeMap<_, _>>())?;
+    m.add(
+        "PHI_WORD_FLAGS",
+        flags
+            .into_iter()
+            .collect::<std::collections::BTreeMap<_, _>>(),
+    )?;
     Ok(())
 }
