@@ -87,7 +87,7 @@ enum Check {
     ShortDate,
     /// "the 22nd": not followed by a noun ("the 3rd floor")
     Ordinal,
-    /// four digits at least, not a decimal value ("pager 54321", not "page 7.38")
+    /// four digits at least ("pager 54321", not "page 738")
     Digits4,
     /// five digits at least ("SP-11-04471", not "CA-125")
     Digits5,
@@ -729,10 +729,8 @@ impl Deidentifier {
                                 && DATE_CUES.contains(&word_before(&text[..m.start()]).as_str())
                                 && !text[m.end()..].starts_with(|c: char| c.is_ascii_alphabetic())
                         }
-                        Check::Digits4 => {
-                            v.bytes().filter(u8::is_ascii_digit).count() >= 4 && !v.contains('.')
-                                || v.matches('.').count() >= 2
-                        }
+                        // the pager rule's value holds digits and dashes only
+                        Check::Digits4 => v.bytes().filter(u8::is_ascii_digit).count() >= 4,
                     };
                 if ok {
                     hits.push(PhiHit {
