@@ -85,6 +85,8 @@ def building(out: str | Path, ontology: str | Path | None = None
                 for name in TERMINOLOGY_VIEWS:
                     con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet("
                                 f"{_quote(Path(ontology) / (name + '.parquet'))})")
+            if names:
+                _check_unique(con)
             con.execute("CREATE TABLE catalog_info AS SELECT ? AS out, ? AS ontology",
                         [str(out.resolve()), str(Path(ontology).resolve()) if ontology else None])
             yield con
@@ -92,6 +94,15 @@ def building(out: str | Path, ontology: str | Path | None = None
             con.execute("USE memory")
             con.execute(f"DETACH {alias}")  # written out whole
             con.close()
+
+
+def _check_unique(con: duckdb.DuckDBPyConnection) -> None:
+    """Every document once: a `doc_id` twice would join its duplicates to the wrong note."""
+    twice = con.execute("SELECT doc_id, count(*) FROM docs GROUP BY doc_id HAVING count(*) > 1 "
+                        "ORDER BY doc_id LIMIT 3").fetchall()
+    if twice:
+        raise ValueError("doc_id not unique in the run's documents: " + ", ".join(
+            f"{d!r} ({n} rows)" for d, n in twice))
 
 
 def connect(out: str | Path) -> duckdb.DuckDBPyConnection:

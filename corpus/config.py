@@ -1,5 +1,6 @@
-"""Options of a corpus run, from flags or a TOML / YAML file (the file holds every option the
-flags hold; flags given on the command line win).
+"""Options of a corpus run: one schema (pydantic models, each field's type, default and help in
+one place) read from flags or a TOML / YAML file; flags given on the command line win, and
+`termnorm corpus config --template` prints the schema as a commented TOML file.
 
     inputs = ["raw/*.jsonl.gz"]
     out = "corpus-out"
@@ -10,164 +11,212 @@ flags hold; flags given on the command line win).
     text = "transcription"
     [stages]
     phi = true
-    normalize = true
     [quality]
     min_chars = 20
     [dedup]
     threshold = 0.8
+
+Every value is checked when the config is made, before any shard runs; an error is one line
+naming the key (`run.toml: [dedup] threshold = 1.5: must be <= 1`).
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import tomllib
+from pydantic import Field, ValidationError, model_validator
 
+from corpus.options import Options, StrTuple
 from corpus.readers import Fields
 from corpus.stages.quality import QualityFilter
 
 
-@dataclass(frozen=True)
-class Stages:
+class Input(Options):
+    """How input files are read."""
+
+    encoding: str | None = None
+    """The encoding of every text input, e.g. "gb18030" (default: detected per file)."""
+    pattern: str | None = None
+    """The file names a folder input contributes, e.g. "*.jsonl" (default: every supported
+    format)."""
+
+
+class Stages(Options):
+    """The stages a run does."""
+
     clean: bool = True
+    """Repair encodings, markup and whitespace; drop boilerplate lines."""
     phi: bool = True
+    """De-identify the text and the metadata."""
     quality: bool = True
-    normalize: bool = True  # concept mentions (needs an ontology)
-    tag: bool = True  # document type, specialty (from the mentions), year, region
+    """Reject documents by the quality rules."""
+    normalize: bool = True
+    """Find concept mentions (needs an ontology)."""
+    tag: bool = True
+    """Document type, specialty (from the mentions), year, region."""
     dedup: bool = True
+    """Exact and near duplicates across all shards."""
 
 
-@dataclass(frozen=True)
-class Phi:
-    surrogates: bool = False  # realistic stand-ins, consistent within a document, not [TYPE]
-    # metadata fields whose names identify a person (name, mrn, dob, phone, 姓名, ...):
-    # "drop" them, "hash" them (salted SHA-256, so records still join), or "keep" them
-    identifying: str = "drop"
+class Phi(Options):
+    """De-identification."""
+
+    surrogates: bool = False
+    """Realistic stand-ins, consistent within a document, instead of [TYPE] placeholders."""
+    identifying: Literal["drop", "hash", "keep"] = "drop"
+    """Metadata fields whose names identify a person (name, mrn, dob, phone, 姓名, ...): drop
+    them, hash them (salted SHA-256, so records still join) or keep them."""
     salt: str = ""
-    # free-text metadata fields de-identified like the text
-    text_fields: tuple[str, ...] = ()
-    # the original text of rejected records in rejects_raw/ (which the catalog does not expose)
+    """The salt of `identifying = "hash"` (8 chars or more; not written to the manifest)."""
+    text_fields: StrTuple = ()
+    """Free-text metadata fields de-identified like the text."""
     keep_raw_rejects: bool = False
+    """Keep the original text of rejected records in rejects_raw/ (the catalog does not show
+    it)."""
 
-    def __post_init__(self) -> None:
-        if self.identifying not in ("drop", "hash", "keep"):
-            raise ValueError(f"[phi] identifying = {self.identifying!r}: drop, hash or keep")
-        for k in ("surrogates", "keep_raw_rejects"):
-            if not isinstance(getattr(self, k), bool):
-                raise ValueError(f"[phi] {k} = {getattr(self, k)!r}: true or false")
-        if not isinstance(self.salt, str):
-            raise ValueError(f"[phi] salt = {self.salt!r}: a string")
+    @model_validator(mode="after")
+    def _salted(self) -> Phi:
         if self.identifying == "hash" and len(self.salt) < 8:
-            raise ValueError("[phi] identifying = \"hash\" needs a salt of 8 chars or more: "
-                             "unsalted hashes of a birth date or phone can be reversed")
-        if isinstance(self.text_fields, str) or not all(
-                isinstance(f, str) for f in self.text_fields):
-            raise ValueError(f"[phi] text_fields = {self.text_fields!r}: a list of field names")
-        object.__setattr__(self, "text_fields", tuple(self.text_fields))
+            raise ValueError('identifying = "hash" needs a salt of 8 chars or more: unsalted '
+                             "hashes of a birth date or phone can be reversed")
+        return self
 
 
-@dataclass(frozen=True)
-class Boilerplate:
+class Boilerplate(Options):
     """Lines recurring in at least `min_share` of a batch's documents (and `min_docs`), of at
     least `min_chars` chars, are dropped by the clean stage."""
 
     enabled: bool = True
-    min_docs: int = 10
-    min_share: float = 0.01
-    min_chars: int = 30
+    """Drop boilerplate lines."""
+    min_docs: int = Field(10, ge=1)
+    """Fewest documents a line must recur in."""
+    min_share: float = Field(0.01, ge=0, le=1)
+    """Smallest share of a batch's documents a line must recur in."""
+    min_chars: int = Field(30, ge=1)
+    """Shortest line that can be boilerplate."""
 
 
-@dataclass(frozen=True)
-class Dedup:
-    threshold: float = 0.8
-    num_perm: int = 128
-    ngram: int = 5
-    seed: int = 1
+class Dedup(Options):
+    """Near-duplicate detection (MinHash LSH)."""
+
+    threshold: float = Field(0.8, gt=0, le=1)
+    """Estimated Jaccard similarity of word shingles at which two texts are duplicates."""
+    num_perm: int = Field(128, ge=8, le=1024)
+    """MinHash permutations."""
+    ngram: int = Field(5, ge=1)
+    """Words per shingle."""
+    seed: int = Field(1, ge=0)
+    """The seed of the hash permutations."""
 
 
-@dataclass(frozen=True)
-class RunConfig:
-    inputs: tuple[str, ...] = ()
+NESTED = ("input", "fields", "stages", "quality", "phi", "boilerplate", "dedup")
+
+
+class RunConfig(Options):
+    """A corpus run."""
+
+    inputs: StrTuple = ()
+    """Input files, folders or globs (.jsonl / .json, .parquet, .csv, .tsv, plain or
+    gzip/zstd; folders of them or of .txt files)."""
     out: str = ""
+    """The output folder."""
     ontology: str | None = None
-    workers: int = 1
-    engine: str = "local"
-    ray_address: str | None = None  # with engine "ray": a cluster to join (None: start one here)
-    batch_size: int = 10_000
-    fields: Fields = field(default_factory=Fields)
-    stages: Stages = field(default_factory=Stages)
-    quality: QualityFilter = field(default_factory=QualityFilter)
-    phi: Phi = field(default_factory=Phi)
-    boilerplate: Boilerplate = field(default_factory=Boilerplate)
-    dedup: Dedup = field(default_factory=Dedup)
+    """A built terminology (for the concept mentions)."""
+    workers: int = Field(1, ge=1)
+    """Worker processes."""
+    engine: Literal["local", "ray"] = "local"
+    """local (a process pool) or ray."""
+    ray_address: str | None = None
+    """With engine "ray": the cluster to join (default: start one here)."""
+    batch_size: int = Field(10_000, ge=1)
+    """Documents per batch (what a worker holds at once)."""
+    max_reject_share: float = Field(0.5, ge=0, le=1)
+    """A run that rejects more than this share of all records ends with an error (its
+    outputs written), as does one that rejects every record of a file."""
+    allow_rejects: bool = False
+    """Accept such a run."""
+    input: Input = Input()
+    fields: Fields = Fields()
+    stages: Stages = Stages()
+    quality: QualityFilter = QualityFilter()
+    phi: Phi = Phi()
+    boilerplate: Boilerplate = Boilerplate()
+    dedup: Dedup = Dedup()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_input(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("inputs"), str):
+            data = {**data, "inputs": (data["inputs"],)}
+        return data
 
     @classmethod
     def load(cls, path: str | Path) -> RunConfig:
         path = Path(path)
-        text = path.read_text(encoding="utf-8")
-        if path.suffix.lower() in (".yaml", ".yml"):
-            import yaml
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as e:
+            raise ValueError(f"{path}: cannot read the config: {e}") from None
+        try:
+            if path.suffix.lower() in (".yaml", ".yml"):
+                import yaml
 
-            data = yaml.safe_load(text) or {}
-        elif path.suffix.lower() == ".toml":
-            data = tomllib.loads(text)
-        else:
-            raise ValueError(f"{path}: a run config is .toml, .yaml or .yml")
+                data = yaml.safe_load(text) or {}
+            elif path.suffix.lower() == ".toml":
+                data = tomllib.loads(text)
+            else:
+                raise ValueError(f"{path}: a run config is .toml, .yaml or .yml")
+        except (tomllib.TOMLDecodeError, ImportError) as e:
+            raise ValueError(f"{path}: not valid TOML: {e}") from None
+        except Exception as e:  # yaml.YAMLError: yaml is imported only for YAML configs
+            if type(e).__module__.startswith("yaml"):
+                raise ValueError(f"{path}: not valid YAML: {str(e).splitlines()[0]}") from None
+            raise
         if not isinstance(data, dict):
             raise ValueError(f"{path}: the config must be a table of options")  # noqa: TRY004
         return cls.from_dict(data, source=str(path))
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], source: str = "config") -> RunConfig:
-        nested = {"fields": Fields, "stages": Stages, "quality": QualityFilter,
-                  "phi": Phi, "boilerplate": Boilerplate, "dedup": Dedup}
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ValueError(f"{source}: unknown option(s) {', '.join(unknown)}")
-        kw: dict[str, Any] = {}
-        for k, v in data.items():
-            if k in nested:
-                if not isinstance(v, dict):
-                    raise ValueError(f"{source}: [{k}] must be a table")
-                sub = {f.name for f in fields(nested[k])}
-                bad = sorted(set(v) - sub)
-                if bad:
-                    raise ValueError(f"{source}: unknown option(s) in [{k}]: {', '.join(bad)}")
-                kw[k] = nested[k](**v)
-            elif k == "inputs":
-                kw[k] = (v,) if isinstance(v, str) else tuple(v)
-            else:
-                kw[k] = v
-        return cls(**kw)
+        try:
+            return cls.model_validate(data)
+        except ValidationError as e:
+            raise ValueError(f"{source}: {_one_line(e)}") from None
 
     def with_flags(self, **flags: Any) -> RunConfig:
-        """This config with the flags that were given (not None) on top."""
+        """This config with the flags that were given (not None) on top, checked again."""
         given = {k: v for k, v in flags.items() if v is not None and v != ()}
-        if "inputs" in given:
-            given["inputs"] = tuple(given["inputs"])
-        return replace(self, **given)
+        return self.with_values(given, "flags")
+
+    def with_values(self, values: dict[str, Any], source: str = "flags") -> RunConfig:
+        """This config with `values` (keys dotted for the sections: "dedup.threshold")."""
+        data = self.model_dump()
+        for key, value in values.items():
+            *sections, name = key.split(".")
+            target = data
+            for s in sections:
+                if s not in NESTED or not isinstance(target.get(s), dict):
+                    raise ValueError(f"{source}: unknown option {key!r}")
+                target = target[s]
+            target[name] = value
+        return RunConfig.from_dict(data, source)
 
     def check(self) -> RunConfig:
+        """What a run needs beyond the types: inputs, an output folder, a terminology for the
+        normalize stage."""
         if not self.inputs:
             raise ValueError("no inputs: give --input GLOB (or `inputs` in the config)")
         if not self.out:
             raise ValueError("no output folder: give --out DIR (or `out` in the config)")
-        if self.workers < 1:
-            raise ValueError("workers must be at least 1")
-        if self.engine not in ("local", "ray"):
-            raise ValueError(f"unknown engine {self.engine!r}: local or ray")
         if self.stages.normalize and not self.ontology:
             raise ValueError("the normalize stage needs --ontology DIR (or stages.normalize = "
                              "false)")
         return self
 
     def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["inputs"] = list(self.inputs)
-        return d
+        return self.model_dump(mode="json")
 
     def to_record(self) -> dict[str, Any]:
         """The options as a run's manifest records them: the salt is not written down."""
@@ -179,6 +228,66 @@ class RunConfig:
     def shard_options(self) -> dict[str, Any]:
         """What a shard's output depends on (besides its input): a change reprocesses it."""
         d = self.to_dict()
-        for k in ("inputs", "out", "workers", "engine", "ray_address"):
+        for k in ("inputs", "out", "workers", "engine", "ray_address", "max_reject_share",
+                  "allow_rejects"):
             d.pop(k)
         return d
+
+
+def help_of(key: str) -> str:
+    """The help text of an option ("workers", "dedup.threshold")."""
+    model: type[Options] = RunConfig
+    *sections, name = key.split(".")
+    for s in sections:
+        model = model.model_fields[s].annotation  # type: ignore[assignment]
+    return " ".join((model.model_fields[name].description or "").split())
+
+
+def _one_line(e: ValidationError) -> str:
+    err = e.errors()[0]
+    loc = [str(x) for x in err["loc"]]
+    if len(loc) > 1:
+        where = f"[{'.'.join(loc[:-1])}] {loc[-1]}"
+    elif loc:
+        where = f"[{loc[0]}]" if loc[0] in NESTED else loc[0]
+    else:
+        where = "the config"
+    msg = err["msg"].removeprefix("Value error, ")
+    got = err.get("input")
+    shown = "" if isinstance(got, dict) or err["type"] == "missing" else f" = {got!r}"
+    more = len(e.errors()) - 1
+    return f"{where}{shown}: {msg}" + (f" (and {more} more)" if more else "")
+
+
+def template() -> str:
+    """Every option with its default and help, as a TOML file to start from."""
+    lines = ["# termnorm corpus run options: `termnorm corpus run --config run.toml`", ""]
+    nested = []
+    for name, f in RunConfig.model_fields.items():
+        if name in NESTED:
+            nested.append(name)
+            continue
+        lines += _option(name, f.default, f.description)
+    for section in nested:
+        model = RunConfig.model_fields[section].annotation
+        lines += ["", f"[{section}]", f"# {' '.join((model.__doc__ or '').split())}"]
+        for name, f in model.model_fields.items():
+            lines += _option(name, f.default, f.description)
+    return "\n".join(lines) + "\n"
+
+
+def _option(name: str, default: Any, help: str | None) -> list[str]:
+    out = [f"# {line}" for line in _wrap(" ".join((help or "").split()))]
+    if default is None:
+        return [*out, f"# {name} = (not set)"]
+    import json
+
+    value = json.dumps(list(default) if isinstance(default, tuple) else default,
+                       ensure_ascii=False)
+    return [*out, f"{name} = {value}"]
+
+
+def _wrap(text: str, width: int = 96) -> list[str]:
+    import textwrap
+
+    return textwrap.wrap(text, width) or []

@@ -14,9 +14,11 @@ the same bytes.
 from __future__ import annotations
 
 import fcntl
+import fnmatch
 import glob
 import hashlib
 import os
+import re
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -31,6 +33,7 @@ import pyarrow as pa
 from corpus import catalog, report
 from corpus.config import RunConfig
 from corpus.dedup import DUPLICATES_SCHEMA, shard_duplicates
+from corpus.readers import SUFFIXES, fields_of
 from corpus.shard import RAW_REJECTS, ShardResult, output_paths, process
 from corpus.writers import write_table
 from ontology.io import atomic_path
@@ -43,6 +46,7 @@ FORMAT = 1
 class Shard:
     name: str
     path: Path
+    source: str  # the path relative to the common folder of the run's inputs
 
 
 @dataclass
@@ -60,24 +64,60 @@ class Summary:
     # rejects went when the config asked to keep it
     meta_dropped: list[str] = field(default_factory=list)
     raw_rejects: str | None = None
+    problems: list[str] = field(default_factory=list)  # see RunProblem
 
 
 def plan(cfg: RunConfig) -> list[Shard]:
-    """The input files of `cfg.inputs` (globs), each once, as shards in name order."""
+    """The input files of `cfg.inputs` (globs, files or folders), each once, as shards in the
+    order of their paths (the first copy of a duplicate text is the one kept). A folder gives
+    its files of the supported formats (and `[input] pattern`), at any depth, each a shard,
+    and its `.txt` files as one more shard; hidden files are skipped."""
     paths: dict[Path, None] = {}
     for pattern in cfg.inputs:
         found = sorted(glob.glob(os.path.expanduser(pattern), recursive=True))
         if not found:
             raise FileNotFoundError(f"no input matches {pattern!r}")
-        for p in found:
-            paths[Path(p).resolve()] = None
-    shards = [Shard(_shard_name(p), p) for p in paths]
-    return sorted(shards, key=lambda s: s.name)
+        for p in map(Path, found):
+            for q in _folder_inputs(p, cfg.input.pattern) if p.is_dir() else [p]:
+                paths[q.resolve()] = None
+    if not paths:
+        raise FileNotFoundError(f"no input files of a supported format in "
+                                f"{', '.join(cfg.inputs)}")
+    # a text folder is its own root: its documents are named by their paths inside it
+    root = Path(os.path.commonpath([p if p.is_dir() else p.parent for p in paths]))
+    shards = [Shard(_shard_name(p), p, p.relative_to(root).as_posix()) for p in paths]
+    return sorted(shards, key=lambda s: (s.source, s.name))
+
+
+def _folder_inputs(folder: Path, pattern: str | None) -> list[Path]:
+    files = [p for p in folder.rglob("*") if p.is_file()
+             and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+             and (fnmatch.fnmatch(p.name, pattern) if pattern else True)]
+    data = [p for p in files if _is_data(p.name)]
+    text = [p for p in files if p.name.lower().endswith(".txt")]
+    return sorted(data) + ([folder] if text else [])
+
+
+def _is_data(name: str) -> bool:
+    name = re.sub(r"\.(gz|zst|zstd)$", "", name.lower())
+    return name.endswith(SUFFIXES)
 
 
 def _shard_name(path: Path) -> str:
     digest = hashlib.sha1(str(path).encode()).hexdigest()[:10]
     return f"{path.name}-{digest}"
+
+
+def check_fields(shards: list[Shard], cfg: RunConfig) -> None:
+    """Before any shard runs: every file has the text (and id) field in its first records."""
+    for s in shards:
+        have = fields_of(s.path, cfg.input.encoding)
+        if not have:
+            continue
+        for role, name in (("text", cfg.fields.text), ("id", cfg.fields.id)):
+            if name and name not in have:
+                raise ValueError(f"{s.source}: no record has the {role} field {name!r}; its "
+                                 f"fields are {', '.join(sorted(have))}")
 
 
 def _stamp(path: Path) -> dict:
@@ -114,19 +154,23 @@ def _save_manifest(out: Path, manifest: dict) -> None:
 def _is_done(entry: dict | None, shard: Shard, options: str, out: Path) -> bool:
     if not entry or entry.get("state") != "done" or entry.get("options") != options:
         return False
+    if entry.get("source") != shard.source:  # the inputs' common folder moved: new doc IDs
+        return False
     stamp = _stamp(shard.path)
     return (all(entry.get(k) == v for k, v in stamp.items())
             and all(p.exists() for p in output_paths(out, shard.name).values()))
 
 
 def _work(shard: Shard, out: Path, cfg: RunConfig) -> ShardResult:
-    return process(shard.path, shard.name, out, cfg)
+    return process(shard.path, shard.name, out, cfg, shard.source)
 
 
 def run(cfg: RunConfig, on_shard: Callable[[ShardResult], None] | None = None) -> Summary:
     cfg = cfg.check()
     t0 = time.perf_counter()
     out = Path(cfg.out)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"{out}: the output path is a file, not a folder")
     out.mkdir(parents=True, exist_ok=True)
     with _exclusive(out):
         return _run(cfg, out, t0, on_shard)
@@ -151,6 +195,7 @@ def _run(cfg: RunConfig, out: Path, t0: float,
     options = _options_hash(cfg)
     manifest = load_manifest(out)
     todo = [s for s in shards if not _is_done(manifest["shards"].get(s.name), s, options, out)]
+    check_fields(todo, cfg)
 
     def finished(shard: Shard, r: ShardResult) -> None:
         manifest["shards"][shard.name] = {**_stamp(shard.path), "state": "done",
@@ -165,7 +210,8 @@ def _run(cfg: RunConfig, out: Path, t0: float,
         for s in todo:
             finished(s, _work(s, out, cfg))
     else:
-        with ProcessPoolExecutor(cfg.workers, mp_context=get_context("spawn")) as pool:
+        with ProcessPoolExecutor(cfg.workers, mp_context=get_context("spawn"),
+                                 initializer=_die_with_parent) as pool:
             futures = {pool.submit(_work, s, out, cfg): s for s in todo}
             for f in as_completed(futures):
                 finished(futures[f], f.result())
@@ -186,7 +232,8 @@ def _run(cfg: RunConfig, out: Path, t0: float,
         bytes_in=sum(e["bytes_in"] for e in entries), seconds=time.perf_counter() - t0,
         meta_dropped=sorted({f for e in entries for f in e.get("meta_dropped", ())}),
         raw_rejects=(str(out / RAW_REJECTS) if cfg.stages.phi and cfg.phi.keep_raw_rejects
-                     else None))
+                     else None),
+        problems=_problems(cfg, entries))
     manifest["runs"].append({"finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                              "workers": cfg.workers, "options": options,
                              "config": cfg.to_record(), **asdict(summary)})
@@ -194,7 +241,52 @@ def _run(cfg: RunConfig, out: Path, t0: float,
     _write_tables(out, shards, manifest)
     with catalog.building(out, cfg.ontology) as con:
         report.write(out, asdict(summary), con)
+    if summary.problems and not cfg.allow_rejects:
+        raise RunProblem(summary)
     return summary
+
+
+class RunProblem(ValueError):
+    """A run that wrote its outputs but kept too little: every record of a file rejected, more
+    than `max_reject_share` of all records, or none read at all."""
+
+    def __init__(self, summary: Summary) -> None:
+        super().__init__("; ".join(summary.problems)
+                         + " (--allow-rejects to accept such a run)")
+        self.summary = summary
+
+
+def _problems(cfg: RunConfig, entries: list[dict]) -> list[str]:
+    found = []
+    for e in entries:
+        # a file that could not be read at all is its one reject, not a file of bad records
+        if e["records"] > e.get("unreadable", 0) and not e["docs"]:
+            found.append(f"{e['source']}: all {e['records']} records rejected "
+                         f"({e.get('reject_reason')})")
+    records = sum(e["records"] for e in entries)
+    rejects = sum(e["rejects"] for e in entries)
+    if not records:
+        found.append("no records read from any input")
+    elif rejects > cfg.max_reject_share * records:
+        found.append(f"{rejects} of {records} records rejected, over max_reject_share = "
+                     f"{cfg.max_reject_share}")
+    return found
+
+
+def _die_with_parent() -> None:
+    """A worker's first act: ask the kernel to kill it when the run's process dies (kill -9
+    included), so no worker outlives a killed run (Linux; elsewhere a no-op)."""
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() == 1:  # the parent died before the call
+        os._exit(1)
 
 
 def _on_ray(todo: list[Shard], out: Path, cfg: RunConfig,
@@ -224,13 +316,14 @@ def _on_ray(todo: list[Shard], out: Path, cfg: RunConfig,
 
 def _write_tables(out: Path, shards: list[Shard], manifest: dict) -> None:
     """`shards.parquet` and `runs.parquet`: the manifest as tables for the catalog."""
-    rows = [{"shard": s.name, **{k: manifest["shards"][s.name][k] for k in
-             ("input", "size", "state", "records", "docs", "rejects", "mentions")}}
-            for s in shards]
-    write_table(pa.Table.from_pylist(rows, schema=pa.schema([
-        ("shard", pa.string()), ("input", pa.string()), ("size", pa.int64()),
+    schema = pa.schema([
+        ("shard", pa.string()), ("input", pa.string()), ("source", pa.string()),
+        ("format", pa.string()), ("encoding", pa.string()), ("size", pa.int64()),
         ("state", pa.string()), ("records", pa.int64()), ("docs", pa.int64()),
-        ("rejects", pa.int64()), ("mentions", pa.int64())])), out / "shards.parquet")
+        ("rejects", pa.int64()), ("mentions", pa.int64())])
+    rows = [{"shard": s.name, **{k: manifest["shards"][s.name].get(k)
+                                 for k in schema.names[1:]}} for s in shards]
+    write_table(pa.Table.from_pylist(rows, schema=schema), out / "shards.parquet")
     runs = [{k: r[k] for k in ("finished", "workers", "shards", "skipped", "records", "docs",
                                "duplicates", "rejects", "mentions", "bytes_in", "seconds")}
             for r in manifest["runs"]]

@@ -1,6 +1,7 @@
 """One input file through every stage into its output files: the unit of work of a run.
 
-    result = process(Path("raw/a.jsonl.gz"), "a.jsonl.gz-1f2e3d4c", Path("out"), config)
+    result = process(Path("raw/a.jsonl.gz"), "a.jsonl.gz-1f2e3d4c", Path("out"), config,
+                     "a.jsonl.gz")
 
 Writes `docs/`, `mentions/`, `signatures/`, `concept_counts/` and `rejects/` files named after
 the shard, each atomically; the runner records the shard as done in the manifest only after all
@@ -10,6 +11,8 @@ input and the options: the same bytes whichever worker runs it.
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +22,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from corpus.config import RunConfig
-from corpus.readers import DOCS_SCHEMA, Reject, read
+from corpus.readers import DOCS_SCHEMA, Reject, open_input
+from corpus.readers.streams import Damaged
 from corpus.stages import language, quality, tag
 from corpus.stages.clean import clean, remove_boilerplate
 from corpus.stages.normalize import MENTIONS_SCHEMA, concept_counts, for_documents, text_mentions
@@ -41,21 +45,34 @@ class ShardResult:
     mentions: int
     bytes_in: int
     meta_dropped: tuple[str, ...] = ()  # metadata fields dropped or hashed as identifying
+    source: str = ""
+    format: str | None = None
+    encoding: str | None = None
+    reject_reason: str | None = None  # the most frequent one, without the record
+    unreadable: int = 0  # rejects that are the file's rest (or whole), not a record
 
 
 def output_paths(out: Path, name: str) -> dict[str, Path]:
     return {kind: out / kind / f"{name}.parquet" for kind in OUTPUTS}
 
 
-def process(path: Path, name: str, out: Path, cfg: RunConfig) -> ShardResult:
+def process(path: Path, name: str, out: Path, cfg: RunConfig, source: str | None = None
+            ) -> ShardResult:
     """Batch by batch: each batch's rows are appended to the shard's output files, so memory
-    holds one batch (and the rejects), whatever the size of the input."""
+    holds one batch (and the rejects), whatever the size of the input. A file that cannot be
+    read (or read on) is a reject naming it; what was read before stays."""
+    source = source or path.name
     paths = output_paths(out, name)
     rejects: list[Reject] = []
     dropped: set[str] = set()
+    opened = None
     with (stream(paths["docs"]) as docs, stream(paths["mentions"], arrow_schema=False) as ments,
           stream(paths["signatures"]) as sigs, stream(paths["concept_counts"]) as counts):
-        for batch, bad in read(path, cfg.fields, cfg.batch_size):
+        try:
+            opened = open_input(path, source, cfg.fields, cfg.batch_size, cfg.input.encoding)
+        except UNREADABLE as e:
+            rejects.append(Reject(source, None, f"unreadable: {_why(e)}", ""))
+        for batch, bad in _guarded(opened.batches if opened else iter(()), source, rejects):
             rejects += bad
             if batch.num_rows:
                 if cfg.stages.phi:
@@ -92,8 +109,44 @@ def process(path: Path, name: str, out: Path, cfg: RunConfig) -> ShardResult:
     if not (cfg.stages.phi and cfg.phi.keep_raw_rejects):
         raw_path.unlink(missing_ok=True)  # a rerun without the option leaves none behind
     write_table(rejects_table(rejects), paths["rejects"])
+    reasons = Counter(_reason_kind(r.reason) for r in rejects)
     return ShardResult(name, docs.rows + len(rejects), docs.rows, len(rejects), ments.rows,
-                       _size(path), tuple(sorted(dropped)))
+                       _size(path), tuple(sorted(dropped)), source,
+                       opened.format if opened else None, opened.encoding if opened else None,
+                       min(reasons, key=lambda k: (-reasons[k], k)) if reasons else None,
+                       sum(r.reason.startswith("unreadable") for r in rejects))
+
+
+# what a file that cannot be read raises: the OS, pyarrow (a corrupt Parquet or CSV), a
+# decoder, a damaged stream
+UNREADABLE = (OSError, ValueError, UnicodeError, LookupError, pa.ArrowException, Damaged)
+
+
+def _why(e: BaseException) -> str:
+    return str(e) or type(e).__name__
+
+
+def _guarded(batches: Iterator[tuple[pa.Table, list[Reject]]], source: str,
+             rejects: list[Reject]) -> Iterator[tuple[pa.Table, list[Reject]]]:
+    """The reader's batches until it fails; its failure is one more reject. Only the reader is
+    guarded: a stage's error is a bug to report, not a bad input."""
+    read = 0
+    while True:
+        try:
+            batch, bad = next(batches)
+        except StopIteration:
+            return
+        except UNREADABLE as e:
+            where = f"after {read} records" if read else "at the start"
+            rejects.append(Reject(source, None, f"unreadable {where}: {_why(e)}", ""))
+            return
+        read += batch.num_rows + len(bad)
+        yield batch, bad
+
+
+def _reason_kind(reason: str) -> str:
+    """A reject reason without what quotes the record (a bad row's text, a JSON position)."""
+    return reason.split(":", 1)[0] if not reason.startswith("quality") else reason
 
 
 def _size(path: Path) -> int:
@@ -147,7 +200,8 @@ def _batch(batch: pa.Table, cfg: RunConfig
     sig, lang = sig[of[docs]], lang[of[docs]]
     ids = batch.column("doc_id").take(docs).combine_chunks()
     table = pa.table({
-        "doc_id": ids, "source": batch.column("source").take(docs),
+        "doc_id": ids, "id": batch.column("id").take(docs),
+        "source": batch.column("source").take(docs),
         "line": batch.column("line").take(docs), "text": kept_text.take(kept_of),
         "meta": batch.column("meta").take(docs), "raw_sha256": sha.take(raw_of[docs]),
         "lang": lang["lang"].to_arrow(), "mixed_script": lang["mixed_script"].to_arrow(),

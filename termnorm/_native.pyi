@@ -158,7 +158,8 @@ def jsonl_parse(buf: bytes, first_line: int, source: str, text: str, id: str | N
                 meta: list[str] | None = None, start: int = 0, end: int | None = None
                 ) -> tuple[int, pa.StructArray, list[tuple[int, str, str]]]:
     """Whole JSON lines `buf[start:end]` numbered from `first_line`: lines read, the documents
-    `{line, doc_id, text, meta}` (no id: `SOURCE:LINE`), `(line, reason, raw)` per rejected
+    `{line, doc_id, id, text, meta}` (`doc_id`: `SOURCE#ID`, without an id `SOURCE:LINE`),
+    `(line, reason, raw)` per rejected
     line; see `corpus.readers.jsonl`."""
 
 def regex_set_matches(texts: pa.Array, patterns: list[str]) -> pa.UInt64Array:

@@ -76,14 +76,26 @@ def fails_cleanly(fn):
 
         try:
             return fn(*args, **kwargs)
-        except (SourceError, ValueError, KeyError, FileNotFoundError, PermissionError,
-                NotImplementedError) as e:
-            msg = e.args[0] if isinstance(e, KeyError) and e.args else str(e)
+        except (SourceError, ValueError, KeyError, OSError, NotImplementedError) as e:
+            if _DEBUG:
+                raise
+            msg = e.args[0] if isinstance(e, KeyError) and e.args else _os_error(e)
             # escaped: a file name or a config section in brackets is text, not markup
             err.print(f"[red]error:[/red] {escape(str(msg))}", highlight=False, soft_wrap=True)
             raise typer.Exit(1) from None
 
     return wrapper
+
+
+_DEBUG = False
+
+
+def _os_error(e: BaseException) -> str:
+    """An OS error as one line with the path it concerns ("out/docs: No space left on
+    device")."""
+    if isinstance(e, OSError) and e.strerror and e.filename:
+        return f"{e.filename}: {e.strerror}"
+    return str(e)
 
 
 def _print_version(value: bool) -> None:
@@ -99,8 +111,12 @@ def main(
     version: Annotated[bool, typer.Option(
         "--version", help="Print the version and exit.", callback=_print_version,
         is_eager=True)] = False,
+    debug: Annotated[bool, typer.Option(
+        "--debug", help="Show the traceback of an error instead of its one line.")] = False,
 ) -> None:
     """termnorm: clinical text normalization and medical corpus building."""
+    global _DEBUG
+    _DEBUG = debug
 
 
 @ontology_app.command("build")
@@ -340,43 +356,68 @@ class QueryFormat(str, Enum):
     json = "json"
 
 
+def _help(key: str) -> str:
+    from corpus.config import help_of
+
+    return help_of(key)
+
+
+def _settings(pairs: list[str] | None) -> dict:
+    """`--set KEY=VALUE` pairs; a value is read as TOML (`0.9`, `true`, `["a"]`), else taken as
+    a string."""
+    import tomllib
+
+    values = {}
+    for pair in pairs or []:
+        key, eq, raw = pair.partition("=")
+        if not eq or not key.strip():
+            raise ValueError(f"--set {pair!r}: expected KEY=VALUE, e.g. dedup.threshold=0.9")
+        try:
+            values[key.strip()] = tomllib.loads(f"v = {raw}")["v"]
+        except tomllib.TOMLDecodeError:
+            values[key.strip()] = raw
+    return values
+
+
 @corpus_app.command("run")
 @fails_cleanly
 def corpus_run(
     input: Annotated[list[str] | None, typer.Option(
-        "--input", help="Input files or globs (.jsonl[.gz|.zst], .parquet, .csv, .tsv, a "
-        "folder of .txt); repeat for more.")] = None,
-    out_dir: Annotated[Path | None, typer.Option("--out", help="Output folder.")] = None,
-    ontology: Annotated[Path | None, typer.Option(
-        help="A built terminology (for the concept mentions).")] = None,
+        "--input", help=_help("inputs") + " Repeat for more.")] = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", help=_help("out"))] = None,
+    ontology: Annotated[Path | None, typer.Option(help=_help("ontology"))] = None,
     config: Annotated[Path | None, typer.Option(
-        help="A TOML or YAML file with any of these options and the stage settings.")] = None,
-    engine: Annotated[str | None, typer.Option(
-        help="local (a process pool, the default) or ray.")] = None,
+        help="A TOML or YAML file of options (`termnorm corpus config --template` writes "
+        "one).")] = None,
+    engine: Annotated[str | None, typer.Option(help=_help("engine"))] = None,
     ray_address: Annotated[str | None, typer.Option(
-        "--ray-address", help="With --engine ray: the cluster to join (default: start one "
-        "here).")] = None,
-    workers: Annotated[int | None, typer.Option(help="Worker processes.")] = None,
+        "--ray-address", help=_help("ray_address"))] = None,
+    workers: Annotated[int | None, typer.Option(help=_help("workers"))] = None,
     text_field: Annotated[str | None, typer.Option(
-        "--text-field", help="The field holding the text (default: text).")] = None,
-    id_field: Annotated[str | None, typer.Option(
-        "--id-field", help="The field holding the document ID.")] = None,
+        "--text-field", help=_help("fields.text"))] = None,
+    id_field: Annotated[str | None, typer.Option("--id-field", help=_help("fields.id"))] = None,
+    allow_rejects: Annotated[bool, typer.Option(
+        "--allow-rejects", help=_help("max_reject_share") + " --allow-rejects accepts it.")
+    ] = False,
+    set_: Annotated[list[str] | None, typer.Option(
+        "--set", help="Any option as KEY=VALUE, e.g. dedup.threshold=0.9 or "
+        "quality.min_chars=10; repeat for more.")] = None,
     json: JsonOpt = False,
 ) -> None:
     """Clean, de-identify, filter, detect language, find concept mentions and duplicates; write
     Parquet shards, sidecars and the DuckDB catalog. Reruns resume."""
-    from dataclasses import asdict, replace
+    from dataclasses import asdict
 
     from corpus.config import RunConfig
-    from corpus.runner import plan, run
+    from corpus.runner import RunProblem, plan, run
 
     cfg = RunConfig.load(config) if config else RunConfig()
     cfg = cfg.with_flags(inputs=input, out=str(out_dir) if out_dir else None,
                          ontology=str(ontology) if ontology else None, engine=engine,
                          workers=workers, ray_address=ray_address)
-    if text_field or id_field:
-        cfg = replace(cfg, fields=replace(cfg.fields, text=text_field or cfg.fields.text,
-                                          id=id_field or cfg.fields.id))
+    cfg = cfg.with_values({k: v for k, v in (
+        ("allow_rejects", allow_rejects or None), ("fields.text", text_field),
+        ("fields.id", id_field)) if v is not None} | _settings(set_))
     total = len(plan(cfg.check()))
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/"
                   "{task.total} shards"), TextColumn("{task.fields[rate]}"), TimeElapsedColumn(),
@@ -390,8 +431,34 @@ def corpus_run(
             dt = max(time.perf_counter() - t0, 1e-9)
             bar.update(task, advance=1, rate=f"{docs / dt:,.0f} docs/s {mb / dt:.1f} MB/s")
 
-        summary = run(cfg, on_shard=done)
+        try:
+            summary = run(cfg, on_shard=done)
+        except RunProblem as e:  # the outputs are written: show what the run did, then why
+            bar.stop()
+            _emit_summary(asdict(e.summary) | {"out": cfg.out}, "corpus run", json,
+                          floats="{:.1f}")
+            raise
     _emit_summary(asdict(summary) | {"out": cfg.out}, "corpus run", json, floats="{:.1f}")
+
+
+@corpus_app.command("config")
+@fails_cleanly
+def corpus_config(
+    template: Annotated[bool, typer.Option(
+        "--template", help="Print every option with its default and help as TOML.")] = False,
+    check: Annotated[Path | None, typer.Option(
+        help="Check a config file and print it with every default filled in.")] = None,
+) -> None:
+    """Run options: a template to start from, or a config file checked."""
+    from corpus.config import RunConfig
+    from corpus.config import template as make_template
+
+    if check:
+        _emit_json(RunConfig.load(check).to_record())
+    elif template:
+        sys.stdout.write(make_template())
+    else:
+        raise ValueError("give --template or --check FILE")
 
 
 @catalog_app.command("query")

@@ -105,7 +105,7 @@ def test_every_record_is_kept_duplicate_or_rejected(first_run):
 
 def test_planted_copies_point_at_their_originals(first_run):
     out, s, _ = first_run
-    dups = {r["doc_id"]: r["dup_of"] for r in
+    dups = {r["doc_id"].split("#")[1]: r["dup_of"].split("#")[1] for r in
             catalog.query(out, "SELECT doc_id, dup_of FROM docs WHERE dup_of IS NOT NULL")
             .to_pylist()}
     assert dups.get("copy-exact") == "n3" and dups.get("copy-near") == "n10"
@@ -300,8 +300,8 @@ def test_a_50_mb_document_and_nul_bytes(sample_terminology, tmp_path):
     s = run(RunConfig(inputs=(str(raw / "*.jsonl"),), out=str(out),
                       ontology=str(sample_terminology), fields=Fields(id="id")))
     assert s.records == 4 and s.docs + s.rejects == 4
-    docs = {r["doc_id"]: r for r in catalog.query(
-        out, "SELECT doc_id, n_chars, text FROM docs").to_pylist()}
+    docs = {r["id"]: r for r in catalog.query(
+        out, "SELECT id, n_chars, text FROM docs").to_pylist()}
     rejects = catalog.query(out, "SELECT line, reason FROM rejects").to_pylist()
     assert "big" in docs and docs["big"]["n_chars"] > 45_000_000
     assert "\x00" not in docs["nul"]["text"] and "Chest pain" in docs["nul"]["text"]
@@ -327,17 +327,17 @@ def test_repeated_texts_get_the_results_of_one(sample_terminology, tmp_path):
                       .to_pylist() for kind in ("docs", "mentions", "signatures")}
     lone = outs["once"]
     assert lone["mentions"] and lone["docs"][0]["phi_count"] > 0
-    skip = {"doc_id", "line"}
+    skip = {"doc_id", "id", "line"}
     for k in range(3):
-        doc = next(d for d in outs["many"]["docs"] if d["doc_id"] == f"copy{k}")
+        doc = next(d for d in outs["many"]["docs"] if d["id"] == f"copy{k}")
         assert {c: v for c, v in doc.items() if c not in skip} == {
             c: v for c, v in lone["docs"][0].items() if c not in skip}
         for kind in ("mentions", "signatures"):
             got = [{c: v for c, v in r.items() if c != "doc_id"}
-                   for r in outs["many"][kind] if r["doc_id"] == f"copy{k}"]
+                   for r in outs["many"][kind] if r["doc_id"] == f"a.jsonl#copy{k}"]
             assert got == [{c: v for c, v in r.items() if c != "doc_id"} for r in lone[kind]]
     # and the other notes' mentions stay in document order
-    order = [r["doc_id"] for r in outs["many"]["mentions"]]
+    order = [r["doc_id"].removeprefix("a.jsonl#") for r in outs["many"]["mentions"]]
     assert order == sorted(order, key=[r["id"] for r in many].index)
 
 
@@ -353,12 +353,13 @@ def test_texts_made_equal_by_boilerplate_removal_get_equal_results(sample_termin
     raw.mkdir()
     (raw / "a.jsonl").write_bytes(b"\n".join(orjson.dumps(r) for r in rows) + b"\n")
     run(_cfg(raw, tmp_path / "out", sample_terminology))
-    docs = {d["doc_id"]: d for d in pq.read_table(
+    docs = {d["id"]: d for d in pq.read_table(
         next((tmp_path / "out" / "docs").glob("*"))).to_pylist()}
     assert all(footer not in d["text"] for d in docs.values())
     assert docs["n0"]["boilerplate_lines"] == 1 and docs["bare"]["boilerplate_lines"] == 0
     assert docs["n0"]["text"] == docs["bare"]["text"]
     ments = pq.read_table(next((tmp_path / "out" / "mentions").glob("*"))).to_pylist()
-    of = {k: [{c: v for c, v in m.items() if c != "doc_id"} for m in ments if m["doc_id"] == k]
+    of = {k: [{c: v for c, v in m.items() if c != "doc_id"} for m in ments
+              if m["doc_id"] == f"a.jsonl#{k}"]
           for k in ("n0", "bare")}
     assert of["n0"] and of["n0"] == of["bare"]

@@ -4,7 +4,6 @@ diagnosis texts (Chinese)."""
 from __future__ import annotations
 
 import gzip
-from dataclasses import replace
 
 import orjson
 import pyarrow as pa
@@ -39,7 +38,7 @@ def test_filters_name_the_rule_and_can_be_turned_off():
         "quality: n_chars < 20", None, "quality: symbol_ratio > 0.25", None]
     # the next rule speaks once one is off; Chinese (one "word": no spaces) is not held to the
     # word rules
-    off = replace(rules, min_chars=None, max_symbol_ratio=None)
+    off = rules.model_copy(update={"min_chars": None, "max_symbol_ratio": None})
     assert quality.failures(sig, off).to_list() == ["quality: n_words < 5", None, None, None]
 
 

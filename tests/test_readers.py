@@ -52,15 +52,17 @@ def test_every_format_gives_the_same_documents(tmp_path):
     want = [(r["note_id"], r["transcription"]) for r in recs if (r["transcription"] or "").strip()]
     for name in ("n.parquet", "n.csv", "n.jsonl.zst"):
         got, _ = collect(tmp_path / name)
-        assert [(d, t) for d, t in zip(got["doc_id"].to_pylist(), got["text"].to_pylist(),
+        assert [(d, t) for d, t in zip(got["id"].to_pylist(), got["text"].to_pylist(),
                                        strict=True)] == [(str(i), t) for i, t in want], name
+        assert got["doc_id"].to_pylist() == [f"{name}#{i}" for i, _ in want]
     txt, _ = collect(tmp_path / "txt")
-    assert txt["doc_id"].to_pylist() == sorted(f"a/{r['note_id']}.txt" for r in recs[:5])
+    assert txt["doc_id"].to_pylist() == sorted(f"txt/a/{r['note_id']}.txt:1" for r in recs[:5])
+    assert txt["source"].to_pylist() == sorted(f"txt/a/{r['note_id']}.txt" for r in recs[:5])
 
 
 def test_bad_records_are_rejected_with_line_and_reason(tmp_path):
     p = tmp_path / "bad.jsonl"
-    p.write_bytes(b'{"text": "fine one"}\n'
+    p.write_bytes('{"text": "fine one, café naïve"}\n'.encode() +
                   b'{"text": broken\n'
                   b'\xff\xfe{"text": "latin-1"}\n'
                   b'{"text": 42}\n'
@@ -71,12 +73,13 @@ def test_bad_records_are_rejected_with_line_and_reason(tmp_path):
                   + b'{"text": "' + b"big " * 13_000_000 + b'"}\n')
     docs, rejects = collect(p, Fields(id="id"))
     assert docs["line"].to_pylist() == [1, 8, 9]
-    assert docs["doc_id"].to_pylist() == ["bad.jsonl:1", "n", "bad.jsonl:9"]
+    assert docs["doc_id"].to_pylist() == ["bad.jsonl:1", "bad.jsonl#n", "bad.jsonl:9"]
     assert len(docs["text"][2].as_py()) == 52_000_000
     reasons = {r.line: r.reason for r in rejects}
     assert reasons[2].startswith("bad JSON") and reasons[3].startswith("invalid UTF-8")
     assert reasons[4] == "'text' is a int, not a string" and reasons[5] == "no 'text' field"
     assert reasons[6] == "empty text" and reasons[7].startswith("a record must be an object")
+    (tmp_path / "x.docx").write_bytes(b"PK\x03\x04" + bytes(range(256)))
     with pytest.raises(ValueError, match="unknown corpus format"):
         list(read(tmp_path / "x.docx"))
 
@@ -84,9 +87,9 @@ def test_bad_records_are_rejected_with_line_and_reason(tmp_path):
 def test_jsonl_batches_carry_the_rejects_read_before_them(tmp_path, monkeypatch):
     """Blocks smaller than a line, and batch edges between blocks: every batch has exactly
     `batch_size` documents and the rejects of the lines read since the batch before."""
-    from corpus.readers import jsonl
+    from corpus.readers import streams
 
-    monkeypatch.setattr(jsonl, "BLOCK", 64)
+    monkeypatch.setattr(streams, "BLOCK", 64)
     recs = [orjson.loads(line) for line in LINES[:12]]
     lines = [orjson.dumps(r) for r in recs]
     lines[2:2] = [b"{oops", b""]
@@ -97,7 +100,7 @@ def test_jsonl_batches_carry_the_rejects_read_before_them(tmp_path, monkeypatch)
     assert [t.num_rows for t, _ in got] == [5, 5, 2]
     assert [[r.line for r in rej] for _, rej in got] == [[3], [10], []]
     docs = pa.concat_tables(t for t, _ in got)
-    assert docs["doc_id"].to_pylist() == [str(r["note_id"]) for r in recs]
+    assert docs["id"].to_pylist() == [str(r["note_id"]) for r in recs]
     assert docs["text"].to_pylist() == [r["transcription"] for r in recs]
     assert docs["meta"].to_pylist() == [orjson.dumps({"medical_specialty": r["medical_specialty"]})
                                         .decode() for r in recs]
@@ -106,24 +109,24 @@ def test_jsonl_batches_carry_the_rejects_read_before_them(tmp_path, monkeypatch)
 def test_jsonl_lines_cut_anywhere_by_blocks(tmp_path, monkeypatch):
     """Short lines and blocks that end mid-line, on a newline or hold several lines: every
     record once, in order, with its line number (each block is parsed in place)."""
-    from corpus.readers import jsonl
+    from corpus.readers import streams
 
     recs = [{"id": i, "text": "x" * (1 + i % 37)} for i in range(300)]
     body = b"\n".join(orjson.dumps(r) for r in recs) + b"\n"
     p = tmp_path / "short.jsonl"
     p.write_bytes(body)
     for block in (7, 29, 64, 101, len(body)):
-        monkeypatch.setattr(jsonl, "BLOCK", block)
+        monkeypatch.setattr(streams, "BLOCK", block)
         got = pa.concat_tables(t for t, _ in read(p, Fields(id="id", text="text"), 50))
-        assert got["doc_id"].to_pylist() == [str(r["id"]) for r in recs], block
+        assert got["doc_id"].to_pylist() == [f"short.jsonl#{r['id']}" for r in recs], block
         assert got["line"].to_pylist() == list(range(1, 301)), block
         assert got["text"].to_pylist() == [r["text"] for r in recs], block
 
 
 def test_a_damaged_compressed_file_keeps_what_was_read(tmp_path):
     """A gzip shard cut off mid-way (a partial download): the documents before the cut are
-    read, the rest is one reject naming the first line not read; a file that is not gzip at
-    all is one reject at line 1."""
+    read, the rest is one reject naming the first line not read; a file that starts as gzip
+    and is none is one reject at line 1; a plain file named .gz is read as what it is."""
     cut = tmp_path / "cut.jsonl.gz"
     data = MTS.read_bytes()
     cut.write_bytes(data[: len(data) // 2])
@@ -133,9 +136,13 @@ def test_a_damaged_compressed_file_keeps_what_was_read(tmp_path):
     read_lines = docs["line"].to_pylist() + [x.line for x in rejects if x is not r]
     assert r.source == "cut.jsonl.gz" and sorted(read_lines) == list(range(1, r.line))
     fake = tmp_path / "fake.jsonl.gz"
-    fake.write_bytes(b'{"transcription": "plain text, not gzip"}\n')
+    fake.write_bytes(b"\x1f\x8b" + b"not a deflate stream at all" * 10)
     docs, rejects = collect(fake, FIELDS)
     assert docs.num_rows == 0 and [(r.line, r.reason[:10]) for r in rejects] == [(1, "unreadable")]
+    plain = tmp_path / "plain.jsonl.gz"
+    plain.write_bytes(b'{"transcription": "plain text, not gzip"}\n')
+    docs, rejects = collect(plain, FIELDS)
+    assert docs.num_rows == 1 and not rejects
     with pytest.raises(FileNotFoundError):
         collect(tmp_path / "missing.jsonl.gz", FIELDS)
 
@@ -144,7 +151,8 @@ def test_malformed_csv_rows_are_rejected_with_their_text(tmp_path):
     p = tmp_path / "notes.csv"
     p.write_text('id,text\n1,hello there\n2,bad,row,extra\n3,"multi\nline"\n4,\n')
     docs, rejects = collect(p, Fields(id="id"))
-    assert docs["doc_id"].to_pylist() == ["1", "3"] and docs["text"][1].as_py() == "multi\nline"
+    assert docs["doc_id"].to_pylist() == ["notes.csv#1", "notes.csv#3"]
+    assert docs["text"][1].as_py() == "multi\nline"
     assert [(r.line, r.reason.split(":")[0]) for r in rejects] == [(None, "bad row"),
                                                                    (3, "empty text")]
     assert rejects[0].raw == "2,bad,row,extra"

@@ -80,5 +80,13 @@ def test_year_and_region():
     assert tag.years(raw, [None] * 3, np.array([3, 3, 0])).to_list() == ["2020", "2020", "2019"]
 
 
+def test_year_is_the_visits_not_the_birth_date():
+    raw = pa.array(["Patient DOB: 01/02/1956. Seen in clinic 2023-03-04 for chest pain.",
+                    "Date of birth 1956-01-02\nHistory since 2001-05-06; admitted 2023-03-04",
+                    "患者，女，出生日期：1956年3月，2023年5月起胸闷。", "born 1956-01-02, no visit date",
+                    "Admission Date: [**2101-3-4**]  Discharge Date: 2101-3-9  DOB 2040-1-1"])
+    assert tag.years(raw, [None] * 5).to_list() == ["2023", "2023", "2023", None, None]
+
+
 def _meta(records: list[dict]) -> pa.Array:
     return pa.array([orjson.dumps(r).decode() if r else None for r in records], pa.string())

@@ -1,45 +1,135 @@
 """Corpus readers: one format per module, all streaming Arrow tables of documents.
 
-    for docs, rejects in read("notes.jsonl.gz", Fields(id="note_id", text="transcription")):
-        ...  # docs: pa.Table(doc_id, source, line, text, meta); rejects: list[Reject]
+    opened = open_input(Path("raw/notes.json.gz"), "2024/notes.json.gz", Fields(text="note"))
+    opened.format, opened.encoding          # "json", "gb18030"
+    for docs, rejects in opened.batches:    # docs: pa.Table (DOCS_SCHEMA); rejects: list[Reject]
+        ...
 
-Formats by suffix: `.jsonl` / `.json` lines (plain, `.gz`, `.zst`), `.parquet`, `.csv` / `.tsv`
-(plain or `.gz`), and a folder of `.txt` files (one document each). A record that cannot be a
-document (bad JSON or UTF-8, no text, a text that is not a string, an empty text) is a `Reject`
-naming the file, the line (row, for Parquet and CSV) and the reason; nothing is dropped silently.
-No format loads a whole file: tables come `batch_size` documents at a time.
+Formats, known by content where the name does not say: JSON lines and JSON arrays (`.jsonl`,
+`.json`, `.ndjson`: the first character decides), `.parquet`, `.csv` / `.tsv`, and a folder of
+`.txt` files (one document each); gzip and zstd streams by their magic bytes. Text is read in
+its encoding (a BOM, UTF-8, else detected by `charset-normalizer`, or the one given). A record
+that cannot be a document (bad JSON or UTF-8, no text, a text that is not a string, an empty
+text, an id its file already had) is a `Reject` naming the file, the line (row, for Parquet and
+CSV; the array index for a JSON array) and the reason; a damaged stream keeps the records before
+the damage and rejects the rest. No format loads a whole file but a JSON array.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
+import orjson
 import pyarrow as pa
 
-from corpus.readers.records import DOCS_SCHEMA, Fields, Reject
+from corpus.readers import streams
+from corpus.readers.records import DOCS_SCHEMA, Fields, Reject, doc_key
 
-__all__ = ["DOCS_SCHEMA", "Fields", "Reject", "read"]
+__all__ = ["DOCS_SCHEMA", "SUFFIXES", "Fields", "Opened", "Reject", "doc_key", "fields_of",
+           "format_of", "open_input", "read"]
+
+# the suffixes of files a folder contributes (each with an optional .gz, .zst or .zstd)
+SUFFIXES = (".jsonl", ".ndjson", ".json", ".csv", ".tsv", ".parquet")
+_COMPRESSED = re.compile(r"\.(gz|zst|zstd)$", re.IGNORECASE)
 
 
-def read(path: str | Path, fields: Fields | None = None, batch_size: int = 10_000
-         ) -> Iterator[tuple[pa.Table, list[Reject]]]:
-    from corpus.readers import delimited, jsonl, parquet, textdir
+@dataclass
+class Opened:
+    format: str  # jsonl, json, csv, tsv, parquet, text
+    encoding: str | None  # of a text format (a text folder: each file its own)
+    batches: Iterator[tuple[pa.Table, list[Reject]]]
+
+
+def format_of(path: Path) -> str:
+    """The format of `path`: by its suffix, and by its first bytes where the suffix is a JSON one
+    (lines or an array) or says nothing."""
+    if path.is_dir():
+        return "text"
+    name = _COMPRESSED.sub("", path.name.lower())
+    head = streams.head(path, 1 << 12)
+    if name.endswith(".parquet") or head.startswith(b"PAR1"):
+        return "parquet"
+    if name.endswith((".csv", ".tsv")):
+        return name[-3:]
+    first = _first_char(head)
+    if first == "[":
+        return "json"
+    if first == "{" or name.endswith((".jsonl", ".ndjson", ".json")):
+        return "jsonl"
+    raise ValueError(f"{path}: unknown corpus format (expected JSON lines or a JSON array, "
+                     ".parquet, .csv, .tsv, plain or gzip/zstd, or a folder of .txt files)")
+
+
+def _first_char(head: bytes) -> str:
+    """The first character that is not white space, in UTF-8, UTF-16 or UTF-32."""
+    try:
+        text = head.decode(streams.detect(head), "ignore")
+    except ValueError:
+        return ""
+    text = text.lstrip("\ufeff \t\r\n")
+    return text[:1]
+
+
+def open_input(path: Path, source: str | None = None, fields: Fields | None = None,
+               batch_size: int = 10_000, encoding: str | None = None) -> Opened:
+    """`path` as tables of documents named after `source` (default: the file's name);
+    `encoding` overrides the detected one."""
+    from corpus.readers import delimited, jsonarray, jsonl, parquet, textdir
 
     path = Path(path)
+    source = source or path.name
     fields = fields or Fields()
-    name = path.name.lower()
-    for suffix in (".gz", ".zst"):
-        name = name.removesuffix(suffix)
-    if path.is_dir():
-        reader = textdir.read
-    elif name.endswith((".jsonl", ".json", ".ndjson")):
-        reader = jsonl.read
-    elif name.endswith(".parquet"):
-        reader = parquet.read
-    elif name.endswith((".csv", ".tsv")):
-        reader = delimited.read
+    fmt = format_of(path)
+    if fmt == "text":
+        return Opened(fmt, encoding, textdir.read(path, source, fields, batch_size, encoding))
+    if fmt == "parquet":
+        return Opened(fmt, None, parquet.read(path, source, fields, batch_size))
+    enc = encoding or streams.detect(streams.head(path))
+    if fmt in ("csv", "tsv"):
+        batches = delimited.read(path, source, fields, batch_size, enc,
+                                 "\t" if fmt == "tsv" else ",")
     else:
-        raise ValueError(f"{path}: unknown corpus format (expected .jsonl[.gz|.zst], .parquet, "
-                         ".csv, .tsv or a folder of .txt files)")
-    yield from reader(path, fields, batch_size)
+        batches = (jsonarray if fmt == "json" else jsonl).read(path, source, fields, batch_size,
+                                                               enc)
+    return Opened(fmt, enc, batches)
+
+
+def read(path: str | Path, fields: Fields | None = None, batch_size: int = 10_000,
+         source: str | None = None, encoding: str | None = None
+         ) -> Iterator[tuple[pa.Table, list[Reject]]]:
+    return open_input(Path(path), source, fields, batch_size, encoding).batches
+
+
+def fields_of(path: Path, encoding: str | None = None, records: int = 1000) -> set[str] | None:
+    """The field names of the first `records` records of `path` (all a CSV header or Parquet
+    schema names); None for a text folder or a file whose start cannot be read."""
+    from corpus.readers import delimited, jsonarray
+
+    try:
+        fmt = format_of(path)
+        if fmt == "text":
+            return None
+        if fmt == "parquet":
+            import pyarrow.parquet as pq
+
+            return set(pq.read_schema(path).names)
+        enc = encoding or streams.detect(streams.head(path))
+        if fmt in ("csv", "tsv"):
+            return set(delimited.header(path, "\t" if fmt == "tsv" else ",", enc))
+        if fmt == "json":
+            found, _ = jsonarray.records_of(path, enc)
+            sample = found[:records]
+        else:
+            lines = streams.head(path, 1 << 20).decode(enc, "ignore").splitlines()[:records]
+            sample = []
+            for line in lines:
+                try:
+                    sample.append(orjson.loads(line))
+                except orjson.JSONDecodeError:
+                    continue
+    except (OSError, ValueError, LookupError, pa.ArrowException):
+        return None
+    return {k for r in sample if isinstance(r, dict) for k in r}

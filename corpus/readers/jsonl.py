@@ -1,87 +1,70 @@
-"""JSON lines, plain, gzip or zstd: blocks of whole lines parsed in Rust
+"""JSON lines, plain or compressed, in any encoding: blocks of whole lines parsed in Rust
 (`termnorm_core::jsonl`), cut into tables of `batch_size` documents.
 
-A record's id is its id field as written (a number or other non-string value as its JSON text),
-or `FILE:LINE` without one; its metadata the other fields (or those `Fields.meta` names) as
-compact JSON, in file order.
+A record's id is its id field as written (a number or other non-string value as its JSON text);
+its metadata the other fields (or those `Fields.meta` names) as compact JSON, in file order.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
 
 import pyarrow as pa
-from isal import igzip, isal_zlib
 
-from corpus.readers.records import DOCS_SCHEMA, Fields, Reject
+from corpus.readers import streams
+from corpus.readers.records import DOCS_SCHEMA, Fields, Ids, Reject
 from termnorm import _native
 
-BLOCK = 1 << 22
 
-
-# what a damaged gzip or zstd stream raises (isal: EOFError, BadGzipFile, IsalError; Arrow:
-# OSError)
-UNREADABLE = (EOFError, OSError, isal_zlib.error)
-
-
-def _open(path: Path) -> BinaryIO:
-    """The file's bytes, decompressed: gzip by ISA-L (`isal`, 2.2x zlib's speed on MTSamples),
-    zstd by Arrow's C++ stream."""
-    name = path.name.lower()
-    if name.endswith(".gz"):
-        return igzip.open(path, "rb")
-    return pa.input_stream(str(path), compression="zstd" if name.endswith(".zst") else None)
-
-
-def _blocks(path: Path) -> Iterator[tuple[bytes, int, int]]:
-    """The file as `(buf, start, end)`: `buf[start:end]` whole lines (the last may lack its
+def _blocks(chunks: Iterator[bytes]) -> Iterator[tuple[bytes, int, int]]:
+    """The text as `(buf, start, end)`: `buf[start:end]` whole lines (the last may lack its
     newline). A chunk read is handed over in place; only the line it finishes (begun in the
     chunk before) is copied."""
-    with _open(path) as f:
-        rest = b""
-        while chunk := f.read(BLOCK):
-            last = chunk.rfind(b"\n") + 1
-            if not last:  # a line longer than the block
-                rest += chunk
-                continue
-            first = 0
-            if rest:
-                first = chunk.find(b"\n") + 1
-                yield rest + chunk[:first], 0, len(rest) + first
-            if first < last:
-                yield chunk, first, last
-            rest = chunk[last:]
+    rest = b""
+    for chunk in chunks:
+        last = chunk.rfind(b"\n") + 1
+        if not last:  # a line longer than the block
+            rest += chunk
+            continue
+        first = 0
         if rest:
-            yield rest, 0, len(rest)
+            first = chunk.find(b"\n") + 1
+            yield rest + chunk[:first], 0, len(rest) + first
+        if first < last:
+            yield chunk, first, last
+        rest = chunk[last:]
+    if rest:
+        yield rest, 0, len(rest)
 
 
-def read(path: Path, fields: Fields, batch_size: int) -> Iterator[tuple[pa.Table, list[Reject]]]:
+def read(path: Path, source: str, fields: Fields, batch_size: int, encoding: str
+         ) -> Iterator[tuple[pa.Table, list[Reject]]]:
     """Tables of `batch_size` documents; each comes with the lines rejected since the one
     before it, the rest with a last (possibly empty) table."""
     docs: list[pa.Table] = []
     rejects: list[Reject] = []
+    ids = Ids()
     held = 0
     line = 1
-    blocks = _blocks(path)
+    blocks = _blocks(streams.utf8(path, encoding))
     while True:
         try:
             block = next(blocks, None)
-        except UNREADABLE as e:
-            if isinstance(e, FileNotFoundError | PermissionError | IsADirectoryError):
-                raise
-            # a truncated or damaged stream: what was read stays, the rest is one reject
-            rejects.append(Reject(path.name, line, f"unreadable from this line on: {e}", ""))
+        except streams.Damaged as e:
+            # a cut or damaged stream: what was read stays, the rest is one reject
+            rejects.append(Reject(source, line, f"unreadable from this line on: {e}", ""))
             break
         if block is None:
             break
         buf, start, end = block
-        n, parsed, bad = _native.jsonl_parse(buf, line, path.name, fields.text, fields.id,
+        n, parsed, bad = _native.jsonl_parse(buf, line, source, fields.text, fields.id,
                                              fields.meta, start, end)
         line += n
-        rejects += [Reject(path.name, no, reason, raw) for no, reason, raw in bad]
-        table = _table(parsed, path.name)
+        rejects += [Reject(source, no, reason, raw) for no, reason, raw in bad]
+        table, repeated = ids.check(_table(parsed, source), source)
+        if repeated:
+            rejects = sorted(rejects + repeated, key=lambda r: r.line)
         docs.append(table)
         held += table.num_rows
         while held >= batch_size:
@@ -97,7 +80,7 @@ def read(path: Path, fields: Fields, batch_size: int) -> Iterator[tuple[pa.Table
 
 def _table(parsed: pa.StructArray, source: str) -> pa.Table:
     return pa.table({
-        "doc_id": parsed.field("doc_id"),
+        "doc_id": parsed.field("doc_id"), "id": parsed.field("id"),
         "source": pa.repeat(pa.scalar(source, pa.string()), len(parsed)),
         "line": parsed.field("line"), "text": parsed.field("text"),
         "meta": parsed.field("meta"),

@@ -1,4 +1,10 @@
-"""What every reader produces: document rows, rejects, and the field mapping."""
+"""What every reader produces: document rows, rejects, and the field mapping.
+
+A document's key, `doc_id`, is `SOURCE#ID` for a record with an id and `SOURCE:LINE` for one
+without; `SOURCE` is the file's path relative to the run's inputs (`corpus.runner.plan`), so two
+exports that both number their notes from 1 stay apart. An id that repeats within a file makes
+the later record a reject: every key is unique in a run's outputs.
+"""
 
 from __future__ import annotations
 
@@ -6,22 +12,27 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import orjson
 import pyarrow as pa
 
+from corpus.options import Options, StrTuple
+
 DOCS_SCHEMA = pa.schema([
-    ("doc_id", pa.string()), ("source", pa.string()), ("line", pa.int64()),
+    ("doc_id", pa.string()), ("id", pa.string()), ("source", pa.string()), ("line", pa.int64()),
     ("text", pa.large_string()), ("meta", pa.string()),
 ])
 
 
-@dataclass(frozen=True)
-class Fields:
-    """Which fields hold the id, the text and the metadata (None: every other field)."""
+class Fields(Options):
+    """Which fields of a record hold its id, text and metadata."""
 
     id: str | None = None
+    """The field holding a record's ID (without one: its line)."""
     text: str = "text"
-    meta: list[str] | None = None
+    """The field holding the text."""
+    meta: StrTuple | None = None
+    """The fields kept as metadata (default: every other field)."""
 
 
 @dataclass(frozen=True)
@@ -32,33 +43,76 @@ class Reject:
     raw: str
 
 
+def doc_key(source: str, id: str | None, line: int) -> str:
+    return f"{source}#{id}" if id is not None else f"{source}:{line}"
+
+
+@dataclass
+class Ids:
+    """The ids seen so far in one file, and on which line."""
+
+    seen: dict[str, int] = field(default_factory=dict)
+
+    def repeats(self, id: str | None, line: int) -> str | None:
+        """Why the record of `line` is a reject when an earlier one has its id, else None."""
+        if id is None:
+            return None
+        first = self.seen.setdefault(id, line)
+        return None if first == line else f"id {id!r} repeats the record of line {first}"
+
+    def check(self, table: pa.Table, source: str) -> tuple[pa.Table, list[Reject]]:
+        """`table` without its rows whose id an earlier row of the file has, and those rows as
+        rejects (the raw record is the text)."""
+        ids = table.column("id")
+        if ids.null_count == len(ids):
+            return table, []
+        lines = table.column("line").to_pylist()
+        reasons = [self.repeats(id, line)
+                   for id, line in zip(ids.to_pylist(), lines, strict=True)]
+        bad = [i for i, r in enumerate(reasons) if r]
+        if not bad:
+            return table, []
+        texts = table.column("text")
+        rejects = [Reject(source, lines[i], reasons[i], texts[i].as_py()[:10_000]) for i in bad]
+        keep = np.ones(len(table), bool)
+        keep[bad] = False
+        return table.filter(pa.array(keep)), rejects
+
+
 @dataclass
 class Batcher:
     """Turns (line, record) pairs into document tables of `size` rows, and bad records into
-    rejects; `flush` at the end."""
+    rejects; `flush` at the end. `source` names the file (a text folder's reader gives each
+    record its own)."""
 
     source: str
     fields: Fields
     size: int
     rows: dict[str, list] = field(default_factory=lambda: {k: [] for k in DOCS_SCHEMA.names})
     rejects: list[Reject] = field(default_factory=list)
+    ids: Ids = field(default_factory=Ids)
 
-    def add(self, line: int, record: Any, raw: str | bytes
+    def add(self, line: int, record: Any, raw: str | bytes, source: str | None = None
             ) -> Iterator[tuple[pa.Table, list[Reject]]]:
         """`raw`, the record as read (bytes are decoded only if it is rejected)."""
+        source = source or self.source
         problem = self._problem(record)
+        f = self.fields
+        id = None
+        if not problem and f.id:
+            value = record.get(f.id)
+            id = None if value is None or value == "" else _id_text(value)
+            problem = self.ids.repeats(id, line)
         if problem:
             if isinstance(raw, bytes):
                 raw = raw[:40_000].decode("utf-8", "replace")
-            self.rejects.append(Reject(self.source, line, problem, raw[:10_000]))
+            self.rejects.append(Reject(source, line, problem, raw[:10_000]))
         else:
-            f = self.fields
-            doc_id = record.get(f.id) if f.id else None
             meta = {k: v for k, v in record.items()
                     if k != f.text and k != f.id and (f.meta is None or k in f.meta)}
-            self.rows["doc_id"].append(str(doc_id) if doc_id is not None
-                                       else f"{self.source}:{line}")
-            self.rows["source"].append(self.source)
+            self.rows["doc_id"].append(doc_key(source, id, line))
+            self.rows["id"].append(id)
+            self.rows["source"].append(source)
             self.rows["line"].append(line)
             self.rows["text"].append(record[f.text])
             self.rows["meta"].append(orjson.dumps(meta, default=str).decode() if meta else None)
@@ -83,3 +137,10 @@ class Batcher:
         self.rows = {k: [] for k in DOCS_SCHEMA.names}
         self.rejects = []
         return out
+
+
+def _id_text(value: Any) -> str:
+    """An id as the JSON lines reader writes it: a string as is, anything else as JSON."""
+    if isinstance(value, str):
+        return value
+    return orjson.dumps(value, default=str).decode()

@@ -5,17 +5,20 @@ Signals, one pass over each text in Rust (`rust_ext/core/src/quality.rs`): `n_ch
 nor whitespace, over all chars), `digit_ratio`, `dup_line_frac` (share of non-empty lines that
 repeat an earlier line of the same document), and for the language stage `cjk_ratio`,
 `latin_ratio` (over letters) and `english_ratio` (English function words over ASCII words).
-Word rules (count, mean length) apply only to text that is not mostly CJK, which has no spaces
-between words.
+Chinese and Japanese write no spaces between words: the word rules (count, mean length) apply
+only to space-separated text (CJK under a tenth of the letters); other text is held to the
+`*_cjk_*` limits instead of `min_chars` and the symbol and digit ratios (a Chinese char carries
+about what a short English word does). CJK punctuation and PHI placeholders (`[NAME]`) count as
+no symbols.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import polars as pl
 import pyarrow as pa
+from pydantic import Field
 
+from corpus.options import Options
 from termnorm import _native
 from termnorm.text import _as_array
 
@@ -23,20 +26,33 @@ SIGNALS = ("n_chars", "n_words", "mean_word_len", "symbol_ratio", "digit_ratio",
            "cjk_ratio")
 
 
-@dataclass(frozen=True)
-class QualityFilter:
-    """Documents outside these bounds are rejected with the rule they broke; None turns a rule
-    off. Defaults follow Gopher's rules, loosened for clinical notes (short lines, many
-    numbers and abbreviations)."""
+class QualityFilter(Options):
+    """Documents outside these bounds are rejected with the rule they broke; a limit left out
+    (or null in YAML) turns its rule off. Defaults follow Gopher's rules, loosened for clinical
+    notes (short lines, many numbers and abbreviations)."""
 
-    min_chars: int | None = 20
-    max_chars: int | None = None
-    min_words: int | None = 5
-    min_mean_word_len: float | None = 2.0
-    max_mean_word_len: float | None = 12.0
-    max_symbol_ratio: float | None = 0.25
-    max_digit_ratio: float | None = 0.4
-    max_dup_line_frac: float | None = 0.5
+    min_chars: int | None = Field(20, ge=0)
+    """Fewest chars of space-separated text."""
+    min_cjk_chars: int | None = Field(3, ge=0)
+    """Fewest chars of CJK text (a Chinese char says about what a short English word does)."""
+    max_chars: int | None = Field(None, ge=0)
+    """Most chars of any text."""
+    min_words: int | None = Field(5, ge=0)
+    """Fewest words of space-separated text."""
+    min_mean_word_len: float | None = Field(2.0, ge=0)
+    """Shortest mean word length of space-separated text."""
+    max_mean_word_len: float | None = Field(12.0, ge=0)
+    """Longest mean word length of space-separated text."""
+    max_symbol_ratio: float | None = Field(0.25, ge=0, le=1)
+    """Largest share of symbols (not letters, digits, spaces, CJK punctuation, placeholders)."""
+    max_cjk_symbol_ratio: float | None = Field(0.35, ge=0, le=1)
+    """The same for CJK text, whose same content has ~1.5x the share."""
+    max_digit_ratio: float | None = Field(0.4, ge=0, le=1)
+    """Largest share of digits."""
+    max_cjk_digit_ratio: float | None = Field(0.6, ge=0, le=1)
+    """The same for CJK text."""
+    max_dup_line_frac: float | None = Field(0.5, ge=0, le=1)
+    """Largest share of lines that repeat an earlier line of the document."""
 
 
 def signals(texts: pa.Array | pa.ChunkedArray) -> pl.DataFrame:
@@ -44,30 +60,34 @@ def signals(texts: pa.Array | pa.ChunkedArray) -> pl.DataFrame:
     return pl.from_arrow(pa.Table.from_struct_array(_native.quality_signals(_as_array(texts))))
 
 
-# (limit in QualityFilter, signal, comparison, a word rule: not applied to mostly-CJK text)
-RULES: tuple[tuple[str, str, str, bool], ...] = (
-    ("min_chars", "n_chars", "<", False),
-    ("max_chars", "n_chars", ">", False),
-    ("min_words", "n_words", "<", True),
-    ("min_mean_word_len", "mean_word_len", "<", True),
-    ("max_mean_word_len", "mean_word_len", ">", True),
-    ("max_symbol_ratio", "symbol_ratio", ">", False),
-    ("max_digit_ratio", "digit_ratio", ">", False),
-    ("max_dup_line_frac", "dup_line_frac", ">", False),
+# (limit in QualityFilter, signal, comparison, the text it applies to: "spaced", "cjk" or both)
+RULES: tuple[tuple[str, str, str, str | None], ...] = (
+    ("min_chars", "n_chars", "<", "spaced"),
+    ("min_cjk_chars", "n_chars", "<", "cjk"),
+    ("max_chars", "n_chars", ">", None),
+    ("min_words", "n_words", "<", "spaced"),
+    ("min_mean_word_len", "mean_word_len", "<", "spaced"),
+    ("max_mean_word_len", "mean_word_len", ">", "spaced"),
+    ("max_symbol_ratio", "symbol_ratio", ">", "spaced"),
+    ("max_cjk_symbol_ratio", "symbol_ratio", ">", "cjk"),
+    ("max_digit_ratio", "digit_ratio", ">", "spaced"),
+    ("max_cjk_digit_ratio", "digit_ratio", ">", "cjk"),
+    ("max_dup_line_frac", "dup_line_frac", ">", None),
 )
+SPACED_MAX_CJK = 0.1  # the share of CJK letters up to which a text is space-separated
 
 
 def failures(sig: pl.DataFrame, rules: QualityFilter) -> pl.Series:
     """Per row, the first rule broken ("quality: n_chars < 20") or null."""
-    spaced = pl.col("cjk_ratio") < 0.5
+    spaced = pl.col("cjk_ratio") < SPACED_MAX_CJK
     expr = None
-    for limit_name, signal, op, word_rule in RULES:
+    for limit_name, signal, op, script in RULES:
         limit = getattr(rules, limit_name)
         if limit is None:
             continue
         broken = pl.col(signal) < limit if op == "<" else pl.col(signal) > limit
-        if word_rule:
-            broken = spaced & broken
+        if script:
+            broken = (spaced if script == "spaced" else ~spaced) & broken
         label = pl.lit(f"quality: {signal} {op} {limit}")
         expr = pl.when(broken).then(label) if expr is None else expr.when(broken).then(label)
     if expr is None:

@@ -9,9 +9,10 @@
   concept under one of the branches below (MeSH disease categories, HPO organ systems, ICD-10
   chapters by code letter) counts for that specialty; the most counted wins when it has at least
   two mentions and 30% of those with a specialty. Null when the text does not say.
-- `year`: from the input's date field (`date`, `note_date`, `visit_date`, ...), else the first full
-  date written in the raw text (the PHI stage removes dates more specific than a year from the
-  output, so only the year is kept).
+- `year`: from the input's date field (`date`, `note_date`, `visit_date`, ...), else the visit
+  date written in the raw text: the first full date after a visit cue, else the first that no
+  birth cue precedes (the PHI stage removes dates more specific than a year from the output, so
+  only the year is kept).
 - `region`: the input's field (`region`, `country`, `province`, `state`, `city`), if any.
 """
 
@@ -85,6 +86,12 @@ ABSTRACT = (r"(?i)\bbackground\s*:", r"(?i)\bmethods?\s*:", r"(?i)\bresults?\s*:
 FULL_DATE = (r"\b(?:19|20)\d{2}-\d{1,2}-\d{1,2}\b|\b\d{1,2}/\d{1,2}/(?:19|20)\d{2}\b|"
              r"(?:19|20)\d{2}年\d{1,2}月")
 
+# what comes just before a birth date, and before the date of the visit a note records
+BIRTH_CUES = r"(?i:\bdate of birth|\bbirth ?date|\bborn\b|\bd\.?o\.?b\b\.?)|出生|生日"
+VISIT_CUES = (r"(?i:\b(?:date of (?:service|visit|admission|discharge|exam|procedure|report)"
+              r"|admission date|discharge date|visit date|service date|admitted|discharged"
+              r"|seen|visit|encounter|dos)\b)|入院|出院|就诊|门诊|检查日期|报告日期|记录日期|手术日期")
+
 
 def _ascii_b(pattern: str) -> str:
     """ASCII word boundaries: a Unicode `\b` keeps the regex engine off its fast DFA on
@@ -114,10 +121,19 @@ def doc_types(texts: pa.Array, given: list[str | None], text_of: np.ndarray | No
 def years(raw: pa.Array, dates: list[str | None], text_of: np.ndarray | None = None
           ) -> pl.Series:
     """The year of the input's date (`dates`, see `stated`: its first four digits, if they are a
-    year of 19xx or 20xx), else of the first full date in the raw text; `text_of` as for
-    `doc_types`."""
+    year of 19xx or 20xx), else of the raw text's visit date: the first full date after a visit
+    cue ("admitted", "date of service", 入院), else the first not after a birth cue ("DOB",
+    出生); `text_of` as for `doc_types`."""
+    date = _ascii_b(FULL_DATE)
+    # a cue, then up to 24 chars that are no digits (no other date between), then the date
+    cue = _ascii_b(f"(?:{BIRTH_CUES}|{VISIT_CUES})[^\\n\\d]{{0,24}}?")
+    dated = pl.col("text").str.extract_all(f"(?:{cue})?(?:{date})")
+    visit = dated.list.eval(pl.element().filter(
+        pl.element().str.contains(_ascii_b(f"^(?:{VISIT_CUES})")))).list.first()
+    other = dated.list.eval(pl.element().filter(
+        ~pl.element().str.contains(_ascii_b(f"^(?:{BIRTH_CUES})")))).list.first()
     found = pl.DataFrame({"text": pl.Series(raw)}).select(
-        pl.col("text").str.extract(f"({_ascii_b(FULL_DATE)})", 1)
+        pl.coalesce(visit, other).str.extract(f"({date})", 1)
         .str.extract(r"((?:19|20)\d{2})", 1)
     )["text"]
     found = found if text_of is None else found.gather(text_of)

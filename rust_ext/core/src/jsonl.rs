@@ -134,6 +134,7 @@ impl Docs {
         self.lines.push(no);
         self.ids.push(match id {
             None | Some(Value::Null) => None,
+            Some(Value::String(s)) if s.is_empty() => None,
             Some(Value::String(s)) => Some(s),
             Some(v) => Some(v.to_string()),
         });

@@ -42,6 +42,24 @@ fn is_latin(c: char) -> bool {
     c.is_ascii_alphabetic() || matches!(c as u32, 0xC0..=0x24F | 0x1E00..=0x1EFF)
 }
 
+/// CJK and full-width punctuation (、。「」（），：；): Chinese prose needs more of it than
+/// English does, so it is not counted among the symbols.
+fn is_cjk_punctuation(c: char) -> bool {
+    matches!(c as u32, 0x3000..=0x303F | 0xFF01..=0xFF0F | 0xFF1A..=0xFF20 | 0xFF3B..=0xFF40
+        | 0xFF5B..=0xFF65)
+}
+
+/// The length of the PHI placeholder (`[NAME]`, `[ID_CARD]`: capitals and `_` in brackets)
+/// that `bytes` starts with, if it starts with one.
+fn placeholder_len(bytes: &[u8]) -> Option<usize> {
+    let inner = bytes[1..]
+        .iter()
+        .take(16)
+        .take_while(|b| b.is_ascii_uppercase() || **b == b'_')
+        .count();
+    (inner >= 2 && bytes.get(1 + inner) == Some(&b']')).then_some(inner + 2)
+}
+
 /// A run of up to 8 ASCII letters as one number: lowercase bytes shifted in.
 fn pack(word: &[u8]) -> u64 {
     word.iter()
@@ -137,6 +155,14 @@ impl QualityScorer {
                 end_ascii_run(&mut run_len, &mut run_key);
                 if b.is_ascii_digit() {
                     digits += 1;
+                } else if let Some(n) = (b == b'[')
+                    .then(|| placeholder_len(&bytes[i - 1..]))
+                    .flatten()
+                {
+                    // a PHI placeholder ("[NAME]") is one word of neither letters nor symbols
+                    chars += n as u32 - 1;
+                    word_chars += n as u32 - 1;
+                    i += n - 1;
                 } else {
                     symbols += 1;
                 }
@@ -158,7 +184,7 @@ impl QualityScorer {
                 latin += u32::from(is_latin(c));
             } else if c.is_numeric() {
                 digits += 1;
-            } else {
+            } else if !is_cjk_punctuation(c) {
                 symbols += 1;
             }
         }
@@ -191,8 +217,22 @@ mod tests {
     fn reference(text: &str) -> (u32, u32, u32, u32, u32, u32, u32, u32) {
         let (mut chars, mut words, mut word_chars, mut in_word) = (0, 0, 0, false);
         let (mut letters, mut cjk, mut latin, mut digits, mut symbols) = (0, 0, 0, 0, 0);
-        for c in text.chars() {
+        let mut placeholder_end = 0;
+        for (at, c) in text.char_indices() {
             chars += 1;
+            if at < placeholder_end {
+                word_chars += 1;
+                continue;
+            }
+            if c == '[' {
+                if let Some(n) = placeholder_len(&text.as_bytes()[at..]) {
+                    placeholder_end = at + n;
+                    words += u32::from(!in_word);
+                    in_word = true;
+                    word_chars += 1;
+                    continue;
+                }
+            }
             if c.is_whitespace() {
                 in_word = false;
             } else {
@@ -206,7 +246,7 @@ mod tests {
                 latin += u32::from(is_latin(c));
             } else if c.is_numeric() {
                 digits += 1;
-            } else if !c.is_whitespace() {
+            } else if !c.is_whitespace() && !is_cjk_punctuation(c) {
                 symbols += 1;
             }
         }
@@ -238,7 +278,7 @@ mod tests {
 
     proptest::proptest! {
         #[test]
-        fn fast_path_counts_as_the_definition(text in "[a-zA-Z0-9 \t\n.,:;()/-é中文١٢\u{a0}\u{3000}ß]{0,80}") {
+        fn fast_path_counts_as_the_definition(text in "[a-zA-Z0-9 \t\n.,:;()/\\[\\]_-é中文١٢\u{a0}\u{3000}ß，。]{0,80}") {
             let s = QualityScorer::default().signals(&text);
             let (chars, words, word_chars, letters, cjk, latin, digits, symbols) = reference(&text);
             proptest::prop_assert_eq!((s.n_chars, s.n_words), (chars, words));
@@ -264,7 +304,13 @@ mod tests {
         let z = q.signals("患者男，65岁。");
         assert_eq!(z.n_chars, 8);
         assert_eq!((z.cjk_ratio, z.digit_ratio), (1.0, 0.25));
-        assert!((z.symbol_ratio - 0.25).abs() < 1e-9);
+        assert_eq!(z.symbol_ratio, 0.0, "CJK punctuation is no symbol");
+        let p = q.signals("[NAME] seen on [DATE] (follow up) [x]");
+        assert_eq!((p.n_chars, p.n_words), (37, 7));
+        assert!(
+            (p.symbol_ratio - 4.0 / 37.0).abs() < 1e-9,
+            "only ( ) [ ] count"
+        );
         assert_eq!(q.signals(""), Signals::default());
         let fr = q.signals("Le patient a été vu pour une douleur thoracique");
         assert_eq!(fr.english_ratio, 0.0);

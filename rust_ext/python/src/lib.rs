@@ -840,8 +840,9 @@ impl PySenseTable {
 }
 
 /// Parse a block of whole JSON lines (see `termnorm_core::jsonl`): the number of lines read, a
-/// struct array `{line: int64, doc_id: string, text: large_string, meta: string}` of the
-/// documents (a record without an id is named `SOURCE:LINE`), and `(line, reason, raw)` for
+/// struct array `{line: int64, doc_id: string, id: string, text: large_string, meta: string}`
+/// of the documents (`doc_id` is `SOURCE#ID`, or `SOURCE:LINE` for a record without an id;
+/// `id` the id as written, null without one), and `(line, reason, raw)` for
 /// each rejected line. Only `buf[start:end]` is read: a reader's block is parsed in place.
 #[pyfunction]
 #[pyo3(signature = (buf, first_line, source, text, id=None, meta=None, start=0, end=None))]
@@ -868,12 +869,13 @@ fn jsonl_parse(
         let fields = termnorm_core::jsonl::Fields { text, id, meta };
         let (mut docs, mut rejects) = (termnorm_core::jsonl::Docs::default(), Vec::new());
         let n = docs.parse(buf, first_line, &fields, &mut rejects);
-        let ids = StringArray::from_iter_values(
-            docs.ids
-                .into_iter()
-                .zip(&docs.lines)
-                .map(|(id, line)| id.unwrap_or_else(|| format!("{source}:{line}"))),
-        );
+        let doc_ids = StringArray::from_iter_values(docs.ids.iter().zip(&docs.lines).map(
+            |(id, line)| match id {
+                Some(id) => format!("{source}#{id}"),
+                None => format!("{source}:{line}"),
+            },
+        ));
+        let ids = StringArray::from(docs.ids);
         // SAFETY: the offsets are the ends of the texts pushed onto one Rust `String`, so they
         // ascend and cut it only between chars; checking again would cost a pass over the text.
         let texts = unsafe {
@@ -885,7 +887,8 @@ fn jsonl_parse(
         };
         let cols: Vec<(&str, ArrayRef)> = vec![
             ("line", Arc::new(arrow_array::Int64Array::from(docs.lines))),
-            ("doc_id", Arc::new(ids)),
+            ("doc_id", Arc::new(doc_ids)),
+            ("id", Arc::new(ids)),
             ("text", Arc::new(texts)),
             ("meta", Arc::new(StringArray::from(docs.meta))),
         ];
@@ -893,7 +896,7 @@ fn jsonl_parse(
             .into_iter()
             .map(|r| (r.line, r.reason, r.raw))
             .collect();
-        (n, PyArrowType(struct_of(cols, &["meta"])), rejects)
+        (n, PyArrowType(struct_of(cols, &["id", "meta"])), rejects)
     }))
 }
 
