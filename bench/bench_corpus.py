@@ -4,7 +4,7 @@
 
 Prints MB/s of note text (15.2 MB) for: the whole run in a fresh process state (lexicon, sense
 inventory and fuzzy index loaded on first use), the whole run again in the same process (what
-every later shard of a long run costs), and each stage on the same texts. Anchors: the Gopher
+every later shard of a long run costs), and the time of each stage in such a run. Anchors: the Gopher
 quality rules of DataTrove when it is installed (`pip install datatrove`), on the same texts.
 """
 
@@ -13,20 +13,19 @@ from __future__ import annotations
 import argparse
 import shutil
 import tempfile
+import time
+from collections import Counter
 from pathlib import Path
 
 import orjson
 import pyarrow as pa
 from common import NOTES, mtsamples, timed
 
+from corpus import pipeline
 from corpus.config import RunConfig
-from corpus.readers import Fields
+from corpus.readers import Fields, read
 from corpus.runner import run
-from corpus.stages import language, quality
-from corpus.stages.clean import clean
-from corpus.stages.normalize import mentions
-from corpus.stages.phi import deidentify
-from termnorm import _native
+from corpus.stages import quality
 
 
 def main() -> None:
@@ -61,19 +60,20 @@ def main() -> None:
     finally:
         shutil.rmtree(tmp)
 
+    # the stages as a run does them, over the reader's batches of the same file
+    cfg = RunConfig(inputs=(str(NOTES),), out=str(tmp), ontology=args.ontology,
+                    fields=Fields(text="transcription"))
+    stages = pipeline.stages(cfg)
+    times: Counter = Counter()
+    for _ in range(2):  # the first round loads the lexicons
+        times.clear()
+        t = time.perf_counter()
+        for records, _bad in read(NOTES, cfg.fields, cfg.batch_size):
+            pipeline.run(records, stages, times)
+        total = time.perf_counter() - t
+    print(f"stages in a run (warm, {total:.2f} s with the reader): " + ", ".join(
+        f"{k} {v:.3f} s ({mb / v:.0f} MB/s)" for k, v in times.items()))
     arr = pa.array(texts, pa.large_string())
-    stages = {}
-    stages["clean"], cleaned = timed(lambda: clean(arr))
-    stages["phi"], (deid, _) = timed(lambda: deidentify(cleaned))
-    stages["quality signals"], sig = timed(lambda: quality.signals(deid))
-    stages["quality filters"], _ = timed(lambda: quality.failures(sig, quality.QualityFilter()))
-    stages["language"], _ = timed(lambda: language.detect(deid, sig))
-    ids = pa.array([str(i) for i in range(len(texts))])
-    stages["mentions"], _ = timed(lambda: mentions(ids, deid, args.ontology))
-    stages["minhash"], _ = timed(lambda: _native.minhash_signatures(deid, 128, 5, 1))
-    stages["exact keys"], _ = timed(lambda: _native.exact_keys(deid))
-    print("stages alone (warm): " + ", ".join(f"{k} {mb / v:.0f} MB/s"
-                                              for k, v in stages.items()))
     try:
         from datatrove.data import Document
         from datatrove.pipeline.filters import GopherQualityFilter

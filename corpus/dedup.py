@@ -17,6 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from corpus import schema
 from corpus.minhash import signatures
 from termnorm import _native
 from termnorm.text import _as_array
@@ -43,10 +44,6 @@ def exact_duplicates(texts: pa.Array | pa.ChunkedArray | Iterable[str | None]) -
     return ids.to_numpy(zero_copy_only=False)
 
 
-DUPLICATES_SCHEMA = pa.schema([("doc_id", pa.string()), ("dup_cluster", pa.string()),
-                               ("dup_of", pa.string())])
-
-
 def shard_duplicates(signature_files: list, threshold: float = 0.8) -> pa.Table:
     """Duplicates across shards from their `signatures` files (doc_id, exact_key, minhash), in
     the order given: one row per document in a cluster of two or more, `dup_cluster` the doc_id
@@ -57,7 +54,7 @@ def shard_duplicates(signature_files: list, threshold: float = 0.8) -> pa.Table:
 
     tables = [pq.read_table(f) for f in signature_files]
     if not tables or not sum(t.num_rows for t in tables):
-        return DUPLICATES_SCHEMA.empty_table()
+        return schema.DUPLICATES.empty_table()
     sigs = pa.concat_tables(tables).combine_chunks()
     flat = sigs.column("minhash").combine_chunks()
     # exact copies join the cluster of their first occurrence (they nearly always share it)
@@ -70,4 +67,4 @@ def shard_duplicates(signature_files: list, threshold: float = 0.8) -> pa.Table:
     return pa.table({
         "doc_id": ids.take(rows), "dup_cluster": ids.take(roots[rows]),
         "dup_of": pc.if_else(kept, pa.nulls(len(rows), pa.string()), ids.take(roots[rows])),
-    }, schema=DUPLICATES_SCHEMA)
+    }, schema=schema.DUPLICATES)

@@ -30,9 +30,9 @@ from pathlib import Path
 import orjson
 import pyarrow as pa
 
-from corpus import catalog, report
+from corpus import catalog, report, schema
 from corpus.config import RunConfig
-from corpus.dedup import DUPLICATES_SCHEMA, shard_duplicates
+from corpus.dedup import shard_duplicates
 from corpus.readers import SUFFIXES, fields_of
 from corpus.shard import RAW_REJECTS, ShardResult, output_paths, process
 from corpus.writers import write_table
@@ -221,7 +221,7 @@ def _run(cfg: RunConfig, out: Path, t0: float,
     manifest["shards"] = {k: v for k, v in manifest["shards"].items() if k in names}
     dups = (shard_duplicates([output_paths(out, s.name)["signatures"] for s in shards],
                              cfg.dedup.threshold) if cfg.stages.dedup
-            else DUPLICATES_SCHEMA.empty_table())
+            else schema.DUPLICATES.empty_table())
     write_table(dups, out / "duplicates.parquet")
     entries = [manifest["shards"][s.name] for s in shards]
     summary = Summary(

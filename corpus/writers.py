@@ -15,12 +15,9 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from corpus import schema
 from corpus.readers import Reject
 from ontology.io import atomic_path
-
-REJECTS_SCHEMA = pa.schema([("source", pa.string()), ("line", pa.int64()),
-                            ("reason", pa.string()), ("raw", pa.large_string())])
-
 
 # At most this many rows a row group (a batch's rows never share one with the next batch's).
 # Larger groups mean fewer dictionaries to build: MTSamples' 261k mentions write in 0.065
@@ -121,8 +118,8 @@ def stream(path: str | Path, arrow_schema: bool = True) -> Iterator[TableStream]
 def rejects_table(rejects: Iterable[Reject]) -> pa.Table:
     rows = [(r.source, r.line, r.reason, r.raw) for r in rejects]
     cols = list(zip(*rows, strict=True)) if rows else [[], [], [], []]
-    return pa.table([pa.array(c, t) for c, t in zip(cols, REJECTS_SCHEMA.types, strict=True)],
-                    schema=REJECTS_SCHEMA)
+    return pa.table([pa.array(c, t) for c, t in zip(cols, schema.REJECTS.types, strict=True)],
+                    schema=schema.REJECTS)
 
 
 def write_rejects(rejects: Iterable[Reject], path: str | Path) -> Path:

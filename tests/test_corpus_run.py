@@ -18,11 +18,10 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import SHARED, need_shared
 
-from corpus import catalog
+from corpus import catalog, schema
 from corpus.config import RunConfig
 from corpus.readers import Fields
 from corpus.runner import run
-from corpus.stages.normalize import MENTIONS_SCHEMA
 
 NOTES = SHARED / "corpora" / "mtsamples" / "mtsamples.jsonl.gz"
 OUTPUTS = ("docs", "mentions", "signatures", "rejects", "concept_counts")
@@ -127,7 +126,7 @@ def test_docs_are_clean_deidentified_tagged_and_mentioned(first_run):
     assert all(r["text"][r["start"]:r["end"]] == r["surface"] for r in m)
     # the sidecar is written dictionary-encoded and reads back as its documented schema
     for f in (out / "mentions").glob("*.parquet"):
-        assert pq.read_schema(f) == MENTIONS_SCHEMA
+        assert pq.read_schema(f) == schema.MENTIONS
     # the shards' concept counts add up to the mentions, named as the terminology names them
     counted = catalog.query(out, """
         WITH k AS (SELECT concept_id, any_value(name) AS name, sum(mentions) AS n,

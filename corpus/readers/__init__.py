@@ -2,7 +2,7 @@
 
     opened = open_input(Path("raw/notes.json.gz"), "2024/notes.json.gz", Fields(text="note"))
     opened.format, opened.encoding          # "json", "gb18030"
-    for docs, rejects in opened.batches:    # docs: pa.Table (DOCS_SCHEMA); rejects: list[Reject]
+    for docs, rejects in opened.batches:    # docs: pa.Table (schema.RECORDS); rejects: list[Reject]
         ...
 
 Formats, known by content where the name does not say: JSON lines and JSON arrays (`.jsonl`,
@@ -26,9 +26,9 @@ import orjson
 import pyarrow as pa
 
 from corpus.readers import streams
-from corpus.readers.records import DOCS_SCHEMA, Fields, Reject, doc_key
+from corpus.readers.records import Fields, Reject, doc_key
 
-__all__ = ["DOCS_SCHEMA", "SUFFIXES", "Fields", "Opened", "Reject", "doc_key", "fields_of",
+__all__ = ["SUFFIXES", "Fields", "Opened", "Reject", "doc_key", "fields_of",
            "format_of", "open_input", "read"]
 
 # the suffixes of files a folder contributes (each with an optional .gz, .zst or .zstd)

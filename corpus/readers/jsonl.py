@@ -13,7 +13,8 @@ from pathlib import Path
 import pyarrow as pa
 
 from corpus.readers import streams
-from corpus.readers.records import DOCS_SCHEMA, Fields, Ids, Reject
+from corpus.readers.records import Fields, Ids, Reject
+from corpus.schema import RECORDS
 from termnorm import _native
 
 
@@ -75,7 +76,7 @@ def read(path: Path, source: str, fields: Fields, batch_size: int, encoding: str
             rejects = rejects[len(mine):]
             yield head.combine_chunks(), mine
             docs, held = [tail], tail.num_rows
-    yield (pa.concat_tables(docs).combine_chunks() if docs else DOCS_SCHEMA.empty_table()), rejects
+    yield (pa.concat_tables(docs).combine_chunks() if docs else RECORDS.empty_table()), rejects
 
 
 def _table(parsed: pa.StructArray, source: str) -> pa.Table:
@@ -84,4 +85,4 @@ def _table(parsed: pa.StructArray, source: str) -> pa.Table:
         "source": pa.repeat(pa.scalar(source, pa.string()), len(parsed)),
         "line": parsed.field("line"), "text": parsed.field("text"),
         "meta": parsed.field("meta"),
-    }, schema=DOCS_SCHEMA)
+    }, schema=RECORDS)

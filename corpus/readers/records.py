@@ -17,11 +17,7 @@ import orjson
 import pyarrow as pa
 
 from corpus.options import Options, StrTuple
-
-DOCS_SCHEMA = pa.schema([
-    ("doc_id", pa.string()), ("id", pa.string()), ("source", pa.string()), ("line", pa.int64()),
-    ("text", pa.large_string()), ("meta", pa.string()),
-])
+from corpus.schema import RECORDS
 
 
 class Fields(Options):
@@ -88,7 +84,7 @@ class Batcher:
     source: str
     fields: Fields
     size: int
-    rows: dict[str, list] = field(default_factory=lambda: {k: [] for k in DOCS_SCHEMA.names})
+    rows: dict[str, list] = field(default_factory=lambda: {k: [] for k in RECORDS.names})
     rejects: list[Reject] = field(default_factory=list)
     ids: Ids = field(default_factory=Ids)
 
@@ -132,9 +128,9 @@ class Batcher:
         return None
 
     def flush(self) -> tuple[pa.Table, list[Reject]]:
-        table = pa.table(self.rows, schema=DOCS_SCHEMA)
+        table = pa.table(self.rows, schema=RECORDS)
         out = (table, self.rejects)
-        self.rows = {k: [] for k in DOCS_SCHEMA.names}
+        self.rows = {k: [] for k in RECORDS.names}
         self.rejects = []
         return out
 

@@ -14,10 +14,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
+from corpus.batch import Batch, Stage
 from termnorm import _native
 from termnorm.text import _as_array
 
@@ -37,3 +40,28 @@ def remove_boilerplate(texts: pa.Array | pa.ChunkedArray | Iterable[str | None],
     threshold = max(min_docs, math.ceil(min_share * docs))
     return _native.remove_boilerplate(
         arr, threshold, min_chars, None if copies is None else pa.array(copies, pa.uint32()))
+
+
+class Clean(Stage):
+    name = "clean"
+
+    def __call__(self, batch: Batch) -> None:
+        batch.set_texts(clean(batch.texts))
+
+
+@dataclass(frozen=True)
+class RemoveBoilerplate(Stage):
+    """Lines counted across the batch's documents: each distinct text counts as its copies."""
+
+    min_docs: int = 10
+    min_share: float = 0.01
+    min_chars: int = 30
+    name = "boilerplate"
+    columns = ("boilerplate_lines",)
+
+    def __call__(self, batch: Batch) -> None:
+        trimmed, dropped = remove_boilerplate(batch.texts, self.min_docs, self.min_share,
+                                              self.min_chars, copies=batch.copies())
+        batch.per_doc["boilerplate_lines"] = dropped.take(batch.of)
+        if pc.any(pc.not_equal(dropped, 0)).as_py():
+            batch.set_texts(trimmed)

@@ -6,28 +6,17 @@ senses and context in Rust); offsets are chars of the document's output text.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from corpus import schema
+from corpus.batch import Batch, Stage
 from termnorm.normalizer import Normalizer, dictionary_of
 from termnorm.text import _as_array
-
-# No column is ever null: required Parquet columns, written without definition levels.
-MENTIONS_SCHEMA = pa.schema([pa.field(name, t, nullable=False) for name, t in [
-    ("doc_id", pa.string()), ("start", pa.uint32()), ("end", pa.uint32()),
-    ("surface", pa.string()), ("concept_id", pa.string()), ("score", pa.float64()),
-    ("negated", pa.bool_()), ("uncertain", pa.bool_()), ("historical", pa.bool_()),
-    ("family", pa.bool_()), ("method", pa.string()),
-]])
-# The sidecar as written: the repeating columns as dictionary arrays, which the Parquet writer
-# stores as they are (no hashing of 10^5 strings a batch); written without the Arrow schema,
-# the file reads back as MENTIONS_SCHEMA.
-ENCODED = ("doc_id", "surface", "concept_id", "score", "method")
-SIDECAR_SCHEMA = pa.schema([f.with_type(pa.dictionary(pa.int32(), f.type)) if f.name in ENCODED
-                            else f for f in MENTIONS_SCHEMA])
 
 
 @lru_cache(maxsize=2)
@@ -41,7 +30,7 @@ def mentions(doc_ids: pa.Array, texts: pa.Array, ontology: str,
     """The mentions of each document, in document order. `text_of[i]`: the index in `texts`
     of document i's text (identical texts annotated once); by default texts[i] is document i's."""
     return for_documents(text_mentions(texts, ontology)[0], doc_ids, text_of).cast(
-        MENTIONS_SCHEMA)
+        schema.MENTIONS)
 
 
 def text_mentions(texts: pa.Array, ontology: str) -> tuple[pa.Table, pa.FixedSizeBinaryArray]:
@@ -54,7 +43,7 @@ def text_mentions(texts: pa.Array, ontology: str) -> tuple[pa.Table, pa.FixedSiz
 def for_documents(found: pa.Table, doc_ids: pa.Array, text_of: np.ndarray | None = None
                   ) -> pa.Table:
     """`text_mentions` copied to each document (`text_of` as for `mentions`): the sidecar as
-    written (SIDECAR_SCHEMA)."""
+    written (schema.SIDECAR)."""
     if text_of is None:
         text_of = np.arange(len(doc_ids))
     doc = found.column("doc").to_numpy()  # ascending: the batch is annotated in order
@@ -65,16 +54,9 @@ def for_documents(found: pa.Table, doc_ids: pa.Array, text_of: np.ndarray | None
     owner = np.repeat(np.arange(len(text_of)), per_doc)
     rows = np.repeat(first[text_of], per_doc) + np.arange(len(owner)) - (
         np.cumsum(per_doc) - per_doc)[owner]
-    found = found.select(MENTIONS_SCHEMA.names[1:]).take(rows)  # all but doc_id
+    found = found.select(schema.MENTIONS.names[1:]).take(rows)  # all but doc_id
     doc_id = dictionary_of(owner, _as_array(doc_ids))
-    return found.add_column(0, "doc_id", doc_id).cast(SIDECAR_SCHEMA)
-
-
-COUNTS_SCHEMA = pa.schema([
-    pa.field("concept_id", pa.string(), nullable=False), pa.field("name", pa.string()),
-    pa.field("mentions", pa.int64(), nullable=False),
-    pa.field("affirmed", pa.int64(), nullable=False),
-])
+    return found.add_column(0, "doc_id", doc_id).cast(schema.SIDECAR)
 
 
 def concept_counts(found: pa.Table | None, sidecar: pa.Table) -> pa.Table:
@@ -84,7 +66,7 @@ def concept_counts(found: pa.Table | None, sidecar: pa.Table) -> pa.Table:
     rows they answer "how often is X mentioned" without scanning the mentions or the
     terminology's names."""
     if found is None or sidecar.num_rows == 0:
-        return COUNTS_SCHEMA.empty_table()
+        return schema.COUNTS.empty_table()
     concept = sidecar.column("concept_id").combine_chunks()
     n = len(concept.dictionary)
     idx = concept.indices.to_numpy()
@@ -98,4 +80,22 @@ def concept_counts(found: pa.Table | None, sidecar: pa.Table) -> pa.Table:
     used = mentions > 0
     return pa.table([concept.dictionary.filter(pa.array(used)), names.filter(pa.array(used)),
                      pa.array(mentions[used]), pa.array(affirmed[used].astype(np.int64))],
-                    schema=COUNTS_SCHEMA)
+                    schema=schema.COUNTS)
+
+
+@dataclass(frozen=True)
+class Normalize(Stage):
+    """The mentions of each distinct text (kept in the batch for the tags), copied to its
+    documents: the `mentions` and `concept_counts` outputs; and each text's exact-duplicate
+    key, which the same pass computes."""
+
+    ontology: str
+    name = "normalize"
+
+    def __call__(self, batch: Batch) -> None:
+        found, keys = text_mentions(batch.texts, self.ontology)
+        batch.mentions = found
+        batch.per_text["exact_key"] = keys
+        sidecar = for_documents(found, batch.column("doc_id"), batch.of)
+        batch.outputs["mentions"] = sidecar
+        batch.outputs["concept_counts"] = concept_counts(found, sidecar)

@@ -30,12 +30,15 @@ import re
 import tempfile
 import unicodedata
 from collections.abc import Iterable
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+import numpy as np
 import orjson
 import pyarrow as pa
 
+from corpus.batch import Batch, Stage
 from termnorm import _native
 from termnorm.text import _as_array
 
@@ -243,6 +246,7 @@ _ID_ZH = ("姓名", "身份证", "电话", "手机", "住址", "地址", "联系
           "医保", "出生", "籍贯", "家属")
 
 
+@functools.lru_cache(maxsize=4096)  # an export repeats a few field names in every record
 def identifying_field(name: str) -> bool:
     """Does a metadata field's name say it identifies a person?"""
     if any(z in name for z in _ID_ZH):
@@ -329,3 +333,36 @@ def deidentify_meta(meta: pa.Array, mode: str = "drop", salt: str = "",
             records[i][k] = c
     new = [orjson.dumps(r).decode() if isinstance(r, dict) else r for r in records]
     return pa.array(new, pa.string()).take(enc.indices), sorted(changed)
+
+
+@dataclass(frozen=True)
+class DeidentifyMeta(Stage):
+    """Identifying metadata fields dropped, hashed or kept (`[phi] identifying`); the values
+    of `text_fields` de-identified like the text."""
+
+    mode: str = "drop"
+    salt: str = ""
+    text_fields: tuple[str, ...] = ()
+    name = "phi_meta"
+
+    def __call__(self, batch: Batch) -> None:
+        meta, gone = deidentify_meta(batch.column("meta"), self.mode, self.salt,
+                                     self.text_fields)
+        batch.records = batch.records.set_column(batch.records.schema.get_field_index("meta"),
+                                                 "meta", meta)
+        batch.meta_dropped.update(gone)
+
+
+@dataclass(frozen=True)
+class Deidentify(Stage):
+    surrogates: bool = False
+    name = "phi"
+    columns = ("phi_count", "phi")
+
+    def __call__(self, batch: Batch) -> None:
+        text, counts = deidentify(batch.texts, self.surrogates)
+        batch.set_texts(text)
+        per_type = np.stack([counts.column(t).to_numpy() for t in TYPES], axis=1)
+        batch.per_text["phi_count"] = pa.array(per_type.sum(axis=1).astype(np.uint32))
+        batch.per_text["phi"] = pa.StructArray.from_arrays(
+            [counts.column(t).combine_chunks() for t in TYPES], names=list(TYPES))

@@ -14,11 +14,15 @@ no symbols.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import polars as pl
 import pyarrow as pa
 from pydantic import Field
 
+from corpus.batch import Batch, Stage
 from corpus.options import Options
+from corpus.stages import language
 from termnorm import _native
 from termnorm.text import _as_array
 
@@ -93,3 +97,21 @@ def failures(sig: pl.DataFrame, rules: QualityFilter) -> pl.Series:
     if expr is None:
         return pl.Series("failure", [None] * sig.height, pl.Utf8)
     return sig.select(expr.otherwise(pl.lit(None, pl.Utf8)).alias("failure")).to_series()
+
+
+@dataclass(frozen=True)
+class Quality(Stage):
+    """The signals and language of each text, and with `rules` the documents outside them
+    rejected (the rule they broke is the reason)."""
+
+    rules: QualityFilter | None = None
+    name = "quality"
+    columns = ("lang", "mixed_script", *SIGNALS)
+
+    def __call__(self, batch: Batch) -> None:
+        sig = signals(batch.texts)
+        lang = language.detect(batch.texts, sig)
+        batch.per_text.update({k: lang[k].to_arrow() for k in ("lang", "mixed_script")})
+        batch.per_text.update({k: sig[k].to_arrow() for k in SIGNALS})
+        if self.rules is not None:
+            batch.drop(failures(sig, self.rules).to_arrow())

@@ -19,6 +19,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -28,6 +29,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from corpus.batch import Batch, Stage
 from ontology import store
 from termnorm import _native
 
@@ -236,3 +238,28 @@ def specialties(doc_ids: pa.Array, mentions: pa.Table, ontology: str | None,
     won = (top >= 2) & (top >= 0.3 * counts.sum(axis=1))
     names = np.array(list(BRANCHES), dtype=object)
     return pl.Series("specialty", np.where(won, names[best], None).tolist(), pl.Utf8)
+
+
+@dataclass(frozen=True)
+class Tag(Stage):
+    """Document type (the metadata's, else by the rules), specialty (from the mentions, when
+    they were found), year (the metadata's date, else the raw text's) and region."""
+
+    ontology: str | None = None
+    name = "tag"
+    columns = ("doc_type", "specialty", "year", "region")
+
+    def __call__(self, batch: Batch) -> None:
+        meta = batch.column("meta")
+        batch.per_doc["doc_type"] = doc_types(batch.texts, stated(meta, DOC_TYPE_FIELDS),
+                                              batch.of).to_arrow()
+        found = batch.mentions
+        if found is not None:  # per distinct text, as its mentions are
+            texts = pa.array(np.arange(len(batch.texts)), found.column("doc").type)
+            specialty = specialties(texts, found, self.ontology, key="doc").gather(batch.of)
+        else:
+            specialty = pl.Series("specialty", [None] * len(batch), pl.Utf8)
+        batch.per_doc["specialty"] = specialty.to_arrow()
+        batch.per_doc["year"] = years(batch.raw, stated(meta, DATE_FIELDS),
+                                      batch.raw_of).to_arrow()
+        batch.per_doc["region"] = regions(meta).to_arrow()
