@@ -1,7 +1,8 @@
 """The catalog: `catalog.duckdb` in a run's output folder, views over its Parquet files.
 
-Views: `docs` (the standardized documents with `dup_cluster` and `dup_of` from the duplicates),
-`mentions`, `concept_counts` (per shard and batch: each concept's name, mentions and affirmed
+Views: `docs` (the standardized documents with `dup_cluster` and `dup_of` from the duplicates,
+`withdrawn` from a later file's version or deletion), `mentions`, `doc_concepts` (the concepts a
+source assigned: MEDLINE's MeSH headings), `concept_counts` (per shard and batch: each concept's name, mentions and affirmed
 mentions; sum over rows), `duplicates`, `rejects`, `shards`, `runs`, and, when the run had a
 terminology, `concepts`, `synonyms` and `relations`.
 
@@ -30,6 +31,15 @@ from ontology.io import atomic_path
 CATALOG = "catalog.duckdb"
 READ_ONLY = {"SELECT", "EXPLAIN", "PRAGMA"}
 TERMINOLOGY_VIEWS = ("concepts", "synonyms", "relations")
+# the concepts a source assigned to its documents (the indexers' MeSH headings of MEDLINE),
+# beside the mentions the engine found
+DOC_CONCEPTS = """SELECT doc_id, 'MESH:' || h.ui AS concept_id, h.heading AS name, h.major,
+  'mesh_heading' AS origin
+FROM (SELECT doc_id, unnest(from_json(json_extract(meta, '$.mesh'),
+        '[{"ui": "VARCHAR", "heading": "VARCHAR", "major": "BOOLEAN"}]')) AS h
+      FROM docs WHERE meta LIKE '%"mesh":%')"""
+NO_CONCEPTS = ("SELECT NULL::VARCHAR AS doc_id, NULL::VARCHAR AS concept_id, NULL::VARCHAR AS "
+               "name, NULL::BOOLEAN AS major, NULL::VARCHAR AS origin WHERE false")
 _builds = count()  # names the catalogs attached at once apart
 
 
@@ -73,11 +83,17 @@ def building(out: str | Path, ontology: str | Path | None = None
                     body = "SELECT NULL::VARCHAR AS doc_id WHERE false"
                 elif kind == "docs":
                     dups = _quote(out / "duplicates.parquet")
-                    body = (f"SELECT d.*, x.dup_cluster, x.dup_of FROM {src} d "
-                            f"LEFT JOIN read_parquet({dups}) x USING (doc_id)")
+                    gone = out / "withdrawn.parquet"
+                    body = (f"SELECT d.*, x.dup_cluster, x.dup_of, w.withdrawn FROM {src} d "
+                            f"LEFT JOIN read_parquet({dups}) x USING (doc_id) "
+                            + (f"LEFT JOIN read_parquet({_quote(gone)}) w USING (doc_id)"
+                               if gone.exists() else
+                               "LEFT JOIN (SELECT NULL::VARCHAR AS doc_id, NULL::VARCHAR AS "
+                               "withdrawn WHERE false) w USING (doc_id)"))
                 else:
                     body = f"SELECT * FROM {src}"
                 con.execute(f"CREATE VIEW {kind} AS {body}")
+            con.execute(f"CREATE VIEW doc_concepts AS {DOC_CONCEPTS if names else NO_CONCEPTS}")
             for name in ("duplicates", "shards", "runs"):
                 con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet("
                             f"{_quote(out / (name + '.parquet'))})")
@@ -122,8 +138,8 @@ def connect(out: str | Path) -> duckdb.DuckDBPyConnection:
     allowed = ([f"{root / kind}/" for kind in ("docs", "mentions", "rejects", "concept_counts")]
                + ([ontology.rstrip("/") + "/"] if ontology else []))
     con.execute("SET allowed_directories = ?", [allowed])
-    con.execute("SET allowed_paths = ?",
-                [[str(root / f"{n}.parquet") for n in ("duplicates", "shards", "runs")]])
+    tables = ("duplicates", "withdrawn", "shards", "runs")
+    con.execute("SET allowed_paths = ?", [[str(root / f"{n}.parquet") for n in tables]])
     con.execute("SET enable_external_access = false")
     con.execute("SET enable_progress_bar = false")
     con.execute("SET lock_configuration = true")

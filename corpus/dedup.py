@@ -44,18 +44,23 @@ def exact_duplicates(texts: pa.Array | pa.ChunkedArray | Iterable[str | None]) -
     return ids.to_numpy(zero_copy_only=False)
 
 
-def shard_duplicates(signature_files: list, threshold: float = 0.8) -> pa.Table:
+def shard_duplicates(signature_files: list, threshold: float = 0.8,
+                     withdrawn: pa.Array | None = None) -> pa.Table:
     """Duplicates across shards from their `signatures` files (doc_id, exact_key, minhash), in
     the order given: one row per document in a cluster of two or more, `dup_cluster` the doc_id
     of the copy kept (the first in that order) and `dup_of` the same for the others (null for
     the kept copy). Memory: the signatures of all documents (512 bytes each at 128
-    permutations), not their texts."""
+    permutations), not their texts. Documents in `withdrawn` (doc_ids) take no part."""
     import pyarrow.parquet as pq
 
     tables = [pq.read_table(f) for f in signature_files]
     if not tables or not sum(t.num_rows for t in tables):
         return schema.DUPLICATES.empty_table()
     sigs = pa.concat_tables(tables).combine_chunks()
+    if withdrawn is not None and len(withdrawn):
+        sigs = sigs.filter(pc.invert(pc.is_in(sigs.column("doc_id"), value_set=withdrawn)))
+        if not sigs.num_rows:
+            return schema.DUPLICATES.empty_table()
     flat = sigs.column("minhash").combine_chunks()
     # exact copies join the cluster of their first occurrence (they nearly always share it)
     roots = _native.minhash_clusters(flat.flatten(), flat.type.list_size, threshold,

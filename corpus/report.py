@@ -137,12 +137,12 @@ def _doc_charts(out: Path, con: duckdb.DuckDBPyConnection) -> list[tuple[str, st
     cols = [f"{value} AS c{i}" for i, (_, value, _) in enumerate(DOC_CHARTS)]
     sets = ", ".join(f"(c{i})" for i in range(len(DOC_CHARTS)))
     sql = (f"SELECT *, count(*) AS n FROM (SELECT {', '.join(cols)} FROM docs "
-           f"WHERE dup_of IS NULL) GROUP BY GROUPING SETS ({sets})")
+           f"WHERE dup_of IS NULL AND withdrawn IS NULL) GROUP BY GROUPING SETS ({sets})")
     try:
         rows = catalog.query(out, sql, con).to_pylist()
     except duckdb.Error:  # a stage was off (no such column): chart by chart
-        each = "SELECT {} AS k, count(*) AS n FROM docs WHERE dup_of IS NULL GROUP BY 1 " \
-               "ORDER BY n DESC, k LIMIT {}"
+        each = ("SELECT {} AS k, count(*) AS n FROM docs WHERE dup_of IS NULL AND withdrawn IS "
+                "NULL GROUP BY 1 ORDER BY n DESC, k LIMIT {}")
         return _charts(out, con, [(title, each.format(value, limit))
                                   for title, value, limit in DOC_CHARTS])
     charts = []

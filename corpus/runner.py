@@ -35,6 +35,7 @@ from corpus.config import RunConfig
 from corpus.dedup import shard_duplicates
 from corpus.readers import SUFFIXES, fields_of
 from corpus.shard import RAW_REJECTS, ShardResult, output_paths, process
+from corpus.withdrawn import withdrawals
 from corpus.writers import write_table
 from ontology.io import atomic_path
 
@@ -60,6 +61,7 @@ class Summary:
     mentions: int
     bytes_in: int
     seconds: float
+    withdrawn: int = 0  # superseded by a later file's version, or deleted by it
     # metadata fields dropped (or hashed) as identifying, and where the original text of
     # rejects went when the config asked to keep it
     meta_dropped: list[str] = field(default_factory=list)
@@ -219,15 +221,18 @@ def _run(cfg: RunConfig, out: Path, t0: float,
     # Shards no longer among the inputs leave the manifest (their files stay until removed).
     names = {s.name for s in shards}
     manifest["shards"] = {k: v for k, v in manifest["shards"].items() if k in names}
+    entries = [manifest["shards"][s.name] for s in shards]
+    gone = withdrawals((e["source"], e.get("format"), e.get("deleted", ()),
+                        output_paths(out, s.name)["docs"]) for s, e in zip(shards, entries))
+    write_table(gone, out / "withdrawn.parquet")
     dups = (shard_duplicates([output_paths(out, s.name)["signatures"] for s in shards],
-                             cfg.dedup.threshold) if cfg.stages.dedup
+                             cfg.dedup.threshold, gone.column("doc_id")) if cfg.stages.dedup
             else schema.DUPLICATES.empty_table())
     write_table(dups, out / "duplicates.parquet")
-    entries = [manifest["shards"][s.name] for s in shards]
     summary = Summary(
         shards=len(shards), skipped=len(shards) - len(todo),
         records=sum(e["records"] for e in entries), docs=sum(e["docs"] for e in entries),
-        duplicates=dups.num_rows - dups.column("dup_of").null_count,
+        duplicates=dups.num_rows - dups.column("dup_of").null_count, withdrawn=gone.num_rows,
         rejects=sum(e["rejects"] for e in entries), mentions=sum(e["mentions"] for e in entries),
         bytes_in=sum(e["bytes_in"] for e in entries), seconds=time.perf_counter() - t0,
         meta_dropped=sorted({f for e in entries for f in e.get("meta_dropped", ())}),

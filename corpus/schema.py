@@ -85,3 +85,5 @@ REJECTS = pa.schema([("source", pa.string()), ("line", pa.int64()),
 
 DUPLICATES = pa.schema([("doc_id", pa.string()), ("dup_cluster", pa.string()),
                         ("dup_of", pa.string())])
+
+WITHDRAWN = pa.schema([("doc_id", pa.string()), ("withdrawn", pa.string())])

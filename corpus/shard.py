@@ -49,6 +49,7 @@ class ShardResult:
     encoding: str | None = None
     reject_reason: str | None = None  # the most frequent one, without the record
     unreadable: int = 0  # rejects that are the file's rest (or whole), not a record
+    deleted: tuple[str, ...] = ()  # ids of earlier files' records it withdraws (MEDLINE)
 
 
 def output_paths(out: Path, name: str) -> dict[str, Path]:
@@ -111,7 +112,8 @@ def process(path: Path, name: str, out: Path, cfg: RunConfig, source: str | None
                        side["mentions"].rows, _size(path), tuple(sorted(dropped)), source,
                        opened.format if opened else None, opened.encoding if opened else None,
                        min(reasons, key=lambda k: (-reasons[k], k)) if reasons else None,
-                       sum(r.reason.startswith("unreadable") for r in rejects))
+                       sum(r.reason.startswith("unreadable") for r in rejects),
+                       tuple(opened.deleted) if opened else ())
 
 
 # what a file that cannot be read raises: the OS, pyarrow (a corrupt Parquet or CSV), a

@@ -169,9 +169,10 @@ def test_identifying_metadata_in_any_case_and_nested():
     from corpus.stages.phi import deidentify_meta, identifying_field
 
     for name in ("PATIENT_NAME", "PHONE_NUMBER", "DATE_OF_BIRTH", "PatientPhone", "name",
-                 "mrn", "身份证号", "家属电话"):
+                 "mrn", "身份证号", "家属电话", "DriversLicense", "license_no"):
         assert identifying_field(name), name
-    for name in ("sample_name", "medical_specialty", "note_id", "keywords"):
+    # an article's licence (JATS, `license`) is not a licence number
+    for name in ("sample_name", "medical_specialty", "note_id", "keywords", "license"):
         assert not identifying_field(name), name
     meta = pa.array(['{"visit": {"PATIENT_NAME": "Rich Martino", "ward": "7"}, '
                      '"contacts": [{"phone": "555-0199"}], "kind": "note"}', None, '"text"'])

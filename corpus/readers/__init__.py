@@ -6,8 +6,9 @@
         ...
 
 Formats, known by content where the name does not say: JSON lines and JSON arrays (`.jsonl`,
-`.json`, `.ndjson`: the first character decides), `.parquet`, `.csv` / `.tsv`, and a folder of
-`.txt` files (one document each); gzip and zstd streams by their magic bytes. Text is read in
+`.json`, `.ndjson`: the first character decides), `.parquet`, `.csv` / `.tsv`, MEDLINE / PubMed
+XML (`corpus.readers.medline`), PMC JATS articles and archives of them (`corpus.readers.jats`),
+and a folder of `.txt` files (one document each); gzip and zstd streams by their magic bytes. Text is read in
 its encoding (a BOM, UTF-8, else detected by `charset-normalizer`, or the one given). A record
 that cannot be a document (bad JSON or UTF-8, no text, a text that is not a string, an empty
 text, an id its file already had) is a `Reject` naming the file, the line (row, for Parquet and
@@ -19,28 +20,32 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import orjson
 import pyarrow as pa
 
-from corpus.readers import streams
+from corpus.readers import jats, streams
 from corpus.readers.records import Fields, Reject, doc_key
 
 __all__ = ["SUFFIXES", "Fields", "Opened", "Reject", "doc_key", "fields_of",
            "format_of", "open_input", "read"]
 
 # the suffixes of files a folder contributes (each with an optional .gz, .zst or .zstd)
-SUFFIXES = (".jsonl", ".ndjson", ".json", ".csv", ".tsv", ".parquet")
+SUFFIXES = (".jsonl", ".ndjson", ".json", ".csv", ".tsv", ".parquet", ".xml", ".nxml", ".tar",
+            ".tgz")
 _COMPRESSED = re.compile(r"\.(gz|zst|zstd)$", re.IGNORECASE)
 
 
 @dataclass
 class Opened:
-    format: str  # jsonl, json, csv, tsv, parquet, text
+    format: str  # jsonl, json, csv, tsv, parquet, text, medline, jats
     encoding: str | None  # of a text format (a text folder: each file its own)
     batches: Iterator[tuple[pa.Table, list[Reject]]]
+    # the ids of earlier files' records this file withdraws (MEDLINE's DeleteCitation), known
+    # once the batches are read
+    deleted: list[str] = field(default_factory=list)
 
 
 def format_of(path: Path) -> str:
@@ -55,12 +60,22 @@ def format_of(path: Path) -> str:
     if name.endswith((".csv", ".tsv")):
         return name[-3:]
     first = _first_char(head)
+    if jats.is_archive(path) or name.endswith(".nxml"):
+        return "jats"
+    if name.endswith(".xml") or first == "<":
+        if b"<PubmedArticleSet" in head:
+            return "medline"
+        if re.search(rb"<article[\s>]", head):
+            return "jats"
+        raise ValueError(f"{path}: an XML file, but neither MEDLINE/PubMed (<PubmedArticleSet>) "
+                         "nor JATS (<article>)")
     if first == "[":
         return "json"
     if first == "{" or name.endswith((".jsonl", ".ndjson", ".json")):
         return "jsonl"
     raise ValueError(f"{path}: unknown corpus format (expected JSON lines or a JSON array, "
-                     ".parquet, .csv, .tsv, plain or gzip/zstd, or a folder of .txt files)")
+                     ".parquet, .csv, .tsv, MEDLINE or JATS XML, plain or gzip/zstd, or a folder of .txt "
+                     "files)")
 
 
 def _first_char(head: bytes) -> str:
@@ -77,7 +92,7 @@ def open_input(path: Path, source: str | None = None, fields: Fields | None = No
                batch_size: int = 10_000, encoding: str | None = None) -> Opened:
     """`path` as tables of documents named after `source` (default: the file's name);
     `encoding` overrides the detected one."""
-    from corpus.readers import delimited, jsonarray, jsonl, parquet, textdir
+    from corpus.readers import delimited, jsonarray, jsonl, medline, parquet, textdir
 
     path = Path(path)
     source = source or path.name
@@ -87,6 +102,11 @@ def open_input(path: Path, source: str | None = None, fields: Fields | None = No
         return Opened(fmt, encoding, textdir.read(path, source, fields, batch_size, encoding))
     if fmt == "parquet":
         return Opened(fmt, None, parquet.read(path, source, fields, batch_size))
+    if fmt == "jats":
+        return Opened(fmt, "utf-8", jats.read(path, source, batch_size))
+    if fmt == "medline":
+        deleted: list[str] = []
+        return Opened(fmt, "utf-8", medline.read(path, source, batch_size, deleted), deleted)
     enc = encoding or streams.detect(streams.head(path))
     if fmt in ("csv", "tsv"):
         batches = delimited.read(path, source, fields, batch_size, enc,
@@ -110,7 +130,7 @@ def fields_of(path: Path, encoding: str | None = None, records: int = 1000) -> s
 
     try:
         fmt = format_of(path)
-        if fmt == "text":
+        if fmt in ("text", "medline", "jats"):  # fields the reader makes
             return None
         if fmt == "parquet":
             import pyarrow.parquet as pq

@@ -238,7 +238,7 @@ def _chinese_names() -> tuple[list[str], str]:
 # not "sample_name". Chinese by substring.
 _ID_TOKENS = {"patient", "mrn", "dob", "birth", "birthday", "birthdate", "phone", "telephone",
               "tel", "mobile", "cell", "fax", "address", "addr", "street", "zip", "zipcode",
-              "postcode", "postal", "ssn", "email", "mail", "passport", "license", "licence",
+              "postcode", "postal", "ssn", "email", "mail", "passport",
               "insurance", "account", "surname", "firstname", "lastname", "fullname", "idcard",
               "nric", "medicaid", "medicare", "guardian", "contact", "relative", "spouse"}
 _NAME_PARTS = {"first", "last", "full", "given", "family", "middle", "person", "maiden"}
@@ -258,6 +258,12 @@ def identifying_field(name: str) -> bool:
                         else [p])]
     joined = "".join(tokens)
     if joined in _ID_TOKENS or any(t in _ID_TOKENS for t in tokens):
+        return True
+    # a licence number (a driver's, a patient's); a bare "license" is an article's licence
+    if {"license", "licence"} & set(tokens) and {"number", "no", "num", "id", "driver",
+                                                  "drivers", "plate"} & set(tokens):
+        return True
+    if joined in {"driverslicense", "driverlicense", "licensenumber", "licenceno", "licenseno"}:
         return True
     if "name" in tokens:
         return len(tokens) == 1 or any(t in _NAME_PARTS for t in tokens)
