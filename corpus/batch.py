@@ -42,6 +42,7 @@ class Batch:
     # the mentions of each distinct text (`doc`: its index in `texts`), once found
     mentions: pa.Table | None = None
     meta_dropped: set[str] = field(default_factory=set)  # identifying metadata fields
+    deidentified: bool = False  # the texts are: a reject then keeps them, not the raw text
 
     @classmethod
     def of_records(cls, records: pa.Table) -> Batch:
@@ -72,15 +73,17 @@ class Batch:
         self.of = again[self.of]
 
     def drop(self, reasons: pa.Array) -> None:
-        """Reject the documents whose text has a reason (null: kept), the record as read."""
+        """Reject the documents whose text has a reason (null: kept), with the text as read
+        (as de-identified, once it is)."""
         assert self.mentions is None, "documents dropped after their mentions were found"
         keep_text = pc.is_null(reasons).to_numpy(zero_copy_only=False)
         keep = keep_text[self.of]
         if keep.all():
             return
         gone = np.flatnonzero(~keep)
-        source, line, text = (self.records.column(c).take(gone).to_pylist()
-                              for c in ("source", "line", "text"))
+        source, line = (self.records.column(c).take(gone).to_pylist() for c in ("source", "line"))
+        text = (self.texts.take(self.of[gone]) if self.deidentified
+                else self.records.column("text").take(gone)).to_pylist()
         why = reasons.take(self.of[gone]).to_pylist()
         self.rejects += [Reject(s, n, r, t[:10_000])
                          for s, n, r, t in zip(source, line, why, text, strict=True)]

@@ -118,8 +118,9 @@ class RunConfig(Options):
     """A corpus run."""
 
     inputs: StrTuple = ()
-    """Input files, folders or globs (.jsonl / .json, .parquet, .csv, .tsv, plain or
-    gzip/zstd; folders of them or of .txt files)."""
+    """Input files, folders or globs (.jsonl / .json, .parquet, .csv, .tsv, MEDLINE and JATS
+    XML, FHIR NDJSON or Bundles, WARC / ARC / WET; plain or gzip/zstd; folders of them or of
+    .txt files)."""
     out: str = ""
     """The output folder."""
     ontology: str | None = None

@@ -32,7 +32,7 @@ def stages(cfg: RunConfig) -> list[Stage]:
         (on.phi, DeidentifyMeta(phi.identifying, phi.salt, phi.text_fields)),
         (on.clean, Clean()),
         (on.clean and b.enabled, RemoveBoilerplate(b.min_docs, b.min_share, b.min_chars)),
-        (on.phi, Deidentify(phi.surrogates)),
+        (on.phi, Deidentify(phi.surrogates, phi.salt)),
         # signals and language always; the rules only with the quality stage
         (True, Quality(cfg.quality if on.quality else None)),
         (on.normalize, Normalize(cfg.ontology)),

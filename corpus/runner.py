@@ -33,7 +33,7 @@ import pyarrow as pa
 from corpus import catalog, report, schema
 from corpus.config import RunConfig
 from corpus.dedup import shard_duplicates
-from corpus.readers import SUFFIXES, fields_of
+from corpus.readers import SUFFIXES, fields_of, format_of
 from corpus.shard import RAW_REJECTS, ShardResult, output_paths, process
 from corpus.withdrawn import withdrawals
 from corpus.writers import write_table
@@ -48,6 +48,7 @@ class Shard:
     name: str
     path: Path
     source: str  # the path relative to the common folder of the run's inputs
+    input: str = ""  # the path as the manifest records it (a file named for a patient: not)
 
 
 @dataclass
@@ -62,6 +63,7 @@ class Summary:
     bytes_in: int
     seconds: float
     withdrawn: int = 0  # superseded by a later file's version, or deleted by it
+    not_documents: int = 0  # records set aside as no documents (FHIR resources without notes)
     # metadata fields dropped (or hashed) as identifying, and where the original text of
     # rejects went when the config asked to keep it
     meta_dropped: list[str] = field(default_factory=list)
@@ -87,8 +89,33 @@ def plan(cfg: RunConfig) -> list[Shard]:
                                 f"{', '.join(cfg.inputs)}")
     # a text folder is its own root: its documents are named by their paths inside it
     root = Path(os.path.commonpath([p if p.is_dir() else p.parent for p in paths]))
-    shards = [Shard(_shard_name(p), p, p.relative_to(root).as_posix()) for p in paths]
+    shards = []
+    for p in paths:
+        named = p.parent / private_name(p) if _names_a_patient(p) else p
+        shards.append(Shard(_shard_name(named), p, named.relative_to(root).as_posix(),
+                            str(named)))
     return sorted(shards, key=lambda s: (s.source, s.name))
+
+
+# the file names of a FHIR bulk export (`Patient.000.ndjson`): a resource type, no person
+_BULK_NAME = re.compile(r"(?:\d+\.)?[A-Z][A-Za-z]+(?:[.-]\d+)*\.ndjson(?:\.(?:gz|zst|zstd))?")
+
+
+def _names_a_patient(path: Path) -> bool:
+    """A FHIR file whose name may be its patient's (Synthea names a Bundle "Bob965_Keeling57_
+    <patient id>.json"): its name must not reach doc IDs, output file names or the manifest."""
+    if path.is_dir() or _BULK_NAME.fullmatch(path.name):
+        return False
+    try:
+        return format_of(path) == "fhir"
+    except (OSError, ValueError):
+        return False
+
+
+def private_name(path: Path) -> str:
+    """A stand-in for a file name: a hash of it, with its suffixes ("fhir-1f2e3d4c5b6a.json.gz")."""
+    suffixes = "".join(s for s in path.suffixes[-2:] if re.fullmatch(r"\.[A-Za-z0-9]{1,7}", s))
+    return f"fhir-{hashlib.sha256(path.name.encode()).hexdigest()[:12]}{suffixes}"
 
 
 def _folder_inputs(folder: Path, pattern: str | None) -> list[Path]:
@@ -116,15 +143,17 @@ def check_fields(shards: list[Shard], cfg: RunConfig) -> None:
         have = fields_of(s.path, cfg.input.encoding)
         if not have:
             continue
-        for role, name in (("text", cfg.fields.text), ("id", cfg.fields.id)):
+        for role, name in (("text", cfg.fields.text), ("id", cfg.fields.id),
+                           ("patient", cfg.fields.patient)):
             if name and name not in have:
                 raise ValueError(f"{s.source}: no record has the {role} field {name!r}; its "
                                  f"fields are {', '.join(sorted(have))}")
 
 
-def _stamp(path: Path) -> dict:
-    st = path.stat()
-    return {"input": str(path), "size": st.st_size, "mtime_ns": st.st_mtime_ns}
+def _stamp(shard: Shard) -> dict:
+    st = shard.path.stat()
+    return {"input": shard.input or str(shard.path), "size": st.st_size,
+            "mtime_ns": st.st_mtime_ns}
 
 
 def _options_hash(cfg: RunConfig) -> str:
@@ -158,7 +187,7 @@ def _is_done(entry: dict | None, shard: Shard, options: str, out: Path) -> bool:
         return False
     if entry.get("source") != shard.source:  # the inputs' common folder moved: new doc IDs
         return False
-    stamp = _stamp(shard.path)
+    stamp = _stamp(shard)
     return (all(entry.get(k) == v for k, v in stamp.items())
             and all(p.exists() for p in output_paths(out, shard.name).values()))
 
@@ -200,7 +229,7 @@ def _run(cfg: RunConfig, out: Path, t0: float,
     check_fields(todo, cfg)
 
     def finished(shard: Shard, r: ShardResult) -> None:
-        manifest["shards"][shard.name] = {**_stamp(shard.path), "state": "done",
+        manifest["shards"][shard.name] = {**_stamp(shard), "state": "done",
                                           "options": options, **asdict(r)}
         _save_manifest(out, manifest)
         if on_shard:
@@ -233,6 +262,7 @@ def _run(cfg: RunConfig, out: Path, t0: float,
         shards=len(shards), skipped=len(shards) - len(todo),
         records=sum(e["records"] for e in entries), docs=sum(e["docs"] for e in entries),
         duplicates=dups.num_rows - dups.column("dup_of").null_count, withdrawn=gone.num_rows,
+        not_documents=sum(e.get("skipped", 0) for e in entries),
         rejects=sum(e["rejects"] for e in entries), mentions=sum(e["mentions"] for e in entries),
         bytes_in=sum(e["bytes_in"] for e in entries), seconds=time.perf_counter() - t0,
         meta_dropped=sorted({f for e in entries for f in e.get("meta_dropped", ())}),
@@ -325,7 +355,7 @@ def _write_tables(out: Path, shards: list[Shard], manifest: dict) -> None:
         ("shard", pa.string()), ("input", pa.string()), ("source", pa.string()),
         ("format", pa.string()), ("encoding", pa.string()), ("size", pa.int64()),
         ("state", pa.string()), ("records", pa.int64()), ("docs", pa.int64()),
-        ("rejects", pa.int64()), ("mentions", pa.int64())])
+        ("rejects", pa.int64()), ("skipped", pa.int64()), ("mentions", pa.int64())])
     rows = [{"shard": s.name, **{k: manifest["shards"][s.name].get(k)
                                  for k in schema.names[1:]}} for s in shards]
     write_table(pa.Table.from_pylist(rows, schema=schema), out / "shards.parquet")

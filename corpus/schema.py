@@ -18,16 +18,19 @@ from termnorm import _native
 if TYPE_CHECKING:
     from corpus.batch import Stage
 
-# a reader's document rows; `doc_id` is the document's key (corpus.readers.records)
+# a reader's document rows; `doc_id` is the document's key (corpus.readers.records);
+# `patient` the patient's key (as read; in docs a salted hash)
 RECORDS = pa.schema([
-    ("doc_id", pa.string()), ("id", pa.string()), ("source", pa.string()), ("line", pa.int64()),
-    ("text", pa.large_string()), ("meta", pa.string()),
+    ("doc_id", pa.string()), ("id", pa.string()), ("patient", pa.string()),
+    ("source", pa.string()), ("line", pa.int64()), ("text", pa.large_string()),
+    ("meta", pa.string()),
 ])
 
 PHI_COUNTS = pa.struct([(t, pa.uint32()) for t in _native.PHI_TYPES])
 
 DOCS = pa.schema([
-    # the record: its key, id as written, source path, line, output text, metadata (JSON)
+    # the record: its key, id as written, patient key, source path, line, output text,
+    # metadata (JSON)
     *(f for f in RECORDS),
     ("raw_sha256", pa.string()),  # of the text as read
     # quality: signals and language

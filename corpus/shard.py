@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
@@ -50,6 +50,8 @@ class ShardResult:
     reject_reason: str | None = None  # the most frequent one, without the record
     unreadable: int = 0  # rejects that are the file's rest (or whole), not a record
     deleted: tuple[str, ...] = ()  # ids of earlier files' records it withdraws (MEDLINE)
+    skipped: int = 0  # records that are no documents (a FHIR Patient), not in `records`
+    skip_reasons: dict[str, int] = field(default_factory=dict)
 
 
 def output_paths(out: Path, name: str) -> dict[str, Path]:
@@ -113,7 +115,9 @@ def process(path: Path, name: str, out: Path, cfg: RunConfig, source: str | None
                        opened.format if opened else None, opened.encoding if opened else None,
                        min(reasons, key=lambda k: (-reasons[k], k)) if reasons else None,
                        sum(r.reason.startswith("unreadable") for r in rejects),
-                       tuple(opened.deleted) if opened else ())
+                       tuple(opened.deleted) if opened else (),
+                       sum(opened.skipped.values()) if opened else 0,
+                       dict(sorted(opened.skipped.items())) if opened else {})
 
 
 # what a file that cannot be read raises: the OS, pyarrow (a corrupt Parquet or CSV), a

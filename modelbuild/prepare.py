@@ -101,8 +101,9 @@ def prepare(catalog: str | Path, tokenizer: str | Path, out: str | Path, seq_len
     for old in out.glob("*-[0-9][0-9][0-9][0-9][0-9].npy"):
         old.unlink()  # shards of an earlier run at this path
     packers = {s: _Packer(out, s, seq_len, dtype, rows_per_shard) for s in SPLITS}
-    for batch in documents(catalog, where):
-        ids = batch.column("doc_id").to_pylist()
+    # one patient's notes all on one side of the split: by the patient's key, else the doc's
+    for batch in documents(catalog, where, "coalesce(patient, doc_id) AS split_key, text"):
+        ids = batch.column("split_key").to_pylist()
         texts = batch.column("text").to_pylist()
         keep = [i for i, t in enumerate(texts) if t]
         enc = tok.encode_batch([texts[i] for i in keep], add_special_tokens=False)

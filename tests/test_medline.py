@@ -53,7 +53,7 @@ def test_every_citation_is_read_with_its_metadata(name):
     assert headings == len(re.findall(rb"<DescriptorName ", xml))
     assert opened.deleted == [p.decode() for p in re.findall(
         rb"<PMID[^>]*>(\d+)</PMID>", b"".join(re.findall(rb"<DeleteCitation>.*?</DeleteCitation>",
-                                                         xml, re.S)))]
+                                                         xml, re.DOTALL)))]
 
 
 def test_a_structured_abstract_keeps_its_labels_and_inline_markup():
@@ -76,7 +76,7 @@ def test_the_update_file_deletions_and_newer_versions_withdraw_older_records(
     """An update file as NLM ships them: revised citations of the baseline and a
     DeleteCitation of others, made from the real baseline's articles."""
     base = _xml("pubmed26n1334.xml.gz")
-    articles = re.findall(rb"<PubmedArticle>.*?</PubmedArticle>", base, re.S)
+    articles = re.findall(rb"<PubmedArticle>.*?</PubmedArticle>", base, re.DOTALL)
     pmid = [re.search(rb"<PMID[^>]*>(\d+)<", a).group(1).decode() for a in articles]
     revised = [articles[2].replace(b"<ArticleTitle>", b"<ArticleTitle>[Revised] ", 1),
                articles[3]]  # a new version with the same text

@@ -7,7 +7,9 @@
 
 Formats, known by content where the name does not say: JSON lines and JSON arrays (`.jsonl`,
 `.json`, `.ndjson`: the first character decides), `.parquet`, `.csv` / `.tsv`, MEDLINE / PubMed
-XML (`corpus.readers.medline`), PMC JATS articles and archives of them (`corpus.readers.jats`),
+XML (`corpus.readers.medline`), PMC JATS articles and archives of them (`corpus.readers.jats`), FHIR bulk
+NDJSON and Bundles (`corpus.readers.fhir`), WARC / ARC / WET web archives
+(`corpus.readers.warc`),
 and a folder of `.txt` files (one document each); gzip and zstd streams by their magic bytes. Text is read in
 its encoding (a BOM, UTF-8, else detected by `charset-normalizer`, or the one given). A record
 that cannot be a document (bad JSON or UTF-8, no text, a text that is not a string, an empty
@@ -19,6 +21,7 @@ the damage and rejects the rest. No format loads a whole file but a JSON array.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +29,7 @@ from pathlib import Path
 import orjson
 import pyarrow as pa
 
-from corpus.readers import jats, streams
+from corpus.readers import fhir, jats, streams, warc
 from corpus.readers.records import Fields, Reject, doc_key
 
 __all__ = ["SUFFIXES", "Fields", "Opened", "Reject", "doc_key", "fields_of",
@@ -34,18 +37,20 @@ __all__ = ["SUFFIXES", "Fields", "Opened", "Reject", "doc_key", "fields_of",
 
 # the suffixes of files a folder contributes (each with an optional .gz, .zst or .zstd)
 SUFFIXES = (".jsonl", ".ndjson", ".json", ".csv", ".tsv", ".parquet", ".xml", ".nxml", ".tar",
-            ".tgz")
+            ".tgz", ".warc", ".arc", ".wet", ".wat")
 _COMPRESSED = re.compile(r"\.(gz|zst|zstd)$", re.IGNORECASE)
 
 
 @dataclass
 class Opened:
-    format: str  # jsonl, json, csv, tsv, parquet, text, medline, jats
+    format: str  # jsonl, json, csv, tsv, parquet, text, medline, jats, fhir, warc
     encoding: str | None  # of a text format (a text folder: each file its own)
     batches: Iterator[tuple[pa.Table, list[Reject]]]
     # the ids of earlier files' records this file withdraws (MEDLINE's DeleteCitation), known
     # once the batches are read
     deleted: list[str] = field(default_factory=list)
+    # records that are no documents, by why (FHIR resources without a note, ...)
+    skipped: Counter = field(default_factory=Counter)
 
 
 def format_of(path: Path) -> str:
@@ -57,9 +62,13 @@ def format_of(path: Path) -> str:
     head = streams.head(path, 1 << 12)
     if name.endswith(".parquet") or head.startswith(b"PAR1"):
         return "parquet"
+    if warc.is_archive(path, head):
+        return "warc"
     if name.endswith((".csv", ".tsv")):
         return name[-3:]
     first = _first_char(head)
+    if first == "{" and fhir.is_fhir(head):
+        return "fhir"
     if jats.is_archive(path) or name.endswith(".nxml"):
         return "jats"
     if name.endswith(".xml") or first == "<":
@@ -102,12 +111,20 @@ def open_input(path: Path, source: str | None = None, fields: Fields | None = No
         return Opened(fmt, encoding, textdir.read(path, source, fields, batch_size, encoding))
     if fmt == "parquet":
         return Opened(fmt, None, parquet.read(path, source, fields, batch_size))
+    if fmt == "warc":
+        skipped_pages: Counter = Counter()
+        return Opened(fmt, None, warc.read(path, source, batch_size, skipped_pages),
+                      skipped=skipped_pages)
     if fmt == "jats":
         return Opened(fmt, "utf-8", jats.read(path, source, batch_size))
     if fmt == "medline":
         deleted: list[str] = []
         return Opened(fmt, "utf-8", medline.read(path, source, batch_size, deleted), deleted)
     enc = encoding or streams.detect(streams.head(path))
+    if fmt == "fhir":
+        skipped: Counter = Counter()
+        return Opened(fmt, enc, fhir.read(path, source, batch_size, enc, skipped),
+                      skipped=skipped)
     if fmt in ("csv", "tsv"):
         batches = delimited.read(path, source, fields, batch_size, enc,
                                  "\t" if fmt == "tsv" else ",")
@@ -130,7 +147,7 @@ def fields_of(path: Path, encoding: str | None = None, records: int = 1000) -> s
 
     try:
         fmt = format_of(path)
-        if fmt in ("text", "medline", "jats"):  # fields the reader makes
+        if fmt in ("text", "medline", "jats", "fhir", "warc"):  # fields the reader makes
             return None
         if fmt == "parquet":
             import pyarrow.parquet as pq

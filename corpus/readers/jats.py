@@ -57,29 +57,12 @@ def _members(path: Path) -> Iterator[tuple[str, bytes]]:
     if not is_archive(path):
         yield path.name, b"".join(streams.raw(path))
         return
-    with tarfile.open(fileobj=_Stream(streams.raw(path)), mode="r|") as tar:
+    with tarfile.open(fileobj=streams.Reader(path), mode="r|") as tar:
         for member in tar:
             if member.isfile() and member.name.lower().endswith((".nxml", ".xml")):
                 f = tar.extractfile(member)
                 if f is not None:
                     yield member.name, f.read()
-
-
-class _Stream:
-    """A file-like view of decompressed chunks, for tarfile's stream mode."""
-
-    def __init__(self, chunks: Iterator[bytes]) -> None:
-        self._chunks = chunks
-        self._buf = b""
-
-    def read(self, n: int = -1) -> bytes:
-        while n < 0 or len(self._buf) < n:
-            chunk = next(self._chunks, None)
-            if chunk is None:
-                break
-            self._buf += chunk
-        out, self._buf = (self._buf, b"") if n < 0 else (self._buf[:n], self._buf[n:])
-        return out
 
 
 def _parser() -> etree.XMLParser:

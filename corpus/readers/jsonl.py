@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import orjson
 import pyarrow as pa
 
 from corpus.readers import streams
-from corpus.readers.records import Fields, Ids, Reject
+from corpus.readers.records import Fields, Ids, Reject, id_text
 from corpus.schema import RECORDS
 from termnorm import _native
 
@@ -63,7 +64,7 @@ def read(path: Path, source: str, fields: Fields, batch_size: int, encoding: str
                                              fields.meta, start, end)
         line += n
         rejects += [Reject(source, no, reason, raw) for no, reason, raw in bad]
-        table, repeated = ids.check(_table(parsed, source), source)
+        table, repeated = ids.check(_table(parsed, source, fields.patient), source)
         if repeated:
             rejects = sorted(rejects + repeated, key=lambda r: r.line)
         docs.append(table)
@@ -79,10 +80,29 @@ def read(path: Path, source: str, fields: Fields, batch_size: int, encoding: str
     yield (pa.concat_tables(docs).combine_chunks() if docs else RECORDS.empty_table()), rejects
 
 
-def _table(parsed: pa.StructArray, source: str) -> pa.Table:
+def _table(parsed: pa.StructArray, source: str, patient: str | None) -> pa.Table:
+    meta, patients = parsed.field("meta"), pa.nulls(len(parsed), pa.string())
+    if patient:
+        meta, patients = _take_field(meta, patient)
     return pa.table({
-        "doc_id": parsed.field("doc_id"), "id": parsed.field("id"),
+        "doc_id": parsed.field("doc_id"), "id": parsed.field("id"), "patient": patients,
         "source": pa.repeat(pa.scalar(source, pa.string()), len(parsed)),
         "line": parsed.field("line"), "text": parsed.field("text"),
-        "meta": parsed.field("meta"),
+        "meta": meta,
     }, schema=RECORDS)
+
+
+def _take_field(meta: pa.Array, name: str) -> tuple[pa.Array, pa.Array]:
+    """`name` taken out of each record's metadata: (the metadata without it, its values as
+    the id text). Only the records that name it are parsed."""
+    values: list[str | None] = [None] * len(meta)
+    out = meta.to_pylist()
+    key = orjson.dumps(name)
+    for i, m in enumerate(out):
+        if m is None or key not in m.encode():
+            continue
+        record = orjson.loads(m)
+        value = record.pop(name, None)
+        values[i] = None if value in (None, "") else id_text(value)
+        out[i] = orjson.dumps(record).decode() if record else None
+    return pa.array(out, pa.string()), pa.array(values, pa.string())

@@ -19,8 +19,8 @@ import pyarrow as pa
 from lxml import etree
 
 from corpus.readers import streams
-from corpus.readers.xmltext import country, forget, text
 from corpus.readers.records import Batcher, Fields, Reject
+from corpus.readers.xmltext import country, forget, text
 
 FIELDS = Fields(id="pmid", text="text")
 MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug",

@@ -29,6 +29,10 @@ class Fields(Options):
     """The field holding the text."""
     meta: StrTuple | None = None
     """The fields kept as metadata (default: every other field)."""
+    patient: str | None = None
+    """The field holding the patient's key (an MRN, a FHIR subject): the surrogates are the
+    patient's across their notes, the train / validation split never divides them, and the
+    output keeps only a salted hash of it."""
 
 
 @dataclass(frozen=True)
@@ -97,17 +101,19 @@ class Batcher:
         id = None
         if not problem and f.id:
             value = record.get(f.id)
-            id = None if value is None or value == "" else _id_text(value)
+            id = None if value is None or value == "" else id_text(value)
             problem = self.ids.repeats(id, line)
         if problem:
             if isinstance(raw, bytes):
                 raw = raw[:40_000].decode("utf-8", "replace")
             self.rejects.append(Reject(source, line, problem, raw[:10_000]))
         else:
-            meta = {k: v for k, v in record.items()
-                    if k != f.text and k != f.id and (f.meta is None or k in f.meta)}
+            meta = {k: v for k, v in record.items() if k not in (f.text, f.id, f.patient)
+                    and (f.meta is None or k in f.meta)}
+            patient = record.get(f.patient) if f.patient else None
             self.rows["doc_id"].append(doc_key(source, id, line))
             self.rows["id"].append(id)
+            self.rows["patient"].append(None if patient in (None, "") else id_text(patient))
             self.rows["source"].append(source)
             self.rows["line"].append(line)
             self.rows["text"].append(record[f.text])
@@ -135,7 +141,7 @@ class Batcher:
         return out
 
 
-def _id_text(value: Any) -> str:
+def id_text(value: Any) -> str:
     """An id as the JSON lines reader writes it: a string as is, anything else as JSON."""
     if isinstance(value, str):
         return value

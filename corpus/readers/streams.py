@@ -158,6 +158,37 @@ def utf8(path: Path, encoding: str) -> Iterator[bytes]:
         raise Damaged(f"the file ends inside a {enc} character") from None
 
 
+class Reader:
+    """The decompressed file as a file-like object (`read(n)`), for libraries that want one
+    (tarfile's stream mode, FastWARC); a damaged stream raises `Damaged` from `read`."""
+
+    def __init__(self, path: Path) -> None:
+        self._chunks = raw(path)
+        self._buf = bytearray()
+        self._pos = 0
+        self._done = 0  # bytes read before the buffer's start
+
+    def tell(self) -> int:
+        return self._done + self._pos
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, n: int = -1) -> bytes:
+        while n < 0 or len(self._buf) - self._pos < n:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                break
+            del self._buf[:self._pos]
+            self._done += self._pos
+            self._pos = 0
+            self._buf += chunk
+        end = len(self._buf) if n < 0 else min(len(self._buf), self._pos + n)
+        out = bytes(self._buf[self._pos:end])
+        self._pos = end
+        return out
+
+
 def _chain(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
     if first:
         yield first

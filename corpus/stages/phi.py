@@ -352,6 +352,9 @@ class DeidentifyMeta(Stage):
     name = "phi_meta"
 
     def __call__(self, batch: Batch) -> None:
+        known = known_identifiers(batch.column("meta"))
+        if known.null_count < len(known):  # for the text stage: what its note may repeat
+            batch.per_doc["known_phi"] = known
         meta, gone = deidentify_meta(batch.column("meta"), self.mode, self.salt,
                                      self.text_fields)
         batch.records = batch.records.set_column(batch.records.schema.get_field_index("meta"),
@@ -361,14 +364,123 @@ class DeidentifyMeta(Stage):
 
 @dataclass(frozen=True)
 class Deidentify(Stage):
+    """The texts de-identified (with `surrogates`, the stand-ins and date shift of each text's
+    patient, where the records name one), and the patient keys replaced by salted hashes."""
+
     surrogates: bool = False
+    salt: str = ""
     name = "phi"
     columns = ("phi_count", "phi")
 
     def __call__(self, batch: Batch) -> None:
-        text, counts = deidentify(batch.texts, self.surrogates)
+        patient = batch.column("patient")
+        keys = None
+        if self.surrogates and patient.null_count < len(patient):
+            first = np.zeros(len(batch.texts), np.int64)  # a text's first document
+            first[batch.of[::-1]] = np.arange(len(batch.of))[::-1]
+            keys = patient.take(pa.array(first))
+        texts, known = batch.texts, batch.per_doc.get("known_phi")
+        added: list[dict[str, int]] = []
+        if known is not None:  # each distinct text without what its records say
+            items: list[set[str]] = [set() for _ in range(len(texts))]
+            for t, k in zip(batch.of, known.to_pylist(), strict=True):
+                items[t].update(k or ())
+            values = texts.to_pylist()
+            added = [{} for _ in values]
+            values = [redact_known(v, sorted(i), c) if i else v
+                      for v, i, c in zip(values, items, added, strict=True)]
+            texts = pa.array(values, pa.large_string())
+        text, counts = deidentify(texts, self.surrogates, keys)
+        if any(added):
+            counts = pa.table({t: pa.array(counts.column(t).to_numpy()
+                                           + np.array([a.get(t, 0) for a in added], np.uint32))
+                               for t in TYPES})
+        if patient.null_count < len(patient):
+            hashed = [None if p is None else _salted(p, self.salt) for p in patient.to_pylist()]
+            batch.records = batch.records.set_column(
+                batch.records.schema.get_field_index("patient"), "patient",
+                pa.array(hashed, pa.string()))
         batch.set_texts(text)
+        batch.deidentified = True
         per_type = np.stack([counts.column(t).to_numpy() for t in TYPES], axis=1)
         batch.per_text["phi_count"] = pa.array(per_type.sum(axis=1).astype(np.uint32))
         batch.per_text["phi"] = pa.StructArray.from_arrays(
             [counts.column(t).combine_chunks() for t in TYPES], names=list(TYPES))
+
+
+# the placeholder of a known identifier, by words of its field's name (the first that matches)
+_KNOWN_TYPES = (("birth", "DATE"), ("dob", "DATE"), ("date", "DATE"), ("phone", "PHONE"),
+                ("tel", "PHONE"), ("fax", "PHONE"), ("mobile", "PHONE"), ("email", "EMAIL"),
+                ("mail", "EMAIL"), ("ssn", "SSN"), ("zip", "POSTCODE"), ("postal", "POSTCODE"),
+                ("postcode", "POSTCODE"), ("address", "ADDRESS"), ("street", "ADDRESS"),
+                ("line", "ADDRESS"), ("city", "LOCATION"), ("name", "NAME"), ("given", "NAME"),
+                ("family", "NAME"), ("surname", "NAME"), ("地址", "ADDRESS"), ("住址", "ADDRESS"),
+                ("电话", "PHONE"), ("手机", "PHONE"), ("姓名", "NAME"), ("出生", "DATE"),
+                ("身份证", "ID_CARD"))
+
+
+def _known_type(field: str) -> str:
+    low = field.lower()
+    return next((t for word, t in _KNOWN_TYPES if word in low), "ID")
+
+
+def known_identifiers(meta: pa.Array) -> pa.Array:
+    """Per record, the values of its metadata's identifying fields (at any depth) as
+    "TYPE\\tvalue": a patient's name, birth date, address or MRN that its own note may repeat,
+    which no rule needs to recognize once the record says it. Null where there are none."""
+    import pyarrow.compute as pc
+
+    enc = pc.dictionary_encode(meta, null_encoding="encode")
+    out: list[list[str] | None] = []
+    for v in enc.dictionary.to_pylist():
+        found: list[str] = []
+        if v is not None:
+            _collect(orjson.loads(v), None, found)
+        out.append(sorted(set(found)) or None)
+    return pa.array(out, pa.list_(pa.string())).take(enc.indices)
+
+
+def _collect(x, field: str | None, found: list[str]) -> None:
+    if isinstance(x, dict):
+        for k, v in x.items():
+            _collect(v, k if identifying_field(k) else field, found)
+    elif isinstance(x, list):
+        for v in x:
+            _collect(v, field, found)
+    elif field is not None and isinstance(x, (str, int)) and not isinstance(x, bool):
+        kind = _known_type(field)
+        value = str(x).strip()
+        parts = value.split() if kind == "NAME" else [value]
+        found += [f"{kind}\t{p}" for p in parts if len(p) >= 2]
+        if kind == "DATE" and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            y, m, d = value.split("-")
+            found += [f"DATE\t{m}/{d}/{y}", f"DATE\t{int(m)}/{int(d)}/{y}"]
+
+
+def redact_known(text: str, known: list[str], counts: dict[str, int]) -> str:
+    """`text` with the `known` identifiers ("TYPE\\tvalue") replaced by their placeholders: a
+    name as written or in capitals, anything else in any case; whole words only."""
+    by_value: dict[str, str] = {}
+    for item in known:
+        kind, _, value = item.partition("\t")
+        by_value.setdefault(value, kind)
+    names = [v for v, k in by_value.items() if k == "NAME"]
+    other = [v for v, k in by_value.items() if k != "NAME"]
+
+    def alternation(values: list[str]) -> str:
+        return "|".join(re.escape(v) for v in sorted(values, key=len, reverse=True))
+
+    def sub(pattern: str, flags: int, kinds: dict[str, str], s: str) -> str:
+        def one(m: re.Match) -> str:
+            kind = kinds.get(m.group(0)) or kinds[m.group(0).lower()]
+            counts[kind] = counts.get(kind, 0) + 1
+            return f"[{kind}]"
+        return re.sub(rf"(?<!\w)(?:{pattern})(?!\w)", one, s, flags=flags)
+
+    if other:
+        text = sub(alternation(other), re.IGNORECASE, {v.lower(): by_value[v] for v in other},
+                   text)
+    if names:
+        variants = {v: "NAME" for n in names for v in (n, n.upper())}
+        text = sub(alternation(list(variants)), 0, variants, text)
+    return text
