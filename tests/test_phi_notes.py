@@ -176,10 +176,36 @@ def test_identifying_metadata_in_any_case_and_nested():
         assert not identifying_field(name), name
     meta = pa.array(['{"visit": {"PATIENT_NAME": "Rich Martino", "ward": "7"}, '
                      '"contacts": [{"phone": "555-0199"}], "kind": "note"}', None, '"text"'])
-    out, dropped = deidentify_meta(meta)
+    out, dropped, known = deidentify_meta(meta)
     assert out.to_pylist() == ['{"visit":{"ward":"7"},"contacts":[{}],"kind":"note"}', None,
                                '"text"']
     assert dropped == ["PATIENT_NAME", "phone"]
+    assert known.to_pylist() == [["NAME\tMartino", "NAME\tRich", "PHONE\t555-0199"], None, None]
+
+
+def test_what_a_record_says_of_its_patient_is_redacted_from_its_note():
+    """A CSV export's identifying columns, repeated in the note in shapes no rule knows."""
+    import pyarrow as pa
+
+    from corpus import pipeline, schema
+    from corpus.batch import Batch
+    from corpus.config import RunConfig
+
+    notes = ["Will Ledner144 seen today, DOB 4/13/1960; he will return. WILL LEDNER144 signed.",
+             "Unrelated note: Will Ledner144 is not named in this record's metadata."]
+    meta = ['{"patient_name": "Will Ledner144", "dob": "1960-04-13", "ward": "7B"}', None]
+    n = len(notes)
+    records = pa.table({"doc_id": [f"x:{i}" for i in range(n)], "id": [None] * n,
+                        "patient": [None] * n, "source": ["x"] * n, "line": list(range(n)),
+                        "text": pa.array(notes, pa.large_string()), "meta": meta},
+                       schema=schema.RECORDS)
+    cfg = RunConfig.from_dict({"inputs": ["x"], "out": "y", "stages": {"normalize": False}})
+    batch: Batch = pipeline.run(records, pipeline.stages(cfg))
+    first, second = batch.docs(schema.docs(pipeline.stages(cfg))).column("text").to_pylist()
+    assert "Ledner144" not in first and "LEDNER144" not in first and "4/13/1960" not in first
+    assert "he will return" in first  # the name as written or in capitals, not the word
+    assert "Ledner144" in second  # another record's metadata says nothing of this note
+    assert batch.docs(schema.docs(pipeline.stages(cfg))).column("phi")[0].as_py()["NAME"] >= 3
 
 
 def test_phi_options_are_checked():

@@ -180,7 +180,7 @@ def _record(r: dict, text: str, encounters: dict[str, dict], patients: dict[str,
         "text": text,
         "patient": patient,
         # what identifies the patient, for the de-identification to find in the note: the
-        # metadata loses these fields (corpus.stages.phi.known_identifiers)
+        # metadata loses these fields (corpus.stages.phi.deidentify_meta)
         **_identifying(patients.get(patient) or {}),
         "resource": kind,
         "status": r.get("status"),

@@ -77,10 +77,11 @@ def _arc_records(path: Path) -> Iterator[tuple[str, dict, dict, bytes, int | Non
 
     with open(path, "rb") as f:
         for r in ArchiveIterator(f, arc2warc=True):
+            # ARC has no record IDs (warcio makes up a random one): the record is its line
+            warc = {k: v for k, v in r.rec_headers.headers if k != "WARC-Record-ID"}
             http = dict(r.http_headers.headers) if r.http_headers else {}
             status = int(r.http_headers.get_statuscode()) if r.http_headers else None
-            yield (r.rec_type, dict(r.rec_headers.headers), http,
-                   r.raw_stream.read(), status)
+            yield r.rec_type, warc, http, r.raw_stream.read(), status
 
 
 def _page(kind: str, warc: dict, http: dict, body: bytes, status: int | None

@@ -302,23 +302,30 @@ _JSON_FIELD = re.compile(r'"([^"\\]{1,64})"(\s*:\s*)"(?:[^"\\]|\\.)*"')
 
 
 def deidentify_meta(meta: pa.Array, mode: str = "drop", salt: str = "",
-                    text_fields: tuple[str, ...] = ()) -> tuple[pa.Array, list[str]]:
+                    text_fields: tuple[str, ...] = ()) -> tuple[pa.Array, list[str], pa.Array]:
     """Each record's metadata (JSON objects as strings) without its identifying fields
     (`mode` "drop"), or with them as salted SHA-256 hashes ("hash"), or as given ("keep");
     the values of `text_fields` de-identified like the text. Also the names of the fields
-    dropped or hashed. Each distinct value is handled once."""
+    dropped or hashed, and per record the values they held ("TYPE\tvalue", for
+    `redact_known`). Each
+    distinct value is handled once."""
     import pyarrow.compute as pc
 
     enc = pc.dictionary_encode(meta, null_encoding="encode")
     values = enc.dictionary.to_pylist()
     changed: set[str] = set()
     records: list[dict | str | None] = []
+    known: list[list[str] | None] = []
     texts: list[tuple[int, str, str]] = []
     for i, v in enumerate(values):
         if v is None:
             records.append(None)
+            known.append(None)
             continue
         rec = orjson.loads(v)
+        found: list[str] = []
+        _collect(rec, None, found)
+        known.append(sorted(set(found)) or None)
         if not isinstance(rec, dict):
             records.append(v)  # not an object: no field names to go by
             continue
@@ -338,7 +345,8 @@ def deidentify_meta(meta: pa.Array, mode: str = "drop", salt: str = "",
         for (i, k, _), c in zip(texts, clean.to_pylist(), strict=True):
             records[i][k] = c
     new = [orjson.dumps(r).decode() if isinstance(r, dict) else r for r in records]
-    return pa.array(new, pa.string()).take(enc.indices), sorted(changed)
+    return (pa.array(new, pa.string()).take(enc.indices), sorted(changed),
+            pa.array(known, pa.list_(pa.string())).take(enc.indices))
 
 
 @dataclass(frozen=True)
@@ -352,11 +360,10 @@ class DeidentifyMeta(Stage):
     name = "phi_meta"
 
     def __call__(self, batch: Batch) -> None:
-        known = known_identifiers(batch.column("meta"))
+        meta, gone, known = deidentify_meta(batch.column("meta"), self.mode, self.salt,
+                                            self.text_fields)
         if known.null_count < len(known):  # for the text stage: what its note may repeat
             batch.per_doc["known_phi"] = known
-        meta, gone = deidentify_meta(batch.column("meta"), self.mode, self.salt,
-                                     self.text_fields)
         batch.records = batch.records.set_column(batch.records.schema.get_field_index("meta"),
                                                  "meta", meta)
         batch.meta_dropped.update(gone)
@@ -424,23 +431,10 @@ def _known_type(field: str) -> str:
     return next((t for word, t in _KNOWN_TYPES if word in low), "ID")
 
 
-def known_identifiers(meta: pa.Array) -> pa.Array:
-    """Per record, the values of its metadata's identifying fields (at any depth) as
-    "TYPE\\tvalue": a patient's name, birth date, address or MRN that its own note may repeat,
-    which no rule needs to recognize once the record says it. Null where there are none."""
-    import pyarrow.compute as pc
-
-    enc = pc.dictionary_encode(meta, null_encoding="encode")
-    out: list[list[str] | None] = []
-    for v in enc.dictionary.to_pylist():
-        found: list[str] = []
-        if v is not None:
-            _collect(orjson.loads(v), None, found)
-        out.append(sorted(set(found)) or None)
-    return pa.array(out, pa.list_(pa.string())).take(enc.indices)
-
-
 def _collect(x, field: str | None, found: list[str]) -> None:
+    """The values of identifying fields (at any depth) as "TYPE\tvalue": a patient's name,
+    birth date, address or MRN that its own note may repeat, which no rule needs to recognize
+    once the record says it."""
     if isinstance(x, dict):
         for k, v in x.items():
             _collect(v, k if identifying_field(k) else field, found)
