@@ -5,6 +5,7 @@ patient key a salted hash, and `model prepare` splitting by patient."""
 
 from __future__ import annotations
 
+import base64
 import gzip
 import json
 from collections import Counter
@@ -144,3 +145,28 @@ def test_model_prepare_splits_by_patient(fhir_run, tmp_path, monkeypatch):
     assert asked == patients and len(set(asked)) == 4
     assert m["splits"]["validation"]["documents"] + m["splits"]["train"]["documents"] == len(
         patients)
+
+
+def test_surrogate_dates_move_by_one_offset_per_patient(tmp_path, sample_terminology):
+    """Each Synthea note opens with its date: with surrogates, a patient's notes move by the
+    same number of days (intervals between visits hold), other patients' by their own."""
+    from datetime import date
+
+    need_shared()
+    (tmp_path / "in").mkdir()
+    for name in ("DocumentReference.000.ndjson", "Encounter.000.ndjson", "Patient.000.ndjson"):
+        (tmp_path / "in" / name).write_bytes((BULK / name).read_bytes())
+    out = tmp_path / "out"
+    run(RunConfig.from_dict({"inputs": [str(tmp_path / "in")], "out": str(out),
+                             "ontology": str(sample_terminology), "allow_rejects": True,
+                             "phi": {"surrogates": True, "salt": "a salt of this site"}}))
+    notes = {json.loads(line)["id"]: json.loads(line)
+             for line in (BULK / "DocumentReference.000.ndjson").open()}
+    shifts: dict[str, set[int]] = {}
+    for row in catalog.query(out, "SELECT id, patient, text FROM docs").to_pylist():
+        raw = base64.b64decode(notes[row["id"]]["content"][0]["attachment"]["data"]).decode()
+        was, now = (date.fromisoformat(t.split()[0]) for t in (raw, row["text"]))
+        shifts.setdefault(row["patient"], set()).add((now - was).days)
+    assert len(shifts) == 3
+    assert all(len(s) == 1 and 0 not in s for s in shifts.values())
+    assert len({next(iter(s)) for s in shifts.values()}) == 3
