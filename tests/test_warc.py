@@ -76,7 +76,8 @@ def test_chunked_gzip_arc_and_truncated_payloads_are_decoded():
     for name in ("warcio-example-iana.org-chunked.warc", "warcio-example.arc.gz",
                  "warcio-example-trunc.warc", "warcio-example-bad-non-chunked.warc.gz"):
         _, (doc,), _ = _read(WARC / name)
-        assert doc["text"].split()[:2] in (["Example", "Domain"], ["Internet", "Assigned"]), name
+        # what the page says, not its transfer or content encoding
+        assert "illustrative examples" in doc["text"] or "Root Zone" in doc["text"], name
 
 
 def test_a_cut_archive_keeps_the_records_before_the_cut(tmp_path):

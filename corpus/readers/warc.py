@@ -2,8 +2,8 @@
 legacy ARC with warcio; `line` is the record's place in the file.
 
 A document is a page: an HTML `response` or `resource` record's main content, extracted by
-Resiliparse (`extract_plain_text(main_content=True)`: navigation, footers and boilerplate left
-out), or a WET `conversion` record's text as it is. The id is the WARC-Record-ID. Metadata:
+Resiliparse (`main_text`: the page's content element, navigation and footers left out), or a
+WET `conversion` record's text as it is. The id is the WARC-Record-ID. Metadata:
 url, date (the fetch's), content type, charset (the HTTP header's, else detected), HTTP status,
 the HTML's declared language (`html_lang`), the country of the URL's country-code domain, and
 `doc_type` "web page". Payloads are decoded here (chunked transfer, gzip/deflate/brotli), each
@@ -101,10 +101,32 @@ def _page(kind: str, warc: dict, http: dict, body: bytes, status: int | None
     body = _decoded(body, http)
     charset = _charset(ctype) or _declared_charset(body)
     html, charset = _to_str(body, charset)
-    from resiliparse.extract.html2text import extract_plain_text
+    return _fields(warc, main_text(html), mime, charset, status, _lang(html)), None
 
-    text = extract_plain_text(html, main_content=True)
-    return _fields(warc, text, mime, charset, status, _lang(html)), None
+
+# where pages keep their content, most specific first (Wikipedia's, then HTML5's, then the
+# usual ids); inside it, what is not content
+MAIN = ("#mw-content-text", "[role=main]", "main", "article", "#main-content", "#content",
+        "#main", "#main_right")
+NOT_CONTENT = ["script", "style", "noscript", "nav", "aside", "footer", "form", "#toc",
+               "#catlinks", ".navbox", ".mw-editsection", ".printfooter"]
+
+
+def main_text(html: str) -> str:
+    """The page's content element as text, lists and headings kept; without one, Resiliparse's
+    main-content heuristics over the whole page (which also drop link-dense lists)."""
+    from resiliparse.extract.html2text import extract_plain_text
+    from resiliparse.parse.html import HTMLTree
+
+    tree = HTMLTree.parse(html)
+    body = tree.body
+    el = next((e for e in (body.query_selector(s) for s in MAIN) if e is not None), None) \
+        if body is not None else None
+    if el is not None:
+        text = extract_plain_text(el.html, main_content=False, skip_elements=NOT_CONTENT)
+        if text.strip():
+            return text
+    return extract_plain_text(tree, main_content=True)
 
 
 def _fields(warc: dict, text: str, mime: str, charset: str | None, status: int | None,
