@@ -114,6 +114,11 @@ class Dedup(Options):
 NESTED = ("input", "fields", "stages", "quality", "phi", "boilerplate", "dedup")
 
 
+SALT_NEEDED = ("{what}: patient keys are kept as salted hashes; give [phi] salt (8 chars or "
+               "more, never written down: --set phi.salt=...) so that they cannot be reversed "
+               "by hashing every MRN")
+
+
 class RunConfig(Options):
     """A corpus run."""
 
@@ -214,7 +219,13 @@ class RunConfig(Options):
         if self.stages.normalize and not self.ontology:
             raise ValueError("the normalize stage needs --ontology DIR (or stages.normalize = "
                              "false)")
+        if self.fields.patient and not self.has_salt():
+            raise ValueError(SALT_NEEDED.format(what=f"[fields] patient = {self.fields.patient!r}"))
         return self
+
+    def has_salt(self) -> bool:
+        """Whether patient keys may go on as hashes: a salt, or no PHI stage to use one."""
+        return not self.stages.phi or len(self.phi.salt) >= 8
 
     def to_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json")

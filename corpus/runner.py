@@ -31,7 +31,7 @@ import orjson
 import pyarrow as pa
 
 from corpus import catalog, report, schema
-from corpus.config import RunConfig
+from corpus.config import SALT_NEEDED, RunConfig
 from corpus.dedup import shard_duplicates
 from corpus.readers import SUFFIXES, fields_of, format_of
 from corpus.shard import RAW_REJECTS, ShardResult, output_paths, process
@@ -91,7 +91,7 @@ def plan(cfg: RunConfig) -> list[Shard]:
     root = Path(os.path.commonpath([p if p.is_dir() else p.parent for p in paths]))
     shards = []
     for p in paths:
-        named = p.parent / private_name(p) if _names_a_patient(p) else p
+        named = p.parent / private_name(p, cfg.phi.salt) if _names_a_patient(p) else p
         shards.append(Shard(_shard_name(named), p, named.relative_to(root).as_posix(),
                             str(named)))
     return sorted(shards, key=lambda s: (s.source, s.name))
@@ -106,16 +106,28 @@ def _names_a_patient(path: Path) -> bool:
     <patient id>.json"): its name must not reach doc IDs, output file names or the manifest."""
     if path.is_dir() or _BULK_NAME.fullmatch(path.name):
         return False
+    return _format(path) == "fhir"
+
+
+def _format(path: Path) -> str | None:
     try:
-        return format_of(path) == "fhir"
+        return format_of(path)
     except (OSError, ValueError):
-        return False
+        return None
 
 
-def private_name(path: Path) -> str:
-    """A stand-in for a file name: a hash of it, with its suffixes ("fhir-1f2e3d4c5b6a.json.gz")."""
+def private_name(path: Path, salt: str) -> str:
+    """A stand-in for a file name: a salted hash of it, with its suffixes
+    ("fhir-1f2e3d4c5b6a.json.gz")."""
     suffixes = "".join(s for s in path.suffixes[-2:] if re.fullmatch(r"\.[A-Za-z0-9]{1,7}", s))
-    return f"fhir-{hashlib.sha256(path.name.encode()).hexdigest()[:12]}{suffixes}"
+    digest = hashlib.sha256(f"{salt}\x00{path.name}".encode()).hexdigest()[:12]
+    return f"fhir-{digest}{suffixes}"
+
+
+def _recorded_inputs(cfg: RunConfig) -> list[str]:
+    """The inputs as the manifest keeps them: a file named for its patient by its stand-in."""
+    return [str(Path(p).parent / private_name(Path(p), cfg.phi.salt))
+            if Path(p).is_file() and _names_a_patient(Path(p)) else p for p in cfg.inputs]
 
 
 def _folder_inputs(folder: Path, pattern: str | None) -> list[Path]:
@@ -138,8 +150,11 @@ def _shard_name(path: Path) -> str:
 
 
 def check_fields(shards: list[Shard], cfg: RunConfig) -> None:
-    """Before any shard runs: every file has the text (and id) field in its first records."""
+    """Before any shard runs: every file has the text (and id) field in its first records, and
+    patient keys (FHIR's) have a salt to be hashed with."""
     for s in shards:
+        if not cfg.has_salt() and _format(s.path) == "fhir":
+            raise ValueError(SALT_NEEDED.format(what=f"{s.source}: FHIR notes"))
         have = fields_of(s.path, cfg.input.encoding)
         if not have:
             continue
@@ -271,7 +286,8 @@ def _run(cfg: RunConfig, out: Path, t0: float,
         problems=_problems(cfg, entries))
     manifest["runs"].append({"finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                              "workers": cfg.workers, "options": options,
-                             "config": cfg.to_record(), **asdict(summary)})
+                             "config": {**cfg.to_record(), "inputs": _recorded_inputs(cfg)},
+                             **asdict(summary)})
     _save_manifest(out, manifest)
     _write_tables(out, shards, manifest)
     with catalog.building(out, cfg.ontology) as con:

@@ -19,19 +19,22 @@ if TYPE_CHECKING:
     from corpus.batch import Stage
 
 # a reader's document rows; `doc_id` is the document's key (corpus.readers.records);
-# `patient` the patient's key (as read; in docs a salted hash)
+# `patient` the patient's key (as read; in docs a salted hash when the phi stage runs);
+# `identifiers` what the source says identifies the record's patient ("NAME\tDevin82": a FHIR
+# Patient's), for the de-identification only: never written
 RECORDS = pa.schema([
     ("doc_id", pa.string()), ("id", pa.string()), ("patient", pa.string()),
     ("source", pa.string()), ("line", pa.int64()), ("text", pa.large_string()),
-    ("meta", pa.string()),
+    ("meta", pa.string()), ("identifiers", pa.list_(pa.string())),
 ])
+NEVER_WRITTEN = ("identifiers",)
 
 PHI_COUNTS = pa.struct([(t, pa.uint32()) for t in _native.PHI_TYPES])
 
 DOCS = pa.schema([
     # the record: its key, id as written, patient key, source path, line, output text,
     # metadata (JSON)
-    *(f for f in RECORDS),
+    *(f for f in RECORDS if f.name not in NEVER_WRITTEN),
     ("raw_sha256", pa.string()),  # of the text as read
     # quality: signals and language
     ("lang", pa.large_string()), ("mixed_script", pa.bool_()),
@@ -45,7 +48,7 @@ DOCS = pa.schema([
     ("year", pa.large_string()), ("region", pa.large_string()),
 ])
 # what every docs file has, whatever the stages
-ALWAYS = (*RECORDS.names, "raw_sha256")
+ALWAYS = (*(n for n in RECORDS.names if n not in NEVER_WRITTEN), "raw_sha256")
 
 
 def docs(stages: Iterable[Stage]) -> pa.Schema:

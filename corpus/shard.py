@@ -24,7 +24,7 @@ from corpus.batch import Batch
 from corpus.config import RunConfig
 from corpus.readers import Reject, open_input
 from corpus.readers.streams import Damaged
-from corpus.stages.phi import deidentify, redact_identifying_json
+from corpus.stages.phi import deidentify, redact_identifying_json, redact_record
 from corpus.writers import rejects_table, stream, write_table
 
 OUTPUTS = ("docs", "mentions", "signatures", "rejects", "concept_counts")
@@ -101,7 +101,7 @@ def process(path: Path, name: str, out: Path, cfg: RunConfig, source: str | None
         # the raw text and the reason (a reader may quote the row in it), metadata values of
         # identifying fields blanked first (the text rules do not know "mrn": "A14")
         n = len(rejects)
-        clean, _ = deidentify([redact_identifying_json(r.raw) for r in rejects]
+        clean, _ = deidentify([redact_record(r.raw) for r in rejects]
                               + [redact_identifying_json(r.reason) for r in rejects])
         texts = clean.to_pylist()
         rejects = [Reject(r.source, r.line, reason, raw)

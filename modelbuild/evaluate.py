@@ -63,8 +63,10 @@ def probe_items(data: str | Path, ontology: str | Path, n: int = 100, seed: int 
 
     meta = manifest(data)
     catalog, share = meta["catalog"], meta["validation_share"]
-    docs = query(catalog, select_sql(meta["where"], "doc_id"))
-    held = [d for d in docs.column("doc_id").to_pylist() if is_validation(d, share)]
+    # the split `prepare` made: by the patient's key, else the document's
+    docs = query(catalog, select_sql(meta["where"], "doc_id, coalesce(patient, doc_id) AS key"))
+    held = [d for d, k in zip(docs.column("doc_id").to_pylist(), docs.column("key").to_pylist(),
+                              strict=True) if is_validation(k, share)]
     if not held:
         return []
     rng = np.random.default_rng(seed)

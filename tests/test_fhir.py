@@ -66,7 +66,8 @@ def test_a_note_reads_its_encounter_and_hides_its_dates():
         assert meta["encounter_class"] == enc["class"]["code"]
         assert meta["date"] == note["date"][:4] and meta["encounter_year"] == enc[
             "period"]["start"][:4]
-        assert meta["patient_name"]  # for the de-identification; the run drops it
+        assert not any(k.startswith("patient") for k in meta)
+        assert any(i.startswith("NAME\t") for i in doc["identifiers"])  # for the PHI stage only
 
 
 def test_the_bundle_gives_each_note_once():
@@ -101,9 +102,21 @@ def _patient_identifiers() -> set[str]:
 def fhir_run(tmp_path_factory, full_terminology):
     need_shared()
     out = tmp_path_factory.mktemp("fhir") / "out"
-    summary = run(RunConfig(inputs=(str(FHIR),), out=str(out), ontology=str(full_terminology),
-                            allow_rejects=True))
-    return out, summary
+    cfg = RunConfig.from_dict({"inputs": [str(FHIR)], "out": str(out),
+                               "ontology": str(full_terminology), "phi": {"salt": SALT}})
+    return out, run(cfg)
+
+
+SALT = "this site's own salt"
+
+
+def test_patient_keys_need_a_salt(tmp_path):
+    need_shared()
+    with pytest.raises(ValueError, match=r"fhir-[0-9a-f]{12}\.json\.gz: FHIR notes: patient keys "
+                       r"are kept as salted hashes; give \[phi\] salt"):
+        run(RunConfig(inputs=(str(_bundle()),), out=str(tmp_path / "out")).with_values(
+            {"stages.normalize": False}))
+    assert not (tmp_path / "out" / "docs").exists()
 
 
 def test_no_patient_identifier_reaches_any_output(fhir_run):

@@ -197,7 +197,8 @@ def test_what_a_record_says_of_its_patient_is_redacted_from_its_note():
     n = len(notes)
     records = pa.table({"doc_id": [f"x:{i}" for i in range(n)], "id": [None] * n,
                         "patient": [None] * n, "source": ["x"] * n, "line": list(range(n)),
-                        "text": pa.array(notes, pa.large_string()), "meta": meta},
+                        "text": pa.array(notes, pa.large_string()), "meta": meta,
+                        "identifiers": [None] * n},
                        schema=schema.RECORDS)
     cfg = RunConfig.from_dict({"inputs": ["x"], "out": "y", "stages": {"normalize": False}})
     batch: Batch = pipeline.run(records, pipeline.stages(cfg))

@@ -31,6 +31,9 @@ def notes_file(tmp_path_factory):
     texts = list(notes)
     texts += notes[5:25]  # exact copies
     texts += [t.replace("\n", "\r\n\r\n").replace("é", "Ã©") + "  " for t in notes[30:45]]
+    # copies only de-identification makes equal, and a note with identifiers to count
+    texts += [notes[50] + " Seen by Dr. John Smith.", notes[50] + " Seen by Dr. Peter Brown.",
+              notes[51] + " Call 555-201-3344 or 555-201-9876 after 5 pm."]
     texts[10:10] = ["ok", "1234 5678 9012 3456 7890", notes[0][:15]]  # rejected
     rows = [{"id": f"n{i}", "transcription": t, "patient_name": f"Pat {i % 7}",
              "medical_specialty": "Cardiology" if i % 3 else None} for i, t in enumerate(texts)]
@@ -78,6 +81,8 @@ def test_a_batch_gives_each_document_what_it_gives_alone(notes_file, sample_term
     batch = pipeline.run(records, STAGES)
     assert len(batch.texts) == len(set(docs.column("text").to_pylist()))
     assert len(batch) - len(batch.texts) > 25  # 20 exact copies, 15 made by clean
+    phones = docs.filter(pa.compute.match_substring(docs.column("text"), "Call [PHONE]"))
+    assert phones.num_rows == 1 and phones.column("phi")[0].as_py()["PHONE"] == 2
     assert "patient_name" not in docs.column("meta")[0].as_py()
 
 

@@ -21,7 +21,8 @@ def runs(tmp_path_factory, sample_terminology):
     for workers in (1, 2):
         run(RunConfig(inputs=tuple(str(FORMATS / s) for s in SOURCES),
                       out=str(root / f"w{workers}"), ontology=str(sample_terminology),
-                      workers=workers, allow_rejects=True))
+                      workers=workers, allow_rejects=True).with_values(
+                          {"phi.salt": "a salt of this site"}))
     return root
 
 

@@ -119,7 +119,9 @@ def open_input(path: Path, source: str | None = None, fields: Fields | None = No
         return Opened(fmt, "utf-8", jats.read(path, source, batch_size))
     if fmt == "medline":
         deleted: list[str] = []
-        return Opened(fmt, "utf-8", medline.read(path, source, batch_size, deleted), deleted)
+        skipped_books: Counter = Counter()
+        return Opened(fmt, "utf-8", medline.read(path, source, batch_size, deleted,
+                                                 skipped_books), deleted, skipped_books)
     enc = encoding or streams.detect(streams.head(path))
     if fmt == "fhir":
         skipped: Counter = Counter()

@@ -6,7 +6,8 @@ A document is a note: a DocumentReference's attachment, or a DiagnosticReport's 
 resource's; its patient (`patient`) is the subject's id, which the pipeline keeps only as a
 salted hash. Metadata: the resource type, status, LOINC code and `doc_type` (its display), date,
 and from the note's Encounter (the Bundle's, or the bulk export's `Encounter` files beside it)
-the class, period, type and service provider. Nothing of the Patient resource is read.
+the class, period, type and service provider. Of the Patient resource, only what identifies
+the patient is read, for the de-identification to find in the note (never written).
 
 Set aside with a count (`skipped`), not rejected: resources that hold no note (Patient,
 Condition, ...), `entered-in-error` notes, `superseded` ones whose replacement (`relatesTo`
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,7 +29,7 @@ import orjson
 import pyarrow as pa
 
 from corpus.readers import streams
-from corpus.readers.records import Batcher, Fields, Reject
+from corpus.readers.records import IDENTIFIERS, Batcher, Fields, Reject
 
 FIELDS = Fields(id="id", text="text", patient="patient")
 NOTES = ("DocumentReference", "DiagnosticReport")
@@ -35,37 +37,44 @@ TEXT_TYPES = ("text/plain", "text/markdown", "text/html", "text/x-markdown")
 
 
 def is_fhir(head: bytes) -> bool:
-    """Does the start of a JSON file look like FHIR resources?"""
-    return b'"resourceType"' in head[:2048]
+    """Is a JSON file FHIR: a Bundle, or NDJSON whose first line is a resource?"""
+    if re.match(rb'\s*\{\s*"resourceType"\s*:\s*"Bundle"', head):
+        return True
+    try:
+        first = orjson.loads(head.split(b"\n", 1)[0])
+    except orjson.JSONDecodeError:
+        return bool(re.search(rb'"resourceType"\s*:\s*"Bundle"', head[:512]))
+    kind = first.get("resourceType") if isinstance(first, dict) else None
+    return isinstance(kind, str) and re.fullmatch(r"[A-Z][A-Za-z]+", kind) is not None
+
+
+# what a resource of the wrong shape raises on the way ("content": [null], "subject": 3)
+MALFORMED = (AttributeError, TypeError, KeyError, ValueError)
 
 
 def read(path: Path, source: str, batch_size: int, encoding: str, skipped: Counter
          ) -> Iterator[tuple[pa.Table, list[Reject]]]:
     batcher = Batcher(source, FIELDS, batch_size)
-    resources = list(_resources(path, encoding, batcher.rejects, source))
+    data, damage = _data(path, encoding)
+    resources = list(_resources(data, batcher.rejects, source))
     bundle = [r for _, r in resources if r.get("resourceType") != "Bundle"]
+
     def context(kind: str) -> dict[str, dict]:  # the file's own, else the export's beside it
         own = {r.get("id"): r for r in bundle if r.get("resourceType") == kind}
         return own or _beside(path, kind, encoding)
 
     encounters, patients = context("Encounter"), context("Patient")
-    replaced = {_ref(t.get("target")) for r in bundle for t in r.get("relatesTo", ())
-                if t.get("code") == "replaces"}
+    replaced = {_ref(t.get("target")) for r in bundle for t in _list(r.get("relatesTo"))
+                if isinstance(t, dict) and t.get("code") == "replaces"}
     texts_of_documents: set[str] = set()
     notes: list[tuple[int, dict, str]] = []
     for line, r in resources:
         kind = r.get("resourceType")
-        if kind not in NOTES:
-            skipped[f"{kind}: no note"] += 1
+        try:
+            why, text = _set_aside(r, replaced)
+        except MALFORMED as e:
+            batcher.rejects.append(Reject(source, line, f"a malformed {kind}: {e!r}", ""))
             continue
-        status = r.get("status")
-        if status == "entered-in-error":
-            skipped[f"{kind}: entered in error"] += 1
-            continue
-        if status == "superseded" and r.get("id") in replaced:
-            skipped[f"{kind}: superseded by a note of the export"] += 1
-            continue
-        text, why = _note_text(r)
         if why:
             skipped[f"{kind}: {why}"] += 1
             continue
@@ -76,33 +85,69 @@ def read(path: Path, source: str, batch_size: int, encoding: str, skipped: Count
         if r["resourceType"] == "DiagnosticReport" and text in texts_of_documents:
             skipped["DiagnosticReport: the same text as a DocumentReference"] += 1
             continue
-        yield from batcher.add(line, _record(r, text, encounters, patients), b"")
+        try:
+            record = _record(r, text, encounters, patients)
+        except MALFORMED as e:
+            batcher.rejects.append(Reject(source, line, f"a malformed {r['resourceType']}: "
+                                          f"{e!r}", ""))
+            continue
+        yield from batcher.add(line, record, b"")
     yield batcher.flush()
+    if damage:
+        lines = data.count(b"\n") + 1
+        raise streams.Damaged(f"{damage} (after line {lines})")
 
 
-def _resources(path: Path, encoding: str, rejects: list[Reject], source: str
-               ) -> Iterator[tuple[int, dict]]:
-    data = b"".join(streams.utf8(path, encoding))
+def _set_aside(r: dict, replaced: set) -> tuple[str | None, str]:
+    """Why a resource is no document (None for a note), and the note's text."""
+    if r.get("resourceType") not in NOTES:
+        return "no note", ""
+    status = r.get("status")
+    if status == "entered-in-error":
+        return "entered in error", ""
+    if status == "superseded" and r.get("id") in replaced:
+        return "superseded by a note of the export", ""
+    text, why = _note_text(r)
+    return why, text
+
+
+def _list(x) -> list:
+    return x if isinstance(x, list) else []
+
+
+def _data(path: Path, encoding: str) -> tuple[bytes, str | None]:
+    """The file's bytes as UTF-8, and what damaged it (a cut gzip) where it stops early."""
+    chunks: list[bytes] = []
+    try:
+        chunks.extend(streams.utf8(path, encoding))
+    except streams.Damaged as e:
+        return b"".join(chunks), str(e)
+    return b"".join(chunks), None
+
+
+def _resources(data: bytes, rejects: list[Reject], source: str) -> Iterator[tuple[int, dict]]:
     try:
         whole = orjson.loads(data)
     except orjson.JSONDecodeError:
         whole = None
     if isinstance(whole, dict) and whole.get("resourceType") == "Bundle":
-        for no, entry in enumerate(whole.get("entry") or (), start=1):
+        for no, entry in enumerate(_list(whole.get("entry")), start=1):
             res = entry.get("resource") if isinstance(entry, dict) else None
             if isinstance(res, dict):
                 yield no, res
             else:
                 rejects.append(Reject(source, no, "a Bundle entry without a resource", ""))
         return
-    for no, line in enumerate(data.splitlines(), start=1):
+    lines = data.splitlines()
+    for no, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
             res = orjson.loads(line)
         except orjson.JSONDecodeError as e:
-            rejects.append(Reject(source, no, f"bad JSON: {e}", ""))
-            continue
+            if no < len(lines) or data.endswith(b"\n"):
+                rejects.append(Reject(source, no, f"bad JSON: {e}", ""))
+            continue  # a last line the damage cut short: the Damaged reject says so
         if not isinstance(res, dict) or "resourceType" not in res:
             rejects.append(Reject(source, no, "not a FHIR resource (no resourceType)", ""))
             continue
@@ -129,9 +174,9 @@ def _beside(path: Path, kind: str, encoding: str) -> dict[str, dict]:
 def _note_text(r: dict) -> tuple[str, str | None]:
     """The note's text, or why there is none to read."""
     if r["resourceType"] == "DocumentReference":
-        forms = [c.get("attachment") or {} for c in r.get("content") or ()]
+        forms = [c.get("attachment") or {} for c in _list(r.get("content"))]
     else:
-        forms = list(r.get("presentedForm") or ())
+        forms = _list(r.get("presentedForm"))
     if not forms:
         return "", "no attachment"
     why = "no attachment"
@@ -179,9 +224,9 @@ def _record(r: dict, text: str, encounters: dict[str, dict], patients: dict[str,
         "id": r.get("id"),
         "text": text,
         "patient": patient,
-        # what identifies the patient, for the de-identification to find in the note: the
-        # metadata loses these fields (corpus.stages.phi.deidentify_meta)
-        **_identifying(patients.get(patient) or {}),
+        # what identifies the patient, for the de-identification to find in the note; never
+        # written (schema.RECORDS `identifiers`)
+        IDENTIFIERS: _identifying(patients.get(patient) or {}) or None,
         "resource": kind,
         "status": r.get("status"),
         "loinc": loinc.get("code"),
@@ -207,26 +252,29 @@ def _ref(ref) -> str | None:
     return ref.rsplit("/", 1)[-1].removeprefix("urn:uuid:")
 
 
-def _identifying(p: dict) -> dict:
-    """A Patient's names, birth date, address, phone and identifiers, under field names the
-    de-identification knows as identifying."""
-    names = [" ".join([*n.get("given", ()), n.get("family", "")]).strip()
-             for n in p.get("name") or ()]
-    addresses = [" ".join(filter(None, [*a.get("line", ()), a.get("city"), a.get("postalCode")]))
-                 for a in p.get("address") or ()]
-    out = {
-        "patient_name": [n for n in names if n],
-        "patient_birth_date": p.get("birthDate"),
-        "patient_address": [a for a in addresses if a],
-        "patient_city": [a.get("city") for a in p.get("address") or () if a.get("city")],
-        "patient_zip": [a.get("postalCode") for a in p.get("address") or ()
-                        if a.get("postalCode")],
-        "patient_phone": [t.get("value") for t in p.get("telecom") or () if t.get("value")],
-        "patient_mrn": [i.get("value") for i in p.get("identifier") or () if i.get("value")],
-    }
+def _identifying(p: dict) -> list[str]:
+    """A Patient's names, birth date, address, phone and identifiers as "TYPE\tvalue"."""
+    out = []
+    for n in p.get("name") or ():
+        if isinstance(n, dict):
+            out += [f"NAME\t{w}" for part in (*n.get("given", ()), n.get("family") or "")
+                    for w in str(part).split() if len(w) >= 2]
+    birth = p.get("birthDate")
+    if isinstance(birth, str) and birth:
+        out.append(f"DATE\t{birth}")
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", birth):
+            y, m, d = birth.split("-")
+            out += [f"DATE\t{m}/{d}/{y}", f"DATE\t{int(m)}/{int(d)}/{y}"]
     for a in p.get("address") or ():
-        out["patient_address"] += list(a.get("line", ()))
-    return {k: v for k, v in out.items() if v}
+        if isinstance(a, dict):
+            out += [f"ADDRESS\t{line}" for line in a.get("line", ()) if line]
+            out += [f"{kind}\t{a[key]}" for key, kind in (("city", "LOCATION"),
+                                                        ("postalCode", "POSTCODE")) if a.get(key)]
+    out += [f"PHONE\t{t['value']}" for t in p.get("telecom") or ()
+            if isinstance(t, dict) and t.get("value")]
+    out += [f"ID\t{i['value']}" for i in p.get("identifier") or ()
+            if isinstance(i, dict) and i.get("value")]
+    return sorted(set(out))
 
 
 def _year(when: str | None) -> str | None:

@@ -40,14 +40,23 @@ def is_archive(path: Path) -> bool:
 
 def read(path: Path, source: str, batch_size: int) -> Iterator[tuple[pa.Table, list[Reject]]]:
     batcher = Batcher(source, FIELDS, batch_size)
-    for no, (name, data) in enumerate(_members(path), start=1):
-        try:
-            root = etree.fromstring(data, _parser())
-        except etree.XMLSyntaxError as e:
-            batcher.rejects.append(Reject(source, no, f"bad XML in {name}: {e}", ""))
-            continue
-        record = article(root)
-        yield from batcher.add(no, record, b"" if record.get("text") else data[:40_000])
+    no = 0
+    try:
+        for name, data in _members(path):
+            try:
+                root = etree.fromstring(data, _parser())
+            except etree.XMLSyntaxError as e:
+                no += 1
+                batcher.rejects.append(Reject(source, no, f"bad XML in {name}: {e}", ""))
+                continue
+            # one <article>, or a set of them (efetch's <pmc-articleset>)
+            for art in [root] if root.tag == "article" else root.iterfind(".//article"):
+                no += 1
+                record = article(art)
+                yield from batcher.add(no, record, b"" if record.get("text") else data[:40_000])
+    except (tarfile.TarError, streams.Damaged, OSError) as e:
+        yield batcher.flush()  # the articles before the damage stay
+        raise streams.Damaged(f"{e} (after article {no})") from None
     yield batcher.flush()
 
 

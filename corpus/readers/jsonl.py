@@ -50,6 +50,10 @@ def read(path: Path, source: str, fields: Fields, batch_size: int, encoding: str
     held = 0
     line = 1
     blocks = _blocks(streams.utf8(path, encoding))
+    # the patient's field travels in the metadata to `_table`, whatever `meta` keeps
+    meta_fields = fields.meta
+    if meta_fields is not None and fields.patient and fields.patient not in meta_fields:
+        meta_fields = (*meta_fields, fields.patient)
     while True:
         try:
             block = next(blocks, None)
@@ -61,7 +65,7 @@ def read(path: Path, source: str, fields: Fields, batch_size: int, encoding: str
             break
         buf, start, end = block
         n, parsed, bad = _native.jsonl_parse(buf, line, source, fields.text, fields.id,
-                                             fields.meta, start, end)
+                                             meta_fields, start, end)
         line += n
         rejects += [Reject(source, no, reason, raw) for no, reason, raw in bad]
         table, repeated = ids.check(_table(parsed, source, fields.patient), source)
@@ -88,7 +92,7 @@ def _table(parsed: pa.StructArray, source: str, patient: str | None) -> pa.Table
         "doc_id": parsed.field("doc_id"), "id": parsed.field("id"), "patient": patients,
         "source": pa.repeat(pa.scalar(source, pa.string()), len(parsed)),
         "line": parsed.field("line"), "text": parsed.field("text"),
-        "meta": meta,
+        "meta": meta, "identifiers": pa.nulls(len(parsed), pa.list_(pa.string())),
     }, schema=RECORDS)
 
 

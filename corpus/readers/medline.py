@@ -12,6 +12,7 @@ citations of earlier files, as it does a citation a later file gives again (its 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,10 +28,11 @@ MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", 
                                       "sep", "oct", "nov", "dec"), start=1)}
 
 
-def read(path: Path, source: str, batch_size: int, deleted: list[str]
+def read(path: Path, source: str, batch_size: int, deleted: list[str], skipped: Counter
          ) -> Iterator[tuple[pa.Table, list[Reject]]]:
     batcher = Batcher(source, FIELDS, batch_size)
-    parser = etree.XMLPullParser(events=("end",), tag=("PubmedArticle", "DeleteCitation"),
+    parser = etree.XMLPullParser(events=("end",),
+                                 tag=("PubmedArticle", "DeleteCitation", "PubmedBookArticle"),
                                  resolve_entities=False, no_network=True, huge_tree=True)
     no = 0
     try:
@@ -39,6 +41,8 @@ def read(path: Path, source: str, batch_size: int, deleted: list[str]
             for _, el in parser.read_events():
                 if el.tag == "DeleteCitation":
                     deleted.extend(text(p) for p in el.iterfind("PMID"))
+                elif el.tag == "PubmedBookArticle":  # a book chapter (efetch): not read
+                    skipped["PubmedBookArticle: a book, not read"] += 1
                 else:
                     no += 1
                     record = citation(el)
@@ -69,6 +73,8 @@ def citation(article: etree._Element) -> dict:
         "pmid": text(pmid) or None,
         "text": "\n\n".join(t for t in (title, abstract) if t),
         "pmid_version": pmid.get("Version") if pmid is not None else None,
+        # which of two versions of a citation is the newer, whatever the files' order
+        "revised": _date(cit.find("DateRevised")),
         "status": cit.get("Status"),
         "journal": text(art.find("Journal/Title")) or None,
         "date": _date(art.find("Journal/JournalIssue/PubDate")),

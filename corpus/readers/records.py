@@ -35,6 +35,10 @@ class Fields(Options):
     output keeps only a salted hash of it."""
 
 
+# a reader's own field of a record: what identifies its patient, "TYPE\tvalue" (schema.RECORDS)
+IDENTIFIERS = "_identifiers"
+
+
 @dataclass(frozen=True)
 class Reject:
     source: str
@@ -62,7 +66,7 @@ class Ids:
 
     def check(self, table: pa.Table, source: str) -> tuple[pa.Table, list[Reject]]:
         """`table` without its rows whose id an earlier row of the file has, and those rows as
-        rejects (the raw record is the text)."""
+        rejects (the raw record: its metadata and text, as JSON)."""
         ids = table.column("id")
         if ids.null_count == len(ids):
             return table, []
@@ -72,8 +76,9 @@ class Ids:
         bad = [i for i, r in enumerate(reasons) if r]
         if not bad:
             return table, []
-        texts = table.column("text")
-        rejects = [Reject(source, lines[i], reasons[i], texts[i].as_py()[:10_000]) for i in bad]
+        texts, metas = table.column("text"), table.column("meta")
+        rejects = [Reject(source, lines[i], reasons[i],
+                          _as_record(texts[i].as_py(), metas[i].as_py())) for i in bad]
         keep = np.ones(len(table), bool)
         keep[bad] = False
         return table.filter(pa.array(keep)), rejects
@@ -108,12 +113,14 @@ class Batcher:
                 raw = raw[:40_000].decode("utf-8", "replace")
             self.rejects.append(Reject(source, line, problem, raw[:10_000]))
         else:
-            meta = {k: v for k, v in record.items() if k not in (f.text, f.id, f.patient)
+            meta = {k: v for k, v in record.items() if k not in (f.text, f.id, f.patient,
+                                                                   IDENTIFIERS)
                     and (f.meta is None or k in f.meta)}
             patient = record.get(f.patient) if f.patient else None
             self.rows["doc_id"].append(doc_key(source, id, line))
             self.rows["id"].append(id)
             self.rows["patient"].append(None if patient in (None, "") else id_text(patient))
+            self.rows["identifiers"].append(record.get(IDENTIFIERS) or None)
             self.rows["source"].append(source)
             self.rows["line"].append(line)
             self.rows["text"].append(record[f.text])
@@ -139,6 +146,12 @@ class Batcher:
         self.rows = {k: [] for k in RECORDS.names}
         self.rejects = []
         return out
+
+
+def _as_record(text: str, meta: str | None) -> str:
+    record = orjson.loads(meta) if meta else {}
+    record = record if isinstance(record, dict) else {"meta": record}
+    return orjson.dumps({**record, "text": text[:10_000]}).decode()
 
 
 def id_text(value: Any) -> str:

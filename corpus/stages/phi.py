@@ -291,6 +291,21 @@ def _nested(x, mode: str, salt: str, changed: set[str]):
     return x
 
 
+def redact_record(raw: str) -> str:
+    """A rejected record as read (a JSON line, a CSV row) before the rules see it: the values
+    of its identifying fields blanked, and wherever else it repeats them (its text) replaced
+    like a document's (`redact_known`)."""
+    try:
+        record = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        record = None
+    found: list[str] = []
+    if isinstance(record, dict):
+        _collect(record, None, found)
+    raw = redact_identifying_json(raw)
+    return redact_known(raw, sorted(set(found)), {}) if found else raw
+
+
 def redact_identifying_json(raw: str) -> str:
     """A record that could not be read (broken JSON, a bad CSV row) with the values of
     identifying fields blanked where they can be seen: `"mrn": "A14"` -> `"mrn": "[REDACTED]"`."""
@@ -362,6 +377,11 @@ class DeidentifyMeta(Stage):
     def __call__(self, batch: Batch) -> None:
         meta, gone, known = deidentify_meta(batch.column("meta"), self.mode, self.salt,
                                             self.text_fields)
+        given = batch.column("identifiers")  # what the reader knew (a FHIR Patient's)
+        if given.null_count < len(given):
+            known = pa.array([sorted({*(a or ()), *(b or ())}) or None for a, b in
+                              zip(known.to_pylist(), given.to_pylist(), strict=True)],
+                             pa.list_(pa.string()))
         if known.null_count < len(known):  # for the text stage: what its note may repeat
             batch.per_doc["known_phi"] = known
         batch.records = batch.records.set_column(batch.records.schema.get_field_index("meta"),
@@ -381,6 +401,12 @@ class Deidentify(Stage):
 
     def __call__(self, batch: Batch) -> None:
         patient = batch.column("patient")
+        if patient.null_count < len(patient):  # only salted hashes go on, even to Rust
+            hashed = pa.array([None if p is None else _salted(p, self.salt)
+                               for p in patient.to_pylist()], pa.string())
+            batch.records = batch.records.set_column(
+                batch.records.schema.get_field_index("patient"), "patient", hashed)
+            patient = hashed
         keys = None
         if self.surrogates and patient.null_count < len(patient):
             first = np.zeros(len(batch.texts), np.int64)  # a text's first document
@@ -398,21 +424,15 @@ class Deidentify(Stage):
                       for v, i, c in zip(values, items, added, strict=True)]
             texts = pa.array(values, pa.large_string())
         text, counts = deidentify(texts, self.surrogates, keys)
-        if any(added):
-            counts = pa.table({t: pa.array(counts.column(t).to_numpy()
-                                           + np.array([a.get(t, 0) for a in added], np.uint32))
-                               for t in TYPES})
-        if patient.null_count < len(patient):
-            hashed = [None if p is None else _salted(p, self.salt) for p in patient.to_pylist()]
-            batch.records = batch.records.set_column(
-                batch.records.schema.get_field_index("patient"), "patient",
-                pa.array(hashed, pa.string()))
-        batch.set_texts(text)
-        batch.deidentified = True
         per_type = np.stack([counts.column(t).to_numpy() for t in TYPES], axis=1)
+        if added:
+            per_type += np.array([[a.get(t, 0) for t in TYPES] for a in added], np.uint32)
+        # per text of the texts as they were: set_texts then makes them per document
         batch.per_text["phi_count"] = pa.array(per_type.sum(axis=1).astype(np.uint32))
         batch.per_text["phi"] = pa.StructArray.from_arrays(
-            [counts.column(t).combine_chunks() for t in TYPES], names=list(TYPES))
+            [pa.array(per_type[:, i]) for i in range(len(TYPES))], names=list(TYPES))
+        batch.set_texts(text)
+        batch.deidentified = True
 
 
 # the placeholder of a known identifier, by words of its field's name (the first that matches)
@@ -431,13 +451,20 @@ def _known_type(field: str) -> str:
     return next((t for word, t in _KNOWN_TYPES if word in low), "ID")
 
 
+_PARTS = {"given", "family", "text", "value", "line", "city", "postalcode", "zip", "first",
+          "last", "full", "middle", "prefix", "suffix", "number", "street"}
+
+
 def _collect(x, field: str | None, found: list[str]) -> None:
     """The values of identifying fields (at any depth) as "TYPE\tvalue": a patient's name,
     birth date, address or MRN that its own note may repeat, which no rule needs to recognize
     once the record says it."""
     if isinstance(x, dict):
         for k, v in x.items():
-            _collect(v, k if identifying_field(k) else field, found)
+            # inside an identifying object ({"name": {"given": ...}}) its parts are too, not
+            # what else it says of the person ({"patient": {"gender": ...}})
+            inherit = field is not None and k.lower().replace("_", "") in _PARTS
+            _collect(v, k if identifying_field(k) else field if inherit else None, found)
     elif isinstance(x, list):
         for v in x:
             _collect(v, field, found)
@@ -452,29 +479,23 @@ def _collect(x, field: str | None, found: list[str]) -> None:
 
 
 def redact_known(text: str, known: list[str], counts: dict[str, int]) -> str:
-    """`text` with the `known` identifiers ("TYPE\\tvalue") replaced by their placeholders: a
-    name as written or in capitals, anything else in any case; whole words only."""
-    by_value: dict[str, str] = {}
+    """`text` with the `known` identifiers ("TYPE\tvalue") replaced by their placeholders,
+    whole words only: a name as written, capitalized or in capitals (in lower case too where
+    it is no English word: "healey", not "will"); anything else in any case."""
+    by_kind: dict[tuple[str, bool], set[str]] = {}
     for item in known:
         kind, _, value = item.partition("\t")
-        by_value.setdefault(value, kind)
-    names = [v for v, k in by_value.items() if k == "NAME"]
-    other = [v for v, k in by_value.items() if k != "NAME"]
-
-    def alternation(values: list[str]) -> str:
-        return "|".join(re.escape(v) for v in sorted(values, key=len, reverse=True))
-
-    def sub(pattern: str, flags: int, kinds: dict[str, str], s: str) -> str:
-        def one(m: re.Match) -> str:
-            kind = kinds.get(m.group(0)) or kinds[m.group(0).lower()]
-            counts[kind] = counts.get(kind, 0) + 1
-            return f"[{kind}]"
-        return re.sub(rf"(?<!\w)(?:{pattern})(?!\w)", one, s, flags=flags)
-
-    if other:
-        text = sub(alternation(other), re.IGNORECASE, {v.lower(): by_value[v] for v in other},
-                   text)
-    if names:
-        variants = {v: "NAME" for n in names for v in (n, n.upper())}
-        text = sub(alternation(list(variants)), 0, variants, text)
+        if kind == "NAME":
+            forms = {value, value.capitalize(), value.upper()}
+            if _zipf(value.lower()) < 30:  # rarer than zipf 3: not an everyday word
+                forms.add(value.lower())
+            by_kind.setdefault((kind, False), set()).update(forms)
+        else:
+            by_kind.setdefault((kind, True), set()).add(value)
+    for (kind, fold), values in sorted(by_kind.items()):
+        alternation = "|".join(re.escape(v) for v in sorted(values, key=len, reverse=True))
+        text, n = re.subn(rf"(?<!\w)(?:{alternation})(?!\w)", f"[{kind}]", text,
+                          flags=re.IGNORECASE if fold else 0)
+        if n:
+            counts[kind] = counts.get(kind, 0) + n
     return text
