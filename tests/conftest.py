@@ -75,3 +75,15 @@ def mtsamples_corpus(out: Path, n: int, ontology: Path, raw_dir: Path) -> Path:
     run(RunConfig(inputs=(str(raw),), out=str(out), ontology=str(ontology),
                   fields=Fields(id="note_id", text="transcription")))
     return out
+
+
+def read_all(path: Path):
+    """A file through its reader: (the opened input, every document row, every reject)."""
+    from corpus.readers import open_input
+
+    opened = open_input(path)
+    docs, rejects = [], []
+    for table, bad in opened.batches:
+        docs += table.to_pylist()
+        rejects += bad
+    return opened, docs, rejects

@@ -13,11 +13,10 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from conftest import SHARED, need_shared
+from conftest import SHARED, need_shared, read_all
 
 from corpus import catalog
 from corpus.config import RunConfig
-from corpus.readers import open_input
 from corpus.runner import run
 
 FHIR = SHARED / "formats" / "fhir"
@@ -29,20 +28,12 @@ def _bundle() -> Path:
     return next((FHIR / "synthea-bundle").glob("*.json.gz"))
 
 
-def _read(path: Path):
-    opened = open_input(path)
-    docs, rejects = [], []
-    for table, bad in opened.batches:
-        docs += table.to_pylist()
-        rejects += bad
-    return opened, docs, rejects
-
 
 def test_bulk_files_account_for_every_resource():
     need_shared()
     for f in sorted(BULK.glob("*.ndjson")):
         kinds = Counter(json.loads(line)["resourceType"] for line in f.open())
-        opened, docs, rejects = _read(f)
+        opened, docs, rejects = read_all(f)
         assert opened.format == "fhir" and not rejects
         assert len(docs) + sum(opened.skipped.values()) == sum(kinds.values())
         if f.name.startswith("DocumentReference"):
@@ -53,7 +44,7 @@ def test_bulk_files_account_for_every_resource():
 
 def test_a_note_reads_its_encounter_and_hides_its_dates():
     need_shared()
-    _, docs, _ = _read(BULK / "DocumentReference.000.ndjson")
+    _, docs, _ = read_all(BULK / "DocumentReference.000.ndjson")
     encounters = {json.loads(line)["id"]: json.loads(line)
                   for line in (BULK / "Encounter.000.ndjson").open()}
     notes = [json.loads(line) for line in (BULK / "DocumentReference.000.ndjson").open()]
@@ -73,7 +64,7 @@ def test_a_note_reads_its_encounter_and_hides_its_dates():
 def test_the_bundle_gives_each_note_once():
     bundle = json.loads(gzip.decompress(_bundle().read_bytes()))
     kinds = Counter(e["resource"]["resourceType"] for e in bundle["entry"])
-    opened, docs, rejects = _read(_bundle())
+    opened, docs, rejects = read_all(_bundle())
     assert not rejects and len(docs) == kinds["DocumentReference"] == 32
     assert opened.skipped["DiagnosticReport: the same text as a DocumentReference"] == 32
     assert len(docs) + sum(opened.skipped.values()) == len(bundle["entry"])

@@ -10,12 +10,11 @@ import tarfile
 
 import orjson
 import pytest
-from conftest import SHARED, need_shared
+from conftest import SHARED, need_shared, read_all
 from lxml import etree
 
 from corpus import catalog
 from corpus.config import RunConfig
-from corpus.readers import open_input
 from corpus.runner import run
 
 JATS = SHARED / "formats" / "pmc-jats"
@@ -30,19 +29,11 @@ ARTICLES = {
 }
 
 
-def _docs(path):
-    opened = open_input(path)
-    docs, rejects = [], []
-    for table, bad in opened.batches:
-        docs += table.to_pylist()
-        rejects += bad
-    return opened.format, docs, rejects
-
 
 @pytest.mark.parametrize("name", sorted(ARTICLES))
 def test_an_article_is_its_title_abstract_and_sections_with_its_licence(name):
     need_shared()
-    fmt, (doc,), rejects = _docs(JATS / name)
+    fmt, (doc,), rejects = _fmt_docs(JATS / name)
     assert fmt == "jats" and not rejects
     pmcid, licence = ARTICLES[name]
     meta = orjson.loads(doc["meta"])
@@ -82,11 +73,11 @@ def test_an_archive_of_articles_gives_each_one(tmp_path):
             tar.add(JATS / name, arcname=f"oa_package/{name}")
         tar.addfile(tarfile.TarInfo("oa_package/README.txt"), io.BytesIO(b""))
     (tmp_path / "oa.tar.gz").write_bytes(buf.getvalue())
-    fmt, docs, rejects = _docs(tmp_path / "oa.tar.gz")
+    fmt, docs, rejects = _fmt_docs(tmp_path / "oa.tar.gz")
     assert fmt == "jats" and not rejects
     assert [d["id"] for d in docs] == [ARTICLES[n][0] for n in sorted(ARTICLES)]
     assert [d["line"] for d in docs] == list(range(1, 7))
-    alone = [_docs(JATS / n)[1][0]["text"] for n in sorted(ARTICLES)]
+    alone = [_fmt_docs(JATS / n)[1][0]["text"] for n in sorted(ARTICLES)]
     assert [d["text"] for d in docs] == alone
 
 
@@ -102,3 +93,8 @@ def test_a_run_selects_articles_by_licence(tmp_path, sample_terminology):
     types = catalog.query(out, "SELECT DISTINCT doc_type, year FROM docs ORDER BY 2").to_pylist()
     assert {t["doc_type"] for t in types} == {"article"}
     assert [t["year"] for t in types] == ["2007", "2008", "2011", "2012", "2013"]
+
+
+def _fmt_docs(path):
+    opened, docs, rejects = read_all(path)
+    return opened.format, docs, rejects

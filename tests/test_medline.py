@@ -7,11 +7,10 @@ from __future__ import annotations
 import gzip
 import re
 import zlib
-from pathlib import Path
 
 import orjson
 import pytest
-from conftest import SHARED, need_shared
+from conftest import SHARED, need_shared, read_all
 
 from corpus import catalog
 from corpus.config import RunConfig
@@ -28,19 +27,11 @@ def _xml(name: str) -> bytes:
     return gzip.decompress(data) if name.endswith(".gz") else data
 
 
-def _read(path: Path):
-    opened = open_input(path)
-    docs, rejects = [], []
-    for table, bad in opened.batches:
-        docs += table.to_pylist()
-        rejects += bad
-    return opened, docs, rejects
-
 
 @pytest.mark.parametrize("name", FILES)
 def test_every_citation_is_read_with_its_metadata(name):
     xml = _xml(name)
-    opened, docs, rejects = _read(MEDLINE / name)
+    opened, docs, rejects = read_all(MEDLINE / name)
     assert opened.format == "medline"
     assert len(docs) + len(rejects) == xml.count(b"<PubmedArticle>")
     assert not rejects
@@ -57,7 +48,7 @@ def test_every_citation_is_read_with_its_metadata(name):
 
 
 def test_a_structured_abstract_keeps_its_labels_and_inline_markup():
-    _, (doc,), _ = _read(MEDLINE / "efetch-pubmed-29768149.xml")
+    _, (doc,), _ = read_all(MEDLINE / "efetch-pubmed-29768149.xml")
     title, abstract = doc["text"].split("\n\n")
     assert title == "Inhaled Combined Budesonide-Formoterol as Needed in Mild Asthma."
     assert [s.split(":")[0] for s in abstract.split("\n")] == [

@@ -8,7 +8,7 @@ import gzip
 import json
 
 import pytest
-from conftest import SHARED, need_shared
+from conftest import SHARED, need_shared, read_all
 
 from corpus import catalog
 from corpus.config import RunConfig
@@ -24,19 +24,11 @@ RECORDS = {"cc-whirlwind.warc.gz": 4, "cc-whirlwind.warc.wet.gz": 2, "cc-whirlwi
            "warcio-example-bad-non-chunked.warc.gz": 6}
 
 
-def _read(path):
-    opened = open_input(path)
-    docs, rejects = [], []
-    for table, bad in opened.batches:
-        docs += table.to_pylist()
-        rejects += bad
-    return opened, docs, rejects
-
 
 @pytest.mark.parametrize("name", sorted(RECORDS))
 def test_every_record_is_a_page_or_set_aside(name):
     need_shared()
-    opened, docs, rejects = _read(WARC / name)
+    opened, docs, rejects = read_all(WARC / name)
     assert opened.format == "warc" and not rejects
     assert len(docs) + sum(opened.skipped.values()) == RECORDS[name]
     for d in docs:
@@ -49,9 +41,9 @@ def test_every_record_is_a_page_or_set_aside(name):
             d["id"] is None and d["doc_id"] == f"{name}:{d['line']}")
 
 
-def test_revisits_redirects_and_requests_are_counted_not_read():
+def test_revisits_redirects_and_requests_are_counted_notread_all():
     need_shared()
-    opened, docs, _ = _read(WARC / "pywb-iana-html.warc.gz")
+    opened, docs, _ = read_all(WARC / "pywb-iana-html.warc.gz")
     assert opened.skipped["revisit record"] == 123
     assert opened.skipped["request record"] + opened.skipped["warcinfo record"] + len(docs) \
         + sum(n for k, n in opened.skipped.items() if k.startswith("HTTP 3")) == 164
@@ -61,8 +53,8 @@ def test_revisits_redirects_and_requests_are_counted_not_read():
 
 def test_the_same_page_from_warc_wet_and_its_language():
     need_shared()
-    _, (html,), _ = _read(WARC / "cc-whirlwind.warc.gz")
-    _, (wet,), _ = _read(WARC / "cc-whirlwind.warc.wet.gz")
+    _, (html,), _ = read_all(WARC / "cc-whirlwind.warc.gz")
+    _, (wet,), _ = read_all(WARC / "cc-whirlwind.warc.wet.gz")
     meta = json.loads(html["meta"])
     assert meta["url"] == json.loads(wet["meta"])["url"] == "https://an.wikipedia.org/wiki/Escopete"
     assert meta["html_lang"] == "an" and meta["charset"] == "utf-8"
@@ -75,7 +67,7 @@ def test_chunked_gzip_arc_and_truncated_payloads_are_decoded():
     need_shared()
     for name in ("warcio-example-iana.org-chunked.warc", "warcio-example.arc.gz",
                  "warcio-example-trunc.warc", "warcio-example-bad-non-chunked.warc.gz"):
-        _, (doc,), _ = _read(WARC / name)
+        _, (doc,), _ = read_all(WARC / name)
         # what the page says, not its transfer or content encoding
         assert "illustrative examples" in doc["text"] or "Root Zone" in doc["text"], name
 
@@ -85,7 +77,7 @@ def test_a_cut_archive_keeps_the_records_before_the_cut(tmp_path):
     data = (WARC / "pywb-iana-html.warc.gz").read_bytes()
     cut = tmp_path / "cut.warc.gz"
     cut.write_bytes(data[: len(data) // 2])
-    whole = _read(WARC / "pywb-iana-html.warc.gz")[1]
+    whole = read_all(WARC / "pywb-iana-html.warc.gz")[1]
     got = []
     with pytest.raises(streams.Damaged, match="after record"):
         for table, _ in open_input(cut).batches:
