@@ -243,3 +243,16 @@ def test_a_rejected_csv_row_quoted_in_its_reason_is_deidentified(tmp_path):
     rejects = _strings(next((out / "rejects").iterdir()))
     for value in ("Healey", "324-1423", "Rich Martino"):
         assert value not in rejects, value
+
+
+def test_full_width_digits_are_read_as_the_identifiers_they_are():
+    """Chinese notes typed with an IME write numbers full-width; CJK punctuation stays."""
+    from corpus.stages.phi import deidentify, find
+
+    texts = ["患者电话：１３８－１２３４－５６７８，身份证号：１１０１０１１９９００３０７７６７５。",
+             "Call ５５５-２０１-３３４４ tomorrow; DOB ０４／１３／１９６０."]
+    out, counts = deidentify(texts)
+    assert out.to_pylist() == ["患者电话：[PHONE]，身份证号：[ID_CARD]。",
+                               "Call [PHONE] tomorrow; DOB [DATE]."]
+    assert [t for _, _, t in find(texts[1])] == ["PHONE", "DATE"]
+    assert find(texts[1])[0][:2] == (5, 17)  # offsets of the text as given
