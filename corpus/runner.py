@@ -166,9 +166,19 @@ def check_fields(shards: list[Shard], cfg: RunConfig) -> None:
 
 
 def _stamp(shard: Shard) -> dict:
-    st = shard.path.stat()
-    return {"input": shard.input or str(shard.path), "size": st.st_size,
-            "mtime_ns": st.st_mtime_ns}
+    """What says an input is the one a done shard read: its size and time, and for a text
+    folder those of its files (a file added or edited in a subfolder leaves the folder's own
+    time as it was) and their names."""
+    path = shard.path
+    if path.is_dir():
+        files = sorted(p for p in path.rglob("*.txt") if p.is_file())
+        stats = [p.stat() for p in files]
+        names = hashlib.sha256("\0".join(p.relative_to(path).as_posix() for p in files)
+                               .encode()).hexdigest()[:16]
+        return {"input": shard.input or str(path), "size": sum(s.st_size for s in stats),
+                "mtime_ns": max((s.st_mtime_ns for s in stats), default=0), "files": names}
+    st = path.stat()
+    return {"input": shard.input or str(path), "size": st.st_size, "mtime_ns": st.st_mtime_ns}
 
 
 def _options_hash(cfg: RunConfig) -> str:

@@ -188,6 +188,28 @@ def test_no_chinese_note_is_rejected(tmp_path):
     assert s.docs == len(rows) and s.rejects == 0
 
 
+def test_a_text_folder_is_done_again_when_a_file_in_it_changes(tmp_path):
+    """A folder of notes is one shard; editing or adding a file in a subfolder leaves the
+    folder's own time as it was, and the rerun must still read it again."""
+    from corpus.catalog import query
+
+    notes = tmp_path / "notes"
+    (notes / "2024" / "jan").mkdir(parents=True)
+    first = notes / "2024" / "jan" / "a.txt"
+    first.write_text("Patient seen for chest pain, troponin negative, discharged home.")
+    out = tmp_path / "out"
+    assert run(_cfg([notes], out)).skipped == 0
+    assert run(_cfg([notes], out)).skipped == 1
+    (notes / "2024" / "jan" / "b.txt").write_text("Follow-up visit: no chest pain since, "
+                                                  "walking two miles a day.")
+    again = run(_cfg([notes], out))
+    assert again.skipped == 0 and again.docs == 2
+    first.write_text("Patient seen for chest pain, troponin positive, admitted to cardiology.")
+    assert run(_cfg([notes], out)).skipped == 0
+    texts = query(out, "SELECT text FROM docs ORDER BY doc_id").column("text").to_pylist()
+    assert "admitted to cardiology" in texts[0] and len(texts) == 2
+
+
 @pytest.mark.parametrize("case", ["text-field", "all-rejected", "empty-folder"])
 def test_runs_that_would_keep_nothing_fail_with_a_reason(tmp_path, case):
     cmd = [sys.executable, "-m", "termnorm.cli", "corpus", "run", "--out",
