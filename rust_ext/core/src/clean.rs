@@ -1,5 +1,6 @@
-//! The clean stage: text as it should be stored (case kept, unlike `normalize`). Mojibake
-//! repaired (UTF-8 that was decoded as Windows-1252 or Latin-1: "Ã©" → "é", "â€™" → "’"),
+//! The clean stage: text as it should be stored (case kept, unlike `normalize`). HTML
+//! character references as their chars ("&lt;" → "<": web-based records, the CBLUE files),
+//! mojibake repaired (UTF-8 that was decoded as Windows-1252 or Latin-1: "Ã©" → "é", "â€™" → "’"),
 //! Unicode NFC, control characters dropped (tab and newline kept), CR LF → LF, runs of spaces
 //! and tabs → one space, trailing spaces cut, three or more line breaks → two, ends trimmed.
 
@@ -92,8 +93,17 @@ fn fix_mojibake(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// HTML character references ("&lt;", "&#160;", "&nbsp;") as the chars they stand for.
+fn unescape(text: &str) -> Cow<'_, str> {
+    if memchr::memchr(b'&', text.as_bytes()).is_none() {
+        return Cow::Borrowed(text);
+    }
+    html_escape::decode_html_entities(text)
+}
+
 pub fn clean(text: &str) -> String {
-    let fixed = fix_mojibake(text);
+    let text = unescape(text);
+    let fixed = fix_mojibake(&text);
     if is_nfc(&fixed) {
         tidy(&fixed)
     } else {
@@ -192,7 +202,8 @@ mod tests {
 
     /// The char-at-a-time version `clean` replaced: the fast paths must agree with it.
     fn reference(text: &str) -> String {
-        let fixed = fix_mojibake(text);
+        let text = html_escape::decode_html_entities(text);
+        let fixed = fix_mojibake(&text);
         let chars: Vec<char> = if is_nfc_quick(fixed.chars()) == IsNormalized::Yes {
             fixed.chars().collect()
         } else {
@@ -255,6 +266,12 @@ mod tests {
         "\u{2028}",
         "ﬁ",
         "Å",
+        "&lt;",
+        "&amp;",
+        "&nbsp;",
+        "&#32;",
+        "&",
+        "lt;",
     ];
 
     proptest::proptest! {
@@ -280,6 +297,13 @@ mod tests {
             "proper text is left alone"
         );
         assert_eq!(clean("ÃX"), "ÃX", "not valid UTF-8 read back: kept");
+    }
+
+    #[test]
+    fn character_references() {
+        assert_eq!(clean("血糖&lt;7.0 mmol/L &amp; HbA1c&gt;6.5%"), "血糖<7.0 mmol/L & HbA1c>6.5%");
+        assert_eq!(clean("a&nbsp;&nbsp;b&#32;c"), "a b c");
+        assert_eq!(clean("AT&T, R&D, 5 & 6"), "AT&T, R&D, 5 & 6", "a bare & stays");
     }
 
     #[test]
