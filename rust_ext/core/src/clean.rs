@@ -301,9 +301,16 @@ mod tests {
 
     #[test]
     fn character_references() {
-        assert_eq!(clean("血糖&lt;7.0 mmol/L &amp; HbA1c&gt;6.5%"), "血糖<7.0 mmol/L & HbA1c>6.5%");
+        assert_eq!(
+            clean("血糖&lt;7.0 mmol/L &amp; HbA1c&gt;6.5%"),
+            "血糖<7.0 mmol/L & HbA1c>6.5%"
+        );
         assert_eq!(clean("a&nbsp;&nbsp;b&#32;c"), "a b c");
-        assert_eq!(clean("AT&T, R&D, 5 & 6"), "AT&T, R&D, 5 & 6", "a bare & stays");
+        assert_eq!(
+            clean("AT&T, R&D, 5 & 6"),
+            "AT&T, R&D, 5 & 6",
+            "a bare & stays"
+        );
     }
 
     #[test]
