@@ -218,7 +218,13 @@ def _is_done(entry: dict | None, shard: Shard, options: str, out: Path) -> bool:
 
 
 def _work(shard: Shard, out: Path, cfg: RunConfig) -> ShardResult:
-    return process(shard.path, shard.name, out, cfg, shard.source)
+    try:
+        return process(shard.path, shard.name, out, cfg, shard.source)
+    except OSError as e:  # a full disk, a folder made read-only: say where (pyarrow does not)
+        if e.filename:
+            raise
+        raise OSError(e.errno, f"writing the outputs of {shard.source}: "
+                      f"{e.strerror or e}", str(out)) from None
 
 
 def run(cfg: RunConfig, on_shard: Callable[[ShardResult], None] | None = None) -> Summary:

@@ -321,3 +321,30 @@ def test_the_config_template_is_the_defaults():
     text = template()
     assert "[dedup]" in text and "threshold = 0.8" in text and "# Worker processes." in text
     assert RunConfig.from_dict(tomllib.loads(text)) == RunConfig()
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 3 MB file system (tmpfs; needs the right to mount, as root has on the dev box)."""
+    mnt = tmp_path / "small"
+    mnt.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mnt)],
+                          capture_output=True)
+    if done.returncode:
+        pytest.skip(f"cannot mount a small tmpfs here: {done.stderr.decode().strip()}")
+    yield mnt
+    subprocess.run(["umount", str(mnt)], check=True)
+
+
+def test_a_full_disk_is_one_line_naming_where_and_leaves_no_temp_file(small_disk):
+    need_shared()
+    out = small_disk / "out"
+    cmd = [sys.executable, "-m", "termnorm.cli", "corpus", "run", "--input",
+           str(SHARED / "corpora" / "mtsamples" / "mtsamples.jsonl.gz"), "--out", str(out),
+           "--text-field", "transcription", "--set", "stages.normalize=false"]
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    assert done.returncode == 1 and "Traceback" not in done.stderr + done.stdout
+    last = (done.stderr or done.stdout).strip().splitlines()[-1]
+    assert last.startswith(f"error: {out}: writing the outputs of mtsamples.jsonl.gz: ")
+    assert "No space left on device" in last
+    assert not [p for p in out.rglob("*") if ".tmp-" in p.name or p.suffix == ".wal"]
