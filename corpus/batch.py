@@ -1,6 +1,6 @@
 """A batch of documents between stages: what every stage reads and adds to.
 
-    batch = Batch.of(records)        # a reader's table (schema.RECORDS)
+    batch = Batch.of_records(records)   # a reader's table (schema.RECORDS)
     for stage in stages:
         stage(batch)
     batch.docs(schema.docs(stages))
@@ -23,9 +23,6 @@ import pyarrow.compute as pc
 
 from corpus.readers import Reject
 from termnorm import _native
-
-# the reader's columns a document keeps as they are
-RECORD_COLUMNS = ("doc_id", "id", "source", "line", "meta")
 
 
 @dataclass

@@ -49,6 +49,7 @@ class Shard:
     path: Path
     source: str  # the path relative to the common folder of the run's inputs
     input: str = ""  # the path as the manifest records it (a file named for a patient: not)
+    format: str | None = None  # by its content (None: not known until it is read)
 
 
 @dataclass
@@ -91,9 +92,10 @@ def plan(cfg: RunConfig) -> list[Shard]:
     root = Path(os.path.commonpath([p if p.is_dir() else p.parent for p in paths]))
     shards = []
     for p in paths:
-        named = p.parent / private_name(p, cfg.phi.salt) if _names_a_patient(p) else p
+        fmt = _format(p)
+        named = p.parent / private_name(p, cfg.phi.salt) if _names_a_patient(p, fmt) else p
         shards.append(Shard(_shard_name(named), p, named.relative_to(root).as_posix(),
-                            str(named)))
+                            str(named), fmt))
     return sorted(shards, key=lambda s: (s.source, s.name))
 
 
@@ -101,15 +103,15 @@ def plan(cfg: RunConfig) -> list[Shard]:
 _BULK_NAME = re.compile(r"(?:\d+\.)?[A-Z][A-Za-z]+(?:[.-]\d+)*\.ndjson(?:\.(?:gz|zst|zstd))?")
 
 
-def _names_a_patient(path: Path) -> bool:
+def _names_a_patient(path: Path, fmt: str | None) -> bool:
     """A FHIR file whose name may be its patient's (Synthea names a Bundle "Bob965_Keeling57_
     <patient id>.json"): its name must not reach doc IDs, output file names or the manifest."""
-    if path.is_dir() or _BULK_NAME.fullmatch(path.name):
-        return False
-    return _format(path) == "fhir"
+    return fmt == "fhir" and not _BULK_NAME.fullmatch(path.name)
 
 
 def _format(path: Path) -> str | None:
+    if path.is_dir():
+        return "text"
     try:
         return format_of(path)
     except (OSError, ValueError):
@@ -124,10 +126,10 @@ def private_name(path: Path, salt: str) -> str:
     return f"fhir-{digest}{suffixes}"
 
 
-def _recorded_inputs(cfg: RunConfig) -> list[str]:
+def _recorded_inputs(cfg: RunConfig, shards: list[Shard]) -> list[str]:
     """The inputs as the manifest keeps them: a file named for its patient by its stand-in."""
-    return [str(Path(p).parent / private_name(Path(p), cfg.phi.salt))
-            if Path(p).is_file() and _names_a_patient(Path(p)) else p for p in cfg.inputs]
+    stand_in = {str(s.path): s.input for s in shards if s.input != str(s.path)}
+    return [stand_in.get(str(Path(p).resolve()), p) for p in cfg.inputs]
 
 
 def _folder_inputs(folder: Path, pattern: str | None) -> list[Path]:
@@ -153,7 +155,7 @@ def check_fields(shards: list[Shard], cfg: RunConfig) -> None:
     """Before any shard runs: every file has the text (and id) field in its first records, and
     patient keys (FHIR's) have a salt to be hashed with."""
     for s in shards:
-        if not cfg.has_salt() and _format(s.path) == "fhir":
+        if not cfg.has_salt() and s.format == "fhir":
             raise ValueError(SALT_NEEDED.format(what=f"{s.source}: FHIR notes"))
         have = fields_of(s.path, cfg.input.encoding)
         if not have:
@@ -302,7 +304,7 @@ def _run(cfg: RunConfig, out: Path, t0: float,
         problems=_problems(cfg, entries))
     manifest["runs"].append({"finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                              "workers": cfg.workers, "options": options,
-                             "config": {**cfg.to_record(), "inputs": _recorded_inputs(cfg)},
+                             "config": {**cfg.to_record(), "inputs": _recorded_inputs(cfg, shards)},
                              **asdict(summary)})
     _save_manifest(out, manifest)
     _write_tables(out, shards, manifest)

@@ -251,7 +251,7 @@ def test_full_width_digits_are_read_as_the_identifiers_they_are():
 
     texts = ["患者电话：１３８－１２３４－５６７８，身份证号：１１０１０１１９９００３０７７６７５。",
              "Call ５５５-２０１-３３４４ tomorrow; DOB ０４／１３／１９６０."]
-    out, counts = deidentify(texts)
+    out, _ = deidentify(texts)
     assert out.to_pylist() == ["患者电话：[PHONE]，身份证号：[ID_CARD]。",
                                "Call [PHONE] tomorrow; DOB [DATE]."]
     assert [t for _, _, t in find(texts[1])] == ["PHONE", "DATE"]

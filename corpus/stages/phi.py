@@ -354,8 +354,7 @@ def deidentify_meta(meta: pa.Array, mode: str = "drop", salt: str = "",
     (`mode` "drop"), or with them as salted SHA-256 hashes ("hash"), or as given ("keep");
     the values of `text_fields` de-identified like the text. Also the names of the fields
     dropped or hashed, and per record the values they held ("TYPE\tvalue", for
-    `redact_known`). Each
-    distinct value is handled once."""
+    `redact_known`). Each distinct value is handled once."""
     import pyarrow.compute as pc
 
     enc = pc.dictionary_encode(meta, null_encoding="encode")
@@ -505,15 +504,13 @@ def _collect(x, field: str | None, found: list[str]) -> None:
         value = str(x).strip()
         parts = value.split() if kind == "NAME" else [value]
         found += [f"{kind}\t{p}" for p in parts if len(p) >= 2]
-        if kind == "DATE" and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-            y, m, d = value.split("-")
-            found += [f"DATE\t{m}/{d}/{y}", f"DATE\t{int(m)}/{int(d)}/{y}"]
 
 
 def redact_known(text: str, known: list[str], counts: dict[str, int]) -> str:
     """`text` with the `known` identifiers ("TYPE\tvalue") replaced by their placeholders,
     whole words only: a name as written, capitalized or in capitals (in lower case too where
-    it is no English word: "healey", not "will"); anything else in any case."""
+    it is no English word: "healey", not "will"); an ISO date in its US shapes too
+    ("04/13/1960", "4/13/1960"); anything else in any case."""
     by_kind: dict[tuple[str, bool], set[str]] = {}
     for item in known:
         kind, _, value = item.partition("\t")
@@ -523,7 +520,11 @@ def redact_known(text: str, known: list[str], counts: dict[str, int]) -> str:
                 forms.add(value.lower())
             by_kind.setdefault((kind, False), set()).update(forms)
         else:
-            by_kind.setdefault((kind, True), set()).add(value)
+            forms = {value}
+            if kind == "DATE" and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+                y, m, d = value.split("-")
+                forms |= {f"{m}/{d}/{y}", f"{int(m)}/{int(d)}/{y}"}
+            by_kind.setdefault((kind, True), set()).update(forms)
     for (kind, fold), values in sorted(by_kind.items()):
         alternation = "|".join(re.escape(v) for v in sorted(values, key=len, reverse=True))
         text, n = re.subn(rf"(?<!\w)(?:{alternation})(?!\w)", f"[{kind}]", text,
