@@ -74,8 +74,12 @@ class Engine:
         """`fuzzy` over many mentions in one call."""
     def use_fuzzy_cache(self, path: str | os.PathLike[str]) -> None:
         """Read the fuzzy index from `path` when first needed; write it there once built."""
-    def use_senses(self, table: SenseTable) -> None:
-        """Choose abbreviation senses from `table` while annotating (the `sense` of a row)."""
+    def use_senses(self, table: SenseTable, concepts: list[int] | None = None) -> None:
+        """Choose abbreviation senses from `table` while annotating (the `sense` of a row);
+        `concepts`, one per sense: the concept its mention carries, SENSE_DROPS (no mention)
+        or SENSE_KEEPS (the term's own concept)."""
+    def use_cues(self, terms: list[int], cues: list[str]) -> None:
+        """Keep a mention of one of `terms` only with a cue word right before or after it."""
     def annotate(self, text: str) -> tuple[str, list[MentionRow]]:
         """Normalized text and the mentions found in it, leftmost-longest on token edges."""
     def annotate_array(self, texts: pa.Array
@@ -106,6 +110,8 @@ def minhash_clusters(signatures: pa.UInt32Array, num_perm: int, threshold: float
                      ) -> pa.UInt32Array:
     """Near-duplicate cluster ID (smallest member index) per row; see `corpus.dedup`."""
 
+SENSE_DROPS: int
+SENSE_KEEPS: int
 PHI_TYPES: list[str]
 """The PHI types in the order of the count columns (NAME, DATE, ..., LOCATION)."""
 PHI_WORD_FLAGS: dict[str, int]

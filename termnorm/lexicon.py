@@ -19,17 +19,18 @@ import pyarrow as pa
 
 from ontology import store
 from ontology.schema import SYNONYM_KINDS
+from termnorm import clinical
 from termnorm._native import Engine
 
 # Names the normalization and the compiled file format: change it when either changes, so that
 # caches derived under the old rules are not read.
-VERSION = "lexicon-v6"
+VERSION = "lexicon-v7"
 
 LEXICON_FILE = "lexicon.bin"
 LEXICON_META = "lexicon.json"
 DEFAULT_VOCAB_ORDER = ("MESH", "HP", "DOID", "ICD10CM", "ICD10BJ", "ICD9CM3BJ", "UMLS", "SNOMED",
                        "OMOP", "OMIM")
-EXCLUDED_VOCABS = ("ADAM",)
+EXCLUDED_VOCABS = ("ADAM", clinical.INVENTORY_VOCAB)
 MESH_EXCLUDED = ("Geographicals", "Publication Characteristics", "Named Groups",
                  "Information Science", "Humanities", "Disciplines and Occupations",
                  "Anthropology, Education, Sociology, and Social Phenomena",
@@ -47,9 +48,11 @@ def _hp_phenotypes(relations: pl.DataFrame) -> set[str]:
 
 
 def select_rows(folder: str | Path, vocabs: list[str] | None = None,
-                extra: pl.DataFrame | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The concepts (`concept_id`, `name`, in vocabulary-preference order) and
-    `(norm_term, concept, kind)` rows, `concept` indexing them."""
+                extra: pl.DataFrame | None = None
+                ) -> tuple[pl.DataFrame, pl.DataFrame, list[str]]:
+    """The concepts (`concept_id`, `name`, in vocabulary-preference order), the
+    `(norm_term, concept, kind)` rows, `concept` indexing them, with the clinical layer
+    (`termnorm.clinical`), and the terms that need a body-site cue."""
     order = [v.upper() for v in (vocabs or DEFAULT_VOCAB_ORDER)]
     concepts = store.scan(folder, "concepts").filter(
         ~pl.col("vocab").is_in(EXCLUDED_VOCABS) & ~pl.col("obsolete").fill_null(False))
@@ -58,7 +61,9 @@ def select_rows(folder: str | Path, vocabs: list[str] | None = None,
     concepts = concepts.filter(
         (pl.col("vocab") != "MESH")
         | ~pl.col("semantic_types").list.eval(pl.element().is_in(MESH_EXCLUDED)).list.any()
-    ).select("concept_id", "vocab", "name").collect()
+    ).select("concept_id", "vocab", "name",
+             category=pl.when(pl.col("vocab") == "MESH")
+             .then(pl.col("semantic_types").list.first())).collect()
     if "HP" in set(concepts["vocab"]):
         keep = _hp_phenotypes(store.scan(folder, "relations").collect())
         concepts = concepts.filter((pl.col("vocab") != "HP") | pl.col("concept_id").is_in(keep))
@@ -67,10 +72,10 @@ def select_rows(folder: str | Path, vocabs: list[str] | None = None,
         _r=pl.col("vocab").replace_strict(rank, default=len(order), return_dtype=pl.Int32),
         _i=pl.int_range(pl.len())).sort("_r", "_i")
     syn = store.scan(folder, "synonyms").select("concept_id", "norm_term", "kind").collect()
+    concepts = concepts.select("concept_id", "name", "category")
     if extra is not None and extra.height:
         new = extra.filter(~pl.col("concept_id").is_in(concepts["concept_id"].implode()))
-        concepts = pl.concat([concepts.select("concept_id", "name"),
-                              new.select("concept_id").unique(maintain_order=True)],
+        concepts = pl.concat([concepts, new.select("concept_id").unique(maintain_order=True)],
                              how="diagonal")
         syn = pl.concat([syn, extra.select("concept_id", "norm_term", "kind")])
     ids = concepts["concept_id"]
@@ -80,20 +85,34 @@ def select_rows(folder: str | Path, vocabs: list[str] | None = None,
     rows = (
         syn.join(index, on="concept_id", how="inner", maintain_order="left")
         .with_columns(kind=pl.col("kind").replace_strict(kinds, return_dtype=pl.UInt8))
-        .filter(~pl.col("norm_term").is_in(list(STOP_TERMS))
-                & ((pl.col("norm_term").str.len_chars() >= 3)
-                   | (pl.col("kind") == kinds["abbreviation"])
-                   | pl.col("norm_term").str.contains(r"[\p{Han}]")))
         .select("norm_term", "concept", "kind")
     )
-    return concepts.select("concept_id", "name"), rows
+    senses = clinical.sense_rows(store.scan(folder, "synonyms"),
+                                 store.scan(folder, "concepts").select("concept_id", "name"))
+    rows = pl.concat([rows, clinical.added_rows(senses, rows, concepts)]).filter(
+        ~pl.col("norm_term").is_in(list(STOP_TERMS))
+        & ((pl.col("norm_term").str.len_chars() >= 3)
+           | (pl.col("kind") == kinds["abbreviation"])
+           | pl.col("norm_term").str.contains(r"[\p{Han}]")))
+    categories = concepts.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("concept"),
+                                 "category")
+    rows, cued = clinical.general_words(rows, categories)
+    return concepts.select("concept_id", "name"), rows, cued
 
 
-def build_engine(concepts: pl.DataFrame, rows: pl.DataFrame) -> Engine:
-    return Engine.build(concepts["concept_id"].to_list(),
-                        rows["norm_term"].to_arrow().cast(pa.large_string()),
-                        rows["concept"].to_arrow(), rows["kind"].to_arrow(),
-                        concepts["name"].to_list())
+def build_engine(concepts: pl.DataFrame, rows: pl.DataFrame, cued: list[str]) -> Engine:
+    engine = Engine.build(concepts["concept_id"].to_list(),
+                          rows["norm_term"].to_arrow().cast(pa.large_string()),
+                          rows["concept"].to_arrow(), rows["kind"].to_arrow(),
+                          concepts["name"].to_list())
+    use_cues(engine, cued)
+    return engine
+
+
+def use_cues(engine: Engine, cued: list[str]) -> None:
+    """The engine keeps a mention of a `cued` term only with a body-site cue beside it."""
+    ids = [t for t in map(engine.lookup, cued) if t is not None]
+    engine.use_cues(ids, list(clinical.ANATOMY_CUES))
 
 
 def _fingerprint(folder: Path, vocabs: list[str] | None) -> str:
@@ -124,11 +143,12 @@ def load_or_compile(folder: str | Path, vocabs: list[str] | None = None) -> Engi
             try:
                 engine = Engine.load(bin_path)
                 engine.use_fuzzy_cache(fuzzy_path)
+                use_cues(engine, meta.get("cued", []))
                 return engine
             except ValueError:
                 pass  # unreadable (older format, damaged): compile afresh below
-    concepts, rows = select_rows(folder, vocabs)
-    engine = build_engine(concepts, rows)
+    concepts, rows, cued = select_rows(folder, vocabs)
+    engine = build_engine(concepts, rows, cued)
     if os.access(folder, os.W_OK):
         for pattern in (f"{bin_path.stem}.*.fuzzy", f"{bin_path.stem}.*.tmp-*"):
             for old in folder.glob(pattern):
@@ -138,7 +158,7 @@ def load_or_compile(folder: str | Path, vocabs: list[str] | None = None) -> Engi
         engine.save(tmp)
         os.replace(tmp, bin_path)
         meta = {"fingerprint": fp, "vocabs": vocabs, "terms": len(engine),
-                "concepts": concepts.height}
+                "concepts": concepts.height, "cued": cued}
         tmp = meta_path.with_name(f".{meta_path.name}.tmp-{os.getpid()}")
         tmp.write_bytes(orjson.dumps(meta, option=orjson.OPT_INDENT_2))
         os.replace(tmp, meta_path)

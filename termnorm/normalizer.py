@@ -96,7 +96,7 @@ class Normalizer:
         self._kind_scores = pa.array([KIND_SCORE[k] for k in SYNONYM_KINDS], pa.float64())
         self._kind_methods = pa.array([_method(k) for k in SYNONYM_KINDS], pa.string())
         if self._senses is not None:
-            self._engine.use_senses(self._senses.table)
+            self._engine.use_senses(self._senses.table, self._senses.concepts(self._engine))
 
     @cached_property
     def _ids(self) -> list[str]:
@@ -206,13 +206,13 @@ class Normalizer:
         norm, rows = self._engine.annotate(text)
         mentions = []
         defs: dict[str, str] | None = None  # the text's own definitions, parsed once if needed
-        for start, end, term, concept, kind, neg, unc, hist, fam, sense in rows:
+        for start, end, term, concept, kind, neg, unc, hist, fam, _ in rows:
             kname = SYNONYM_KINDS[kind]
             if kname == "abbreviation":
                 defs = defined_forms(text) if defs is None else defs
                 long = defs.get(text[start:end].lower())
-                if (sensed := self._sense_concept(long, term, sense)) is not None:
-                    concept = sensed
+                if long and (defined := self._defined_concept(long, term)) is not None:
+                    concept = defined
             mentions.append(Mention(start, end, text[start:end], self._ids[concept],
                                     self._names[concept],
                                     KIND_SCORE[kname], neg, unc, hist, fam, _method(kname)))
@@ -225,7 +225,7 @@ class Normalizer:
         (loaded on first use)."""
         if self._senses is None:
             self._senses = SenseInventory.from_terminology(self.folder)
-            self._engine.use_senses(self._senses.table)
+            self._engine.use_senses(self._senses.table, self._senses.concepts(self._engine))
         return self._senses
 
     def expand(self, text: str) -> tuple[str, list[Expansion]]:
@@ -234,17 +234,10 @@ class Normalizer:
         expanded, exps = self.senses.expand(text)
         return normalize(expanded).text, exps
 
-    def _sense_concept(self, defined_long: str | None, term: int, sense: int | None
-                       ) -> int | None:
-        """The concept of an abbreviation mention: its long form, the document's own definition
-        `defined_long` or else the `sense` the engine chose (shorthand or the inventory, by the
-        words around it), mapped; a concept the terminology itself gives the abbreviation goes
-        first. Returns the concept's index."""
-        long = defined_long
-        if long is None:
-            if sense is None:
-                return None
-            long = self.senses.sense(sense)[0]
+    def _defined_concept(self, long: str, term: int) -> int | None:
+        """The concept of an abbreviation the document defines ("long form (SF)"): its long form
+        mapped, a concept the terminology itself gives the abbreviation first. Returns the
+        concept's index. (Other abbreviations carry their chosen sense's concept from Rust.)"""
         key = (long, term)
         if key not in self._long_forms:
             exact = self._engine.lookup(normalize(long).text)
@@ -299,10 +292,10 @@ class Normalizer:
 
     def _resolve_abbreviations(self, arr: pa.Array, m: pa.Table, abbr: pa.ChunkedArray
                                ) -> pa.Array:
-        """The `concept` column (indices) with the abbreviation rows mapped through their
-        chosen long forms."""
+        """The `concept` column (indices) with the abbreviation rows that their document
+        defines mapped through their long forms."""
         rows = pc.indices_nonzero(abbr).to_pylist()
-        sub = m.take(rows).select(["doc", "surface", "term", "sense"]).to_pylist()
+        sub = m.take(rows).select(["doc", "surface", "term"]).to_pylist()
         concept = m.column("concept").to_numpy().copy()
         shorts: dict[int, set[str]] = {}  # per document: its abbreviations
         for r in sub:
@@ -312,10 +305,9 @@ class Normalizer:
             text = arr[doc].as_py()
             defs[doc] = defined_forms(text) if may_define(text, own) else {}
         for i, r in zip(rows, sub, strict=True):
-            found = defs[r["doc"]]
-            sensed = self._sense_concept(found.get(r["surface"].lower()), r["term"], r["sense"])
-            if sensed is not None:
-                concept[i] = sensed
+            long = defs[r["doc"]].get(r["surface"].lower())
+            if long and (defined := self._defined_concept(long, r["term"])) is not None:
+                concept[i] = defined
         return pa.array(concept, pa.uint32())
 
 

@@ -1,11 +1,13 @@
 """Abbreviation senses: which long form an abbreviation stands for in a given document.
 
 Sources, strongest first: a definition in the document itself ("long form (SF)", see
-`termnorm.abbreviations`), the clinical shorthand below (curated: one sense each), then the
-abbreviation synonyms of the terminology (ADAM's inventory, with how often each sense was seen).
-Among several senses the one whose long-form words also occur within `CONTEXT_WINDOW` chars of
-the abbreviation wins ("MI" next to "mitral regurgitation" is mitral insufficiency, not
-myocardial infarction); ties go to the most frequent sense. The choice is made in Rust
+`termnorm.abbreviations`), the curated clinical shorthand (`rules/en_shorthand.tsv`, one sense
+each), the clinical sense inventories of the terminology (`clinabbr:`, each sense's share of real
+notes' uses), then its other abbreviation synonyms (ADAM's MEDLINE inventory). The priors are
+shares of the short form's uses: curated 0.9, clinical 0.1 beside a curated sense, MEDLINE 0.01
+beside a clinical one. Each word of a long form found within `CONTEXT_WINDOW` chars of the
+abbreviation multiplies its sense's odds ("MI" next to "mitral regurgitation" is mitral
+insufficiency, not myocardial infarction). The choice is made in Rust
 (`_native.SenseTable`), the same code for `expand` and for the mentions of `Normalizer.normalize`
 and `normalize_batch` (which choose inside the annotation pass).
 """
@@ -24,33 +26,11 @@ import orjson
 import polars as pl
 
 from ontology import store
-from termnorm import lexicon
-from termnorm._native import SenseTable
+from termnorm import clinical, lexicon
+from termnorm._native import SENSE_DROPS, SENSE_KEEPS, SenseTable
 from termnorm.abbreviations import defined_forms
 from termnorm.text import normalize_array
 
-# Clinical shorthand that note writers use and abbreviation inventories from papers miss.
-SHORTHAND: dict[str, str] = {
-    "c/o": "complains of", "h/o": "history of", "s/p": "status post", "w/": "with",
-    "w/o": "without", "r/o": "rule out", "n/v": "nausea and vomiting", "f/u": "follow up",
-    "sob": "shortness of breath", "doe": "dyspnea on exertion", "cp": "chest pain",
-    "mi": "myocardial infarction", "htn": "hypertension", "dm": "diabetes mellitus",
-    "dm2": "type 2 diabetes mellitus", "t2dm": "type 2 diabetes mellitus",
-    "dm1": "type 1 diabetes mellitus", "t1dm": "type 1 diabetes mellitus",
-    "chf": "congestive heart failure", "cad": "coronary artery disease",
-    "copd": "chronic obstructive pulmonary disease", "ckd": "chronic kidney disease",
-    "afib": "atrial fibrillation", "a-fib": "atrial fibrillation", "uti": "urinary tract infection",
-    "uri": "upper respiratory infection", "gerd": "gastroesophageal reflux disease",
-    "cva": "cerebrovascular accident", "tia": "transient ischemic attack",
-    "dvt": "deep vein thrombosis", "pe": "pulmonary embolism", "osa": "obstructive sleep apnea",
-    "bph": "benign prostatic hyperplasia", "loc": "loss of consciousness",
-    "abd": "abdominal", "hx": "history", "fhx": "family history", "dx": "diagnosis",
-    "tx": "treatment", "rx": "prescription", "sx": "symptoms", "bx": "biopsy",
-    "nkda": "no known drug allergies", "prn": "as needed", "bid": "twice a day",
-    "tid": "three times a day", "qd": "every day", "po": "by mouth",
-}
-
-SHORTHAND_FREQ = 10**9  # above any count in an inventory
 
 # A token that may be an abbreviation: letters/digits with an optional slash or hyphen part.
 TOKEN = re.compile(r"(?<![\w/-])([A-Za-z][A-Za-z0-9]*(?:[/-][A-Za-z0-9]*)?)(?![\w])")
@@ -71,7 +51,7 @@ class Expansion:
     end: int
     short: str
     long: str
-    source: str  # "document", "shorthand" or "inventory"
+    source: str  # "document", "shorthand", "clinical" or "inventory"
 
 
 @contextmanager
@@ -88,21 +68,41 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _merged(senses: dict[str, list[tuple[str, int]]]) -> dict[str, list[tuple[str, int]]]:
-    """`senses` with the clinical shorthand, by normalized short form, most frequent first."""
-    merged: dict[str, list[tuple[str, int]]] = defaultdict(list)
-    shorts = list(dict.fromkeys([*senses, *SHORTHAND]))
+SCALE = 10**9  # priors as integer parts per billion
+# A source's weight beside a stronger source of the same short form (the strongest present
+# weighs 1): the clinical senses beside a curated one, MEDLINE's beside clinical or curated ones.
+BESIDE = {"clinical": 0.1, "inventory": 0.01}
+
+
+def _merged(clin: dict[str, list[tuple[str, int]]], other: dict[str, list[tuple[str, int]]]
+            ) -> dict[str, list[tuple[str, int, str]]]:
+    """By normalized short form: (long form, prior in parts per billion, source), most likely
+    first. `clin`: the clinical inventories' senses, `other`: every other inventory's."""
+    cur = clinical.shorthand()
+    by_source = {"shorthand": {s: [(long, 1)] for s, long in cur.items()}, "clinical": clin,
+                 "inventory": other}
+    shorts = list(dict.fromkeys([*cur, *clin, *other]))
+    merged: dict[str, list[tuple[str, int, str]]] = defaultdict(list)
     for short, key in zip(shorts, normalize_array(shorts).to_pylist(), strict=True):
-        if short in SHORTHAND:
-            merged[key].append((SHORTHAND[short], SHORTHAND_FREQ))
-        merged[key].extend(senses.get(short, ()))
+        for source, senses in by_source.items():
+            opts = senses.get(short)
+            if not opts:
+                continue
+            weight = BESIDE[source] if merged.get(key) else 1.0
+            total = sum(max(f, 1) for _, f in opts)
+            merged[key].extend((long, max(1, round(SCALE * weight * max(f, 1) / total)), source)
+                               for long, f in opts)
     return {k: sorted(v, key=lambda s: (-s[1], s[0])) for k, v in merged.items()}
 
 
-def _terminology_senses(folder: str | Path) -> dict[str, list[tuple[str, int]]]:
-    """Short form -> [(long form, frequency)] from the terminology's abbreviation synonyms."""
+def _terminology_senses(folder: str | Path, clinical_only: bool
+                        ) -> dict[str, list[tuple[str, int]]]:
+    """Short form -> [(long form, frequency)] from the terminology's abbreviation synonyms:
+    those of the clinical inventories, or all the others."""
     syn = store.scan(folder, "synonyms")
-    abbr = syn.filter(pl.col("kind") == "abbreviation").select(
+    clin = pl.col("concept_id").str.starts_with(clinical.INVENTORY_VOCAB + ":")
+    abbr = syn.filter((pl.col("kind") == "abbreviation")
+                      & (clin if clinical_only else ~clin)).select(
         pl.col("term").str.to_lowercase().alias("short"), "concept_id",
         pl.col("freq").fill_null(1))
     names = store.scan(folder, "concepts").select("concept_id", pl.col("name").alias("long"))
@@ -114,55 +114,86 @@ def _terminology_senses(folder: str | Path) -> dict[str, list[tuple[str, int]]]:
             in zip(*(g[c].to_list() for c in ("short", "long", "freq")), strict=True)}
 
 
-def _rows(senses: dict[str, list[tuple[str, int]]]) -> pl.DataFrame:
-    """An inventory's senses as rows (short, long, freq), in its order."""
-    return pl.DataFrame({"short": [k for k, v in senses.items() for _ in v],
-                         "long": [long for v in senses.values() for long, _ in v],
-                         "freq": [f for v in senses.values() for _, f in v]},
-                        schema={"short": pl.Utf8, "long": pl.Utf8, "freq": pl.Int64})
+def _rows(senses: dict[str, list[tuple[str, int, str]]]) -> pl.DataFrame:
+    """An inventory's senses as rows (short, long, freq, source), in its order."""
+    return pl.DataFrame([(k, *sense) for k, v in senses.items() for sense in v],
+                        schema={"short": pl.Utf8, "long": pl.Utf8, "freq": pl.Int64,
+                                "source": pl.Utf8}, orient="row")
 
 
-def _nested(rows: pl.DataFrame) -> dict[str, list[tuple[str, int]]]:
-    senses: dict[str, list[tuple[str, int]]] = defaultdict(list)
-    for short, long, freq in zip(*(rows[c].to_list() for c in ("short", "long", "freq")),
-                                 strict=True):
-        senses[short].append((long, freq))
+def _nested(rows: pl.DataFrame) -> dict[str, list[tuple[str, int, str]]]:
+    senses: dict[str, list[tuple[str, int, str]]] = defaultdict(list)
+    for short, *sense in rows.iter_rows():
+        senses[short].append(tuple(sense))
     return dict(senses)
 
 
 class SenseInventory:
-    def __init__(self, senses: dict[str, list[tuple[str, int]]]) -> None:
-        self._use(_merged(senses))
+    def __init__(self, clin: dict[str, list[tuple[str, int]]],
+                 other: dict[str, list[tuple[str, int]]] | None = None) -> None:
+        self._use(_merged(clin, other or {}))
 
-    def _use(self, senses: dict[str, list[tuple[str, int]]]) -> None:
+    def _use(self, senses: dict[str, list[tuple[str, int, str]]]) -> None:
         """Take `senses` (already merged and ordered) as this inventory's."""
         self.senses = senses
         # A sense is named by its index over all short forms' senses, in this order.
-        self._longs = [long for v in self.senses.values() for long, _ in v]
-        self._shorthand = [freq == SHORTHAND_FREQ for v in self.senses.values() for _, freq in v]
-        self.table = SenseTable(list(self.senses.items()), CONTEXT_WINDOW)
+        self._longs = [long for v in self.senses.values() for long, _, _ in v]
+        self._sources = [src for v in self.senses.values() for _, _, src in v]
+        self.table = SenseTable([(k, [(long, f) for long, f, _ in v])
+                                 for k, v in self.senses.items()], CONTEXT_WINDOW)
 
     @classmethod
     def from_terminology(cls, folder: str | Path) -> SenseInventory:
         """Abbreviation synonyms of a built terminology, each paired with its concept's
-        preferred name as the long form. The merged inventory is kept beside the terminology's
-        tables (`store.derived`): 0.5 s to derive for the full terminology, 0.1 s to read."""
-        rules = orjson.dumps([SHORTHAND, lexicon.VERSION]).decode()
+        preferred name as the long form, and the curated shorthand. The merged inventory is
+        kept beside the terminology's tables (`store.derived`): 0.5 s to derive for the full
+        terminology, 0.1 s to read."""
+        rules = orjson.dumps([clinical.shorthand(), lexicon.VERSION]).decode()
         with _collector_paused():
             rows = store.derived(folder, "senses", rules,
-                                 lambda: _rows(_merged(_terminology_senses(folder))))
+                                 lambda: _rows(cls._derive(folder)))
             inventory = cls.__new__(cls)
             inventory._use(_nested(rows))
         return inventory
 
+    @staticmethod
+    def _derive(folder: str | Path) -> dict[str, list[tuple[str, int, str]]]:
+        return _merged(_terminology_senses(folder, True), _terminology_senses(folder, False))
+
     @classmethod
     def _from_terminology(cls, folder: str | Path) -> SenseInventory:
         """The inventory derived afresh (what `from_terminology` saves)."""
-        return cls(_terminology_senses(folder))
+        inventory = cls.__new__(cls)
+        inventory._use(cls._derive(folder))
+        return inventory
 
     def sense(self, index: int) -> tuple[str, str]:
-        """(long form, source) of a sense index from the table."""
-        return self._longs[index], "shorthand" if self._shorthand[index] else "inventory"
+        """(long form, source) of a sense index from the table: source "shorthand" (curated),
+        "clinical" (a clinical inventory) or "inventory" (any other)."""
+        return self._longs[index], self._sources[index]
+
+    def concepts(self, engine) -> list[int]:
+        """Per sense, the concept (index into `engine`'s) its mention carries: the concept its
+        long form names, the abbreviation term's own concept first; `SENSE_KEEPS` where it names
+        none (the term keeps its concept), `SENSE_DROPS` for a clinical sense that names none
+        ("PT": patient, no mention). Only short forms that are terms of `engine` are looked at."""
+        out = [SENSE_KEEPS] * len(self._longs)
+        at = 0
+        lookup, entries = engine.lookup, engine.entries
+        for short, opts in self.senses.items():
+            term = lookup(short)
+            if term is not None:
+                own = {c for c, _ in entries(term)}
+                norms = normalize_array([long for long, _, _ in opts]).to_pylist()
+                for i, (norm, (_, _, source)) in enumerate(zip(norms, opts, strict=True)):
+                    t = lookup(norm) if norm else None
+                    named = [c for c, _ in entries(t)] if t is not None else []
+                    if named:
+                        out[at + i] = next((c for c in named if c in own), named[0])
+                    elif source != "inventory":
+                        out[at + i] = SENSE_DROPS
+            at += len(opts)
+        return out
 
     def senses_at(self, text: str, found: list[tuple[str, int]]
                   ) -> list[tuple[str, str] | None]:

@@ -23,6 +23,7 @@ FULL_SOURCES = [
     f"icd9cm3bj:{TERM}/chip-procedures/code.txt",
     f"babelon:{TERM}/hpo-zh/hp-zh.babelon.tsv.gz",
     f"adam:{TERM}/abbreviations/adam_database.tsv.gz",
+    f"clinabbr:{TERM}/abbreviations-clinical",
 ]
 SAMPLE_SOURCES = [
     f"obo:{SAMPLES}/terminology/hp-sample.obo",

@@ -10,7 +10,8 @@ from conftest import SHARED, need_shared
 
 from termnorm.abbreviations import defined_forms, may_define
 from termnorm.normalizer import Normalizer
-from termnorm.senses import CONTEXT_WINDOW, SHORTHAND, SenseInventory, looks_abbreviated
+from termnorm import clinical
+from termnorm.senses import CONTEXT_WINDOW, SenseInventory, looks_abbreviated
 
 
 @pytest.fixture(scope="module")
@@ -21,8 +22,11 @@ def nz(full_terminology):
 def test_inventory_comes_from_the_terminology(nz):
     senses = nz.senses.senses
     assert len(senses) > 10_000, "ADAM has tens of thousands of short forms"
-    mi = dict(senses["mi"])
-    assert "myocardial infarction" in mi and "mitral insufficiency" in mi
+    mi = {(long, source) for long, _, source in senses["mi"]}
+    assert {("myocardial infarction", "shorthand"), ("mitral insufficiency", "inventory")} <= mi
+    assert senses["mi"][0] == ("myocardial infarction", senses["mi"][0][1], "shorthand")
+    assert {"emergency room", "extended release", "estrogen receptor"} <= set(
+        long for long, _, source in senses["er"] if source == "clinical")
     assert all(a[1] >= b[1] for a, b in zip(senses["mi"], senses["mi"][1:], strict=False))
 
 
@@ -62,19 +66,35 @@ def test_document_definitions_win_and_are_not_expanded_twice(nz):
 def test_words_are_not_abbreviations():
     assert looks_abbreviated("MI") and looks_abbreviated("c/o") and looks_abbreviated("DM2")
     assert not looks_abbreviated("mi") and not looks_abbreviated("Echo")
-    inv = SenseInventory({"as": [("aortic stenosis", 5)]})
+    inv = SenseInventory({}, {"as": [("aortic stenosis", 5)]})
     assert inv.expand("as well as before")[1] == []
     assert inv.expand("severe AS")[0] == "severe aortic stenosis"
-    assert set(SHORTHAND) >= {"c/o", "h/o", "s/p", "w/", "sob", "cp", "mi", "dm2", "htn"}
+    assert set(clinical.shorthand()) >= {"c/o", "h/o", "s/p", "w/", "sob", "cp", "mi", "dm2", "htn"}
 
 
 def test_only_words_near_the_abbreviation_choose():
-    inv = SenseInventory({"ra": [("rheumatoid arthritis", 50), ("right atrium", 10)]})
-    near = "Echo: the right atrium is dilated; RA pressure 12."
-    assert inv.sense_at(near, "RA", near.index("RA")) == ("right atrium", "inventory")
-    far = "Right atrium normal." + " Stable." * (CONTEXT_WINDOW // 8 + 1) + " RA flare."
-    assert inv.sense_at(far, "RA", far.index("RA")) == ("rheumatoid arthritis", "inventory")
+    inv = SenseInventory({}, {"la": [("lupus anticoagulant", 50), ("left atrium", 10)]})
+    near = "Echo: the left atrium is dilated; LA pressure 12."
+    assert inv.sense_at(near, "LA", near.index("LA")) == ("left atrium", "inventory")
+    far = "Left atrium normal." + " Stable." * (CONTEXT_WINDOW // 8 + 1) + " LA positive."
+    assert inv.sense_at(far, "LA", far.index("LA")) == ("lupus anticoagulant", "inventory")
     assert inv.sense_at(far, "XYZ", 0) is None
+
+
+def test_clinical_priors_choose_the_clinical_sense(nz):
+    """The senses that clinical notes mean, not MEDLINE's: a sense that names no concept
+    (patient, room air) makes no mention; one word of a rarer sense's long form is not enough,
+    its long form written out nearby is."""
+    cases = {"Sat 98% on RA.": None, "PT to see the patient tomorrow.": None,
+             "Brought to the ER by EMS.": None, "No BM since Monday.": "Defecation",
+             "Labs: Cr 1.2 today.": "Creatinine", "Left AMA yesterday.": None,
+             "BMP and CBC ordered.": "Blood Cell Count"}
+    for text, want in cases.items():
+        names = [m.name for m in nz.normalize(text).mentions if m.method == "abbreviation"]
+        assert names == ([want] if want else []), text
+    inr = "PT/INR checked; prothrombin time prolonged, PT 18 s."
+    assert [m.name for m in nz.normalize(inr).mentions if m.surface == "PT"] == [
+        "Prothrombin Time"] * 2
 
 
 def test_saved_inventory_reads_back_the_same(full_terminology):

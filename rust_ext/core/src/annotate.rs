@@ -1,14 +1,22 @@
 //! One document through the engine: normalize, match the lexicon, drop abbreviation hits whose
-//! original surface is not written as an abbreviation, flag context, choose abbreviation senses.
-//! Spans come back in original char offsets.
+//! original surface is not written as an abbreviation and cued terms without a cue beside them,
+//! flag context, choose abbreviation senses (a mention carries its sense's concept; a sense
+//! known to name no concept, "PT" as patient, drops it). Spans come back in original char
+//! offsets.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use crate::context::{Context, Flags};
 use crate::lexicon::{Hit, Lexicon, KIND_ABBREVIATION};
 use crate::normalize::{normalize_into, Normalized};
 use crate::senses::SenseTable;
-use crate::tokens::Token;
+use crate::tokens::{hash_bytes, Token};
+
+/// [`Engine::sense_concepts`] value of a sense that names no concept: its mention is dropped.
+pub const SENSE_DROPS: u32 = u32::MAX - 1;
+/// ... of a sense without a concept of its own: the term's own concept stays.
+pub const SENSE_KEEPS: u32 = u32::MAX;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mention {
@@ -22,12 +30,20 @@ pub struct Mention {
     pub flags: Flags,
     /// For a term whose first entry is an abbreviation: its sense in the engine's sense table.
     pub sense: Option<u32>,
+    /// The concept of the chosen sense, where it names one (else the term's first entry's).
+    pub concept: Option<u32>,
 }
 
 pub struct Engine {
     pub lexicon: Lexicon,
     pub context: Context,
     pub senses: Option<Arc<SenseTable>>,
+    /// Per sense of `senses`: its concept, [`SENSE_DROPS`] or [`SENSE_KEEPS`].
+    pub sense_concepts: Vec<u32>,
+    /// Terms kept only with a cue token right before or after them ("his back", "back pain").
+    cued: HashSet<u32>,
+    /// Hashes of the cue tokens, sorted.
+    cues: Vec<u64>,
 }
 
 /// Abbreviation-only terms ("MI", "AS", "HTN") match only where the original is written with a
@@ -56,7 +72,25 @@ impl Engine {
             lexicon,
             context,
             senses: None,
+            sense_concepts: Vec::new(),
+            cued: HashSet::new(),
+            cues: Vec::new(),
         }
+    }
+
+    /// Keep a mention of any of `terms` only with one of `cues` (normalized words) as the token
+    /// right before or after it.
+    pub fn use_cues(&mut self, terms: &[u32], cues: &[String]) {
+        self.cued = terms.iter().copied().collect();
+        self.cues = cues.iter().map(|c| hash_bytes(c.as_bytes())).collect();
+        self.cues.sort_unstable();
+    }
+
+    fn has_cue(&self, tokens: &[Token], start: usize, end: usize) -> bool {
+        let first = tokens.partition_point(|t| (t.start as usize) < start);
+        let last = tokens.partition_point(|t| (t.end as usize) <= end);
+        let cue = |t: Option<&Token>| t.is_some_and(|t| self.cues.binary_search(&t.hash).is_ok());
+        cue(first.checked_sub(1).and_then(|i| tokens.get(i))) || cue(tokens.get(last))
     }
 
     pub fn annotate(&self, text: &str) -> (Normalized, Vec<Mention>) {
@@ -87,6 +121,9 @@ impl Engine {
             {
                 continue;
             }
+            if self.cued.contains(&h.term) && !self.has_cue(&a.tokens, h.start, h.end) {
+                continue;
+            }
             a.kept.push((h, start, end));
         }
         a.spans.clear();
@@ -108,6 +145,11 @@ impl Engine {
                     ),
                 _ => None,
             };
+            let concept = match sense.and_then(|i| self.sense_concepts.get(i as usize)) {
+                Some(&SENSE_DROPS) => continue,
+                Some(&SENSE_KEEPS) | None => None,
+                Some(&c) => Some(c),
+            };
             a.mentions.push(Mention {
                 start,
                 end,
@@ -116,6 +158,7 @@ impl Engine {
                 term: h.term,
                 flags,
                 sense,
+                concept,
             });
         }
     }

@@ -1,7 +1,8 @@
 //! Abbreviation senses chosen by context. A short form ("mi") may stand for several long forms
-//! (myocardial infarction, mitral insufficiency); the one whose content words occur most within
-//! a window around the mention wins, then the most frequent, then the first given. Words are the
-//! tokens of the normalized text, compared by hash, so a mention costs one window scan and no
+//! (myocardial infarction, mitral insufficiency); each scores the log of its share of the short
+//! form's uses (the prior) plus `CUE_WEIGHT` for every content word of its long form found within
+//! a window around the mention; the highest wins, the first given on a tie. Words are the tokens
+//! of the normalized text, compared by hash, so a mention costs one window scan and no
 //! allocation.
 
 use std::collections::HashMap;
@@ -12,8 +13,13 @@ use crate::tokens::{hash_bytes, Token};
 struct SenseOption {
     /// Hashes of the long form's content words, sorted, no repeats.
     cues: Vec<u64>,
-    freq: u64,
+    /// ln of the sense's share of its short form's frequency.
+    prior: f64,
 }
+
+/// What one long-form word found near the mention is worth, against the log prior: one cue
+/// outweighs a sense 90 times as frequent, two (a long form written out nearby) 8,000 times.
+const CUE_WEIGHT: f64 = 4.5;
 
 /// A short form (normalized) and its long forms with their frequencies, preferred first.
 pub type ShortForm = (String, Vec<(String, u64)>);
@@ -54,6 +60,7 @@ impl SenseTable {
             if by_short.contains_key(&short) || opts.is_empty() {
                 continue;
             }
+            let total: f64 = opts.iter().map(|(_, f)| (*f).max(1) as f64).sum();
             for (long, freq) in opts {
                 let mut cues: Vec<u64> = content_words(&long)
                     .iter()
@@ -61,7 +68,10 @@ impl SenseTable {
                     .collect();
                 cues.sort_unstable();
                 cues.dedup();
-                options.push(SenseOption { cues, freq });
+                options.push(SenseOption {
+                    cues,
+                    prior: ((freq.max(1) as f64) / total).ln(),
+                });
             }
             by_short.insert(short, start..options.len() as u32);
         }
@@ -106,7 +116,7 @@ impl SenseTable {
         );
         words.sort_unstable();
         words.dedup();
-        let mut best = (range.start, 0usize, self.options[range.start as usize].freq);
+        let mut best = (range.start, f64::NEG_INFINITY);
         for i in range {
             let o = &self.options[i as usize];
             let shared = o
@@ -114,8 +124,9 @@ impl SenseTable {
                 .iter()
                 .filter(|c| words.binary_search(c).is_ok())
                 .count();
-            if (shared, o.freq) > (best.1, best.2) {
-                best = (i, shared, o.freq);
+            let score = o.prior + CUE_WEIGHT * shared as f64;
+            if score > best.1 {
+                best = (i, score);
             }
         }
         Some(best.0)

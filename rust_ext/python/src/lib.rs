@@ -276,7 +276,7 @@ impl PyEngine {
                     m.start,
                     m.end,
                     m.term,
-                    best.concept,
+                    m.concept.unwrap_or(best.concept),
                     best.kind,
                     f.negated,
                     f.uncertain,
@@ -429,9 +429,24 @@ impl PyEngine {
         self.fuzzy_cache = Some(path);
     }
 
-    /// Choose abbreviation senses from `table` in `annotate` and `annotate_array`.
-    fn use_senses(&mut self, table: &PySenseTable) {
+    /// Choose abbreviation senses from `table` in `annotate` and `annotate_array`; `concepts`:
+    /// per sense, the concept a mention of it carries, or `SENSE_DROPS` (the sense names no
+    /// concept: no mention) or `SENSE_KEEPS` (the term's own concept).
+    #[pyo3(signature = (table, concepts=None))]
+    fn use_senses(&mut self, table: &PySenseTable, concepts: Option<Vec<u32>>) -> PyResult<()> {
+        let concepts = concepts.unwrap_or_default();
+        if !concepts.is_empty() && concepts.len() != table.inner.len() {
+            return Err(PyValueError::new_err("one concept per sense of the table expected"));
+        }
         self.engine.senses = Some(table.inner.clone());
+        self.engine.sense_concepts = concepts;
+        Ok(())
+    }
+
+    /// Keep a mention of any of the terms `terms` only with one of the normalized words `cues`
+    /// as the token right before or after it.
+    fn use_cues(&mut self, terms: Vec<u32>, cues: Vec<String>) {
+        self.engine.use_cues(&terms, &cues);
     }
 
     /// One text: `(normalized text, [(start, end, term, concept, kind, negated, uncertain,
@@ -480,7 +495,7 @@ impl PyEngine {
                         start.append_value(m.start);
                         end.append_value(m.end);
                         term.append_value(m.term);
-                        concept.append_value(best.concept);
+                        concept.append_value(m.concept.unwrap_or(best.concept));
                         kind.append_value(best.kind);
                         sense.append_option(m.sense);
                         let f = m.flags;
@@ -905,6 +920,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyEngine>()?;
     m.add_class::<PySenseTable>()?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add("SENSE_DROPS", termnorm_core::annotate::SENSE_DROPS)?;
+    m.add("SENSE_KEEPS", termnorm_core::annotate::SENSE_KEEPS)?;
     m.add_class::<NormalizedText>()?;
     m.add_function(wrap_pyfunction!(normalize, m)?)?;
     m.add_function(wrap_pyfunction!(normalize_array, m)?)?;
