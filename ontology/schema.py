@@ -9,6 +9,9 @@ import polars as pl
 SYNONYM_KINDS = (
     "preferred", "exact", "related", "broad", "narrow", "abbreviation", "layperson", "learned",
 )
+# Vocabularies that are abbreviation sense inventories: their long forms name senses for
+# expansion, not terms of the lexicon.
+SENSE_INVENTORIES = ("ADAM", "CLINABBR")
 RELATIONS = ("is_a", "part_of", "xref", "maps_to", "replaced_by")
 
 CONCEPTS = {

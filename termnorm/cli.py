@@ -178,6 +178,37 @@ def ontology_info(
         out.print(t)
 
 
+@ontology_app.command("learn")
+@fails_cleanly
+def ontology_learn(
+    folder: Annotated[Path, typer.Argument(help="A built terminology folder.")],
+    file: Annotated[Path, typer.Argument(help="Approved pairs: a TSV (mention, concept ID) or "
+                                              "a task file (see --task).")],
+    task: Annotated[str, typer.Option(help="tsv, ncbi, bc5cdr, chip-cdn or chip-procedures.")
+                    ] = "tsv",
+    json: JsonOpt = False,
+) -> None:
+    """Add approved (mention, concept) pairs to the terminology's `learned` source, kept in the
+    folder and its manifest: `normalize`, `eval`, corpus runs and `Normalizer.load` use them.
+    Each mention goes to the concept most of its pairs give; a term of the terminology moves
+    only when at least two pairs, two thirds of its pairs, say so."""
+    from ontology.errors import SourceError
+    from termnorm import learned
+    from termnorm.evaluate import TASKS, read_pairs
+
+    if task not in ("tsv", *TASKS):
+        raise typer.BadParameter(f"unknown task {task!r}; known: tsv, {', '.join(TASKS)}")
+    pairs = read_pairs(file, task, folder)
+    if not pairs:
+        raise SourceError(file, None, "no (mention, concept) pairs found")
+    entry = learned.save(folder, pairs, f"{task}:{file.name}")
+    if json:
+        _emit_json({"folder": str(folder), "read": len(pairs), **entry})
+        return
+    out.print(f"learned {len(pairs):,} pairs from {file}: {entry['mentions']:,} mentions in "
+              f"{folder}/{entry['file']} ({entry['votes']:,} votes in all)")
+
+
 class Query(str, Enum):
     ancestors = "ancestors"
     descendants = "descendants"

@@ -27,7 +27,7 @@ from termnorm.text import normalize_array
 RULES = Path(__file__).parent / "rules"
 SHORTHAND_FILE = RULES / "en_shorthand.tsv"
 TERMS_FILE = RULES / "en_terms.tsv"
-INVENTORY_VOCAB = "CLINABBR"
+INVENTORY_VOCAB = "CLINABBR"  # one of ontology.schema.SENSE_INVENTORIES
 
 # A word this frequent in ordinary English (Zipf scale: 4.4 is about "procedure") is general
 # language first; at 5.4 ("hand", "head", "back") a body region needs a cue beside it.

@@ -93,6 +93,33 @@ def read_task(path: str | Path, task: str) -> list[Gold]:
     return list(read_chip(path, task))
 
 
+def read_pairs(path: str | Path, task: str = "tsv", ontology: str | Path | None = None
+               ) -> list[tuple[str, str]]:
+    """Approved (mention, concept ID) pairs from a TSV (mention, concept ID; a header line
+    starting `mention` is skipped) or a task file: ncbi / bc5cdr gold mentions (every gold
+    ID), chip tasks' standard names as concept IDs of their vocabulary (needs `ontology`)."""
+    if task == "tsv":
+        out = []
+        for no, line in read_lines(path):
+            if not line.strip() or line.startswith("#") or (no == 1 and
+                                                            line.startswith("mention\t")):
+                continue
+            cells = line.split("\t")
+            if len(cells) < 2 or not cells[0].strip() or ":" not in cells[1]:
+                raise SourceError(path, no, "expected: mention<TAB>concept ID (VOCAB:code)")
+            out.append((cells[0].strip(), cells[1].strip()))
+        return out
+    gold = read_task(path, task)
+    if task in ("ncbi", "bc5cdr"):
+        return [(g.mention, i) for g in gold for i in g.ids]
+    if ontology is None:
+        raise ValueError(f"{task} pairs name standard names: the terminology is needed")
+    names = store.scan(ontology, "concepts").filter(
+        pl.col("vocab") == TARGET_VOCABS[task][0]).select("name", "concept_id").collect()
+    index = dict(names.iter_rows())
+    return [(g.mention, index[n]) for g in gold for n in g.ids if n in index]
+
+
 def _name_index(nz: Normalizer, vocab: str) -> dict[str, str]:
     """Standard name -> concept ID within one vocabulary (the chip tasks' gold are names)."""
     c = store.scan(nz.folder, "concepts").filter(
@@ -106,7 +133,7 @@ def evaluate(ontology: str | Path, task: str, data: str | Path,
     vocab = TARGET_VOCABS[task][0]
     nz = Normalizer.load(ontology, vocabs=TARGET_VOCABS[task])
     if task in ("ncbi", "bc5cdr"):
-        pairs = [(g.mention, g.ids[0]) for f in learn for g in read_task(f, task)]
+        pairs = [p for f in learn for p in read_pairs(f, task)]
         learned = nz.learn(pairs)
         return _span_accuracy(nz, ontology, task, gold) | {"learned_pairs": learned}
     examples = [(g.mention, g.ids) for f in learn for g in read_task(f, task)]

@@ -18,8 +18,8 @@ import polars as pl
 import pyarrow as pa
 
 from ontology import store
-from ontology.schema import SYNONYM_KINDS
-from termnorm import clinical
+from ontology.schema import SENSE_INVENTORIES, SYNONYM_KINDS
+from termnorm import clinical, learned
 from termnorm._native import Engine
 
 # Names the normalization and the compiled file format: change it when either changes, so that
@@ -30,7 +30,7 @@ LEXICON_FILE = "lexicon.bin"
 LEXICON_META = "lexicon.json"
 DEFAULT_VOCAB_ORDER = ("MESH", "HP", "DOID", "ICD10CM", "ICD10BJ", "ICD9CM3BJ", "UMLS", "SNOMED",
                        "OMOP", "OMIM")
-EXCLUDED_VOCABS = ("ADAM", clinical.INVENTORY_VOCAB)
+EXCLUDED_VOCABS = SENSE_INVENTORIES
 MESH_EXCLUDED = ("Geographicals", "Publication Characteristics", "Named Groups",
                  "Information Science", "Humanities", "Disciplines and Occupations",
                  "Anthropology, Education, Sociology, and Social Phenomena",
@@ -48,11 +48,13 @@ def _hp_phenotypes(relations: pl.DataFrame) -> set[str]:
 
 
 def select_rows(folder: str | Path, vocabs: list[str] | None = None,
-                extra: pl.DataFrame | None = None
+                pairs: pl.DataFrame | None = None
                 ) -> tuple[pl.DataFrame, pl.DataFrame, list[str]]:
     """The concepts (`concept_id`, `name`, in vocabulary-preference order), the
     `(norm_term, concept, kind)` rows, `concept` indexing them, with the clinical layer
-    (`termnorm.clinical`), and the terms that need a body-site cue."""
+    (`termnorm.clinical`) and the learned pairs (`pairs`, by default the folder's own), and the
+    terms that need a body-site cue."""
+    extra = learned.as_synonyms(learned.read(folder) if pairs is None else pairs)
     order = [v.upper() for v in (vocabs or DEFAULT_VOCAB_ORDER)]
     concepts = store.scan(folder, "concepts").filter(
         ~pl.col("vocab").is_in(EXCLUDED_VOCABS) & ~pl.col("obsolete").fill_null(False))

@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 
 from ontology import store
 from ontology.schema import SYNONYM_KINDS
-from termnorm import lexicon
+from termnorm import learned, lexicon
 from termnorm.abbreviations import defined_forms, definitions, expand, may_define
 from termnorm.senses import Expansion, SenseInventory
 from termnorm.text import _as_array, normalize, normalize_array
@@ -70,8 +70,7 @@ class Normalizer:
         self.folder = folder
         self.vocabs = vocabs
         self._engine = engine
-        self._learned = pl.DataFrame(schema={"concept_id": pl.Utf8, "norm_term": pl.Utf8,
-                                             "kind": pl.Utf8})
+        self._votes = learned.counts(())  # pairs given to `learn` and not saved
         self._senses: SenseInventory | None = None
         self._refresh()
 
@@ -107,21 +106,33 @@ class Normalizer:
         return self._concept_names.to_pylist()
 
     # --- learning -------------------------------------------------------------------------
-    def learn(self, pairs: Iterable[tuple[str, str]]) -> int:
-        """Add approved (mention, concept_id) pairs as `learned` synonyms, used at once.
-        Returns how many new pairs were added."""
-        rows = [(m, c) for m, c in pairs if m and m.strip() and c]
-        if not rows:
-            return 0
-        mentions, ids = zip(*rows, strict=True)
-        norm = normalize_array(list(mentions)).to_pylist()
-        new = pl.DataFrame({"concept_id": list(ids), "norm_term": norm, "kind": "learned"})
-        before = self._learned.height
-        self._learned = pl.concat([self._learned, new]).unique(maintain_order=True)
-        self._engine = lexicon.build_engine(
-            *lexicon.select_rows(self.folder, self.vocabs, extra=self._learned))
+    def learn(self, pairs: Iterable[tuple[str, str]], save: bool = False,
+              source: str = "python") -> int:
+        """Add approved (mention, concept_id) pairs, used at once: each mention goes to the
+        concept most of its pairs give, and a term of the terminology moves only on strong
+        evidence (`termnorm.learned`). `save`: add them to the terminology folder's `learned`
+        source, for every later `Normalizer.load`, `normalize` and corpus run. Returns how many
+        mentions the learned source gained."""
+        pairs = list(pairs)
+        before = self._decided().height
+        if save:
+            learned.save(self.folder, pairs, source)
+            self._engine = lexicon.load_or_compile(self.folder, self.vocabs)
+            if self._votes.height:
+                self._engine = lexicon.build_engine(
+                    *lexicon.select_rows(self.folder, self.vocabs, pairs=self._decided()))
+        else:
+            self._votes = pl.concat([self._votes, learned.counts(pairs)])
+            self._engine = lexicon.build_engine(
+                *lexicon.select_rows(self.folder, self.vocabs, pairs=self._decided()))
         self._refresh()
-        return self._learned.height - before
+        return self._decided().height - before
+
+    def _decided(self) -> pl.DataFrame:
+        """The learned pairs in use: the folder's saved votes plus this session's."""
+        votes = pl.concat([learned.raw_votes(self.folder), self._votes]).group_by(
+            "norm_term", "concept_id", maintain_order=True).agg(pl.col("votes").sum())
+        return learned.decide(votes, self.folder)
 
     # --- mapping one mention ----------------------------------------------------------------
     def map(self, mention: str, k: int = 5, threshold: float = 0.6,
