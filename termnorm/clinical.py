@@ -27,6 +27,7 @@ from termnorm.text import normalize_array
 RULES = Path(__file__).parent / "rules"
 SHORTHAND_FILE = RULES / "en_shorthand.tsv"
 TERMS_FILE = RULES / "en_terms.tsv"
+RULE_FILES = (SHORTHAND_FILE, TERMS_FILE)  # a change to either compiles the lexicon afresh
 INVENTORY_VOCAB = "CLINABBR"  # one of ontology.schema.SENSE_INVENTORIES
 
 # A word this frequent in ordinary English (Zipf scale: 4.4 is about "procedure") is general
@@ -53,7 +54,7 @@ def read_table(path: Path) -> tuple[tuple[str, str, str], ...]:
     """(term, means, source) rows of a rule table: tab-separated, `#` comments, a header."""
     rows = []
     for no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip() or line.startswith("#") or line.startswith(("short\t", "term\t")):
+        if not line.strip() or line.startswith(("#", "short\t", "term\t")):
             continue
         cells = line.split("\t")
         if len(cells) != 3 or not all(c.strip() for c in cells):
@@ -112,7 +113,8 @@ def sense_rows(folder_synonyms: pl.LazyFrame, names: pl.LazyFrame) -> pl.DataFra
 def added_rows(senses: pl.DataFrame, rows: pl.DataFrame, concepts: pl.DataFrame
                ) -> pl.DataFrame:
     """Lexicon rows (norm_term, concept, kind) for the clinical short forms whose senses name a
-    concept (the most frequent such sense's concept) and for the everyday terms."""
+    concept (the most frequent such sense's concept) and for the everyday terms. `rows`: the
+    terminology's own, which names resolve against."""
     abbr = SYNONYM_KINDS.index("abbreviation")
     lay = SYNONYM_KINDS.index("layperson")
     curated = set(shorthand())
@@ -127,12 +129,12 @@ def added_rows(senses: pl.DataFrame, rows: pl.DataFrame, concepts: pl.DataFrame
     terms = pl.DataFrame([r[:2] for r in read_table(TERMS_FILE)], schema=["term", "means"],
                          orient="row")
     terms = _resolve(terms, rows, concepts).filter(pl.col("concept").is_not_null())
-    out = pl.concat([
-        pl.DataFrame({"norm_term": normalize_array(sf["short"].to_list()).to_pylist(),
-                      "concept": sf["concept"], "kind": abbr}),
-        pl.DataFrame({"norm_term": normalize_array(terms["term"].to_list()).to_pylist(),
-                      "concept": terms["concept"], "kind": lay}),
-    ])
+    everyday = pl.DataFrame({"norm_term": normalize_array(terms["term"].to_list()).to_pylist(),
+                             "concept": terms["concept"], "kind": lay})
+    short = pl.DataFrame({"norm_term": normalize_array(sf["short"].to_list()).to_pylist(),
+                          "concept": sf["concept"], "kind": abbr})
+    # an everyday term ("afib", "abx") matches in any case: no abbreviation row beside it
+    out = pl.concat([short.join(everyday, on="norm_term", how="anti"), everyday])
     return out.with_columns(pl.col("concept").cast(pl.UInt32), pl.col("kind").cast(pl.UInt8))
 
 
@@ -140,7 +142,7 @@ def general_words(rows: pl.DataFrame, categories: pl.DataFrame) -> tuple[pl.Data
     """`rows` without general-English readings, and the frequent body-region words that need
     a cue (`ANATOMY_CUES`) next to them. `categories`: per concept index, its MeSH top category
     (`category`, null outside MeSH)."""
-    single = rows.filter(pl.col("norm_term").str.contains(r"^[a-z][a-z'-]*$"))
+    single = rows.filter(pl.col("norm_term").str.contains(r"^[a-z][a-z']*$"))
     words = single["norm_term"].unique().sort().to_list()
     zipf = pl.DataFrame({"norm_term": words, "zipf": _zipf(words)})
     cand = (single.join(zipf, on="norm_term").join(categories, on="concept", how="left")

@@ -89,9 +89,7 @@ def select_rows(folder: str | Path, vocabs: list[str] | None = None,
         .with_columns(kind=pl.col("kind").replace_strict(kinds, return_dtype=pl.UInt8))
         .select("norm_term", "concept", "kind")
     )
-    senses = clinical.sense_rows(store.scan(folder, "synonyms"),
-                                 store.scan(folder, "concepts").select("concept_id", "name"))
-    rows = pl.concat([rows, clinical.added_rows(senses, rows, concepts)]).filter(
+    rows = rows.filter(
         ~pl.col("norm_term").is_in(list(STOP_TERMS))
         & ((pl.col("norm_term").str.len_chars() >= 3)
            | (pl.col("kind") == kinds["abbreviation"])
@@ -99,6 +97,9 @@ def select_rows(folder: str | Path, vocabs: list[str] | None = None,
     categories = concepts.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("concept"),
                                  "category")
     rows, cued = clinical.general_words(rows, categories)
+    senses = clinical.sense_rows(store.scan(folder, "synonyms"),
+                                 store.scan(folder, "concepts").select("concept_id", "name"))
+    rows = pl.concat([rows, clinical.added_rows(senses, rows, concepts)])
     return concepts.select("concept_id", "name"), rows, cued
 
 
@@ -118,7 +119,8 @@ def use_cues(engine: Engine, cued: list[str]) -> None:
 
 
 def _fingerprint(folder: Path, vocabs: list[str] | None) -> str:
-    return store.fingerprint(folder, orjson.dumps(vocabs), VERSION.encode())
+    return store.fingerprint(folder, orjson.dumps(vocabs), VERSION.encode(),
+                             *(f.read_bytes() for f in clinical.RULE_FILES))
 
 
 def cache_paths(folder: Path, vocabs: list[str] | None) -> tuple[Path, Path]:

@@ -31,7 +31,6 @@ from termnorm._native import SENSE_DROPS, SENSE_KEEPS, SenseTable
 from termnorm.abbreviations import defined_forms
 from termnorm.text import normalize_array
 
-
 # A token that may be an abbreviation: letters/digits with an optional slash or hyphen part.
 TOKEN = re.compile(r"(?<![\w/-])([A-Za-z][A-Za-z0-9]*(?:[/-][A-Za-z0-9]*)?)(?![\w])")
 # Chars either side of an abbreviation whose words choose its sense: the paragraph, roughly.

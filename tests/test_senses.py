@@ -8,9 +8,9 @@ import orjson
 import pytest
 from conftest import SHARED, need_shared
 
+from termnorm import clinical
 from termnorm.abbreviations import defined_forms, may_define
 from termnorm.normalizer import Normalizer
-from termnorm import clinical
 from termnorm.senses import CONTEXT_WINDOW, SenseInventory, looks_abbreviated
 
 
@@ -25,8 +25,8 @@ def test_inventory_comes_from_the_terminology(nz):
     mi = {(long, source) for long, _, source in senses["mi"]}
     assert {("myocardial infarction", "shorthand"), ("mitral insufficiency", "inventory")} <= mi
     assert senses["mi"][0] == ("myocardial infarction", senses["mi"][0][1], "shorthand")
-    assert {"emergency room", "extended release", "estrogen receptor"} <= set(
-        long for long, _, source in senses["er"] if source == "clinical")
+    assert {"emergency room", "extended release", "estrogen receptor"} <= {
+        long for long, _, source in senses["er"] if source == "clinical"}
     assert all(a[1] >= b[1] for a, b in zip(senses["mi"], senses["mi"][1:], strict=False))
 
 

@@ -43,8 +43,8 @@ FORMATS: dict[str, tuple[Callable[[str], TermTables], str]] = {
     "icd9cm3bj": (_lazy("codelist", vocab="ICD9CM3BJ"), "Chinese procedure code list (code\tname)"),
     "babelon": (_lazy("babelon"), "Babelon translation TSV (e.g. hp-zh.babelon.tsv.gz)"),
     "adam": (_lazy("adam"), "ADAM abbreviation database TSV"),
-    "clinabbr": (_lazy("clinical_abbr"), "clinical abbreviation sense inventories (Vanderbilt, "
-                 "Stetson, Columbia: the meta-inventory's sources)"),
+    "clinabbr": (_lazy("clinical_abbr"), ("clinical abbreviation sense inventories (Vanderbilt, "
+                 "Stetson, Columbia: the meta-inventory's sources)")),
     "tsv": (_lazy("synonym_table"), "local synonym table: concept_id, term[, lang, kind, name]"),
     "umls": (_lazy("umls"), "UMLS RRF folder (MRCONSO.RRF, MRSTY.RRF, MRREL.RRF)"),
     "omop": (_lazy("omop"), "OMOP vocabulary folder (CONCEPT, CONCEPT_SYNONYM, ..._RELATIONSHIP)"),

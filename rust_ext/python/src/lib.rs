@@ -436,7 +436,9 @@ impl PyEngine {
     fn use_senses(&mut self, table: &PySenseTable, concepts: Option<Vec<u32>>) -> PyResult<()> {
         let concepts = concepts.unwrap_or_default();
         if !concepts.is_empty() && concepts.len() != table.inner.len() {
-            return Err(PyValueError::new_err("one concept per sense of the table expected"));
+            return Err(PyValueError::new_err(
+                "one concept per sense of the table expected",
+            ));
         }
         self.engine.senses = Some(table.inner.clone());
         self.engine.sense_concepts = concepts;
