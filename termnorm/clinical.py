@@ -129,27 +129,35 @@ def added_rows(senses: pl.DataFrame, rows: pl.DataFrame, concepts: pl.DataFrame
     terms = pl.DataFrame([r[:2] for r in read_table(TERMS_FILE)], schema=["term", "means"],
                          orient="row")
     terms = _resolve(terms, rows, concepts).filter(pl.col("concept").is_not_null())
-    everyday = pl.DataFrame({"norm_term": normalize_array(terms["term"].to_list()).to_pylist(),
-                             "concept": terms["concept"], "kind": lay})
-    short = pl.DataFrame({"norm_term": normalize_array(sf["short"].to_list()).to_pylist(),
-                          "concept": sf["concept"], "kind": abbr})
+    def rows_of(terms: list[str], concept: pl.Series, kind: int) -> pl.DataFrame:
+        return pl.DataFrame({"norm_term": pl.Series(normalize_array(terms).to_pylist(),
+                                                    dtype=pl.Utf8),
+                             "concept": concept, "kind": kind})
+
+    everyday = rows_of(terms["term"].to_list(), terms["concept"], lay)
+    short = rows_of(sf["short"].to_list(), sf["concept"], abbr)
     # an everyday term ("afib", "abx") matches in any case: no abbreviation row beside it
     out = pl.concat([short.join(everyday, on="norm_term", how="anti"), everyday])
     return out.with_columns(pl.col("concept").cast(pl.UInt32), pl.col("kind").cast(pl.UInt8))
 
 
-def general_words(rows: pl.DataFrame, categories: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
+def general_words(rows: pl.DataFrame, categories: pl.DataFrame, clinical_terms: pl.Series
+                  ) -> tuple[pl.DataFrame, list[str]]:
     """`rows` without general-English readings, and the frequent body-region words that need
     a cue (`ANATOMY_CUES`) next to them. `categories`: per concept index, its MeSH top category
-    (`category`, null outside MeSH)."""
+    (`category`, null outside MeSH); `clinical_terms`: norm_terms a disease or phenotype
+    vocabulary has too ("anxiety" is an HPO phenotype: not general, though MeSH files it under
+    behaviour)."""
     single = rows.filter(pl.col("norm_term").str.contains(r"^[a-z][a-z']*$"))
     words = single["norm_term"].unique().sort().to_list()
-    zipf = pl.DataFrame({"norm_term": words, "zipf": _zipf(words)})
+    zipf = pl.DataFrame({"norm_term": words, "zipf": _zipf(words)},
+                        schema={"norm_term": pl.Utf8, "zipf": pl.Float64})
     cand = (single.join(zipf, on="norm_term").join(categories, on="concept", how="left")
             .filter(pl.col("zipf") >= GENERAL_ZIPF))
-    drop = cand.filter(pl.col("category").is_in(GENERAL_CATEGORIES)
-                       | ((pl.col("category") == "Chemicals and Drugs")
-                          & (pl.col("zipf") >= CHEMICAL_ZIPF)))
+    drop = cand.filter((pl.col("category").is_in(GENERAL_CATEGORIES)
+                        | ((pl.col("category") == "Chemicals and Drugs")
+                           & (pl.col("zipf") >= CHEMICAL_ZIPF)))
+                       & ~pl.col("norm_term").is_in(clinical_terms.implode()))
     kept = rows.join(drop.select("norm_term", "concept"), on=["norm_term", "concept"],
                      how="anti", maintain_order="left")
     cued = (cand.filter((pl.col("category") == "Anatomy") & (pl.col("zipf") >= ANATOMY_ZIPF))

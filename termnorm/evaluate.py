@@ -96,8 +96,9 @@ def read_task(path: str | Path, task: str) -> list[Gold]:
 def read_pairs(path: str | Path, task: str = "tsv", ontology: str | Path | None = None
                ) -> list[tuple[str, str]]:
     """Approved (mention, concept ID) pairs from a TSV (mention, concept ID; a header line
-    starting `mention` is skipped) or a task file: ncbi / bc5cdr gold mentions (every gold
-    ID), chip tasks' standard names as concept IDs of their vocabulary (needs `ontology`)."""
+    starting `mention` is skipped) or a task file: ncbi / bc5cdr gold mentions (the gold
+    IDs' first: a composite "A and B cancer" votes once, for A), chip tasks' standard names
+    as concept IDs of their vocabulary (needs `ontology`)."""
     if task == "tsv":
         out = []
         for no, line in read_lines(path):
@@ -111,7 +112,7 @@ def read_pairs(path: str | Path, task: str = "tsv", ontology: str | Path | None 
         return out
     gold = read_task(path, task)
     if task in ("ncbi", "bc5cdr"):
-        return [(g.mention, i) for g in gold for i in g.ids]
+        return [(g.mention, g.ids[0]) for g in gold]
     if ontology is None:
         raise ValueError(f"{task} pairs name standard names: the terminology is needed")
     names = store.scan(ontology, "concepts").filter(

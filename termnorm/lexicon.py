@@ -31,6 +31,8 @@ LEXICON_META = "lexicon.json"
 DEFAULT_VOCAB_ORDER = ("MESH", "HP", "DOID", "ICD10CM", "ICD10BJ", "ICD9CM3BJ", "UMLS", "SNOMED",
                        "OMOP", "OMIM")
 EXCLUDED_VOCABS = SENSE_INVENTORIES
+# Disease and phenotype vocabularies: a word they have as a term reads as clinical.
+CLINICAL_VOCABS = r"^(HP|DOID|ICD10CM|ICD10BJ|OMIM|MONDO|SNOMED):"
 MESH_EXCLUDED = ("Geographicals", "Publication Characteristics", "Named Groups",
                  "Information Science", "Humanities", "Disciplines and Occupations",
                  "Anthropology, Education, Sociology, and Social Phenomena",
@@ -96,7 +98,8 @@ def select_rows(folder: str | Path, vocabs: list[str] | None = None,
            | pl.col("norm_term").str.contains(r"[\p{Han}]")))
     categories = concepts.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("concept"),
                                  "category")
-    rows, cued = clinical.general_words(rows, categories)
+    confirmed = syn.filter(pl.col("concept_id").str.contains(CLINICAL_VOCABS))["norm_term"]
+    rows, cued = clinical.general_words(rows, categories, confirmed)
     senses = clinical.sense_rows(store.scan(folder, "synonyms"),
                                  store.scan(folder, "concepts").select("concept_id", "name"))
     rows = pl.concat([rows, clinical.added_rows(senses, rows, concepts)])

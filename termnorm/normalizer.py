@@ -27,7 +27,9 @@ from termnorm import learned, lexicon
 from termnorm.abbreviations import defined_forms, definitions, expand, may_define
 from termnorm.senses import Expansion, SenseInventory
 from termnorm.text import _as_array, normalize, normalize_array
+from termnorm.variants import variants
 
+VARIANT_SCORE = 0.97  # a spelling or head-noun variant's term: above a fuzzy neighbour
 KIND_SCORE = {"preferred": 1.0, "exact": 1.0, "learned": 1.0, "abbreviation": 0.9,
               "layperson": 0.95, "related": 0.9, "narrow": 0.85, "broad": 0.8}
 
@@ -138,7 +140,9 @@ class Normalizer:
     def map(self, mention: str, k: int = 5, threshold: float = 0.6,
             context: str | None = None) -> list[Candidate]:
         """Ranked candidate concepts for one mention: the exact normalized term's concepts
-        first, then fuzzy neighbours (word order, plurals, punctuation, typos) scoring at least
+        first, else those of its first lexical variant that is a term (British spelling,
+        possessive, the head noun's family: `termnorm.variants`), method "variant"; then fuzzy
+        neighbours (word order, plurals, punctuation, typos) scoring at least
         `threshold`; one candidate per concept. With `context` (the mention's document), short
         forms defined there ("Duchenne muscular dystrophy (DMD)") are mapped by their long form.
         When nothing matches the whole mention closely (no exact term, fuzzy score under
@@ -205,6 +209,12 @@ class Normalizer:
         t = self._engine.lookup(norm)
         if t is not None:
             add(t, 1.0, "exact")
+        else:
+            hit = next((v for v in map(self._engine.lookup, variants(norm)) if v is not None),
+                       None)
+            if hit is not None:
+                t = hit
+                add(hit, VARIANT_SCORE, "variant")
         for term, score in fuzzy:
             if term != t:
                 add(term, score, "fuzzy")

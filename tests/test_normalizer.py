@@ -150,8 +150,16 @@ def test_full_terminology_mapping(full_terminology):
     assert nz.map("Type II Diabetes Mellitus", k=1)[0].concept_id == "MESH:D003924"
     for variant in ("mellitus diabetes, type 2", "breast tumors", "tumour of breast"):
         top = nz.map(variant, k=3)
-        assert top and top[0].method in ("exact", "fuzzy"), variant
+        assert top and top[0].method in ("exact", "fuzzy", "variant"), variant
     assert nz.map("breast tumors", k=1)[0].concept_id == "MESH:D001943"
+    # lexical variants: British spelling, the head noun's family, a possessive
+    for mention, want in (("tumour of breast", "MESH:D001943"),
+                          ("pancreatic tumour", "MESH:D010190"),
+                          ("jaw tumor", "MESH:D007573"),
+                          ("oesophageal cancer", "DOID:5041"),
+                          ("thyroid tumours", "MESH:D013964"), ("leukaemia", "MESH:D007938")):
+        top = nz.map(mention, k=1)[0]
+        assert (top.concept_id, top.method) == (want, "variant"), (mention, top)
     assert nz.map("mellitus diabetes, type 2", k=1)[0].concept_id == "MESH:D003924"
     assert nz.map("hypertensoin", k=1)[0].concept_id == "MESH:D006973"
     # nothing matches the whole mention: the head term inside it does

@@ -1,0 +1,68 @@
+"""Lexical variants of a normalized mention that the terminology may spell otherwise, tried when
+the mention itself is no term: British spellings (tumour, oedema, anaemia, fibre), possessives
+(non-hodgkin's, non-hodgkins lymphoma), and the head noun's family (pancreatic tumors ->
+pancreatic neoplasms, limb anomalies -> limb deformities, x disorder -> x disease). The families
+are the ones MeSH and the disease ontologies name the same things with.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+# British -> American, on whole normalized text; each applies where the pattern occurs.
+SPELLINGS = (
+    (re.compile(r"our(s?)\b"), r"or\1"),                     # tumour, behaviour
+    (re.compile(r"\boe(?=[a-z])"), "e"),                     # oedema, oesophagus, oestrogen
+    (re.compile(r"(?<=[a-z])oe(?=[a-z])"), "e"),             # diarrhoea, coeliac, foetal
+    (re.compile(r"(?<=[a-z])ae(?=[a-z])"), "e"),             # anaemia, haem-, paediatric
+    (re.compile(r"(?<=[bt])re(s?)\b"), r"er\1"),             # fibre, centre
+    (re.compile(r"(?<=[a-z])is(ation|ed|ing|e)\b"), r"iz\1"),  # immunisation
+)
+POSSESSIVE = re.compile(r"(?<=[a-z])(?:'s|s')(?=\s|$)")
+HEAD_FAMILIES = (
+    ("neoplasms", "neoplasm", "tumor", "tumors", "cancer", "cancers", "carcinoma",
+     "carcinomas"),
+    ("anomalies", "anomaly", "abnormalities", "abnormality", "malformations", "malformation",
+     "deformities", "deformity", "defects", "defect"),
+    ("disease", "diseases", "disorder", "disorders", "syndrome", "syndromes", "deficiency"),
+)
+FAMILY_OF = {w: fam for fam in HEAD_FAMILIES for w in fam}
+
+
+def _spelled(norm: str) -> str:
+    for pattern, repl in SPELLINGS:
+        norm = pattern.sub(repl, norm)
+    return norm
+
+
+def variants(norm: str) -> Iterator[str]:
+    """Variants of `norm`, most faithful first, each once, `norm` itself left out."""
+    seen = {norm}
+    base = [norm]
+    for form in (_spelled(norm), POSSESSIVE.sub("", norm)):
+        if form not in seen:
+            seen.add(form)
+            base.append(form)
+            yield form
+    # "non-hodgkins lymphoma": a possessive without its apostrophe, on a word before the head
+    words = base[-1].split()
+    for i, w in enumerate(words[:-1]):
+        if len(w) > 4 and w.endswith("s") and not w.endswith("ss"):
+            form = " ".join([*words[:i], w[:-1], *words[i + 1:]])
+            if form not in seen:
+                seen.add(form)
+                base.append(form)
+                yield form
+    for form in list(base):
+        words = form.split()
+        # the head: the last word, or the word before "of" ("tumors of the kidney")
+        at = words.index("of") - 1 if "of" in words[1:] else len(words) - 1
+        family = FAMILY_OF.get(words[at]) if at >= 0 else None
+        if family is None or len(words) < 2:
+            continue
+        for other in family:
+            new = " ".join([*words[:at], other, *words[at + 1:]])
+            if new not in seen:
+                seen.add(new)
+                yield new
