@@ -54,7 +54,7 @@ def variants(norm: str) -> Iterator[str]:
                 seen.add(form)
                 base.append(form)
                 yield form
-    for form in list(base):
+    for form in base:
         words = form.split()
         # the head: the last word, or the word before "of" ("tumors of the kidney")
         at = words.index("of") - 1 if "of" in words[1:] else len(words) - 1
