@@ -78,6 +78,9 @@ class Engine:
         """Choose abbreviation senses from `table` while annotating (the `sense` of a row);
         `concepts`, one per sense: the concept its mention carries, SENSE_DROPS (no mention)
         or SENSE_KEEPS (the term's own concept)."""
+    def use_context(self, files: list[tuple[str, str]]) -> None:
+        """Context triggers from the built-in rules plus `files`, (name, JSON text) pairs
+        shaped like medspaCy's context_rules.json."""
     def use_cues(self, terms: list[int], cues: list[str]) -> None:
         """Keep a mention of one of `terms` only with a cue word right before or after it."""
     def annotate(self, text: str) -> tuple[str, list[MentionRow]]:

@@ -280,6 +280,9 @@ def normalize_cmd(
         help="Vocabularies to map to, in order of preference (repeatable).")] = None,
     expand: Annotated[bool, typer.Option(
         help="Write abbreviations out in the normalized text (c/o -> complains of).")] = False,
+    context_rules: Annotated[list[Path] | None, typer.Option(
+        help="More context triggers: a JSON file shaped like medspaCy's context_rules.json "
+             "(repeatable).")] = None,
     json: JsonOpt = False,
 ) -> None:
     """Normalize clinical text and map its mentions to concepts, with negation, uncertainty,
@@ -288,7 +291,7 @@ def normalize_cmd(
 
     if text == "-":
         text = sys.stdin.read()
-    nz = Normalizer.load(ontology, vocabs=vocab)
+    nz = Normalizer.load(ontology, vocabs=vocab, context_rules=context_rules or ())
     result = nz.normalize(text)
     rows = [m.to_dict() for m in result.mentions]
     shown = nz.expand(text)[0] if expand else result.text

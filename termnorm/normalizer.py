@@ -68,20 +68,26 @@ class Candidate:
 
 
 class Normalizer:
-    def __init__(self, folder: Path, engine, vocabs: list[str] | None):
+    def __init__(self, folder: Path, engine, vocabs: list[str] | None,
+                 context_rules: Sequence[str | Path] = ()):
         self.folder = folder
         self.vocabs = vocabs
         self._engine = engine
+        self._context = [(str(p), Path(p).read_text(encoding="utf-8")) for p in context_rules]
         self._votes = learned.counts(())  # pairs given to `learn` and not saved
         self._senses: SenseInventory | None = None
         self._refresh()
 
     @classmethod
-    def load(cls, folder: str | Path, vocabs: Sequence[str] | None = None) -> Normalizer:
-        """Open a built terminology; compiles (and caches) its lexicon on first use."""
+    def load(cls, folder: str | Path, vocabs: Sequence[str] | None = None,
+             context_rules: Sequence[str | Path] = ()) -> Normalizer:
+        """Open a built terminology; compiles (and caches) its lexicon on first use.
+        `context_rules`: JSON files of negation / uncertainty / history / family triggers
+        (medspaCy's `context_rules.json` shape), added to the built-in
+        `termnorm/rules/context_{en,zh}.json`."""
         folder = store.check_built(folder)
         vocabs = list(vocabs) if vocabs else None
-        return cls(folder, lexicon.load_or_compile(folder, vocabs), vocabs)
+        return cls(folder, lexicon.load_or_compile(folder, vocabs), vocabs, context_rules)
 
     def _refresh(self) -> None:
         # The engine's concept IDs and names, as Arrow arrays straight from the lexicon; as
@@ -98,6 +104,8 @@ class Normalizer:
         self._kind_methods = pa.array([_method(k) for k in SYNONYM_KINDS], pa.string())
         if self._senses is not None:
             self._engine.use_senses(self._senses.table, self._senses.concepts(self._engine))
+        if self._context:
+            self._engine.use_context(self._context)
 
     @cached_property
     def _ids(self) -> list[str]:

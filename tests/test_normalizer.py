@@ -41,6 +41,23 @@ def test_mentions_spans_and_context(nz):
     assert not m["高血压"].negated, "the Chinese scope ends at the clause comma"
 
 
+def test_context_rules_are_data_users_extend(sample_terminology, tmp_path):
+    text = "Pneumonia is out of the question. Afebrile."
+    assert not Normalizer.load(sample_terminology).normalize(text).mentions[0].negated
+    mine = tmp_path / "mine.json"
+    mine.write_text('{"context_rules": [{"literal": "is out of the question", "category": '
+                    '"NEGATED_EXISTENCE", "direction": "BACKWARD"}]}', encoding="utf-8")
+    nz = Normalizer.load(sample_terminology, context_rules=[mine])
+    assert nz.normalize(text).mentions[0].negated
+    nz.learn([("afebrile", "HP:0001945")])  # a rebuilt engine keeps the user's rules
+    assert nz.normalize(text).mentions[0].negated
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"context_rules": [{"literal": "x", "category": "MAYBE", "direction": '
+                   '"FORWARD"}]}', encoding="utf-8")
+    with pytest.raises(ValueError, match=r"bad\.json, rule 0: unknown category"):
+        Normalizer.load(sample_terminology, context_rules=[bad])
+
+
 def test_abbreviations_need_abbreviation_case(nz):
     surfaces = [m.surface for m in nz.normalize("mi casa es su casa; rule out MI").mentions]
     assert surfaces == ["MI"]

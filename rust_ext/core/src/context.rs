@@ -54,267 +54,75 @@ pub struct Trigger {
 use Category::*;
 use Direction::*;
 
-/// The built-in English and Chinese rules, phrases in normalized form.
+/// The built-in rules: `termnorm/rules/context_{en,zh}.json`, the files users read and extend.
+pub const DEFAULT_RULES: [(&str, &str); 2] = [
+    (
+        "context_en.json",
+        include_str!("../../../termnorm/rules/context_en.json"),
+    ),
+    (
+        "context_zh.json",
+        include_str!("../../../termnorm/rules/context_zh.json"),
+    ),
+];
+
+/// The built-in English and Chinese rules.
 pub fn default_triggers() -> Vec<Trigger> {
-    let rules: &[(Category, Direction, &[&str])] = &[
-        (
-            Negated,
-            Forward,
-            &[
-                "no",
-                "not",
-                "denies",
-                "denied",
-                "deny",
-                "denying",
-                "without",
-                "negative for",
-                "no evidence of",
-                "no sign of",
-                "no signs of",
-                "no history of",
-                "free of",
-                "absence of",
-                "absent",
-                "never had",
-                "never",
-                "none",
-                "nor",
-                "neither",
-                "fails to reveal",
-                "no complaints of",
-                "no new",
-                "resolution of",
-                "not have",
-                "did not have",
-                "no further",
-                "否认",
-                "无",
-                "未见",
-                "未",
-                "没有",
-                "不伴",
-                "无明显",
-                "未发现",
-                "未闻及",
-                "未触及",
-                "未见明显",
-                "排除",
-                "未诉",
-                "无明确",
-            ],
-        ),
-        (
-            Negated,
-            Backward,
-            &[
-                "was ruled out",
-                "were ruled out",
-                "is ruled out",
-                "has been ruled out",
-                "ruled out",
-                "was negative",
-                "were negative",
-                "is negative",
-                "not seen",
-                "not present",
-                "absent",
-                "resolved",
-                "free",
-                "阴性",
-                "已排除",
-                "(-)",
-            ],
-        ),
-        (
-            Uncertain,
-            Forward,
-            &[
-                "possible",
-                "possibly",
-                "probable",
-                "probably",
-                "likely",
-                "suspected",
-                "suspicion of",
-                "suspicious for",
-                "rule out",
-                "r/o",
-                "questionable",
-                "question of",
-                "may be",
-                "may have",
-                "might",
-                "could be",
-                "concern for",
-                "cannot exclude",
-                "cannot be excluded",
-                "differential diagnosis",
-                "evaluate for",
-                "evaluation for",
-                "versus",
-                "vs",
-                "可能",
-                "疑似",
-                "疑为",
-                "考虑",
-                "待排",
-                "不除外",
-                "可疑",
-                "拟诊",
-                "倾向",
-            ],
-        ),
-        (
-            Uncertain,
-            Backward,
-            &[
-                "is suspected",
-                "was suspected",
-                "is possible",
-                "unlikely",
-                "is likely",
-                "?",
-                "待排",
-                "可能",
-                "待查",
-                "不除外",
-                "可能性大",
-            ],
-        ),
-        (
-            Historical,
-            Forward,
-            &[
-                "history of",
-                "h/o",
-                "hx of",
-                "past medical history",
-                "pmh",
-                "past history of",
-                "previous",
-                "previously",
-                "prior",
-                "status post",
-                "s/p",
-                "remote history of",
-                "history significant for",
-                "past surgical history",
-                "既往",
-                "曾患",
-                "曾有",
-                "既往史",
-                "曾因",
-            ],
-        ),
-        (Historical, Backward, &["history", "病史", "史", "术后"]),
-        (
-            Family,
-            Forward,
-            &[
-                "family history of",
-                "family history",
-                "fhx",
-                "fh",
-                "mother",
-                "father",
-                "brother",
-                "sister",
-                "sibling",
-                "siblings",
-                "grandmother",
-                "grandfather",
-                "aunt",
-                "uncle",
-                "maternal",
-                "paternal",
-                "mother's",
-                "father's",
-                "son",
-                "daughter",
-                "cousin",
-                "家族史",
-                "父亲",
-                "母亲",
-                "其父",
-                "其母",
-                "父母",
-                "兄弟",
-                "姐妹",
-                "家族中",
-                "家属",
-                "祖父",
-                "祖母",
-                "外祖父",
-                "外祖母",
-            ],
-        ),
-        (
-            Terminate,
-            Forward,
-            &[
-                "but",
-                "however",
-                "although",
-                "though",
-                "except",
-                "aside from",
-                "apart from",
-                "yet",
-                "which",
-                "presents with",
-                "presented with",
-                "complains of",
-                "c/o",
-                "now",
-                "currently",
-                "who",
-                "secondary to",
-                "due to",
-                "because",
-                "但",
-                "但是",
-                "然而",
-                "伴",
-                "伴有",
-                "现",
-                "目前",
-                "今",
-                "出现",
-                "诉",
-                "主诉",
-                "因",
-            ],
-        ),
-        (
-            Pseudo,
-            Forward,
-            &[
-                "no increase",
-                "no change",
-                "not only",
-                "not certain if",
-                "not rule out",
-                "no significant change",
-                "without difficulty",
-                "gram negative",
-                "not necessarily",
-                "无明显诱因",
-                "无诱因",
-            ],
-        ),
-    ];
-    let mut out = Vec::new();
-    for (category, direction, phrases) in rules {
-        for p in *phrases {
-            out.push(Trigger {
-                phrase: p.to_string(),
-                category: *category,
-                direction: *direction,
-            });
+    parse_rules(&DEFAULT_RULES).expect("the built-in rules parse")
+}
+
+/// Triggers from rule files in medspaCy's `context_rules.json` shape: `{"context_rules":
+/// [{"literal", "category", "direction"}, ...]}`. Literals are normalized as the text is; a
+/// literal given with two directions in one category is bidirectional. `files`: (name, JSON
+/// text); errors name the file, the rule (its index) and the problem.
+pub fn parse_rules(files: &[(&str, &str)]) -> Result<Vec<Trigger>, String> {
+    let mut out: Vec<Trigger> = Vec::new();
+    for &(f, json) in files {
+        let doc: serde_json::Value = serde_json::from_str(json).map_err(|e| format!("{f}: {e}"))?;
+        let rules = doc
+            .get("context_rules")
+            .and_then(|r| r.as_array())
+            .ok_or_else(|| format!("{f}: no \"context_rules\" list"))?;
+        for (i, r) in rules.iter().enumerate() {
+            let field = |k: &str| {
+                r.get(k)
+                    .and_then(|v| v.as_str())
+                    .ok_or_else(|| format!("{f}, rule {i}: no \"{k}\" string"))
+            };
+            let phrase = crate::normalize(field("literal")?).text;
+            if phrase.trim().is_empty() {
+                return Err(format!("{f}, rule {i}: empty literal"));
+            }
+            let category = match field("category")? {
+                "NEGATED_EXISTENCE" => Negated,
+                "POSSIBLE_EXISTENCE" | "HYPOTHETICAL" => Uncertain,
+                "HISTORICAL" => Historical,
+                "FAMILY" => Family,
+                "TERMINATE" => Terminate,
+                "PSEUDO" => Pseudo,
+                other => return Err(format!("{f}, rule {i}: unknown category {other:?}")),
+            };
+            let direction = match field("direction")? {
+                "FORWARD" | "TERMINATE" | "PSEUDO" => Forward,
+                "BACKWARD" => Backward,
+                "BIDIRECTIONAL" => Both,
+                other => return Err(format!("{f}, rule {i}: unknown direction {other:?}")),
+            };
+            match out
+                .iter_mut()
+                .find(|t| t.phrase == phrase && t.category == category)
+            {
+                Some(t) if t.direction != direction => t.direction = Both,
+                Some(_) => {}
+                None => out.push(Trigger {
+                    phrase,
+                    category,
+                    direction,
+                }),
+            }
         }
     }
-    out
+    Ok(out)
 }
 
 pub struct Context {
@@ -344,6 +152,41 @@ fn is_sentence_end(t: &[u8], i: usize) -> bool {
         b'.' => t.get(i + 1).is_none_or(|&n| n == b' ' || n == b'\n'),
         _ => false,
     }
+}
+
+/// Where the section header ending in the colon at `colon` starts: up to four words of
+/// letters, digits, `/`, `&`, `'` or `-` before it, not before `floor` ("...none postoperative
+/// diagnosis: ..." -> the start of "postoperative").
+/// A colon that ends a header: a space or the end after it ("10:30" and "1:1000" are not).
+fn is_header_colon(t: &[u8], i: usize) -> bool {
+    t[i] == b':' && t.get(i + 1).is_none_or(|&n| n == b' ' || n == b'\n')
+}
+
+fn header_start(t: &[u8], colon: usize, floor: usize) -> usize {
+    header_words_start(t, colon, floor, 4)
+}
+
+fn header_words_start(t: &[u8], colon: usize, floor: usize, max_words: usize) -> usize {
+    let mut i = colon;
+    let mut words = 0;
+    while i > floor {
+        let c = t[i - 1];
+        if c == b' ' {
+            if i < colon && t[i] != b' ' {
+                words += 1;
+                if words == max_words {
+                    break;
+                }
+            }
+        } else if !(c.is_ascii_alphanumeric() || matches!(c, b'/' | b'&' | b'\'' | b'-')) {
+            break;
+        }
+        i -= 1;
+    }
+    while i < colon && t[i] == b' ' {
+        i += 1;
+    }
+    i
 }
 
 /// Ideographic full stop and semicolon-like CJK punctuation survive NFKC as themselves.
@@ -422,12 +265,20 @@ impl Context {
                 continue;
             }
             if matches!(dir, Forward | Both) {
-                // stop at a sentence end, a comma for Chinese triggers, the next terminator or
-                // the window's end (scanning no further than the window: long texts stay linear)
+                // stop at a sentence end, the next section header ("... diagnosis:"), a comma
+                // for Chinese triggers, the next terminator or the window's end (scanning no
+                // further than the window: long texts stay linear)
                 let limit = self.window_end(text, te, cjk);
                 let mut end = limit;
                 for (i, c) in text[te..limit].char_indices() {
                     let at = te + i;
+                    if is_header_colon(b, at) {
+                        let h = header_start(b, at, te);
+                        if h > te {
+                            end = h;
+                            break;
+                        }
+                    }
                     if (c.is_ascii() && is_sentence_end(b, at))
                         || cjk_sentence_end(c)
                         || (cjk && c == ',')
@@ -452,10 +303,21 @@ impl Context {
                 });
             }
             if matches!(dir, Backward | Both) {
+                // back to a sentence end or a colon; a trigger right after a header takes its
+                // last word ("complications: none"): where a header starts is not known once
+                // the text is lower-cased, and the words before it belong to another section
                 let limit = self.window_start(text, ts, cjk);
                 let mut start = limit;
                 for (i, c) in text[limit..ts].char_indices().rev() {
                     let at = limit + i;
+                    if is_header_colon(b, at) {
+                        start = if text[at + 1..ts].trim().is_empty() {
+                            header_words_start(b, at, limit, 1)
+                        } else {
+                            at + 1
+                        };
+                        break;
+                    }
                     if (c.is_ascii() && is_sentence_end(b, at))
                         || cjk_sentence_end(c)
                         || (cjk && c == ',')
@@ -597,6 +459,55 @@ mod tests {
             !flag("chest pain\nno fever", "chest pain").negated,
             "backward stops at newline"
         );
+    }
+
+    #[test]
+    fn scopes_end_at_section_headers() {
+        let t = "complications: none postoperative diagnosis: internal hemorrhoids";
+        assert!(!flag(t, "internal hemorrhoids").negated);
+        assert!(
+            flag(t, "complications").negated,
+            "a trailing none negates its header"
+        );
+        let t = "diagnosis: internal hemorrhoids complications: none";
+        assert!(!flag(t, "internal hemorrhoids").negated);
+        assert!(
+            flag("negative for: fever", "fever").negated,
+            "no header right after"
+        );
+        assert!(flag("denies chest pain at 10:30 today", "chest pain").negated);
+    }
+
+    #[test]
+    fn clinical_triggers() {
+        assert!(flag("had a stroke 3 years ago.", "stroke").historical);
+        assert!(flag("hiv -ve", "hiv").negated);
+        assert!(flag("-ve for malaria", "malaria").negated);
+        assert!(flag("low suspicion for pulmonary embolism", "pulmonary embolism").uncertain);
+        assert!(flag("the rash has resolved.", "rash").negated);
+        assert!(flag("remote history of gout", "gout").historical);
+    }
+
+    #[test]
+    fn rules_files_parse_and_report_problems() {
+        let extra = r#"{"context_rules": [{"literal": "NEVER HAD", "category":
+            "NEGATED_EXISTENCE", "direction": "FORWARD"}, {"literal": "ruled out",
+            "category": "NEGATED_EXISTENCE", "direction": "FORWARD"}]}"#;
+        let t = parse_rules(&[DEFAULT_RULES[0], ("mine.json", extra)]).unwrap();
+        assert!(
+            t.iter().any(|t| t.phrase == "never had"),
+            "literals are normalized"
+        );
+        let r = t.iter().find(|t| t.phrase == "ruled out").unwrap();
+        assert_eq!(
+            r.direction, Both,
+            "a literal given both ways is bidirectional"
+        );
+        let bad = r#"{"context_rules": [{"literal": "x", "category": "NOPE",
+            "direction": "FORWARD"}]}"#;
+        let e = parse_rules(&[("bad.json", bad)]).err().unwrap();
+        assert!(e.contains("bad.json, rule 0") && e.contains("NOPE"), "{e}");
+        assert!(parse_rules(&[("empty.json", "[]")]).is_err());
     }
 
     #[test]

@@ -445,6 +445,16 @@ impl PyEngine {
         Ok(())
     }
 
+    /// Context triggers from the built-in rules plus `files`, (name, JSON text) pairs in
+    /// medspaCy's `context_rules.json` shape; an error names the file and the rule.
+    fn use_context(&mut self, files: Vec<(String, String)>) -> PyResult<()> {
+        let mut all: Vec<(&str, &str)> = termnorm_core::context::DEFAULT_RULES.to_vec();
+        all.extend(files.iter().map(|(n, t)| (n.as_str(), t.as_str())));
+        let triggers = termnorm_core::context::parse_rules(&all).map_err(PyValueError::new_err)?;
+        self.engine.context = Context::new(triggers).map_err(PyValueError::new_err)?;
+        Ok(())
+    }
+
     /// Keep a mention of any of the terms `terms` only with one of the normalized words `cues`
     /// as the token right before or after it.
     fn use_cues(&mut self, terms: Vec<u32>, cues: Vec<String>) {
