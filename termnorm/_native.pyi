@@ -92,13 +92,15 @@ class Engine:
         family), and each text's `exact_keys` key from the normalization done anyway."""
 
 class SenseTable:
-    """Abbreviation senses, chosen per mention by the words around it, then frequency."""
+    """Abbreviation senses, chosen per mention by their priors and the words around it."""
 
-    def __init__(self, senses: list[tuple[str, list[tuple[str, int]]]], window: int) -> None:
+    def __init__(self, senses: list[tuple[str, list[tuple[str, int]]]], window: int,
+                 learned: list[tuple[int, list[tuple[str, float]]]] | None = None) -> None:
         """`senses`: (normalized short form, [(long form, frequency)]), each short form's
         options in preference order; a sense is named by its index over all. The long forms'
         content words (ASCII words of three chars up, stop words left out) are its cues.
-        `window`: normalized chars either side of a mention whose words count."""
+        `window`: normalized chars either side of a mention whose words count. `learned`:
+        (sense index, [(normalized word, weight)]): context words learned from notes."""
     def __len__(self) -> int: ...
     def choose(self, text: str, shorts: list[str], ats: list[int]) -> list[int | None]:
         """The sense of each normalized short form `shorts[i]` at char `ats[i]` of `text`;

@@ -184,20 +184,37 @@ def ontology_learn(
     folder: Annotated[Path, typer.Argument(help="A built terminology folder.")],
     file: Annotated[Path, typer.Argument(help="Approved pairs: a TSV (mention, concept ID) or "
                                               "a task file (see --task).")],
-    task: Annotated[str, typer.Option(help="tsv, ncbi, bc5cdr, chip-cdn or chip-procedures.")
-                    ] = "tsv",
+    task: Annotated[str, typer.Option(
+        help="tsv, ncbi, bc5cdr, chip-cdn, chip-procedures, or notes (clinical notes to learn "
+             "abbreviation senses from).")] = "tsv",
+    field: Annotated[str, typer.Option(help="--task notes: the JSON Lines text field.")
+                     ] = "text",
     json: JsonOpt = False,
 ) -> None:
     """Add approved (mention, concept) pairs to the terminology's `learned` source, kept in the
     folder and its manifest: `normalize`, `eval`, corpus runs and `Normalizer.load` use them.
     Each mention goes to the concept most of its pairs give; a term of the terminology moves
-    only when at least two pairs, two thirds of its pairs, say so."""
+    only when at least two pairs, two thirds of its pairs, say so. With `--task notes`, learn
+    the words around each abbreviation sense's written-out long form instead."""
     from ontology.errors import SourceError
     from termnorm import learned
     from termnorm.evaluate import TASKS, read_pairs
 
-    if task not in ("tsv", *TASKS):
-        raise typer.BadParameter(f"unknown task {task!r}; known: tsv, {', '.join(TASKS)}")
+    if task not in ("tsv", "notes", *TASKS):
+        raise typer.BadParameter(f"unknown task {task!r}; known: tsv, notes, {', '.join(TASKS)}")
+    if task == "notes":
+        from termnorm import sense_learning
+        from termnorm.senses import SenseInventory
+
+        notes = sense_learning.read_notes(file, field)
+        table = sense_learning.learn(SenseInventory.from_terminology(folder).senses, notes)
+        entry = sense_learning.save(folder, table, file.name, len(notes))
+        if json:
+            _emit_json({"folder": str(folder), **entry})
+            return
+        out.print(f"learned {entry['words']:,} context words for {entry['short_forms']:,} "
+                  f"abbreviations from {len(notes):,} notes in {file}")
+        return
     pairs = read_pairs(file, task, folder)
     if not pairs:
         raise SourceError(file, None, "no (mention, concept) pairs found")

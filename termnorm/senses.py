@@ -26,7 +26,7 @@ import orjson
 import polars as pl
 
 from ontology import store
-from termnorm import clinical, lexicon
+from termnorm import clinical, lexicon, sense_learning
 from termnorm._native import SENSE_DROPS, SENSE_KEEPS, SenseTable
 from termnorm.abbreviations import defined_forms
 from termnorm.text import normalize_array
@@ -132,14 +132,17 @@ class SenseInventory:
                  other: dict[str, list[tuple[str, int]]] | None = None) -> None:
         self._use(_merged(clin, other or {}))
 
-    def _use(self, senses: dict[str, list[tuple[str, int, str]]]) -> None:
-        """Take `senses` (already merged and ordered) as this inventory's."""
+    def _use(self, senses: dict[str, list[tuple[str, int, str]]],
+             learned: pl.DataFrame | None = None) -> None:
+        """Take `senses` (already merged and ordered) as this inventory's, with the context
+        words `learned` from notes (`termnorm.sense_learning`)."""
         self.senses = senses
         # A sense is named by its index over all short forms' senses, in this order.
         self._longs = [long for v in self.senses.values() for long, _, _ in v]
         self._sources = [src for v in self.senses.values() for _, _, src in v]
+        cues = sense_learning.by_sense(learned, senses) if learned is not None else None
         self.table = SenseTable([(k, [(long, f) for long, f, _ in v])
-                                 for k, v in self.senses.items()], CONTEXT_WINDOW)
+                                 for k, v in self.senses.items()], CONTEXT_WINDOW, cues)
 
     @classmethod
     def from_terminology(cls, folder: str | Path) -> SenseInventory:
@@ -152,7 +155,7 @@ class SenseInventory:
             rows = store.derived(folder, "senses", rules,
                                  lambda: _rows(cls._derive(folder)))
             inventory = cls.__new__(cls)
-            inventory._use(_nested(rows))
+            inventory._use(_nested(rows), sense_learning.read(folder))
         return inventory
 
     @staticmethod

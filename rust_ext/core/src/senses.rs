@@ -1,7 +1,9 @@
 //! Abbreviation senses chosen by context. A short form ("mi") may stand for several long forms
 //! (myocardial infarction, mitral insufficiency); each scores the log of its share of the short
 //! form's uses (the prior) plus `CUE_WEIGHT` for every content word of its long form found within
-//! a window around the mention; the highest wins, the first given on a tie. Words are the tokens
+//! a window around the mention, plus the weights of the words learned for it from notes where
+//! its long form is written out (reverse substitution); the highest wins, the first given on a
+//! tie. Words are the tokens
 //! of the normalized text, compared by hash, so a mention costs one window scan and no
 //! allocation.
 
@@ -13,6 +15,9 @@ use crate::tokens::{hash_bytes, Token};
 struct SenseOption {
     /// Hashes of the long form's content words, sorted, no repeats.
     cues: Vec<u64>,
+    /// Words learned from notes where the long form is written out, with their log-odds for
+    /// this sense against the short form's others: (hash, weight), sorted by hash.
+    learned: Vec<(u64, f64)>,
     /// ln of the sense's share of its short form's frequency.
     prior: f64,
 }
@@ -70,6 +75,7 @@ impl SenseTable {
                 cues.dedup();
                 options.push(SenseOption {
                     cues,
+                    learned: Vec::new(),
                     prior: ((freq.max(1) as f64) / total).ln(),
                 });
             }
@@ -84,6 +90,18 @@ impl SenseTable {
 
     pub fn len(&self) -> usize {
         self.options.len()
+    }
+
+    /// Give sense `index` the context words learned for it: (normalized word, weight).
+    pub fn learn(&mut self, index: usize, words: &[(String, f64)]) {
+        if let Some(o) = self.options.get_mut(index) {
+            o.learned = words
+                .iter()
+                .map(|(w, x)| (hash_bytes(w.as_bytes()), *x))
+                .collect();
+            o.learned.sort_by_key(|&(h, _)| h);
+            o.learned.dedup_by_key(|&mut (h, _)| h);
+        }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -124,7 +142,13 @@ impl SenseTable {
                 .iter()
                 .filter(|c| words.binary_search(c).is_ok())
                 .count();
-            let score = o.prior + CUE_WEIGHT * shared as f64;
+            let learned: f64 = o
+                .learned
+                .iter()
+                .filter(|(h, _)| words.binary_search(h).is_ok())
+                .map(|&(_, w)| w)
+                .sum();
+            let score = o.prior + CUE_WEIGHT * shared as f64 + learned;
             if score > best.1 {
                 best = (i, score);
             }

@@ -825,11 +825,25 @@ struct PySenseTable {
 #[pymethods]
 impl PySenseTable {
     /// `senses`: `[(normalized short form, [(long form, frequency), ...])]`, each short form's
-    /// options in preference order; `window`: normalized bytes either side that count.
+    /// options in preference order; `window`: normalized bytes either side that count;
+    /// `learned`: `[(sense index, [(normalized word, weight), ...])]`, context words learned
+    /// from notes.
     #[new]
-    fn new(py: Python<'_>, senses: Vec<termnorm_core::senses::ShortForm>, window: usize) -> Self {
-        py.detach(|| PySenseTable {
-            inner: Arc::new(SenseTable::new(senses, window)),
+    #[pyo3(signature = (senses, window, learned=None))]
+    fn new(
+        py: Python<'_>,
+        senses: Vec<termnorm_core::senses::ShortForm>,
+        window: usize,
+        learned: Option<Vec<(usize, Vec<(String, f64)>)>>,
+    ) -> Self {
+        py.detach(|| {
+            let mut table = SenseTable::new(senses, window);
+            for (i, words) in learned.unwrap_or_default() {
+                table.learn(i, &words);
+            }
+            PySenseTable {
+                inner: Arc::new(table),
+            }
         })
     }
 
