@@ -38,9 +38,7 @@ MIN_WEIGHT = 1.0    # log-odds a cue needs
 MAX_WEIGHT = 3.0    # one word never outweighs more than this
 TOP_WORDS = 40
 WORD = re.compile(r"[a-z][a-z0-9]{2,}")
-STOP = frozenset("the and with was were for that this from has have had not are his her she "
-                 "patient patients which there been also into than then they them our out "
-                 "any all but one two per who will would may can could should".split())
+STOP = frozenset(["the", "and", "with", "was", "were", "for", "that", "this", "from", "has", "have", "had", "not", "are", "his", "her", "she", "patient", "patients", "which", "there", "been", "also", "into", "than", "then", "they", "them", "our", "out", "any", "all", "but", "one", "two", "per", "who", "will", "would", "may", "can", "could", "should"])
 SCHEMA = {"short": pl.Utf8, "long": pl.Utf8, "word": pl.Utf8, "weight": pl.Float64}
 
 
