@@ -27,7 +27,7 @@ from termnorm import learned, lexicon
 from termnorm.abbreviations import defined_forms, definitions, expand, may_define
 from termnorm.senses import Expansion, SenseInventory
 from termnorm.text import _as_array, normalize, normalize_array
-from termnorm.variants import variants
+from termnorm.variants import conjuncts, variants
 
 VARIANT_SCORE = 0.97  # a spelling or head-noun variant's term: above a fuzzy neighbour
 KIND_SCORE = {"preferred": 1.0, "exact": 1.0, "learned": 1.0, "abbreviation": 0.9,
@@ -149,7 +149,8 @@ class Normalizer:
             context: str | None = None) -> list[Candidate]:
         """Ranked candidate concepts for one mention: the exact normalized term's concepts
         first, else those of its first lexical variant that is a term (British spelling,
-        possessive, the head noun's family: `termnorm.variants`), method "variant"; then fuzzy
+        possessive, the head noun's family: `termnorm.variants`), method "variant", else each
+        conjunct's of a composite mention ("breast and ovarian cancer"), "composite"; then fuzzy
         neighbours (word order, plurals, punctuation, typos) scoring at least
         `threshold`; one candidate per concept. With `context` (the mention's document), short
         forms defined there ("Duchenne muscular dystrophy (DMD)") are mapped by their long form.
@@ -214,20 +215,27 @@ class Normalizer:
                 out.append(Candidate(cid, self._names[concept], self._engine.term(term),
                                      round(score * KIND_SCORE[kname], 4), m))
 
-        t = self._engine.lookup(norm)
+        t, method = self._term_of(norm)
         if t is not None:
-            add(t, 1.0, "exact")
-        else:
-            hit = next((v for v in map(self._engine.lookup, variants(norm)) if v is not None),
-                       None)
-            if hit is not None:
-                t = hit
-                add(hit, VARIANT_SCORE, "variant")
+            add(t, 1.0 if method == "exact" else VARIANT_SCORE, method)
+        else:  # a composite mention: each conjunct's concept ("breast and ovarian cancer")
+            for part in conjuncts(norm):
+                if (c := self._term_of(part)[0]) is not None:
+                    add(c, VARIANT_SCORE, "composite")
         for term, score in fuzzy:
             if term != t:
                 add(term, score, "fuzzy")
         out.sort(key=lambda c: -c.score)  # stable: ties keep vocabulary preference
         return out[:k]
+
+    def _term_of(self, norm: str) -> tuple[int | None, str]:
+        """The lexicon term of a normalized mention, "exact", or of its first lexical variant
+        that is one, "variant"."""
+        t = self._engine.lookup(norm)
+        if t is not None:
+            return t, "exact"
+        hit = next((v for v in map(self._engine.lookup, variants(norm)) if v is not None), None)
+        return hit, "variant"
 
     # --- whole texts ------------------------------------------------------------------------
     def normalize(self, text: str) -> Result:

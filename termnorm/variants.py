@@ -28,6 +28,13 @@ HEAD_FAMILIES = (
     ("disease", "diseases", "disorder", "disorders", "syndrome", "syndromes", "deficiency"),
 )
 FAMILY_OF = {w: fam for fam in HEAD_FAMILIES for w in fam}
+# "breast and ovarian cancer", "prostatic, pancreas, skin, and lung cancer": one-word
+# modifiers joined by and / or sharing the head that follows; "breast/ovarian cancer"; and
+# numbered types sharing what comes before ("spinocerebellar ataxias 1 and 2")
+WORD = r"[a-z0-9'-]+"
+COMPOSITE = re.compile(rf"^((?:{WORD}, )*{WORD}),? (?:and/or|and|or) ({WORD}) (.+)$")
+SLASHED = re.compile(rf"^({WORD})/({WORD}) (.+)$")
+NUMBERED = re.compile(r"^(.+) (\d+[a-z]?|[ivx]+) (?:and|or|,) (\d+[a-z]?|[ivx]+)$")
 
 
 def _spelled(norm: str) -> str:
@@ -66,3 +73,15 @@ def variants(norm: str) -> Iterator[str]:
             if new not in seen:
                 seen.add(new)
                 yield new
+
+
+def conjuncts(norm: str) -> list[str]:
+    """The mentions a composite mention stands for ("breast and ovarian cancer" -> "breast
+    cancer", "ovarian cancer"); [] when it is none."""
+    if m := NUMBERED.match(norm):
+        return [f"{m.group(1)} {m.group(2)}", f"{m.group(1)} {m.group(3)}"]
+    m = COMPOSITE.match(norm) or SLASHED.match(norm)
+    if not m:
+        return []
+    mods = [*m.group(1).split(", "), m.group(2)]
+    return [f"{mod} {m.group(3)}" for mod in mods] if len(mods) <= 6 else []

@@ -101,3 +101,16 @@ def test_never_panics_and_offsets_are_valid(text):
 def test_batch_equals_per_string(texts):
     out = termnorm.normalize_array(pa.array(texts, pa.string())).to_pylist()
     assert out == [None if t is None else termnorm.normalize(t).text for t in texts]
+
+
+def test_composite_mentions_split_into_conjuncts():
+    from termnorm.variants import conjuncts
+
+    assert conjuncts("breast and ovarian cancer") == ["breast cancer", "ovarian cancer"]
+    assert conjuncts("prostatic, pancreas, skin, and lung cancer") == [
+        "prostatic cancer", "pancreas cancer", "skin cancer", "lung cancer"]
+    assert conjuncts("breast/ovarian cancer") == ["breast cancer", "ovarian cancer"]
+    assert conjuncts("spinocerebellar ataxias 1 and 2") == [
+        "spinocerebellar ataxias 1", "spinocerebellar ataxias 2"]
+    assert conjuncts("hereditary breast cancer") == []
+    assert conjuncts("type 1 and type 2 diabetes") == []  # modifiers of one word only

@@ -177,6 +177,10 @@ def test_full_terminology_mapping(full_terminology):
                           ("thyroid tumours", "MESH:D013964"), ("leukaemia", "MESH:D007938")):
         top = nz.map(mention, k=1)[0]
         assert (top.concept_id, top.method) == (want, "variant"), (mention, top)
+    # a composite mention that is no term: each conjunct's concept, in order
+    both = nz.map("pancreatic and ovarian cancers", k=3)
+    assert [(c.concept_id, c.method) for c in both[:2]] == [
+        ("MESH:D010190", "composite"), ("MESH:D010051", "composite")]
     assert nz.map("mellitus diabetes, type 2", k=1)[0].concept_id == "MESH:D003924"
     assert nz.map("hypertensoin", k=1)[0].concept_id == "MESH:D006973"
     # nothing matches the whole mention: the head term inside it does
