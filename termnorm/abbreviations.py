@@ -11,7 +11,9 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-PAREN = re.compile(r"\(([^()]{1,12})\)")
+PAREN = re.compile(r"\(([^()]{1,40})\)")
+PARTS = re.compile(r"[;,]")  # "(Krabbe disease; AO-GLD)", "(SJS; chondrodystrophic myotonia)"
+INSIDE = 41  # chars after "(" that `may_define` looks at: PAREN's 40 and the ")"
 WORD = re.compile(r"\S+")
 LOOK_BACK = 300  # chars before "(SF)" searched for its long form
 
@@ -58,8 +60,9 @@ def _initials_any_order(sf: str, words: list[str]) -> str | None:
 def definitions(text: str) -> dict[str, str]:
     out: dict[str, str] = {}
     for m in PAREN.finditer(text):
-        sf = m.group(1).strip()
-        if not _is_short_form(sf) or sf in out:
+        sf = next((p.strip() for p in PARTS.split(m.group(1)) if _is_short_form(p.strip())),
+                  None)
+        if sf is None or sf in out:
             continue
         # The long form sits in the same sentence, just before: a bounded look back keeps
         # this linear on a huge document with many parentheses.
@@ -74,12 +77,12 @@ def definitions(text: str) -> dict[str, str]:
 
 
 def may_define(text: str, shorts: set[str]) -> bool:
-    """Whether `text` opens a parenthesis on one of the (lower-cased) `shorts`, spaces aside:
-    only then can `definitions` define it. A cheap test before the full parse."""
+    """Whether a parenthesis of `text` holds one of the (lower-cased) `shorts`: only then can
+    `definitions` define it. A cheap test before the full parse."""
     at = text.find("(")
     while at >= 0:
-        inside = text[at + 1:at + 14].lstrip().lower()  # PAREN holds at most 12 chars
-        if any(inside.startswith(s) for s in shorts):
+        inside = text[at + 1:at + INSIDE].split(")", 1)[0].lower()
+        if any(s in inside for s in shorts):
             return True
         at = text.find("(", at + 1)
     return False

@@ -114,3 +114,13 @@ def test_composite_mentions_split_into_conjuncts():
         "spinocerebellar ataxias 1", "spinocerebellar ataxias 2"]
     assert conjuncts("hereditary breast cancer") == []
     assert conjuncts("type 1 and type 2 diabetes") == []  # modifiers of one word only
+
+
+def test_definitions_inside_a_longer_parenthesis():
+    from termnorm.abbreviations import definitions, may_define
+
+    text = ("The Schwartz-Jampel syndrome (SJS; chondrodystrophic myotonia) is rare. Adult onset "
+            "globoid cell leukodystrophy (Krabbe disease; AO-GLD) was studied (n = 12, p < 0.05).")
+    assert definitions(text) == {"SJS": "Schwartz-Jampel syndrome",
+                                 "AO-GLD": "Adult onset globoid cell leukodystrophy"}
+    assert may_define(text, {"ao-gld"}) and not may_define(text, {"dmd"})
