@@ -67,3 +67,23 @@ def derived(folder: str | Path, name: str, version: str,
         table.write_parquet(tmp)
         os.replace(tmp, path)
     return table
+
+
+def add_table(folder: str | Path, file: str, table: pl.DataFrame, key: str,
+              entry: Callable[[dict, str], dict]) -> dict:
+    """Write `table` beside the tables as `file` and record it in the manifest under `key`
+    (`entry(previous entry, sha256 of the file)` gives what is recorded), each write atomic:
+    what a terminology learns after its build, kept with it. Returns the recorded entry."""
+    folder = check_built(folder)
+    path = folder / file
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    table.write_parquet(tmp)
+    digest = hashlib.sha256(tmp.read_bytes()).hexdigest()
+    os.replace(tmp, path)
+    man = manifest(folder)
+    man[key] = {"file": file, **entry(man.get(key, {}), digest), "sha256": digest}
+    mpath = folder / MANIFEST
+    tmp = mpath.with_name(f".{mpath.name}.tmp-{os.getpid()}")
+    tmp.write_bytes(orjson.dumps(man, option=orjson.OPT_INDENT_2))
+    os.replace(tmp, mpath)
+    return man[key]

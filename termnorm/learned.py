@@ -12,12 +12,9 @@ cache derived from the folder sees it (their fingerprints cover the manifest).
 
 from __future__ import annotations
 
-import hashlib
-import os
 from collections.abc import Iterable
 from pathlib import Path
 
-import orjson
 import polars as pl
 
 from ontology import store
@@ -86,22 +83,10 @@ def save(folder: str | Path, pairs: Iterable[tuple[str, str]], source: str) -> d
     folder = store.check_built(folder)
     votes = pl.concat([raw_votes(folder), counts(pairs)]).group_by(
         "norm_term", "concept_id", maintain_order=True).agg(pl.col("votes").sum())
-    path = folder / LEARNED_FILE
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    votes.write_parquet(tmp)
-    digest = hashlib.sha256(tmp.read_bytes()).hexdigest()
-    os.replace(tmp, path)
-    manifest = store.manifest(folder)
-    prior = manifest.get("learned", {})
-    entry = {"file": LEARNED_FILE, "mentions": decide(votes, folder).height,
-             "votes": int(votes["votes"].sum()),
-             "sources": [*prior.get("sources", []), source], "sha256": digest}
-    manifest["learned"] = entry
-    mpath = folder / store.MANIFEST
-    tmp = mpath.with_name(f".{mpath.name}.tmp-{os.getpid()}")
-    tmp.write_bytes(orjson.dumps(manifest, option=orjson.OPT_INDENT_2))
-    os.replace(tmp, mpath)
-    return entry
+    mentions = decide(votes, folder).height
+    return store.add_table(folder, LEARNED_FILE, votes, "learned", lambda prior, _: {
+        "mentions": mentions, "votes": int(votes["votes"].sum()),
+        "sources": [*prior.get("sources", []), source]})
 
 
 def as_synonyms(table: pl.DataFrame) -> pl.DataFrame:

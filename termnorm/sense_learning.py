@@ -13,9 +13,7 @@ weight) and named in its manifest (`learned_senses`), so every later load uses t
 
 from __future__ import annotations
 
-import hashlib
 import math
-import os
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
@@ -147,21 +145,9 @@ def read(folder: str | Path) -> pl.DataFrame:
 
 def save(folder: str | Path, table: pl.DataFrame, source: str, notes: int) -> dict:
     """Write the cue words and name them in the manifest. Returns the manifest entry."""
-    folder = store.check_built(folder)
-    path = folder / LEARNED_FILE
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    table.write_parquet(tmp)
-    digest = hashlib.sha256(tmp.read_bytes()).hexdigest()
-    os.replace(tmp, path)
-    manifest = store.manifest(folder)
-    entry = {"file": LEARNED_FILE, "source": source, "notes": notes,
-             "short_forms": table["short"].n_unique(), "words": table.height, "sha256": digest}
-    manifest["learned_senses"] = entry
-    mpath = folder / store.MANIFEST
-    tmp = mpath.with_name(f".{mpath.name}.tmp-{os.getpid()}")
-    tmp.write_bytes(orjson.dumps(manifest, option=orjson.OPT_INDENT_2))
-    os.replace(tmp, mpath)
-    return entry
+    return store.add_table(folder, LEARNED_FILE, table, "learned_senses", lambda *_: {
+        "source": source, "notes": notes, "short_forms": table["short"].n_unique(),
+        "words": table.height})
 
 
 def by_sense(table: pl.DataFrame, senses: dict[str, list[tuple[str, int, str]]]
