@@ -168,6 +168,27 @@ def test_a_rebuilt_terminology_redoes_the_shards(inputs, sample_terminology, tmp
     assert run(_cfg(raw, out, term)).skipped == 0
 
 
+def test_learned_pairs_reach_a_corpus_run(inputs, sample_terminology, tmp_path):
+    """`termnorm ontology learn` into the terminology, then a run: its mentions carry the
+    learned concept, and the shards done before the learning are done again."""
+    from typer.testing import CliRunner
+
+    from termnorm.cli import app
+
+    raw, _ = inputs
+    term = tmp_path / "term"
+    shutil.copytree(sample_terminology, term)
+    out = tmp_path / "out"
+    run(_cfg(raw, out, term))
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text("anesthesia\tHP:0001945\n" * 2, encoding="utf-8")  # a made-up reading
+    assert CliRunner().invoke(app, ["ontology", "learn", str(term), str(pairs)]).exit_code == 0
+    assert run(_cfg(raw, out, term)).skipped == 0
+    got = catalog.query(out, "SELECT DISTINCT concept_id FROM mentions "
+                             "WHERE lower(surface) = 'anesthesia'")
+    assert got.column(0).to_pylist() == ["HP:0001945"]
+
+
 def test_same_bytes_with_two_workers(first_run, inputs, sample_terminology, tmp_path):
     out, _, _ = first_run
     raw, _ = inputs

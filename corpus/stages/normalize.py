@@ -15,13 +15,19 @@ import pyarrow.compute as pc
 
 from corpus import schema
 from corpus.batch import Batch, Stage
+from ontology import store
 from termnorm.normalizer import Normalizer, dictionary_of
 from termnorm.text import _as_array
 
 
-@lru_cache(maxsize=2)
 def normalizer(ontology: str) -> Normalizer:
-    """One per process and terminology: loading the lexicon and senses takes a second or two."""
+    """One per process and terminology: loading the lexicon and senses takes a second or two.
+    Keyed by the terminology's manifest too, so pairs learned into it since are used."""
+    return _normalizer(ontology, store.fingerprint(store.check_built(ontology)))
+
+
+@lru_cache(maxsize=2)
+def _normalizer(ontology: str, fingerprint: str) -> Normalizer:
     return Normalizer.load(ontology)
 
 
