@@ -64,6 +64,12 @@ def decide(votes: pl.DataFrame, folder: str | Path) -> pl.DataFrame:
     return keep.join(order, on="norm_term").sort("_i").drop("_i")
 
 
+def merged(*votes: pl.DataFrame) -> pl.DataFrame:
+    """Vote tables (as `counts` gives them) added up, in first-seen order."""
+    return pl.concat(votes).group_by("norm_term", "concept_id", maintain_order=True).agg(
+        pl.col("votes").sum())
+
+
 def raw_votes(folder: str | Path) -> pl.DataFrame:
     """Every vote saved so far (norm_term, concept_id, votes)."""
     path = Path(folder) / LEARNED_FILE
@@ -81,8 +87,7 @@ def save(folder: str | Path, pairs: Iterable[tuple[str, str]], source: str) -> d
     """Add `pairs` to the folder's learned source (votes add up with earlier ones) and record it
     in the manifest. Returns the manifest's `learned` entry."""
     folder = store.check_built(folder)
-    votes = pl.concat([raw_votes(folder), counts(pairs)]).group_by(
-        "norm_term", "concept_id", maintain_order=True).agg(pl.col("votes").sum())
+    votes = merged(raw_votes(folder), counts(pairs))
     mentions = decide(votes, folder).height
     return store.add_table(folder, LEARNED_FILE, votes, "learned", lambda prior, _: {
         "mentions": mentions, "votes": int(votes["votes"].sum()),

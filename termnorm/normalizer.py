@@ -127,22 +127,20 @@ class Normalizer:
         before = self._decided().height
         if save:
             learned.save(self.folder, pairs, source)
-            self._engine = lexicon.load_or_compile(self.folder, self.vocabs)
-            if self._votes.height:
-                self._engine = lexicon.build_engine(
-                    *lexicon.select_rows(self.folder, self.vocabs, pairs=self._decided()))
         else:
-            self._votes = pl.concat([self._votes, learned.counts(pairs)])
+            self._votes = learned.merged(self._votes, learned.counts(pairs))
+        if self._votes.height:  # votes not in the folder: a lexicon of this process's own
             self._engine = lexicon.build_engine(
                 *lexicon.select_rows(self.folder, self.vocabs, pairs=self._decided()))
+        else:  # the folder's lexicon, compiled once and cached for every later load
+            self._engine = lexicon.load_or_compile(self.folder, self.vocabs)
         self._refresh()
         return self._decided().height - before
 
     def _decided(self) -> pl.DataFrame:
         """The learned pairs in use: the folder's saved votes plus this session's."""
-        votes = pl.concat([learned.raw_votes(self.folder), self._votes]).group_by(
-            "norm_term", "concept_id", maintain_order=True).agg(pl.col("votes").sum())
-        return learned.decide(votes, self.folder)
+        return learned.decide(learned.merged(learned.raw_votes(self.folder), self._votes),
+                              self.folder)
 
     # --- mapping one mention ----------------------------------------------------------------
     def map(self, mention: str, k: int = 5, threshold: float = 0.6,
