@@ -16,7 +16,6 @@ first. Users extend the two rule tables by editing or by a `tsv:` source of thei
 
 from __future__ import annotations
 
-from functools import cache
 from pathlib import Path
 
 import polars as pl
@@ -49,9 +48,10 @@ ANATOMY_CUES = ("his", "her", "their", "my", "the", "left", "right", "lower", "u
 SHORTHAND_FREQ = 10**9  # above any count in an inventory
 
 
-@cache
 def read_table(path: Path) -> tuple[tuple[str, str, str], ...]:
-    """(term, means, source) rows of a rule table: tab-separated, `#` comments, a header."""
+    """(term, means, source) rows of a rule table: tab-separated, `#` comments, a header. Read
+    afresh each time (a few KB): an edit in a long-lived process is what the next compile and
+    its fingerprint both see."""
     rows = []
     for no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip() or line.startswith(("#", "short\t", "term\t")):
