@@ -154,14 +154,17 @@ fn is_sentence_end(t: &[u8], i: usize) -> bool {
     }
 }
 
-/// Where the section header ending in the colon at `colon` starts: up to four words of
-/// letters, digits, `/`, `&`, `'` or `-` before it, not before `floor` ("...none postoperative
-/// diagnosis: ..." -> the start of "postoperative").
 /// A colon that ends a header: a space or the end after it ("10:30" and "1:1000" are not).
+/// Chinese puts no space after it ("高血压:阴性").
 fn is_header_colon(t: &[u8], i: usize) -> bool {
-    t[i] == b':' && t.get(i + 1).is_none_or(|&n| n == b' ' || n == b'\n')
+    t[i] == b':'
+        && t.get(i + 1)
+            .is_none_or(|&n| n == b' ' || n == b'\n' || n >= 0x80)
 }
 
+/// Where the section header ending in the colon at `colon` starts: up to four words of
+/// letters, digits, `/`, `&`, `'`, `-` or non-ASCII (Chinese has no spaces) before it, not
+/// before `floor` ("...none postoperative diagnosis: ..." -> the start of "postoperative").
 fn header_start(t: &[u8], colon: usize, floor: usize) -> usize {
     header_words_start(t, colon, floor, 4)
 }
@@ -178,7 +181,10 @@ fn header_words_start(t: &[u8], colon: usize, floor: usize, max_words: usize) ->
                     break;
                 }
             }
-        } else if !(c.is_ascii_alphanumeric() || matches!(c, b'/' | b'&' | b'\'' | b'-')) {
+        } else if !(c.is_ascii_alphanumeric()
+            || c >= 0x80
+            || matches!(c, b'/' | b'&' | b'\'' | b'-'))
+        {
             break;
         }
         i -= 1;
@@ -275,7 +281,9 @@ impl Context {
                     if is_header_colon(b, at) {
                         let h = header_start(b, at, te);
                         if h > te {
-                            end = h;
+                            // the next header ends the scope; with no scope word before it
+                            // the words are this scope's own ("denies chest pain: onset ...")
+                            end = if text[te..h].trim().is_empty() { at } else { h };
                             break;
                         }
                     }
@@ -476,6 +484,14 @@ mod tests {
             "no header right after"
         );
         assert!(flag("denies chest pain at 10:30 today", "chest pain").negated);
+        let t = "denies chest pain: onset unclear";
+        assert!(flag(t, "chest pain").negated, "the colon ends the scope");
+        assert!(!flag(t, "onset").negated);
+        assert!(flag("高血压: 阴性", "高血压").negated, "a Chinese header");
+        assert!(
+            flag("高血压:阴性", "高血压").negated,
+            "no space after the colon"
+        );
     }
 
     #[test]
