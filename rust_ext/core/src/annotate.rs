@@ -86,11 +86,18 @@ impl Engine {
         self.cues.sort_unstable();
     }
 
-    fn has_cue(&self, tokens: &[Token], start: usize, end: usize) -> bool {
+    /// Whether a cue is the token right before or after `start..end` of `text`, with only
+    /// spaces between ("back, pain" is two phrases).
+    fn has_cue(&self, text: &str, tokens: &[Token], start: usize, end: usize) -> bool {
         let first = tokens.partition_point(|t| (t.start as usize) < start);
         let last = tokens.partition_point(|t| (t.end as usize) <= end);
-        let cue = |t: Option<&Token>| t.is_some_and(|t| self.cues.binary_search(&t.hash).is_ok());
-        cue(first.checked_sub(1).and_then(|i| tokens.get(i))) || cue(tokens.get(last))
+        let spaces = |a: usize, b: usize| text.as_bytes()[a..b].iter().all(|&c| c == b' ');
+        let cue = |t: &Token| self.cues.binary_search(&t.hash).is_ok();
+        let before = first.checked_sub(1).map(|i| &tokens[i]);
+        before.is_some_and(|t| cue(t) && spaces(t.end as usize, start))
+            || tokens
+                .get(last)
+                .is_some_and(|t| cue(t) && spaces(end, t.start as usize))
     }
 
     pub fn annotate(&self, text: &str) -> (Normalized, Vec<Mention>) {
@@ -121,7 +128,7 @@ impl Engine {
             {
                 continue;
             }
-            if self.cued.contains(&h.term) && !self.has_cue(&a.tokens, h.start, h.end) {
+            if self.cued.contains(&h.term) && !self.has_cue(&norm.text, &a.tokens, h.start, h.end) {
                 continue;
             }
             a.kept.push((h, start, end));
@@ -146,7 +153,11 @@ impl Engine {
                 _ => None,
             };
             let concept = match sense.and_then(|i| self.sense_concepts.get(i as usize)) {
-                Some(&SENSE_DROPS) => continue,
+                // the document may define it ("physiotherapy (pt)"): Python maps it then
+                Some(&SENSE_DROPS) if !in_parentheses(&norm.text, self.lexicon.term(h.term)) => {
+                    continue
+                }
+                Some(&SENSE_DROPS) => None,
                 Some(&SENSE_KEEPS) | None => None,
                 Some(&c) => Some(c),
             };
@@ -162,6 +173,19 @@ impl Engine {
             });
         }
     }
+}
+
+/// Whether a parenthesis of `text` holds `short`: the cheap test for an in-document
+/// definition ("long form (SF)", "(Krabbe; SF)") that Python's `may_define` also makes.
+fn in_parentheses(text: &str, short: &str) -> bool {
+    text.match_indices('(').any(|(at, _)| {
+        let inside = &text[at + 1..];
+        inside
+            .char_indices()
+            .take(41)
+            .find(|&(_, c)| c == ')' || c == '(')
+            .is_some_and(|(end, c)| c == ')' && inside[..end].contains(short))
+    })
 }
 
 /// Byte offsets of char offsets in one text, for offsets asked in increasing order (mentions
@@ -239,5 +263,38 @@ mod tests {
             ms.iter().map(|m| m.sense).collect::<Vec<_>>(),
             [None, Some(1), None]
         );
+    }
+
+    #[test]
+    fn dropped_senses_and_cues() {
+        let lexicon = Lexicon::new(
+            vec!["physiotherapy".into(), "back".into()],
+            vec![("pt".into(), 0, 5), ("back".into(), 1, 0)],
+        )
+        .unwrap();
+        let mut engine = Engine::new(lexicon, Context::with_defaults());
+        engine.senses = Some(Arc::new(SenseTable::new(
+            vec![("pt".into(), vec![("patient".into(), 1)])],
+            400,
+        )));
+        engine.sense_concepts = vec![SENSE_DROPS];
+        engine.use_cues(&[1], &["pain".into()]);
+        let surfaces = |text: &str| {
+            let (_, ms) = engine.annotate(text);
+            ms.iter()
+                .map(|m| text[m.start as usize..m.end as usize].to_string())
+                .collect::<Vec<_>>()
+        };
+        assert!(
+            surfaces("PT seen today.").is_empty(),
+            "the patient sense drops it"
+        );
+        assert_eq!(
+            surfaces("Physiotherapy (PT) daily. PT helped."),
+            ["PT", "PT"],
+            "the document defines it"
+        );
+        assert_eq!(surfaces("low back pain"), ["back"]);
+        assert!(surfaces("lie on his back, pain free").is_empty());
     }
 }
