@@ -60,19 +60,19 @@ def _initials_any_order(sf: str, words: list[str]) -> str | None:
 def definitions(text: str) -> dict[str, str]:
     out: dict[str, str] = {}
     for m in PAREN.finditer(text):
-        sf = next((p.strip() for p in PARTS.split(m.group(1)) if _is_short_form(p.strip())),
-                  None)
-        if sf is None or sf in out:
-            continue
         # The long form sits in the same sentence, just before: a bounded look back keeps
         # this linear on a huge document with many parentheses.
         before = text[max(0, m.start() - LOOK_BACK):m.start()].rsplit(".", 1)[-1]
         words = WORD.findall(before)
-        n = min(len(sf) + 5, len(sf) * 2)
-        candidate = " ".join(words[-n:])
-        lf = _best_long_form(sf, candidate) or _initials_any_order(sf, words)
-        if lf:
-            out[sf] = lf.strip(" ,;:")
+        # every part may be the short form: "(Krabbe; AO-GLD)" defines AO-GLD
+        for sf in (p.strip() for p in PARTS.split(m.group(1))):
+            if not _is_short_form(sf) or sf in out:
+                continue
+            n = min(len(sf) + 5, len(sf) * 2)
+            lf = _best_long_form(sf, " ".join(words[-n:])) or _initials_any_order(sf, words)
+            if lf:
+                out[sf] = lf.strip(" ,;:")
+                break
     return out
 
 

@@ -120,7 +120,9 @@ def test_definitions_inside_a_longer_parenthesis():
     from termnorm.abbreviations import definitions, may_define
 
     text = ("The Schwartz-Jampel syndrome (SJS; chondrodystrophic myotonia) is rare. Adult onset "
-            "globoid cell leukodystrophy (Krabbe disease; AO-GLD) was studied (n = 12, p < 0.05).")
+            "globoid cell leukodystrophy (Krabbe disease; AO-GLD) was studied (n = 12, p < 0.05). Late "
+            "infantile globoid cell leukodystrophy (Krabbe; LI-GLD) is rarer.")
     assert definitions(text) == {"SJS": "Schwartz-Jampel syndrome",
-                                 "AO-GLD": "Adult onset globoid cell leukodystrophy"}
+                                 "AO-GLD": "Adult onset globoid cell leukodystrophy",
+                                 "LI-GLD": "Late infantile globoid cell leukodystrophy"}
     assert may_define(text, {"ao-gld"}) and not may_define(text, {"dmd"})
