@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
+import io
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import orjson
@@ -69,21 +72,53 @@ def derived(folder: str | Path, name: str, version: str,
     return table
 
 
-def add_table(folder: str | Path, file: str, table: pl.DataFrame, key: str,
-              entry: Callable[[dict, str], dict]) -> dict:
-    """Write `table` beside the tables as `file` and record it in the manifest under `key`
-    (`entry(previous entry, sha256 of the file)` gives what is recorded), each write atomic:
-    what a terminology learns after its build, kept with it. Returns the recorded entry."""
+@contextmanager
+def _locked(folder: Path) -> Iterator[None]:
+    """One writer at a time per folder, across processes (a read-modify-write of votes)."""
+    with open(folder / ".lock", "a+b") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def added(folder: str | Path, key: str) -> pl.DataFrame | None:
+    """The table the manifest records under `key` (see `update_table`), None if none."""
     folder = check_built(folder)
-    path = folder / file
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    table.write_parquet(tmp)
-    digest = hashlib.sha256(tmp.read_bytes()).hexdigest()
-    os.replace(tmp, path)
-    man = manifest(folder)
-    man[key] = {"file": file, **entry(man.get(key, {}), digest), "sha256": digest}
-    mpath = folder / MANIFEST
-    tmp = mpath.with_name(f".{mpath.name}.tmp-{os.getpid()}")
-    tmp.write_bytes(orjson.dumps(man, option=orjson.OPT_INDENT_2))
-    os.replace(tmp, mpath)
+    entry = manifest(folder).get(key)
+    return pl.read_parquet(folder / entry["file"]) if entry else None
+
+
+def update_table(folder: str | Path, key: str, change: Callable[[pl.DataFrame | None, dict],
+                                                                 tuple[pl.DataFrame, dict]]
+                 ) -> dict:
+    """Replace the table recorded under `key` in the manifest by `change(current table or None,
+    its entry)`, which returns the new table and what to record of it: what a terminology
+    learns after its build, kept with it. One writer at a time; the manifest's atomic replace
+    is the one commit (the table goes first under a name of its own digest, the one it
+    replaces is removed after), so a crash or a concurrent reader never sees half. Returns the
+    recorded entry."""
+    folder = check_built(folder)
+    with _locked(folder):
+        man = manifest(folder)
+        prior = man.get(key, {})
+        current = pl.read_parquet(folder / prior["file"]) if prior else None
+        table, entry = change(current, prior)
+        buf = io.BytesIO()
+        table.write_parquet(buf)
+        data = buf.getvalue()
+        digest = hashlib.sha256(data).hexdigest()
+        name = f"{key}-{digest[:16]}.parquet"
+        _write_atomic(folder / name, data)
+        man[key] = {"file": name, **entry, "sha256": digest}
+        _write_atomic(folder / MANIFEST, orjson.dumps(man, option=orjson.OPT_INDENT_2))
+        if prior.get("file") not in (None, name):
+            (folder / prior["file"]).unlink(missing_ok=True)
     return man[key]
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)

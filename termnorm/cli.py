@@ -207,8 +207,8 @@ def ontology_learn(
         from termnorm.senses import SenseInventory
 
         notes = sense_learning.read_notes(file, field)
-        table = sense_learning.learn(SenseInventory.from_terminology(folder).senses, notes)
-        entry = sense_learning.save(folder, table, file.name, len(notes))
+        counts = sense_learning.count(SenseInventory.from_terminology(folder).senses, notes)
+        entry = sense_learning.save(folder, counts, file.name, len(notes))
         if json:
             _emit_json({"folder": str(folder), **entry})
             return

@@ -5,9 +5,9 @@ Pairs are counted by normalized mention; each mention keeps the concept most of 
 concepts unless at least `OVERRIDE_VOTES` pairs, two thirds of its pairs, say otherwise: one
 noisy example ("hemochromatosis" once labelled T-cell lymphoma) does not move a term.
 
-`learned.parquet` (norm_term, concept_id, votes: every pair counted) sits beside the tables and
-the manifest's `learned` entry names it (mentions, votes, sources, digest), so every lexicon and
-cache derived from the folder sees it (their fingerprints cover the manifest).
+The votes (norm_term, concept_id, votes: every pair counted) sit beside the tables in the file
+the manifest's `learned` entry names (with mentions, votes, sources, digest), so every lexicon
+and cache derived from the folder sees them (their fingerprints cover the manifest).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from ontology import store
 from ontology.schema import SENSE_INVENTORIES
 from termnorm.text import normalize_array
 
-LEARNED_FILE = "learned.parquet"
+KEY = "learned"  # its manifest entry
 OVERRIDE_VOTES = 2
 OVERRIDE_SHARE = 2 / 3
 SCHEMA = {"norm_term": pl.Utf8, "concept_id": pl.Utf8, "votes": pl.Int64, "pairs": pl.Int64}
@@ -72,10 +72,8 @@ def merged(*votes: pl.DataFrame) -> pl.DataFrame:
 
 def raw_votes(folder: str | Path) -> pl.DataFrame:
     """Every vote saved so far (norm_term, concept_id, votes)."""
-    path = Path(folder) / LEARNED_FILE
-    if not path.exists():
-        return counts(())
-    return pl.read_parquet(path)
+    table = store.added(folder, KEY)
+    return counts(()) if table is None else table
 
 
 def read(folder: str | Path) -> pl.DataFrame:
@@ -84,14 +82,18 @@ def read(folder: str | Path) -> pl.DataFrame:
 
 
 def save(folder: str | Path, pairs: Iterable[tuple[str, str]], source: str) -> dict:
-    """Add `pairs` to the folder's learned source (votes add up with earlier ones) and record it
-    in the manifest. Returns the manifest's `learned` entry."""
-    folder = store.check_built(folder)
-    votes = merged(raw_votes(folder), counts(pairs))
-    mentions = decide(votes, folder).height
-    return store.add_table(folder, LEARNED_FILE, votes, "learned", lambda prior, _: {
-        "mentions": mentions, "votes": int(votes["votes"].sum()),
-        "sources": [*prior.get("sources", []), source]})
+    """Add `pairs` to the folder's learned source (votes add up with earlier ones, also those
+    another process saves meanwhile) and record it in the manifest. Returns the manifest's
+    `learned` entry."""
+    new = counts(pairs)
+
+    def change(prior: pl.DataFrame | None, entry: dict) -> tuple[pl.DataFrame, dict]:
+        votes = new if prior is None else merged(prior, new)
+        return votes, {"mentions": decide(votes, folder).height,
+                       "votes": int(votes["votes"].sum()),
+                       "sources": [*entry.get("sources", []), source]}
+
+    return store.update_table(folder, KEY, change)
 
 
 def as_synonyms(table: pl.DataFrame) -> pl.DataFrame:

@@ -7,8 +7,9 @@ occurs and keeps, per sense, the words whose log-odds for it against the short f
 senses are high (`MIN_WEIGHT`, at most `TOP_WORDS`). `SenseTable` adds the weights of the words
 found around a mention to each sense's score, in Rust, in the annotation pass.
 
-The words are kept in the terminology folder (`senses_learned.parquet`: short, long, word,
-weight) and named in its manifest (`learned_senses`), so every later load uses them.
+The counts are kept in the terminology folder, in the file its manifest's `learned_senses`
+entry names (short, long, word, n), so every later load uses them and a second corpus adds to
+the first.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from ontology.schema import SYNONYM_KINDS
 from termnorm._native import Engine
 from termnorm.text import normalize_array
 
-LEARNED_FILE = "senses_learned.parquet"
+KEY = "learned_senses"  # its manifest entry
 WINDOW = 400        # chars either side, as the sense table reads them
 MIN_SEEN = 5        # written-out occurrences of a sense before its context counts
 MIN_WORD = 3        # occurrences of a word beside a sense before it is a cue
@@ -38,6 +39,7 @@ TOP_WORDS = 40
 WORD = re.compile(r"[a-z][a-z0-9]{2,}")
 STOP = frozenset(["the", "and", "with", "was", "were", "for", "that", "this", "from", "has", "have", "had", "not", "are", "his", "her", "she", "patient", "patients", "which", "there", "been", "also", "into", "than", "then", "they", "them", "our", "out", "any", "all", "but", "one", "two", "per", "who", "will", "would", "may", "can", "could", "should"])
 SCHEMA = {"short": pl.Utf8, "long": pl.Utf8, "word": pl.Utf8, "weight": pl.Float64}
+COUNTS = {"short": pl.Utf8, "long": pl.Utf8, "word": pl.Utf8, "n": pl.Int64}
 
 
 def _ambiguous(senses: dict[str, list[tuple[str, int, str]]]) -> dict[str, list[tuple[str, str]]]:
@@ -70,24 +72,39 @@ def _context(text: str, start: int, end: int) -> set[str]:
     return {w for w in WORD.findall(around.lower()) if w not in STOP}
 
 
-def learn(senses: dict[str, list[tuple[str, int, str]]], texts: Iterable[str | None]
+def count(senses: dict[str, list[tuple[str, int, str]]], texts: Iterable[str | None]
           ) -> pl.DataFrame:
-    """Cue words (`SCHEMA`) for the senses of `senses` (a `SenseInventory`'s) from `texts`."""
+    """`COUNTS` of `texts`: per (short, long) sense of `senses` (a `SenseInventory`'s), how
+    often each word occurs around its written-out long form; `word` "" counts the occurrences."""
     texts = [t or "" for t in texts]
     by_norm = _ambiguous(senses)
     longs = list(by_norm)
     if not longs or not texts:
-        return pl.DataFrame(schema=SCHEMA)
+        return pl.DataFrame(schema=COUNTS)
     occ = _occurrences(longs, texts)
-    seen: Counter = Counter()                       # (short, long) -> occurrences
     words: dict[tuple[str, str], Counter] = defaultdict(Counter)
     for doc, start, end, concept in zip(*(occ.column(c).to_pylist() for c in
                                           ("doc", "start", "end", "concept")), strict=True):
         norm = longs[concept]
         ctx = _context(texts[doc], start, end) - set(WORD.findall(norm))
         for sense in by_norm[norm]:
-            seen[sense] += 1
+            words[sense][""] += 1
             words[sense].update(ctx)
+    rows = [(*sense, w, n) for sense in sorted(words) for w, n in sorted(words[sense].items())]
+    return pl.DataFrame(rows, schema=COUNTS, orient="row")
+
+
+def weights(counts: pl.DataFrame) -> pl.DataFrame:
+    """Cue words (`SCHEMA`) from `COUNTS`: per sense seen `MIN_SEEN` times, of a short form
+    with two such senses, the words whose log-odds for it against the others reach
+    `MIN_WEIGHT`."""
+    seen: Counter = Counter()
+    words: dict[tuple[str, str], Counter] = defaultdict(Counter)
+    for short, long, w, n in counts.iter_rows():
+        if w:
+            words[(short, long)][w] += n
+        else:
+            seen[(short, long)] += n
     rows = []
     for short in sorted({s for s, _ in seen}):
         mine = [k for k in seen if k[0] == short and seen[k] >= MIN_SEEN]
@@ -111,6 +128,12 @@ def learn(senses: dict[str, list[tuple[str, int, str]]], texts: Iterable[str | N
             scored.sort(key=lambda x: (-x[0], x[1]))
             rows += [(short, sense[1], w, round(x, 4)) for x, w in scored[:TOP_WORDS]]
     return pl.DataFrame(rows, schema=SCHEMA, orient="row")
+
+
+def learn(senses: dict[str, list[tuple[str, int, str]]], texts: Iterable[str | None]
+          ) -> pl.DataFrame:
+    """Cue words (`SCHEMA`) for the senses of `senses` from `texts` alone."""
+    return weights(count(senses, texts))
 
 
 def read_notes(path: str | Path, field: str) -> list[str]:
@@ -139,15 +162,24 @@ def read_notes(path: str | Path, field: str) -> list[str]:
 
 
 def read(folder: str | Path) -> pl.DataFrame:
-    path = Path(folder) / LEARNED_FILE
-    return pl.read_parquet(path) if path.exists() else pl.DataFrame(schema=SCHEMA)
+    """The cue words (`SCHEMA`) of every note corpus learned from so far."""
+    counts = store.added(folder, KEY)
+    return pl.DataFrame(schema=SCHEMA) if counts is None else weights(counts)
 
 
-def save(folder: str | Path, table: pl.DataFrame, source: str, notes: int) -> dict:
-    """Write the cue words and name them in the manifest. Returns the manifest entry."""
-    return store.add_table(folder, LEARNED_FILE, table, "learned_senses", lambda *_: {
-        "source": source, "notes": notes, "short_forms": table["short"].n_unique(),
-        "words": table.height})
+def save(folder: str | Path, counts: pl.DataFrame, source: str, notes: int) -> dict:
+    """Add `counts` (of `notes` notes from `source`) to the folder's, each corpus learned from
+    adding to the last, and record them in the manifest. Returns the manifest entry."""
+    def change(prior: pl.DataFrame | None, entry: dict) -> tuple[pl.DataFrame, dict]:
+        both = counts if prior is None else (
+            pl.concat([prior, counts]).group_by("short", "long", "word")
+            .agg(pl.col("n").sum()).sort("short", "long", "word"))
+        cues = weights(both)
+        return both, {"sources": [*entry.get("sources", []), source],
+                      "notes": entry.get("notes", 0) + notes,
+                      "short_forms": cues["short"].n_unique(), "words": cues.height}
+
+    return store.update_table(folder, KEY, change)
 
 
 def by_sense(table: pl.DataFrame, senses: dict[str, list[tuple[str, int, str]]]

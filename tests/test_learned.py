@@ -4,6 +4,8 @@ fresh `Normalizer.load`; majority votes, and no override of a terminology synony
 from __future__ import annotations
 
 import shutil
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 
 import orjson
 import pytest
@@ -83,3 +85,29 @@ def test_python_learn_save_and_a_bad_file(folder, tmp_path):
     r = runner.invoke(app, ["ontology", "learn", str(folder), str(bad)])
     assert r.exit_code != 0
     assert f"{bad}:2" in r.stderr and "concept ID" in r.stderr
+
+
+def _save_one(folder: str) -> dict:
+    return learned.save(folder, [("zorbic fever", "MESH:D005334")], "one")
+
+
+def test_concurrent_saves_keep_every_vote(folder):
+    with ProcessPoolExecutor(4, mp_context=get_context("spawn")) as pool:
+        list(pool.map(_save_one, [str(folder)] * 8))
+    man = store.manifest(folder)["learned"]
+    assert man["votes"] == 8 and len(man["sources"]) == 8
+    assert learned.raw_votes(folder)["votes"].to_list() == [8]
+    assert [p.name for p in folder.glob("learned*.parquet")] == [man["file"]]
+
+
+def test_learned_pairs_pass_the_lexicon_guards(folder, tmp_path):
+    """A short or general-English mention a user approved is theirs: neither the length filter
+    nor the general-English guard drops it."""
+    tsv = tmp_path / "pairs.tsv"
+    tsv.write_text("qz\tMESH:D003920\nthinking\tMESH:D001523\nthinking\tMESH:D001523\n"
+                   "thinking\tMESH:D001523\n", encoding="utf-8")
+    assert Normalizer.load(folder).normalize("thinking about qz").mentions == []
+    assert runner.invoke(app, ["ontology", "learn", str(folder), str(tsv)]).exit_code == 0
+    got = {m.surface: m.concept_id for m in
+           Normalizer.load(folder).normalize("thinking about qz").mentions}
+    assert got == {"qz": "MESH:D003920", "thinking": "MESH:D001523"}

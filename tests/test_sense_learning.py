@@ -60,6 +60,21 @@ def test_cli_keeps_the_learned_senses(full_terminology, tmp_path):
     names = {m.name for m in Normalizer.load(folder).normalize(exam).mentions
              if m.surface == "PE"}
     assert names == {"Physical Examination"}
+    # a second corpus adds to the first: a few notes more do not undo what it learned
+    few = tmp_path / "few.jsonl"
+    with gzip.open(MTSAMPLES) as f:
+        few.write_bytes(b"".join(line for _, line in zip(range(20), f)))
+    r = CliRunner().invoke(app, ["ontology", "learn", str(folder), str(few), "--task", "notes",
+                                 "--field", "transcription", "--json"])
+    assert r.exit_code == 0, r.stderr
+    second = orjson.loads(r.stdout)
+    assert second["notes"] == entry["notes"] + 20
+    assert second["sources"] == [MTSAMPLES.name, few.name]
+    assert second["words"] >= entry["words"] * 0.9
+    assert not (folder / entry["file"]).exists(), "the replaced counts are removed"
+    names = {m.name for m in Normalizer.load(folder).normalize(exam).mentions
+             if m.surface == "PE"}
+    assert names == {"Physical Examination"}
     bad = CliRunner().invoke(app, ["ontology", "learn", str(folder), str(MTSAMPLES), "--task",
                                    "notes", "--field", "nope"])
     assert bad.exit_code != 0 and "no record has a text field 'nope'" in bad.stderr
