@@ -87,10 +87,11 @@ def _resolve(targets: pl.DataFrame, rows: pl.DataFrame, concepts: pl.DataFrame) 
     """`targets` (with a `means` column: a name or a concept ID) given their `concept` index."""
     norm = normalize_array(targets["means"].to_list()).to_pylist()
     by_name = targets.with_columns(norm_means=pl.Series(norm, dtype=pl.Utf8)).join(
-        _name_index(rows).rename({"norm_term": "norm_means"}), on="norm_means", how="left")
+        _name_index(rows).rename({"norm_term": "norm_means"}), on="norm_means", how="left",
+        maintain_order="left")
     ids = concepts.select(pl.col("concept_id").alias("means"),
                           pl.int_range(pl.len(), dtype=pl.UInt32).alias("by_id"))
-    return by_name.join(ids, on="means", how="left").with_columns(
+    return by_name.join(ids, on="means", how="left", maintain_order="left").with_columns(
         concept=pl.coalesce("concept", "by_id")).drop("norm_means", "by_id")
 
 
@@ -124,7 +125,7 @@ def added_rows(senses: pl.DataFrame, rows: pl.DataFrame, concepts: pl.DataFrame
     common = {s for s, z in zip(shorts, _zipf(shorts), strict=True)
               if z >= WORD_SF_ZIPF and s not in curated}
     sf = (sf.filter(~pl.col("short").is_in(list(common)) & (pl.col("short").str.len_chars() >= 2))
-          .sort("freq", descending=True, maintain_order=True)
+          .sort("freq", "means", descending=[True, False], maintain_order=True)
           .group_by("short", maintain_order=True).agg(pl.col("concept").first()))
     terms = pl.DataFrame([r[:2] for r in read_table(TERMS_FILE)], schema=["term", "means"],
                          orient="row")
@@ -137,7 +138,8 @@ def added_rows(senses: pl.DataFrame, rows: pl.DataFrame, concepts: pl.DataFrame
     everyday = rows_of(terms["term"].to_list(), terms["concept"], lay)
     short = rows_of(sf["short"].to_list(), sf["concept"], abbr)
     # an everyday term ("afib", "abx") matches in any case: no abbreviation row beside it
-    out = pl.concat([short.join(everyday, on="norm_term", how="anti"), everyday])
+    out = pl.concat([short.join(everyday, on="norm_term", how="anti", maintain_order="left"),
+                     everyday])
     return out.with_columns(pl.col("concept").cast(pl.UInt32), pl.col("kind").cast(pl.UInt8))
 
 
@@ -148,7 +150,9 @@ def general_words(rows: pl.DataFrame, categories: pl.DataFrame, clinical_terms: 
     (`category`, null outside MeSH); `clinical_terms`: norm_terms a disease or phenotype
     vocabulary has too ("anxiety" is an HPO phenotype: not general, though MeSH files it under
     behaviour)."""
-    single = rows.filter(pl.col("norm_term").str.contains(r"^[a-z][a-z']*$"))
+    # a pair a user approved ("learned") is theirs to keep
+    single = rows.filter(pl.col("norm_term").str.contains(r"^[a-z][a-z']*$")
+                         & (pl.col("kind") != SYNONYM_KINDS.index("learned")))
     words = single["norm_term"].unique().sort().to_list()
     zipf = pl.DataFrame({"norm_term": words, "zipf": _zipf(words)},
                         schema={"norm_term": pl.Utf8, "zipf": pl.Float64})
@@ -158,7 +162,8 @@ def general_words(rows: pl.DataFrame, categories: pl.DataFrame, clinical_terms: 
                         | ((pl.col("category") == "Chemicals and Drugs")
                            & (pl.col("zipf") >= CHEMICAL_ZIPF)))
                        & ~pl.col("norm_term").is_in(clinical_terms.implode()))
-    kept = rows.join(drop.select("norm_term", "concept"), on=["norm_term", "concept"],
+    kept = rows.join(drop.select("norm_term", "concept", "kind"),
+                     on=["norm_term", "concept", "kind"],
                      how="anti", maintain_order="left")
     cued = (cand.filter((pl.col("category") == "Anatomy") & (pl.col("zipf") >= ANATOMY_ZIPF))
             ["norm_term"].unique().sort().to_list())

@@ -14,6 +14,7 @@ examples, similar vocabulary names and the dictionary, scored by a learned class
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,6 +65,8 @@ def read_pubtator(path: str | Path) -> Iterator[Gold]:
         if raw in ("-1", ""):
             continue
         ids = tuple(_gold_id(x) for x in raw.replace("+", "|").split("|") if x.strip())
+        if not ids:
+            raise SourceError(path, no, f"no concept ID in the gold cell {raw!r}")
         yield Gold(cells[3], ids, docs.get(cells[0]))
 
 
@@ -118,6 +121,11 @@ def read_pairs(path: str | Path, task: str = "tsv", ontology: str | Path | None 
     names = store.scan(ontology, "concepts").filter(
         pl.col("vocab") == TARGET_VOCABS[task][0]).select("name", "concept_id").collect()
     index = dict(names.iter_rows())
+    unknown = sorted({n for g in gold for n in g.ids if n not in index})
+    if unknown:
+        warnings.warn(f"{path}: {len(unknown)} standard name(s) not in the terminology's "
+                      f"{TARGET_VOCABS[task][0]}, their pairs left out (first: {unknown[0]!r})",
+                      stacklevel=2)
     return [(g.mention, index[n]) for g in gold for n in g.ids if n in index]
 
 

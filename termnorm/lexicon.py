@@ -94,7 +94,7 @@ def select_rows(folder: str | Path, vocabs: list[str] | None = None,
     rows = rows.filter(
         ~pl.col("norm_term").is_in(list(STOP_TERMS))
         & ((pl.col("norm_term").str.len_chars() >= 3)
-           | (pl.col("kind") == kinds["abbreviation"])
+           | pl.col("kind").is_in([kinds["abbreviation"], kinds["learned"]])
            | pl.col("norm_term").str.contains(r"[\p{Han}]")))
     categories = concepts.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("concept"),
                                  "category")
