@@ -24,7 +24,7 @@ from termnorm._native import Engine
 
 # Names the normalization and the compiled file format: change it when either changes, so that
 # caches derived under the old rules are not read.
-VERSION = "lexicon-v7"
+VERSION = "lexicon-v8"
 
 LEXICON_FILE = "lexicon.bin"
 LEXICON_META = "lexicon.json"
