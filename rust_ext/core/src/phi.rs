@@ -137,6 +137,7 @@ fn rules() -> Vec<(PhiType, Check, String)> {
         (Date, C::None, r"(?i)\b(?:xmas|christmas(?: eve| day)?|thanksgiving|new year'?s(?: eve| day)?|easter|memorial day|labor day|independence day|(?:fourth|4th) of july|halloween|valentine'?s day)\b".into()),
         (Date, C::None, r"(?:^|\D)(?P<v>\d{4}[-/.]\d{1,2}[-/.]\d{1,2})(?:$|\D)".into()),
         (Date, C::NumericDate, r"(?:^|[^\d/.xX×*:])(?P<v>\d{1,2}[-/.]\d{1,2}[-/.](?:\d{4}|\d{2}))(?:$|[^\d/%.]|\.\D|\.$)".into()),
+        (Date, C::None, r"\b(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\b".into()),
         (Date, C::ShortDate, r"(?:^|[^\d/.A-Za-z×*:-])(?P<v>(?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12]\d|3[01]))(?:$|[^\d/%-])".into()),
         (Date, C::DashDate, r"(?:^|[^\d/.xX×*:-])(?P<v>(?:0?[1-9]|1[0-2])-(?:0?[1-9]|[12]\d|3[01]))(?:$|[^\d/%-])".into()),
         (Date, C::ZhDotDate, r"(?:^|[^\d.])(?P<v>(?:1[0-2]|0?[1-9])\.(?:[12]\d|3[01]|0?[1-9]))(?:$|[^\d.%])".into()),
@@ -158,7 +159,7 @@ fn rules() -> Vec<(PhiType, Check, String)> {
         (Age, C::None, r"(?:^|\D)(?P<v>(?:9\d|1[0-1]\d)\s?(?:岁|周岁))".into()),
         (Age, C::None, r"今年(?P<v>9\d|1[01]\d)(?:岁|了|周岁)".into()),
         (Age, C::None, r"(?P<v>(?:九十[一二三四五六七八九]?|一百[零一二三四五六七八九十]*)(?:岁|周岁))".into()),
-        (Address, C::None, r"(?i:\b\d{1,5}\s+(?:[A-Za-z]+\.?\s+){1,3}(?:street|avenue|road|boulevard|lane|drive|court|parkway|terrace|circle|highway|square)\b)|\b(?:[A-Z][a-z]+\s){1,2}(?:Street|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Drive|Parkway)\b|\b\d{1,5}\s+(?:[A-Z][a-z]+\s+){1,3}(?:St|Ave|Rd|Blvd|Ln|Dr|Ct|Pl|Pkwy|Way|Ter)\b\.?|\b\d{1,5}\s+(?:[A-Z]+\s+){1,3}(?:ST|AVE|RD|BLVD|LN)\b\.?".into()),
+        (Address, C::None, r"(?i:\b\d{1,5}\s+(?:[A-Za-z]+\.?\s+){1,3}(?:street|avenue|road|boulevard|lane|drive|court|parkway|terrace|circle|highway|square)\b)|\b(?:[A-Z][a-z]+\s){1,2}(?:Street|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Drive|Parkway)\b|\b\d{1,5}\s+(?:[A-Z][a-z]+\s+){1,3}(?:St|Ave|Rd|Blvd|Ln|Dr|Ct|Pl|Pkwy|Way|Ter)\b\.?|\b\d{1,5}\s+(?:[A-Z]+\s+){1,3}(?:ST|AVE|RD|BLVD|LN)\b\.?|\b\d{1,5}\s+(?:[a-z]{3,}\s+){1,2}(?:st|ave|rd|blvd)\b\.?".into()),
         (Address, C::None, format!(r"(?:{p})(?:省|市|自治区|壮族自治区|回族自治区|维吾尔自治区)?[\p{{Han}}\dA-Za-z-]{{0,24}}(?:号|村|镇|乡|县|区|市|州|路|街|巷|弄|室|楼|单元|栋|组)(?:[\dA-Za-z-]+(?:号|室|楼|单元|栋|层|组))*")),
         (Address, C::None, r"(?:住址|地址|家住|现住址|现住|户籍地|户籍|籍贯|居住地|出生地)\s*[:：]?\s*(?P<v>[\p{Han}\dA-Za-z-]{2,40})".into()),
         (Address, C::None, r"\p{Han}{2,6}(?:省|市|自治区)\p{Han}{1,8}?(?:市|区|县)\p{Han}{0,12}?(?:路|街|道|巷|村|弄)\d{1,5}号(?:\d{1,4}(?:室|栋|楼|单元))*".into()),
@@ -188,6 +189,24 @@ const VALUE_LABELS: &[&str] = &[
 
 /// Words before a date: a fraction after them is a date ("since 1/2").
 const DATE_CUES: &[&str] = &[
+    "mon",
+    "monday",
+    "tue",
+    "tues",
+    "tuesday",
+    "wed",
+    "wednesday",
+    "thu",
+    "thur",
+    "thurs",
+    "thursday",
+    "fri",
+    "friday",
+    "sat",
+    "saturday",
+    "sun",
+    "sunday",
+    "received",
     "on",
     "since",
     "from",
@@ -355,6 +374,15 @@ fn ordinal_ok(after: &str) -> bool {
                 | "he"
                 | "was"
                 | "the"
+                | "did"
+                | "for"
+                | "i"
+                | "we"
+                | "you"
+                | "so"
+                | "but"
+                | "after"
+                | "before"
         )
 }
 

@@ -47,6 +47,8 @@ pub mod flag {
     /// set by the lexicon itself: the last word of a cue phrase, the first word of a place
     pub const PHRASE_END: u32 = 1 << 14;
     pub const PLACE_START: u32 = 1 << 15;
+    /// before an employer, a school or a company ("works at", "job at", "company")
+    pub const ORG_CUE: u32 = 1 << 16;
     /// an ordinary word of the dictionary, in lower case ("gallop", "hope", "brown"): a
     /// name-list word that is one needs a cue
     pub const WORD: u32 = 1 << 13;
@@ -55,6 +57,8 @@ pub mod flag {
 #[derive(Debug, Clone, Copy, Default)]
 struct Word {
     flags: u32,
+    /// the flags of the cue phrases that end with this word (`PHRASE_END` is set too)
+    ends: u32,
     /// how common the word is as an ordinary English word: Zipf frequency x 10
     zipf: u8,
 }
@@ -164,8 +168,10 @@ impl PhiLexicon {
         }
         // the word each token looks up says whether a phrase ends or a place starts with it,
         // so neither table is probed for the other tokens
-        for h in ph.keys() {
-            map.entry(*h).or_default().flags |= flag::PHRASE_END;
+        for (h, v) in &ph {
+            let w = map.entry(*h).or_default();
+            w.flags |= flag::PHRASE_END;
+            w.ends |= v.iter().fold(0, |a, (_, f)| a | f);
         }
         for h in pl.keys() {
             map.entry(*h).or_default().flags |= flag::PLACE_START;
@@ -284,7 +290,7 @@ impl PhiLexicon {
         if toks[i].w.flags & f != 0 {
             return true;
         }
-        if toks[i].w.flags & flag::PHRASE_END == 0 {
+        if toks[i].w.ends & f == 0 {
             return false;
         }
         self.phrases.get(&toks[i].h).is_some_and(|v| {
@@ -313,6 +319,7 @@ impl PhiLexicon {
         self.facilities(text, &toks, hits);
         self.gazetteer(text, &toks, hits);
         self.states(text, &toks, hits);
+        self.organizations(text, &toks, hits);
         TOKS.with(|t| *t.borrow_mut() = toks);
         if text.bytes().any(|b| b >= 0xE0) {
             self.chinese_names(text, hits);
@@ -763,6 +770,60 @@ impl PhiLexicon {
         }
     }
 
+    /// "works at raytheon", "job at Wayfair", "oxygen company lincare": after an employer cue,
+    /// up to three words that can only be a name (capitalised in a mixed-case line, or no
+    /// dictionary word and rare), on one line.
+    fn organizations(&self, text: &str, toks: &[Tok], hits: &mut Vec<PhiHit>) {
+        use flag::*;
+        for i in 0..toks.len() {
+            if !self.cue(toks, i, ORG_CUE) {
+                continue;
+            }
+            let mut z = i;
+            while z + 1 < toks.len() && z - i < 3 {
+                let t = &toks[z + 1];
+                let g = &text[t.gap_before.0..t.gap_before.1];
+                let glue = g.trim_matches(|c: char| c == ' ' || c == '&' || c == '-' || c == '.');
+                let naming = t.w.flags & (STOP | MEDICAL | FACILITY) == 0
+                    && !t.shout
+                    && (t.cap && !t.opens || !self.is_word(text, t) && t.w.zipf < 35);
+                if g.contains('\n') || !glue.is_empty() || !naming {
+                    break;
+                }
+                z += 1;
+            }
+            if z > i {
+                hits.push(PhiHit {
+                    start: toks[i + 1].start,
+                    end: toks[z].end,
+                    kind: PhiType::Location,
+                });
+            }
+        }
+        // "st. v's", "ST. E'S", "saint luke's": a saint's hospital by its short name (not
+        // "St. John's wort")
+        for i in 0..toks.len().saturating_sub(1) {
+            let (a, b) = (&toks[i], &toks[i + 1]);
+            let w = &text[a.start..a.end];
+            if !(w.eq_ignore_ascii_case("st") || w.eq_ignore_ascii_case("saint")) {
+                continue;
+            }
+            let t = &text[b.start..b.end]; // ASCII letters and apostrophes
+            let possessive = t.len() > 2 && t[t.len() - 2..].eq_ignore_ascii_case("'s");
+            let g = &text[b.gap_before.0..b.gap_before.1];
+            let wort = toks
+                .get(i + 2)
+                .is_some_and(|t| text[t.start..t.end].eq_ignore_ascii_case("wort"));
+            if possessive && !wort && g.trim_matches([' ', '.']).is_empty() && g.len() <= 2 {
+                hits.push(PhiHit {
+                    start: a.start,
+                    end: b.end,
+                    kind: PhiType::Location,
+                });
+            }
+        }
+    }
+
     /// A state after "from", "in", "to" ("called from nh", "flew back from CALIFORNIA").
     fn states(&self, text: &str, toks: &[Tok], hits: &mut Vec<PhiHit>) {
         for a in 1..toks.len() {
@@ -827,8 +888,26 @@ impl PhiLexicon {
                 if cues.get(i + 1).is_some_and(|n| n.start() == at) {
                     continue;
                 }
+                // "记录者：夏天", "谈话医师：热依拉": a person's field in a form holds a name
+                // whatever its characters
+                if let Some(len) =
+                    form_field_value(&text[m.start()..m.end()], &text[m.end()..at], &text[at..])
+                {
+                    if self.zh_name_at(&text[at..]).is_none() {
+                        hits.push(PhiHit {
+                            start: at,
+                            end: at + len,
+                            kind: PhiType::Name,
+                        });
+                        continue;
+                    }
+                }
                 // "访视护士：阮晓琳、苗佳": a list of names after one cue
                 while let Some(len) = self.zh_name_at(&text[at..]) {
+                    // "与患者关系：": a label, not a name
+                    if text[at + len..].starts_with([':', '：']) {
+                        break;
+                    }
                     hits.push(PhiHit {
                         start: at,
                         end: at + len,
@@ -1226,6 +1305,50 @@ pub const ZH_NOT_NAMES: &[&str] = &[
 /// function words and verbs that rarely belong to a given name.
 const ZH_BREAK: &str = "因于自在与和及或的了是为被由从对向诉述称主入出现今已无有不未以来去到至经行术后前时曾于其住回我你他她您们这那哪、，。；：:;,.（）()“”\"' 男女岁";
 
+/// The byte length of the value of a form's person field: `cue` names a person ("记录者",
+/// "父亲", "签名") and a colon ends it or is in `between` (what separates it from `after`),
+/// then two to four Chinese characters (or a name joined by "·": "买买提·艾力") up to a
+/// space, a bracket, 、 or ；, the end of the field (a
+/// comma or a full stop after them is a sentence: "父亲：健在，"). Not a blank ("无", "不详").
+fn form_field_value(cue: &str, between: &str, after: &str) -> Option<usize> {
+    let label = cue.trim_end_matches([':', '：']);
+    let last = label.chars().next_back()?;
+    let colon = cue.ends_with([':', '：']) || between.contains([':', '：']);
+    // a dialogue's speakers ("医生：您好") say words, not names
+    let speaker = ["医生", "医师", "患者", "病人", "护士", "家属", "患儿"].contains(&label);
+    if !colon || speaker || !"者人师生士名亲夫妻子女长签".contains(last) {
+        return None;
+    }
+    let mut len = 0;
+    let mut chars = 0;
+    for c in after.chars() {
+        // Han characters only (the CJK range holds 、 。 and the ideographic space too)
+        if matches!(c, '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}') || c == '·' && chars > 0
+        {
+            len += c.len_utf8();
+            chars += 1;
+        } else {
+            break;
+        }
+    }
+    let value = &after[..len];
+    let ends = after[len..]
+        .chars()
+        .next()
+        .is_none_or(|c| c.is_whitespace() || "；、;（(".contains(c));
+    let blank = [
+        "无", "不详", "暂无", "未知", "本人", "患者", "家属", "同上", "见上", "拒绝",
+    ]
+    .iter()
+    .any(|w| value.starts_with(w));
+    let sized = if value.contains('·') {
+        chars <= 12 && !value.ends_with('·')
+    } else {
+        (2..=4).contains(&chars)
+    };
+    (sized && ends && !blank).then_some(len)
+}
+
 /// A word as the lexicon keys it: ASCII lower case, apostrophes dropped ("O'Brien" -> "obrien"),
 /// a possessive 's too ("Healey's" -> "healey").
 fn key(w: &str) -> String {
@@ -1309,11 +1432,11 @@ mod tests {
                 w("and", STOP, 75),
             ],
             vec!["gallop".into()],
-            vec![("spoke with".into(), VERB)],
+            vec![("spoke with".into(), VERB), ("works at".into(), ORG_CUE)],
             vec![("revere".into(), false), ("east boston".into(), true)],
             vec!["李".into(), "刘".into(), "欧阳".into()],
             "华明娜".into(),
-            vec!["患者".into(), "主治医师".into()],
+            vec!["患者".into(), "主治医师".into(), "记录者".into()],
             vec!["医生".into()],
             vec!["夜班".into()],
             vec!["深圳".into()],
@@ -1358,6 +1481,13 @@ mod tests {
         );
         assert_eq!(found("lives in revere; the hospital"), ["revere"]);
         assert_eq!(found("revere and East Boston"), ["East Boston"]);
+        assert_eq!(found("works at raytheon in revere"), ["raytheon", "revere"]);
+        assert_eq!(found("works at the hospital"), Vec::<&str>::new());
+        assert_eq!(
+            found("went to st. v's ed, ST E'S before"),
+            ["st. v's", "ST E'S"]
+        );
+        assert_eq!(found("st. john's wort daily"), Vec::<&str>::new());
     }
 
     #[test]
@@ -1371,5 +1501,9 @@ mod tests {
             ["郸城县人民医院"]
         );
         assert_eq!(found("我在深圳工作。深圳湾"), ["深圳"]);
+        // a form's person field holds a name whatever its characters; a speaker says words
+        assert_eq!(found("记录者：夏天　审核：略"), ["夏天"]);
+        assert_eq!(found("记录者：买买提·艾力"), ["买买提·艾力"]);
+        assert_eq!(found("患者：好的，谢谢。记录者：无"), Vec::<&str>::new());
     }
 }

@@ -163,6 +163,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
         ("FACILITY", flag::FACILITY),
         ("FACILITY_MOD", flag::FACILITY_MOD),
         ("PLACE_CUE", flag::PLACE_CUE),
+        ("ORG_CUE", flag::ORG_CUE),
         ("STATE", flag::STATE),
         ("WORD", flag::WORD),
     ];
