@@ -259,8 +259,9 @@ def _chinese_names() -> tuple[list[str], str]:
     from faker.providers.person.zh_CN import Provider
 
     surnames = sorted(set(Provider.last_names))
+    # 某 stands in for a given char in records that half-mask a name ("马某芳", "张某")
     given = "".join(sorted({c for n in (*Provider.first_names_male, *Provider.first_names_female)
-                            for c in n}))
+                            for c in n} | {"某"}))
     return surnames, given
 
 

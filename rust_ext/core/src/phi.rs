@@ -147,9 +147,14 @@ fn rules() -> Vec<(PhiType, Check, String)> {
         (Location, C::None, r"(?P<v>(?:省|市|县|区)(?:[一二三四五六七八九十]|人民|中医|妇幼|儿童|中心|第[一二三四五六七八九十]+)(?:医)?院)".into()),
         (Date, C::None, r"(?P<v>(?:\d{4}年)?\d{1,2}月\d{1,2}[日号])".into()),
         (Date, C::None, r"(?P<v>\d{4}年\d{1,2}月)".into()),
+        // in Chinese numerals, and lunar days ("二〇二四年二月二十二日", "正月十五", "九月廿五")
+        (Date, C::None, r"(?P<v>(?:[〇零一二三四五六七八九]{4}年)?(?:[一二三四五六七八九十]|十[一二])月[一二三四五六七八九十廿卅]{1,3}[日号])".into()),
+        (Date, C::None, r"(?P<v>(?:正|冬|腊|[一二三四五六七八九]|十[一二]?)月(?:初[一二三四五六七八九十]|廿[一二三四五六七八九]?|[二三]十|十[一二三四五六七八九]|卅))".into()),
+        // a month-day before a time of day ("10-23 16:05")
+        (Date, C::None, r"(?:^|[^\d/.-])(?P<v>(?:0?[1-9]|1[0-2])-(?:0?[1-9]|[12]\d|3[01]))\s+(?:[01]?\d|2[0-3]):[0-5]\d(?:$|\D)".into()),
         (Age, C::None, r"(?i)\b(?P<v>(?:9\d|1[0-1]\d))\s?-?\s?(?:years?|yrs?|y/o|yo|y\.o\.?|year-old)(?:\b|$|[^a-z])".into()),
         (Age, C::None, r"(?i)\bage[d]?\s*[:]?\s*(?P<v>9\d|1[0-1]\d)\b".into()),
-        (Age, C::NotTemperature, r"(?:^|[^\d.])(?P<v>9\d|1[01]\d)\s?[MF]\b".into()),
+        (Age, C::NotTemperature, r"(?:^|[^\d.])(?P<v>9\d|1[01]\d)\s?[MFmf]\b".into()),
         (Name, C::None, r"(?i:patient name|name)\s*:\s*(?P<v>[A-Z]{2,}(?:\s+[A-Z]\.?)?\s+[A-Z]{2,})\b".into()),
         (Name, C::None, r"(?P<v>\b[A-Z][A-Za-z'-]{2,}),\s*\d{1,3}\s?(?:[MF]|yo|y/o)\b".into()),
         (Name, C::None, r"(?P<v>\b[A-Z][A-Za-z'-]{2,},\s[A-Z][A-Za-z'.-]*)\s+\d{1,3}\s?(?:[MF]|yo|y/o)\b".into()),
@@ -944,6 +949,13 @@ mod tests {
         assert_eq!(got[6].0, "94");
         assert!(kinds("She is 45 years old; BP 120/80; 5 mg daily.").is_empty());
         assert!(kinds("St. Vincent's Hospital; the device that was placed").is_empty());
+        let dates = |t: &str| kinds(t).into_iter().map(|g| g.0).collect::<Vec<_>>();
+        assert_eq!(dates("RECEIVED: 20190917, block 12345678"), ["20190917"]);
+        assert_eq!(dates("next visit friday 4/10 or prn; pain 4/10"), ["4/10"]);
+        assert_eq!(
+            dates("walk-up at 48 cedar st apt 2; hr 98 to st"),
+            ["48 cedar st"]
+        );
     }
 
     #[test]
@@ -962,6 +974,11 @@ mod tests {
         // a labelled number is an ID whatever its checksum; an unlabelled one must pass it
         assert_eq!(kinds("身份证号110105194912310021")[0].1, "ID_CARD");
         assert!(kinds("共110105194912310021").is_empty(), "bad checksum");
+        let dates = |t: &str| kinds(t).into_iter().map(|g| g.0).collect::<Vec<_>>();
+        assert_eq!(
+            dates("转出日期：二〇二四年二月二十二日，正月十五以后；会诊 10-23 16:05，10-12次/分"),
+            ["二〇二四年二月二十二日", "正月十五", "10-23"]
+        );
         let (text, hits) = Deidentifier::new().deidentify("电话13812345678。");
         assert_eq!((text.as_str(), hits.len()), ("电话[PHONE]。", 1));
     }

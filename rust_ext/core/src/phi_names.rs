@@ -800,6 +800,32 @@ impl PhiLexicon {
                 });
             }
         }
+        for i in 0..toks.len().saturating_sub(1) {
+            let (a, b) = (&toks[i], &toks[i + 1]);
+            let w = &text[a.start..a.end];
+            let g = &text[b.gap_before.0..b.gap_before.1];
+            if g.contains('\n') || b.w.flags & (STOP | MEDICAL) != 0 {
+                continue;
+            }
+            // "AT CARNEY", "seen at brigham": a rare surname after "at" is the place named
+            // after it
+            let at_name = w.eq_ignore_ascii_case("at")
+                && b.w.flags & (FIRST | LAST) != 0
+                && b.w.zipf < 40
+                && b.end - b.start >= 4
+                && !self.is_word(text, b);
+            // "mount auburn", "Mt. Sinai": a mount is a place or a hospital
+            let mount = (w.eq_ignore_ascii_case("mount") || w.eq_ignore_ascii_case("mt"))
+                && g.trim_matches([' ', '.']).is_empty()
+                && (b.w.flags & (PLACE_START | FIRST | LAST) != 0 || b.cap && !b.opens);
+            if at_name || mount {
+                hits.push(PhiHit {
+                    start: if mount { a.start } else { b.start },
+                    end: b.end,
+                    kind: PhiType::Location,
+                });
+            }
+        }
         // "st. v's", "ST. E'S", "saint luke's": a saint's hospital by its short name (not
         // "St. John's wort")
         for i in 0..toks.len().saturating_sub(1) {
@@ -1167,6 +1193,14 @@ fn zh_facilities(text: &str, hits: &mut Vec<PhiHit>) {
                 "医学中心",
                 "疗养院",
                 "养老院",
+                // workplaces and schools
+                "厂",
+                "公司",
+                "集团",
+                "幼儿园",
+                "小学",
+                "中学",
+                "大学",
             ])
             .expect("facility heads")
     });
@@ -1303,7 +1337,7 @@ pub const ZH_NOT_NAMES: &[&str] = &[
 
 /// Chars that end or open the words around a Chinese name ("患者李华因…", "由刘医生"):
 /// function words and verbs that rarely belong to a given name.
-const ZH_BREAK: &str = "因于自在与和及或的了是为被由从对向诉述称主入出现今已无有不未以来去到至经行术后前时曾于其住回我你他她您们这那哪、，。；：:;,.（）()“”\"' 男女岁";
+const ZH_BREAK: &str = "因于自在与和及或的了是为被由从对向诉述称主入出现今已无有不未以来去到至经行术后前时曾于其住回我你他她您们这那哪、，。；：:;,.（）()“”\"' 男女岁床";
 
 /// The byte length of the value of a form's person field: `cue` names a person ("记录者",
 /// "父亲", "签名") and a colon ends it or is in `between` (what separates it from `after`),
@@ -1341,11 +1375,14 @@ fn form_field_value(cue: &str, between: &str, after: &str) -> Option<usize> {
     ]
     .iter()
     .any(|w| value.starts_with(w));
-    let sized = if value.contains('·') {
-        chars <= 12 && !value.ends_with('·')
-    } else {
-        (2..=4).contains(&chars)
-    };
+    // "会诊医师：消化内科 欧阳建平": the department comes first
+    let department = value.ends_with(|c: char| "科室院部区组".contains(c));
+    let sized = !department
+        && if value.contains('·') {
+            chars <= 12 && !value.ends_with('·')
+        } else {
+            (2..=4).contains(&chars)
+        };
     (sized && ends && !blank).then_some(len)
 }
 
@@ -1488,6 +1525,11 @@ mod tests {
             ["st. v's", "ST E'S"]
         );
         assert_eq!(found("st. john's wort daily"), Vec::<&str>::new());
+        assert_eq!(
+            found("PRIOR PCI AT CALVERT. left mount revere"),
+            ["CALVERT", "mount revere"]
+        );
+        assert_eq!(found("wet mount showed"), Vec::<&str>::new());
     }
 
     #[test]
