@@ -22,7 +22,7 @@ import pyarrow as pa
 
 from ontology.errors import SourceError
 from ontology.loaders import Source
-from ontology.schema import SYNONYM_KINDS, TermTables
+from ontology.schema import SENSE_INVENTORIES, SYNONYM_KINDS, SYNONYMS, TermTables
 from ontology.store import MANIFEST, TABLE_FILES, table_path
 
 FORMAT_VERSION = 1
@@ -46,6 +46,12 @@ def merge(parts: list[TermTables]) -> tuple[TermTables, dict]:
         "concept_id", keep="first", maintain_order=True)
     syn = merged.synonyms.filter(pl.col("term").is_not_null())
     syn = syn.with_columns(norm_term=normalize_terms(syn["term"]))
+    if merged.attachments.height:
+        attached = _attach(merged.attachments, concepts, syn)
+        syn = pl.concat([syn, attached])
+        own = merged.attachments["own_id"].unique().implode()
+        concepts = concepts.filter(~pl.col("concept_id").is_in(own)
+                                   | pl.col("concept_id").is_in(attached["concept_id"].implode()))
     # A term listed twice for a concept by one source (an FSN and a synonym, say) keeps the
     # strongest kind only.
     rank = pl.col("kind").replace_strict({k: i for i, k in enumerate(SYNONYM_KINDS)})
@@ -64,6 +70,44 @@ def merge(parts: list[TermTables]) -> tuple[TermTables, dict]:
         ["src", "rel", "dst"], keep="first", maintain_order=True)
     stats = {"synonyms_without_concept": orphans.height}
     return TermTables(concepts, syn, rel, versions=merged.versions), stats
+
+
+def _attach(att: pl.DataFrame, concepts: pl.DataFrame, syn: pl.DataFrame) -> pl.DataFrame:
+    """Synonym rows for `att` (`ATTACHMENTS`): each term on the first of its codes that is a
+    concept, else on the concept a name of it names (the first in concept order; not an
+    abbreviation-sense inventory's), else on its own concept; the evidence in `source`."""
+    order = concepts.select("concept_id", _c=pl.int_range(pl.len()))
+    a = att.with_row_index("_a")
+
+    def first_hit(col: str, lookup: pl.DataFrame) -> pl.DataFrame:
+        cand = (a.select("_a", pl.col(col).alias("key")).explode("key")
+                .with_columns(_p=pl.int_range(pl.len()).over("_a"))
+                .filter(pl.col("key").is_not_null()))
+        if col == "names":
+            cand = cand.with_columns(key=normalize_terms(cand["key"]))
+        return (cand.join(lookup, on="key").join(order, on="concept_id")
+                .sort("_a", "_p", "_c").group_by("_a", maintain_order=True)
+                .agg(pl.col("concept_id").first().alias(col)))
+
+    by_code = first_hit("codes", order.select(pl.col("concept_id").alias("key"), "concept_id"))
+    inventory = pl.col("concept_id").str.split(":").list.first().is_in(SENSE_INVENTORIES)
+    by_name = first_hit("names", syn.filter(~inventory & (pl.col("norm_term") != ""))
+                        .select(pl.col("norm_term").alias("key"), "concept_id").unique())
+    out = (a.join(by_code.rename({"codes": "_code"}), on="_a", how="left")
+           .join(by_name.rename({"names": "_name"}), on="_a", how="left")
+           .sort("_a"))
+    out = out.select(
+        concept_id=pl.coalesce("_code", "_name", "own_id"),
+        term="term", lang="lang", kind="kind",
+        source=pl.col("source") + pl.when(pl.col("_code").is_not_null()).then(pl.lit(":code"))
+        .when(pl.col("_name").is_not_null()).then(pl.lit(":name")).otherwise(pl.lit("")),
+        freq=pl.lit(None, pl.Int64))
+    out = out.with_columns(norm_term=normalize_terms(out["term"]))
+    # a term some row put on another source's concept keeps no own concept beside it
+    placed = out.filter(~pl.col("concept_id").is_in(att["own_id"].unique().implode()))
+    out = out.filter(pl.col("concept_id").is_in(placed["concept_id"].unique().implode())
+                     | ~pl.col("norm_term").is_in(placed["norm_term"].unique().implode()))
+    return out.select(list(SYNONYMS))
 
 
 def _files_of(path: str) -> list[Path]:

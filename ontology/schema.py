@@ -34,6 +34,18 @@ SYNONYMS = {
     "freq": pl.Int64,
 }
 RELATIONS_SCHEMA = {"src": pl.Utf8, "rel": pl.Utf8, "dst": pl.Utf8, "source": pl.Utf8}
+# Terms of a noisy source that join other sources' concepts by evidence, resolved in the merge:
+# the first of `codes` that is a concept, else a concept one of `names` (normalized) names, else
+# the source's own concept `own_id`. `source` gets the evidence appended (":code", ":name").
+ATTACHMENTS = {
+    "own_id": pl.Utf8,
+    "term": pl.Utf8,
+    "lang": pl.Utf8,
+    "kind": pl.Utf8,
+    "source": pl.Utf8,
+    "codes": pl.List(pl.Utf8),
+    "names": pl.List(pl.Utf8),
+}
 
 TABLES = {"concepts": CONCEPTS, "synonyms": SYNONYMS, "relations": RELATIONS_SCHEMA}
 
@@ -59,6 +71,8 @@ class TermTables:
     synonyms: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=SYNONYMS))
     relations: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=RELATIONS_SCHEMA))
     versions: dict[str, str] = field(default_factory=dict)
+    # `ATTACHMENTS`; the concepts named by their `own_id` are kept only where one is used
+    attachments: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=ATTACHMENTS))
     # True when the concepts are only placeholders (a local dictionary naming IDs that other
     # sources define): in a merge, any other source's row for the same ID wins.
     fallback_concepts: bool = False
@@ -67,7 +81,9 @@ class TermTables:
         self.concepts = conform(self.concepts, CONCEPTS)
         self.synonyms = conform(self.synonyms, SYNONYMS)
         self.relations = conform(self.relations, RELATIONS_SCHEMA)
-        bad = set(self.synonyms["kind"].unique().drop_nulls()) - set(SYNONYM_KINDS)
+        self.attachments = conform(self.attachments, ATTACHMENTS)
+        kinds = pl.concat([self.synonyms["kind"], self.attachments["kind"]])
+        bad = set(kinds.unique().drop_nulls()) - set(SYNONYM_KINDS)
         if bad:
             raise ValueError(f"unknown synonym kind(s) {sorted(bad)}; known: {SYNONYM_KINDS}")
 
@@ -80,5 +96,6 @@ class TermTables:
             concepts=pl.concat([p.concepts for p in parts]),
             synonyms=pl.concat([p.synonyms for p in parts]),
             relations=pl.concat([p.relations for p in parts]),
+            attachments=pl.concat([p.attachments for p in parts]),
             versions=versions,
         )

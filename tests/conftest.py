@@ -24,6 +24,7 @@ FULL_SOURCES = [
     f"babelon:{TERM}/hpo-zh/hp-zh.babelon.tsv.gz",
     f"adam:{TERM}/abbreviations/adam_database.tsv.gz",
     f"clinabbr:{TERM}/abbreviations-clinical",
+    f"cmekg:{TERM}/cmekg-zh",
 ]
 SAMPLE_SOURCES = [
     f"obo:{SAMPLES}/terminology/hp-sample.obo",

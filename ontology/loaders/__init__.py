@@ -45,6 +45,8 @@ FORMATS: dict[str, tuple[Callable[[str], TermTables], str]] = {
     "adam": (_lazy("adam"), "ADAM abbreviation database TSV"),
     "clinabbr": (_lazy("clinical_abbr"), ("clinical abbreviation sense inventories (Vanderbilt, "
                  "Stetson, Columbia: the meta-inventory's sources)")),
+    "cmekg": (_lazy("cmekg"), ("CMeKG folder (cmekg_entities/names/icd10 TSVs): Chinese "
+              "diseases, symptoms, drugs, exams, joined to other sources' concepts by evidence")),
     "tsv": (_lazy("synonym_table"), "local synonym table: concept_id, term[, lang, kind, name]"),
     "umls": (_lazy("umls"), "UMLS RRF folder (MRCONSO.RRF, MRSTY.RRF, MRREL.RRF)"),
     "omop": (_lazy("omop"), "OMOP vocabulary folder (CONCEPT, CONCEPT_SYNONYM, ..._RELATIONSHIP)"),

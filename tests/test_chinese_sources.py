@@ -1,0 +1,68 @@
+"""Chinese sources that join the other vocabularies by evidence: CMeKG's aliases, drugs and
+ICD-10 codes, in the full terminology (tests/conftest.py FULL_SOURCES), and everyday Chinese
+clinical terms in note sentences reaching an ICD-10 or MeSH concept through them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+from conftest import TERM, need_shared
+
+from ontology.errors import SourceError
+from ontology.loaders import Source
+from termnorm.normalizer import Normalizer
+
+TERMS = Path(__file__).parent / "fixtures" / "everyday_terms_zh.tsv"
+
+
+def test_cmekg_loads_attachments_from_the_real_files():
+    need_shared()
+    t = Source.parse(f"cmekg:{TERM}/cmekg-zh").load()
+    a = t.attachments
+    assert a.height > 40_000 and set(a["lang"]) == {"zh"}
+    row = a.filter(pl.col("term") == "房颤").row(0, named=True)
+    assert row["codes"] == ["ICD10BJ:I48", "ICD10CM:I48"]
+    # a product gives its ingredient, with and without its salt, named by its English base
+    drugs = set(a.filter(pl.col("own_id").is_in(["CMEKG:盐酸二甲双胍", "CMEKG:二甲双胍"]))["term"])
+    assert drugs == {"盐酸二甲双胍", "二甲双胍"}
+    with pytest.raises(SourceError, match="not a CMeKG folder"):
+        Source.parse(f"cmekg:{TERM}/hpo-zh").load()
+
+
+def test_terms_join_other_concepts_by_evidence(full_terminology):
+    syn = pl.read_parquet(full_terminology / "synonyms.parquet")
+    concepts = pl.read_parquet(full_terminology / "concepts.parquet")
+
+    def placed(term: str) -> set[tuple[str, str]]:
+        rows = syn.filter((pl.col("term") == term) & pl.col("source").str.starts_with("cmekg"))
+        return set(rows.select("concept_id", "source").iter_rows())
+
+    assert placed("冠心病") == {("ICD10BJ:I25.1", "cmekg:code")}  # the alias of its subject
+    assert placed("阿司匹林") == {("MESH:D001241", "cmekg:name")}  # through "Aspirin Tablets"
+    assert placed("华法林") == {("MESH:D014859", "cmekg:name")}
+    # no evidence: its own concept, which exists only because it is used
+    assert placed("上感") == {("CMEKG:小儿感冒", "cmekg")}
+    own = concepts.filter(pl.col("vocab") == "CMEKG")["concept_id"]
+    assert "CMEKG:房颤" not in own.to_list() and own.is_in(syn["concept_id"].implode()).all()
+
+
+def test_everyday_chinese_terms_reach_icd10_or_mesh(full_terminology):
+    nz = Normalizer.load(full_terminology)
+    rows = [line.rstrip("\n").split("\t") for line in TERMS.read_text(encoding="utf-8")
+            .splitlines() if line.strip() and not line.startswith("#")]
+
+    def right(cid: str, accepted: list[str]) -> bool:
+        vocab, _, code = cid.partition(":")
+        return any(cid == a if a.startswith("MESH:")
+                   else vocab in ("ICD10BJ", "ICD10CM") and code.startswith(a) for a in accepted)
+
+    hits = 0
+    for sentence, term, accepted in rows:
+        at = sentence.index(term)
+        found = [m.concept_id for m in nz.normalize(sentence).mentions
+                 if m.start < at + len(term) and m.end > at]
+        hits += any(right(c, accepted.split(",")) for c in found)
+    # without CMeKG: 7 of 30; the rest reach HP concepts, which only a crosswalk would link
+    assert hits / len(rows) >= 0.70, hits
