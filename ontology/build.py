@@ -20,6 +20,7 @@ import orjson
 import polars as pl
 import pyarrow as pa
 
+from ontology.crosswalk import crosswalk
 from ontology.errors import SourceError
 from ontology.loaders import Source
 from ontology.schema import SENSE_INVENTORIES, SYNONYM_KINDS, SYNONYMS, TermTables
@@ -66,8 +67,9 @@ def merge(parts: list[TermTables]) -> tuple[TermTables, dict]:
     known = concepts["concept_id"].implode()
     orphans = syn.filter(~pl.col("concept_id").is_in(known))
     syn = syn.filter(pl.col("concept_id").is_in(known))
-    rel = merged.relations.filter(pl.col("src") != pl.col("dst")).unique(
-        ["src", "rel", "dst"], keep="first", maintain_order=True)
+    rel = pl.concat([merged.relations, crosswalk(concepts, normalize_terms)]).filter(
+        pl.col("src") != pl.col("dst")).unique(["src", "rel", "dst"], keep="first",
+                                               maintain_order=True)
     stats = {"synonyms_without_concept": orphans.height}
     return TermTables(concepts, syn, rel, versions=merged.versions), stats
 

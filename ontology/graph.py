@@ -100,11 +100,16 @@ class ConceptGraph:
         that have one (at most `max_levels` up): "prostate adenocarcinoma" (DOID, no MeSH
         xref) reaches Prostatic Neoplasms through "prostate cancer"."""
         found = self.xref(cid, vocab)
+        # up from the concept and from what it cross-references (ICD10BJ:E11.901 -> ICD10CM:E11.9,
+        # whose parent E11 DOID links to MeSH)
         level = {cid}
+        if cid in self.xrefs:
+            for _, near in zip(range(4), _bfs_levels(self.xrefs, cid), strict=False):
+                level |= set(near)
         for _ in range(max_levels):
             if found:
                 break
-            level = set().union(*(self.parents(c) for c in level)) if level else set()
+            level = set().union(*(self.parents(c) for c in level if c in self.hierarchy))
             found = sorted({x for c in level for x in self.xref(c, vocab)})
         return found
 

@@ -270,7 +270,7 @@ def ontology_query(
     g = ConceptGraph.load(folder)
     ids: list[str]
     if what is Query.xref:
-        ids = g.xref(arg, vocab)
+        ids = g.xref_or_broader(arg, vocab)
     elif what is Query.path:
         ids = g.shortest_path(arg, other)
     elif what is Query.lca:

@@ -1,0 +1,61 @@
+"""Cross-references a build adds between its vocabularies, so Chinese concepts are no island:
+
+- an ICD-10 Beijing code is an ICD-10 code with an extension: each links to the ICD-10-CM code
+  that is its longest existing prefix (ICD10BJ:E11.901 -> ICD10CM:E11.9, ICD10BJ:I48xx01 ->
+  ICD10CM:I48), source `crosswalk:code`;
+- concepts of different vocabularies with the same normalized English name link to each other
+  (HP Gout, MeSH Gout, ICD-10-CM M10 Gout), source `name-match`. A name that two concepts of one
+  vocabulary share says nothing, and sense inventories take no part.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import polars as pl
+
+from ontology.schema import RELATIONS_SCHEMA, SENSE_INVENTORIES
+
+NAMED_IN_ENGLISH = ("MESH", "HP", "DOID", "ICD10CM", "MONDO", "OMIM", "ORPHA")
+
+
+def icd_codes(concepts: pl.DataFrame) -> pl.DataFrame:
+    """ICD10BJ -> ICD10CM `xref` rows by the longest existing code prefix."""
+    cm = set(concepts.filter(pl.col("vocab") == "ICD10CM")["concept_id"].str.slice(8))
+    rows = []
+    for cid in concepts.filter(pl.col("vocab") == "ICD10BJ")["concept_id"]:
+        code = cid.removeprefix("ICD10BJ:")
+        for n in range(len(code), 2, -1):
+            prefix = code[:n].rstrip("x.")
+            if prefix in cm:
+                rows.append((cid, "xref", f"ICD10CM:{prefix}", "crosswalk:code"))
+                break
+    return pl.DataFrame(rows, schema=RELATIONS_SCHEMA, orient="row")
+
+
+def name_matches(concepts: pl.DataFrame, normalize: Callable[[pl.Series], pl.Series]
+                 ) -> pl.DataFrame:
+    """`xref` rows between concepts of different vocabularies named alike in English: each to
+    the first of its name's group (concept order), one concept per vocabulary."""
+    c = concepts.filter(pl.col("vocab").is_in(NAMED_IN_ENGLISH)
+                        & ~pl.col("vocab").is_in(SENSE_INVENTORIES)
+                        & pl.col("name").is_not_null()
+                        & ~pl.col("obsolete").fill_null(False))
+    c = c.select("concept_id", "vocab", _i=pl.int_range(pl.len()),
+                 key=normalize(c["name"]))
+    single = (c.filter(pl.col("key") != "")
+              .filter(pl.len().over("key", "vocab") == 1)
+              .filter(pl.col("vocab").n_unique().over("key") > 1)
+              .sort("_i"))
+    first = single.group_by("key", maintain_order=True).agg(
+        pl.col("concept_id").first().alias("dst"))
+    out = (single.join(first, on="key").filter(pl.col("concept_id") != pl.col("dst"))
+           .sort("_i")
+           .select(src="concept_id", rel=pl.lit("xref"), dst="dst",
+                   source=pl.lit("name-match")))
+    return out
+
+
+def crosswalk(concepts: pl.DataFrame, normalize: Callable[[pl.Series], pl.Series]
+              ) -> pl.DataFrame:
+    return pl.concat([icd_codes(concepts), name_matches(concepts, normalize)])
