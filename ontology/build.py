@@ -50,7 +50,7 @@ def merge(parts: list[TermTables]) -> tuple[TermTables, dict]:
     if merged.attachments.height:
         attached = _attach(merged.attachments, concepts, syn)
         syn = pl.concat([syn, attached])
-        own = merged.attachments["own_id"].unique().implode()
+        own = merged.attachments["own_id"].drop_nulls().unique().implode()
         concepts = concepts.filter(~pl.col("concept_id").is_in(own)
                                    | pl.col("concept_id").is_in(attached["concept_id"].implode()))
     # A term listed twice for a concept by one source (an FSN and a synonym, say) keeps the
@@ -78,17 +78,23 @@ def _attach(att: pl.DataFrame, concepts: pl.DataFrame, syn: pl.DataFrame) -> pl.
     """Synonym rows for `att` (`ATTACHMENTS`): each term on the first of its codes that is a
     concept, else on the concept a name of it names (the first in concept order; not an
     abbreviation-sense inventory's), else on its own concept; the evidence in `source`."""
-    order = concepts.select("concept_id", _c=pl.int_range(pl.len()))
+    vocab = pl.col("concept_id").str.split(":").list.first()
+    order = concepts.select(
+        "concept_id", _c=pl.int_range(pl.len()),
+        _tags=pl.concat_list(vocab, vocab + "/" + pl.col("semantic_types").list.first()
+                             .fill_null("")))
     a = att.with_row_index("_a")
 
     def first_hit(col: str, lookup: pl.DataFrame) -> pl.DataFrame:
-        cand = (a.select("_a", pl.col(col).alias("key")).explode("key")
+        cand = (a.select("_a", "targets", pl.col(col).alias("key")).explode("key")
                 .with_columns(_p=pl.int_range(pl.len()).over("_a"))
                 .filter(pl.col("key").is_not_null()))
         if col == "names":
             cand = cand.with_columns(key=normalize_terms(cand["key"]))
-        return (cand.join(lookup, on="key").join(order, on="concept_id")
-                .sort("_a", "_p", "_c").group_by("_a", maintain_order=True)
+        hits = cand.join(lookup, on="key").join(order, on="concept_id")
+        allowed = pl.col("targets").is_null() | (
+            pl.col("_tags").list.set_intersection(pl.col("targets")).list.len() > 0)
+        return (hits.filter(allowed).sort("_a", "_p", "_c").group_by("_a", maintain_order=True)
                 .agg(pl.col("concept_id").first().alias(col)))
 
     by_code = first_hit("codes", order.select(pl.col("concept_id").alias("key"), "concept_id"))
@@ -97,7 +103,7 @@ def _attach(att: pl.DataFrame, concepts: pl.DataFrame, syn: pl.DataFrame) -> pl.
                         .select(pl.col("norm_term").alias("key"), "concept_id").unique())
     out = (a.join(by_code.rename({"codes": "_code"}), on="_a", how="left")
            .join(by_name.rename({"names": "_name"}), on="_a", how="left")
-           .sort("_a"))
+           .sort("_a").filter(pl.coalesce("_code", "_name", "own_id").is_not_null()))
     out = out.select(
         concept_id=pl.coalesce("_code", "_name", "own_id"),
         term="term", lang="lang", kind="kind",
@@ -106,7 +112,8 @@ def _attach(att: pl.DataFrame, concepts: pl.DataFrame, syn: pl.DataFrame) -> pl.
         freq=pl.lit(None, pl.Int64))
     out = out.with_columns(norm_term=normalize_terms(out["term"]))
     # a term some row put on another source's concept keeps no own concept beside it
-    placed = out.filter(~pl.col("concept_id").is_in(att["own_id"].unique().implode()))
+    placed = out.filter(~pl.col("concept_id").is_in(att["own_id"].drop_nulls().unique()
+                                                    .implode()))
     out = out.filter(pl.col("concept_id").is_in(placed["concept_id"].unique().implode())
                      | ~pl.col("norm_term").is_in(placed["norm_term"].unique().implode()))
     return out.select(list(SYNONYMS))

@@ -36,7 +36,9 @@ SYNONYMS = {
 RELATIONS_SCHEMA = {"src": pl.Utf8, "rel": pl.Utf8, "dst": pl.Utf8, "source": pl.Utf8}
 # Terms of a noisy source that join other sources' concepts by evidence, resolved in the merge:
 # the first of `codes` that is a concept, else a concept one of `names` (normalized) names, else
-# the source's own concept `own_id`. `source` gets the evidence appended (":code", ":name").
+# the source's own concept `own_id` (none: the term is left out). `targets`, where given, are the
+# vocabularies ("HP") or MeSH categories ("MESH/Anatomy") a name may lead to. `source` gets the
+# evidence appended (":code", ":name").
 ATTACHMENTS = {
     "own_id": pl.Utf8,
     "term": pl.Utf8,
@@ -45,6 +47,7 @@ ATTACHMENTS = {
     "source": pl.Utf8,
     "codes": pl.List(pl.Utf8),
     "names": pl.List(pl.Utf8),
+    "targets": pl.List(pl.Utf8),
 }
 
 TABLES = {"concepts": CONCEPTS, "synonyms": SYNONYMS, "relations": RELATIONS_SCHEMA}

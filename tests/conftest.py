@@ -25,6 +25,7 @@ FULL_SOURCES = [
     f"adam:{TERM}/abbreviations/adam_database.tsv.gz",
     f"clinabbr:{TERM}/abbreviations-clinical",
     f"cmekg:{TERM}/cmekg-zh",
+    f"cedict:{TERM}/cc-cedict/cedict_1_0_ts_utf-8_mdbg.txt.gz",
 ]
 SAMPLE_SOURCES = [
     f"obo:{SAMPLES}/terminology/hp-sample.obo",

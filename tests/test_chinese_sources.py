@@ -1,5 +1,5 @@
 """Chinese sources that join the other vocabularies by evidence: CMeKG's aliases, drugs and
-ICD-10 codes, in the full terminology (tests/conftest.py FULL_SOURCES), and everyday Chinese
+ICD-10 codes, CC-CEDICT's English glosses, in the full terminology (tests/conftest.py FULL_SOURCES), and everyday Chinese
 clinical terms in note sentences reaching an ICD-10 or MeSH concept through them."""
 
 from __future__ import annotations
@@ -32,6 +32,35 @@ def test_cmekg_loads_attachments_from_the_real_files():
         Source.parse(f"cmekg:{TERM}/hpo-zh").load()
 
 
+def test_cedict_glosses_from_the_real_file():
+    need_shared()
+    from ontology.loaders.cedict import glosses
+
+    assert glosses("to have a headache") == ["headache"]
+    assert glosses("liver/CL:葉|叶[ye4]/(slang) to put in long hours") == ["liver",
+                                                                         "put in long hours"]
+    t = Source.parse(f"cedict:{TERM}/cc-cedict/cedict_1_0_ts_utf-8_mdbg.txt.gz").load()
+    a = t.attachments
+    assert a.height > 80_000 and a["own_id"].is_null().all() and t.concepts.is_empty()
+    assert a.filter(pl.col("term") == "大肠杆菌")["names"].to_list() == [["Escherichia coli"]]
+    assert not a["term"].str.len_chars().eq(1).any()
+
+
+def test_cmeee_coverage(full_terminology):
+    """The share of CMeEE dev's gold entities a mention overlaps (bench/coverage_cmeee.py)."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parents[1] / "bench"))
+    import gzip
+
+    import orjson
+    from coverage_cmeee import CMEEE, coverage
+
+    got = coverage(str(full_terminology), orjson.loads(gzip.decompress(CMEEE.read_bytes())))
+    assert got["dis"] >= 0.80 and got["dru"] >= 0.75 and got["bod"] >= 0.55, got
+    assert got["mentions on gold"] >= 0.75, got
+
+
 def test_terms_join_other_concepts_by_evidence(full_terminology):
     syn = pl.read_parquet(full_terminology / "synonyms.parquet")
     concepts = pl.read_parquet(full_terminology / "concepts.parquet")
@@ -45,6 +74,10 @@ def test_terms_join_other_concepts_by_evidence(full_terminology):
     assert placed("华法林") == {("MESH:D014859", "cmekg:name")}
     # no evidence: its own concept, which exists only because it is used
     assert placed("上感") == {("CMEKG:小儿感冒", "cmekg")}
+    cedict = syn.filter(pl.col("source").str.starts_with("cedict"))
+    assert set(cedict["source"]) == {"cedict:name"}  # only where a gloss names a concept
+    assert ("MESH:D004926", "cedict:name") in set(  # Escherichia coli
+        cedict.filter(pl.col("term") == "大肠杆菌").select("concept_id", "source").iter_rows())
     own = concepts.filter(pl.col("vocab") == "CMEKG")["concept_id"]
     assert "CMEKG:房颤" not in own.to_list() and own.is_in(syn["concept_id"].implode()).all()
 

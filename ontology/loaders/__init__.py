@@ -47,6 +47,8 @@ FORMATS: dict[str, tuple[Callable[[str], TermTables], str]] = {
                  "Stetson, Columbia: the meta-inventory's sources)")),
     "cmekg": (_lazy("cmekg"), ("CMeKG folder (cmekg_entities/names/icd10 TSVs): Chinese "
               "diseases, symptoms, drugs, exams, joined to other sources' concepts by evidence")),
+    "cedict": (_lazy("cedict"), ("CC-CEDICT dictionary: Chinese words joined to HPO, DOID and "
+               "clinical MeSH concepts by their English gloss")),
     "tsv": (_lazy("synonym_table"), "local synonym table: concept_id, term[, lang, kind, name]"),
     "umls": (_lazy("umls"), "UMLS RRF folder (MRCONSO.RRF, MRSTY.RRF, MRREL.RRF)"),
     "omop": (_lazy("omop"), "OMOP vocabulary folder (CONCEPT, CONCEPT_SYNONYM, ..._RELATIONSHIP)"),
