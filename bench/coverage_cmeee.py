@@ -1,6 +1,7 @@
 """CMeEE coverage: the share of gold entities (CBLUE CMeEE dev, 5,000 Chinese medical
 sentences) that a mention the engine finds overlaps, per entity type, for each terminology
-given (say a full build with and one without `cmekg:`).
+given (say a full build with and one without the Chinese sources), and `normalize_batch`'s
+speed with each on CMeEE and MTSamples, side by side in this process (best of 3).
 
     python bench/coverage_cmeee.py --ontology out/full [--ontology out/full-no-cmekg]
 
@@ -13,11 +14,13 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import time
 from collections import Counter
 from pathlib import Path
 
 import orjson
 import pyarrow as pa
+from common import mtsamples
 
 from termnorm.normalizer import Normalizer
 
@@ -54,10 +57,22 @@ def main() -> None:
     args = ap.parse_args()
     items = orjson.loads(gzip.decompress(CMEEE.read_bytes()))
     results = {f: coverage(f, items) for f in args.ontology}
-    print("type".ljust(12) + "".join(f.ljust(22) for f in args.ontology))
-    for t in [*TYPES, "mentions on gold"]:
+    texts = {"CMeEE": pa.array([it["text"] for it in items], pa.large_string()),
+             "MTSamples": pa.array(mtsamples(), pa.large_string())}
+    for f in args.ontology:
+        nz = Normalizer.load(f)
+        for name, arr in texts.items():
+            mb = sum(len(t.as_py().encode()) for t in arr) / 1e6
+            best = float("inf")
+            for _ in range(3):
+                t0 = time.perf_counter()
+                nz.normalize_batch(arr)
+                best = min(best, time.perf_counter() - t0)
+            results[f][f"MB/s {name}"] = mb / best
+    print("type".ljust(18) + "".join(f.ljust(22) for f in args.ontology))
+    for t in [*TYPES, "mentions on gold", "MB/s CMeEE", "MB/s MTSamples"]:
         if t in results[args.ontology[0]]:
-            print(TYPES.get(t, t).ljust(12) + "".join(f"{results[f][t]:.3f}".ljust(22)
+            print(TYPES.get(t, t).ljust(18) + "".join(f"{results[f][t]:.3f}".ljust(22)
                                                       for f in args.ontology))
 
 
