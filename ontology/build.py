@@ -75,9 +75,10 @@ def merge(parts: list[TermTables]) -> tuple[TermTables, dict]:
 
 
 def _attach(att: pl.DataFrame, concepts: pl.DataFrame, syn: pl.DataFrame) -> pl.DataFrame:
-    """Synonym rows for `att` (`ATTACHMENTS`): each term on the first of its codes that is a
-    concept, else on the concept a name of it names (the first in concept order; not an
-    abbreviation-sense inventory's), else on its own concept; the evidence in `source`."""
+    """Synonym rows for `att` (`ATTACHMENTS`): each term on the concept a name of it names
+    within one of its codes, else the first of its codes that is a concept, else the concept a
+    name of it names (the first in concept order; not an abbreviation-sense inventory's), else
+    its own concept; the evidence in `source`."""
     vocab = pl.col("concept_id").str.split(":").list.first()
     order = concepts.select(
         "concept_id", _c=pl.int_range(pl.len()),
@@ -85,7 +86,7 @@ def _attach(att: pl.DataFrame, concepts: pl.DataFrame, syn: pl.DataFrame) -> pl.
                              .fill_null("")))
     a = att.with_row_index("_a")
 
-    def first_hit(col: str, lookup: pl.DataFrame) -> pl.DataFrame:
+    def first_hit(col: str, lookup: pl.DataFrame, under_code: bool = False) -> pl.DataFrame:
         cand = (a.select("_a", "targets", pl.col(col).alias("key")).explode("key")
                 .with_columns(_p=pl.int_range(pl.len()).over("_a"))
                 .filter(pl.col("key").is_not_null()))
@@ -94,15 +95,25 @@ def _attach(att: pl.DataFrame, concepts: pl.DataFrame, syn: pl.DataFrame) -> pl.
         hits = cand.join(lookup, on="key").join(order, on="concept_id")
         allowed = pl.col("targets").is_null() | (
             pl.col("_tags").list.set_intersection(pl.col("targets")).list.len() > 0)
-        return (hits.filter(allowed).sort("_a", "_p", "_c").group_by("_a", maintain_order=True)
-                .agg(pl.col("concept_id").first().alias(col)))
+        hits = hits.filter(allowed)
+        if under_code:  # a concept the name names within one of the row's codes
+            codes = a.select("_a", code="codes").explode("code").drop_nulls("code")
+            hits = hits.join(codes, on="_a").filter(
+                pl.col("concept_id").str.starts_with(pl.col("code")))
+        return (hits.sort("_a", "_p", "_c").group_by("_a", maintain_order=True)
+                .agg(pl.col("concept_id").first().alias("hit")))
 
     by_code = first_hit("codes", order.select(pl.col("concept_id").alias("key"), "concept_id"))
     inventory = pl.col("concept_id").str.split(":").list.first().is_in(SENSE_INVENTORIES)
-    by_name = first_hit("names", syn.filter(~inventory & (pl.col("norm_term") != ""))
-                        .select(pl.col("norm_term").alias("key"), "concept_id").unique())
-    out = (a.join(by_code.rename({"codes": "_code"}), on="_a", how="left")
-           .join(by_name.rename({"names": "_name"}), on="_a", how="left")
+    named = (syn.filter(~inventory & (pl.col("norm_term") != ""))
+             .select(pl.col("norm_term").alias("key"), "concept_id").unique())
+    by_name = first_hit("names", named)
+    # "心房颤动" (I48) is ICD10BJ:I48xx04 itself, more than the code's category I48
+    coded_name = first_hit("names", named, under_code=True)
+    out = (a.join(coded_name.rename({"hit": "_coded"}), on="_a", how="left")
+           .join(by_code.rename({"hit": "_code"}), on="_a", how="left")
+           .join(by_name.rename({"hit": "_name"}), on="_a", how="left")
+           .with_columns(_code=pl.coalesce("_coded", "_code"))
            .sort("_a").filter(pl.coalesce("_code", "_name", "own_id").is_not_null()))
     out = out.select(
         concept_id=pl.coalesce("_code", "_name", "own_id"),
@@ -111,6 +122,13 @@ def _attach(att: pl.DataFrame, concepts: pl.DataFrame, syn: pl.DataFrame) -> pl.
         .when(pl.col("_name").is_not_null()).then(pl.lit(":name")).otherwise(pl.lit("")),
         freq=pl.lit(None, pl.Int64))
     out = out.with_columns(norm_term=normalize_terms(out["term"]))
+    # a term another source has keeps its meanings there: a noisy source adds none ("结肠"
+    # listed as an alias of radiation enteritis stays the colon)
+    has = named.rename({"key": "norm_term", "concept_id": "_has"})
+    clash = (out.with_row_index("_r").join(has, on="norm_term")
+             .group_by("_r").agg((pl.col("_has") == pl.col("concept_id")).any().alias("ok"))
+             .filter(~pl.col("ok"))["_r"])
+    out = out.with_row_index("_r").filter(~pl.col("_r").is_in(clash.implode())).drop("_r")
     # a term some row put on another source's concept keeps no own concept beside it
     placed = out.filter(~pl.col("concept_id").is_in(att["own_id"].drop_nulls().unique()
                                                     .implode()))

@@ -69,7 +69,8 @@ def test_terms_join_other_concepts_by_evidence(full_terminology):
         rows = syn.filter((pl.col("term") == term) & pl.col("source").str.starts_with("cmekg"))
         return set(rows.select("concept_id", "source").iter_rows())
 
-    assert placed("冠心病") == {("ICD10BJ:I25.1", "cmekg:code")}  # the alias of its subject
+    # the alias of its subject, on the concept under the subject's code that its name names
+    assert placed("冠心病") == {("ICD10BJ:I25.105", "cmekg:code")}
     assert placed("阿司匹林") == {("MESH:D001241", "cmekg:name")}  # through "Aspirin Tablets"
     assert placed("华法林") == {("MESH:D014859", "cmekg:name")}
     # no evidence: its own concept, which exists only because it is used

@@ -6,7 +6,8 @@ CMeKG is built automatically and is noisy, so its Chinese terms join the other s
 concepts by evidence (`ATTACHMENTS`, resolved in the merge) and keep a `CMEKG:` concept of their
 own only where there is none:
 
-- a subject's ICD-10 code, as an ICD-10 Beijing code, else an ICD-10-CM one (`:code`);
+- a subject's ICD-10 code, as an ICD-10 Beijing code, else an ICD-10-CM one, or the concept
+  under that code that the term or its subject names (`:code`);
 - else a name of it that another source has: its English names (英文名, 英文名称, 英文别名), a drug's
   without the dosage form ("Aspirin Enteric-coated Tablets" -> aspirin), or the subject itself
   (`:name`).
@@ -44,7 +45,8 @@ EN_FORMS = re.compile(
     r"extended|controlled|release|dispersible|chewable|effervescent|granules?|oral|solution|"
     r"suspension|syrup|drops?|eye|ear|nasal|ointment|cream|gel|spray|aerosol|patch(?:es)?|"
     r"suppositor(?:y|ies)|powder|lyophilized|sterile|compound|and|sodium chloride)\b", re.I)
-ICD = re.compile(r"[A-Z]\d{2}(?:\.[0-9A-Za-z]{1,4})?")
+# an ICD-10 code, not an ICD-O morphology code ("M80500/0")
+ICD = re.compile(r"(?<![A-Za-z0-9])[A-Z]\d{2}(?:\.[0-9A-Za-z]{1,4})?(?!\d)")
 HAN = re.compile(r"[\u4e00-\u9fff]")
 SALT = re.compile(r"^(?:盐酸|硫酸|磷酸|马来酸|甲磺酸|枸橼酸|富马酸|酒石酸|琥珀酸|醋酸|苯磺酸|氢溴酸)|"
                   r"(?:钠|钾|钙)$")
@@ -112,10 +114,10 @@ def load(path: str | Path) -> TermTables:
         own = f"CMEKG:{subject}"
         concepts.append((own, subject, kind_of[subject]))
         evidence_codes = code_of.get(subject, [])
-        evidence_names = [*english.get(subject, []), subject]
+        evidence_names = [subject, *english.get(subject, [])]
         rows.append((own, subject, "exact", evidence_codes, evidence_names))
         for term, kind in terms.get(subject, []):
-            rows.append((own, term, kind, evidence_codes, evidence_names))
+            rows.append((own, term, kind, evidence_codes, [term, *evidence_names]))
         if kind_of[subject] == "drug":
             # the ingredient is a concept of its own: the product's English base names it
             bases = [b for b in map(_english_base, english.get(subject, [])) if b]
