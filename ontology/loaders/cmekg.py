@@ -12,7 +12,8 @@ own only where there is none:
   without the dosage form ("Aspirin Enteric-coated Tablets" -> aspirin), or the subject itself
   (`:name`).
 
-A subject's terms: itself, its aliases (别称, 又称, 同义词: 冠心病 for 冠状动脉粥样硬化性心脏病), a
+A subject's terms: itself, its aliases that share two characters with it (别称, 又称, 同义词: 冠心病
+for 冠状动脉粥样硬化性心脏病), a
 drug product's brand names (商品名) and generic name (通用名), and for a product the ingredient its
 name gives without the dosage form (阿司匹林肠溶片 -> 阿司匹林). TCM formulas and herbs are left out:
 no other source has them.
@@ -34,6 +35,9 @@ NAMES = "cmekg_names.tsv.gz"
 CODES = "cmekg_icd10.tsv"
 TYPES = ("disease_or_symptom", "drug", "exam_or_procedure")
 ALIASES = {"别称": "exact", "又称": "exact", "同义词": "exact", "通用名": "exact", "商品名": "related"}
+# An alias shares two characters with its subject (冠心病, 甲亢); one that shares fewer is
+# CMeKG's noise (结肠 for 放射性肠炎, 上感 for 小儿感冒). A brand name need not (吗丁啉).
+PRODUCT_NAMES = ("通用名", "商品名")
 ENGLISH = ("英文名", "英文名称", "英文别名")
 # dosage forms a product name ends with, longest first
 ZH_FORMS = sorted("""肠溶片 肠溶胶囊 缓释片 缓释胶囊 控释片 分散片 咀嚼片 泡腾片 含片 口崩片 薄膜衣片 片
@@ -105,7 +109,8 @@ def load(path: str | Path) -> TermTables:
             english.setdefault(subject, []).append(name)
             if (base := _english_base(name)) is not None:
                 english[subject].append(base)
-        elif relation in ALIASES and HAN.search(name) and len(name) <= 30:
+        elif relation in ALIASES and HAN.search(name) and len(name) <= 30 and (
+                relation in PRODUCT_NAMES or len(set(HAN.findall(name)) & set(subject)) >= 2):
             terms.setdefault(subject, []).append((name, ALIASES[relation]))
     kind_of = dict(entities.select("subject", "type_guess").iter_rows())
     rows = []
