@@ -1,7 +1,7 @@
 """Cross-references a build adds between its vocabularies, so Chinese concepts are no island:
 
 - an ICD-10 Beijing code is an ICD-10 code with an extension: each links to the ICD-10-CM code
-  that is its longest existing prefix (ICD10BJ:E11.901 -> ICD10CM:E11.9, ICD10BJ:I48xx01 ->
+  of its four characters, else of its three (ICD10BJ:E11.901 -> ICD10CM:E11.9, ICD10BJ:I48xx01 ->
   ICD10CM:I48), source `crosswalk:code`;
 - concepts of different vocabularies with the same normalized English name link to each other
   (HP Gout, MeSH Gout, ICD-10-CM M10 Gout), source `name-match`. A name that two concepts of one
@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import polars as pl
@@ -24,9 +25,11 @@ def icd_codes(concepts: pl.DataFrame) -> pl.DataFrame:
     cm = set(concepts.filter(pl.col("vocab") == "ICD10CM")["concept_id"].str.slice(8))
     rows = []
     for cid in concepts.filter(pl.col("vocab") == "ICD10BJ")["concept_id"]:
-        code = cid.removeprefix("ICD10BJ:")
-        for n in range(len(code), 2, -1):
-            prefix = code[:n].rstrip("x.")
+        # the ICD-10 part only: Beijing's own digits after it are no ICD-10-CM characters
+        # ("A01.010" is typhoid with haemorrhage, not CM's A01.01 typhoid meningitis)
+        code = re.split(r"[x+*]", cid.removeprefix("ICD10BJ:"), maxsplit=1)[0]
+        for prefix in (code[:5], code[:3]):
+            prefix = prefix.rstrip(".")
             if prefix in cm:
                 rows.append((cid, "xref", f"ICD10CM:{prefix}", "crosswalk:code"))
                 break

@@ -86,8 +86,15 @@ def _locked(folder: Path) -> Iterator[None]:
 def added(folder: str | Path, key: str) -> pl.DataFrame | None:
     """The table the manifest records under `key` (see `update_table`), None if none."""
     folder = check_built(folder)
-    entry = manifest(folder).get(key)
-    return pl.read_parquet(folder / entry["file"]) if entry else None
+    for _ in range(3):
+        entry = manifest(folder).get(key)
+        if not entry:
+            return None
+        try:
+            return pl.read_parquet(folder / entry["file"])
+        except FileNotFoundError:
+            continue  # replaced since the manifest was read: read the new one
+    raise SourceError(folder, None, f"the table the manifest names for {key!r} keeps changing")
 
 
 def update_table(folder: str | Path, key: str, change: Callable[[pl.DataFrame | None, dict],
@@ -96,8 +103,8 @@ def update_table(folder: str | Path, key: str, change: Callable[[pl.DataFrame | 
     """Replace the table recorded under `key` in the manifest by `change(current table or None,
     its entry)`, which returns the new table and what to record of it: what a terminology
     learns after its build, kept with it. One writer at a time; the manifest's atomic replace
-    is the one commit (the table goes first under a name of its own digest, the one it
-    replaces is removed after), so a crash or a concurrent reader never sees half. Returns the
+    is the one commit (the table goes first under a name of its own digest; the one before the
+    table it replaces is removed), so a crash or a concurrent reader never sees half. Returns the
     recorded entry."""
     folder = check_built(folder)
     with _locked(folder):
@@ -113,8 +120,11 @@ def update_table(folder: str | Path, key: str, change: Callable[[pl.DataFrame | 
         _write_atomic(folder / name, data)
         man[key] = {"file": name, **entry, "sha256": digest}
         _write_atomic(folder / MANIFEST, orjson.dumps(man, option=orjson.OPT_INDENT_2))
-        if prior.get("file") not in (None, name):
-            (folder / prior["file"]).unlink(missing_ok=True)
+        # the table before the one replaced goes: a reader that read the manifest just before
+        # this commit still finds the one it names
+        for old in folder.glob(f"{key}-*.parquet"):
+            if old.name not in (name, prior.get("file")):
+                old.unlink(missing_ok=True)
     return man[key]
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import re
+import warnings
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -164,6 +165,8 @@ def read_notes(path: str | Path, field: str) -> list[str]:
 def read(folder: str | Path) -> pl.DataFrame:
     """The cue words (`SCHEMA`) of every note corpus learned from so far."""
     counts = store.added(folder, KEY)
+    if counts is not None and "weight" in counts.columns:
+        return counts.select(list(SCHEMA))  # learned before counts were kept: its weights
     return pl.DataFrame(schema=SCHEMA) if counts is None else weights(counts)
 
 
@@ -171,6 +174,10 @@ def save(folder: str | Path, counts: pl.DataFrame, source: str, notes: int) -> d
     """Add `counts` (of `notes` notes from `source`) to the folder's, each corpus learned from
     adding to the last, and record them in the manifest. Returns the manifest entry."""
     def change(prior: pl.DataFrame | None, entry: dict) -> tuple[pl.DataFrame, dict]:
+        if prior is not None and "n" not in prior.columns:
+            warnings.warn(f"{folder}: its cue words were learned before counts were kept and "
+                          f"cannot be added to; {source} replaces them", stacklevel=3)
+            prior, entry = None, {}
         both = counts if prior is None else (
             pl.concat([prior, counts]).group_by("short", "long", "word")
             .agg(pl.col("n").sum()).sort("short", "long", "word"))

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 # British -> American, on whole normalized text; each applies where the pattern occurs.
 SPELLINGS = (
     # tumour, behaviour, colour, odour; not hour, four, your, pour, flour, contour
-    (re.compile(r"\b([a-z]*(?:[a-z]{2}[mlbvpn]|i|od))our(s?)\b"), r"\1or\2"),
+    (re.compile(r"\b([a-z]*(?:[a-z]{2}[mlbvpngd]|i|od))our(s?)\b"), r"\1or\2"),
     (re.compile(r"\boe(?=[a-z])"), "e"),                     # oedema, oesophagus, oestrogen
     (re.compile(r"(?<=[a-z])oe(?=[a-z])"), "e"),             # diarrhoea, coeliac, foetal
     (re.compile(r"(?<=[a-z])ae(?=[a-z])"), "e"),             # anaemia, haem-, paediatric

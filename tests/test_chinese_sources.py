@@ -89,6 +89,9 @@ def test_the_crosswalk_links_chinese_codes_and_names(full_terminology):
     g = ConceptGraph.load(full_terminology, with_names=False)
     assert g.xref("ICD10BJ:E11.901", "ICD10CM") == ["ICD10CM:E11.9"]  # the longest prefix
     assert g.xref("ICD10BJ:I48xx01", "ICD10CM") == ["ICD10CM:I48"]
+    # Beijing's own digits are no CM characters: typhoid with haemorrhage is no A01.01
+    # (typhoid meningitis)
+    assert g.xref("ICD10BJ:A01.010", "ICD10CM") == ["ICD10CM:A01.0"]
     assert g.xref("HP:0000518", "MESH") == ["MESH:D002386"]  # Cataract, by name
     assert g.xref_or_broader("ICD10BJ:E11.901", "MESH") == ["MESH:D003924"]
     rel = pl.read_parquet(full_terminology / "relations.parquet")

@@ -97,7 +97,8 @@ def test_concurrent_saves_keep_every_vote(folder):
     man = store.manifest(folder)["learned"]
     assert man["votes"] == 8 and len(man["sources"]) == 8
     assert learned.raw_votes(folder)["votes"].to_list() == [8]
-    assert [p.name for p in folder.glob("learned*.parquet")] == [man["file"]]
+    files = {p.name for p in folder.glob("learned*.parquet")}
+    assert man["file"] in files and len(files) == 2  # and the one it replaced
 
 
 def test_learned_pairs_pass_the_lexicon_guards(folder, tmp_path):
@@ -111,3 +112,13 @@ def test_learned_pairs_pass_the_lexicon_guards(folder, tmp_path):
     got = {m.surface: m.concept_id for m in
            Normalizer.load(folder).normalize("thinking about qz").mentions}
     assert got == {"qz": "MESH:D003920", "thinking": "MESH:D001523"}
+
+
+def test_a_reader_of_the_manifest_before_a_save_still_finds_its_table(folder):
+    learned.save(folder, [("zorbic fever", "MESH:D005334")], "one")
+    before = store.manifest(folder)["learned"]["file"]
+    learned.save(folder, [("zorbic fever", "MESH:D005334")], "two")
+    assert (folder / before).exists()  # the table just replaced stays for such a reader
+    learned.save(folder, [("zorbic fever", "MESH:D005334")], "three")
+    assert not (folder / before).exists()
+    assert learned.raw_votes(folder)["votes"].to_list() == [3]

@@ -175,7 +175,7 @@ impl Engine {
     }
 }
 
-/// Whether a parenthesis of `text` holds `short`: the cheap test for an in-document
+/// Whether a parenthesis of `text` holds `short` as a word: the cheap test for an in-document
 /// definition ("long form (SF)", "(Krabbe; SF)") that Python's `may_define` also makes.
 fn in_parentheses(text: &str, short: &str) -> bool {
     text.match_indices('(').any(|(at, _)| {
@@ -184,7 +184,14 @@ fn in_parentheses(text: &str, short: &str) -> bool {
             .char_indices()
             .take(41)
             .find(|&(_, c)| c == ')' || c == '(')
-            .is_some_and(|(end, c)| c == ')' && inside[..end].contains(short))
+            .is_some_and(|(end, c)| {
+                c == ')'
+                    && inside[..end].match_indices(short).any(|(at, _)| {
+                        let word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+                        !word(inside[..at].chars().next_back())
+                            && !word(inside[at + short.len()..].chars().next())
+                    })
+            })
     })
 }
 
@@ -296,5 +303,9 @@ mod tests {
         );
         assert_eq!(surfaces("low back pain"), ["back"]);
         assert!(surfaces("lie on his back, pain free").is_empty());
+        assert!(
+            surfaces("PT seen today (except weekends).").is_empty(),
+            "pt inside a word defines nothing"
+        );
     }
 }

@@ -286,6 +286,12 @@ impl Context {
                             end = if text[te..h].trim().is_empty() { at } else { h };
                             break;
                         }
+                        // a Chinese header runs back to the trigger (no spaces to stop at):
+                        // the scope ends at its colon ("无发热既往史: 高血压")
+                        if !text[te..at].trim().is_empty() {
+                            end = at;
+                            break;
+                        }
                     }
                     if (c.is_ascii() && is_sentence_end(b, at))
                         || cjk_sentence_end(c)
@@ -488,6 +494,11 @@ mod tests {
         assert!(flag(t, "chest pain").negated, "the colon ends the scope");
         assert!(!flag(t, "onset").negated);
         assert!(flag("高血压: 阴性", "高血压").negated, "a Chinese header");
+        assert!(
+            !flag("无发热既往史: 高血压", "高血压").negated,
+            "a Chinese header ends it"
+        );
+        assert!(!flag("患者无发热 诊断:高血压", "高血压").negated);
         assert!(
             flag("高血压:阴性", "高血压").negated,
             "no space after the colon"

@@ -154,7 +154,7 @@ fn rules() -> Vec<(PhiType, Check, String)> {
         (Date, C::None, r"(?:^|[^\d/.-])(?P<v>(?:0?[1-9]|1[0-2])-(?:0?[1-9]|[12]\d|3[01]))\s+(?:[01]?\d|2[0-3]):[0-5]\d(?:$|\D)".into()),
         (Age, C::None, r"(?i)\b(?P<v>(?:9\d|1[0-1]\d))\s?-?\s?(?:years?|yrs?|y/o|yo|y\.o\.?|year-old)(?:\b|$|[^a-z])".into()),
         (Age, C::None, r"(?i)\bage[d]?\s*[:]?\s*(?P<v>9\d|1[0-1]\d)\b".into()),
-        (Age, C::NotTemperature, r"(?:^|[^\d.])(?P<v>9\d|1[01]\d)\s?[MFmf]\b".into()),
+        (Age, C::NotTemperature, r"(?:^|[^\d.])(?P<v>9\d|1[01]\d)\s?[MFf]\b".into()),
         (Name, C::None, r"(?i:patient name|name)\s*:\s*(?P<v>[A-Z]{2,}(?:\s+[A-Z]\.?)?\s+[A-Z]{2,})\b".into()),
         (Name, C::None, r"(?P<v>\b[A-Z][A-Za-z'-]{2,}),\s*\d{1,3}\s?(?:[MF]|yo|y/o)\b".into()),
         (Name, C::None, r"(?P<v>\b[A-Z][A-Za-z'-]{2,},\s[A-Z][A-Za-z'.-]*)\s+\d{1,3}\s?(?:[MF]|yo|y/o)\b".into()),
@@ -164,7 +164,7 @@ fn rules() -> Vec<(PhiType, Check, String)> {
         (Age, C::None, r"(?:^|\D)(?P<v>(?:9\d|1[0-1]\d)\s?(?:岁|周岁))".into()),
         (Age, C::None, r"今年(?P<v>9\d|1[01]\d)(?:岁|了|周岁)".into()),
         (Age, C::None, r"(?P<v>(?:九十[一二三四五六七八九]?|一百[零一二三四五六七八九十]*)(?:岁|周岁))".into()),
-        (Address, C::None, r"(?i:\b\d{1,5}\s+(?:[A-Za-z]+\.?\s+){1,3}(?:street|avenue|road|boulevard|lane|drive|court|parkway|terrace|circle|highway|square)\b)|\b(?:[A-Z][a-z]+\s){1,2}(?:Street|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Drive|Parkway)\b|\b\d{1,5}\s+(?:[A-Z][a-z]+\s+){1,3}(?:St|Ave|Rd|Blvd|Ln|Dr|Ct|Pl|Pkwy|Way|Ter)\b\.?|\b\d{1,5}\s+(?:[A-Z]+\s+){1,3}(?:ST|AVE|RD|BLVD|LN)\b\.?|\b\d{1,5}\s+(?:[a-z]{3,}\s+){1,2}(?:st|ave|rd|blvd)\b\.?".into()),
+        (Address, C::None, r"(?i:\b\d{1,5}\s+(?:[A-Za-z]+\.?\s+){1,3}(?:street|avenue|road|boulevard|lane|drive|court|parkway|terrace|circle|highway|square)\b)|\b(?:[A-Z][a-z]+\s){1,2}(?:Street|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Drive|Parkway)\b|\b\d{1,5}\s+(?:[A-Z][a-z]+\s+){1,3}(?:St|Ave|Rd|Blvd|Ln|Dr|Ct|Pl|Pkwy|Way|Ter)\b\.?|\b\d{1,5}\s+(?:[A-Z]+\s+){1,3}(?:ST|AVE|RD|BLVD|LN)\b\.?|\b\d{1,5}\s+(?:[a-z]{3,}\s+){1,2}(?:st|ave|rd|blvd)\.?\s+(?:apt|unit|#)".into()),
         (Address, C::None, format!(r"(?:{p})(?:省|市|自治区|壮族自治区|回族自治区|维吾尔自治区)?[\p{{Han}}\dA-Za-z-]{{0,24}}(?:号|村|镇|乡|县|区|市|州|路|街|巷|弄|室|楼|单元|栋|组)(?:[\dA-Za-z-]+(?:号|室|楼|单元|栋|层|组))*")),
         (Address, C::None, r"(?:住址|地址|家住|现住址|现住|户籍地|户籍|籍贯|居住地|出生地)\s*[:：]?\s*(?P<v>[\p{Han}\dA-Za-z-]{2,40})".into()),
         (Address, C::None, r"\p{Han}{2,6}(?:省|市|自治区)\p{Han}{1,8}?(?:市|区|县)\p{Han}{0,12}?(?:路|街|道|巷|村|弄)\d{1,5}号(?:\d{1,4}(?:室|栋|楼|单元))*".into()),
@@ -211,7 +211,6 @@ const DATE_CUES: &[&str] = &[
     "saturday",
     "sun",
     "sunday",
-    "received",
     "on",
     "since",
     "from",
@@ -951,10 +950,11 @@ mod tests {
         assert!(kinds("St. Vincent's Hospital; the device that was placed").is_empty());
         let dates = |t: &str| kinds(t).into_iter().map(|g| g.0).collect::<Vec<_>>();
         assert_eq!(dates("RECEIVED: 20190917, block 12345678"), ["20190917"]);
+        assert!(kinds("2 leads showing st elevation; ambulated 110 m; received 1/2 ns").is_empty());
         assert_eq!(dates("next visit friday 4/10 or prn; pain 4/10"), ["4/10"]);
         assert_eq!(
             dates("walk-up at 48 cedar st apt 2; hr 98 to st"),
-            ["48 cedar st"]
+            ["48 cedar st apt"]
         );
     }
 

@@ -1340,7 +1340,7 @@ pub const ZH_NOT_NAMES: &[&str] = &[
 const ZH_BREAK: &str = "因于自在与和及或的了是为被由从对向诉述称主入出现今已无有不未以来去到至经行术后前时曾于其住回我你他她您们这那哪、，。；：:;,.（）()“”\"' 男女岁床";
 
 /// The byte length of the value of a form's person field: `cue` names a person ("记录者",
-/// "父亲", "签名") and a colon ends it or is in `between` (what separates it from `after`),
+/// "谈话医师", "签名"; not a relative, whose field may hold their health) and a colon ends it or is in `between` (what separates it from `after`),
 /// then two to four Chinese characters (or a name joined by "·": "买买提·艾力") up to a
 /// space, a bracket, 、 or ；, the end of the field (a
 /// comma or a full stop after them is a sentence: "父亲：健在，"). Not a blank ("无", "不详").
@@ -1350,7 +1350,8 @@ fn form_field_value(cue: &str, between: &str, after: &str) -> Option<usize> {
     let colon = cue.ends_with([':', '：']) || between.contains([':', '：']);
     // a dialogue's speakers ("医生：您好") say words, not names
     let speaker = ["医生", "医师", "患者", "病人", "护士", "家属", "患儿"].contains(&label);
-    if !colon || speaker || !"者人师生士名亲夫妻子女长签".contains(last) {
+    // a relative's field may hold their health ("父亲：冠心病"): names there need a surname
+    if !colon || speaker || !"者人师生士名长签".contains(last) {
         return None;
     }
     let mut len = 0;
@@ -1371,7 +1372,27 @@ fn form_field_value(cue: &str, between: &str, after: &str) -> Option<usize> {
         .next()
         .is_none_or(|c| c.is_whitespace() || "；、;（(".contains(c));
     let blank = [
-        "无", "不详", "暂无", "未知", "本人", "患者", "家属", "同上", "见上", "拒绝",
+        "无",
+        "不详",
+        "暂无",
+        "未知",
+        "本人",
+        "患者",
+        "家属",
+        "同上",
+        "见上",
+        "拒绝",
+        "体健",
+        "健在",
+        "已故",
+        "阴性",
+        "阳性",
+        "正常",
+        "同意",
+        "不同意",
+        "良好",
+        "死亡",
+        "去世",
     ]
     .iter()
     .any(|w| value.starts_with(w));
@@ -1547,5 +1568,6 @@ mod tests {
         assert_eq!(found("记录者：夏天　审核：略"), ["夏天"]);
         assert_eq!(found("记录者：买买提·艾力"), ["买买提·艾力"]);
         assert_eq!(found("患者：好的，谢谢。记录者：无"), Vec::<&str>::new());
+        assert_eq!(found("检验者：阴性　记录者：体健"), Vec::<&str>::new());
     }
 }
