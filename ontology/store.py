@@ -14,6 +14,7 @@ import orjson
 import polars as pl
 
 from ontology.errors import SourceError
+from ontology.io import atomic_path
 
 TABLE_FILES = ("concepts", "synonyms", "relations")
 MANIFEST = "manifest.json"
@@ -66,9 +67,8 @@ def derived(folder: str | Path, name: str, version: str,
         for old in folder.glob(f"{name}.*.parquet"):
             if old != path:
                 old.unlink(missing_ok=True)
-        tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-        table.write_parquet(tmp)
-        os.replace(tmp, path)
+        with atomic_path(path) as tmp:
+            table.write_parquet(tmp)
     return table
 
 
@@ -114,21 +114,16 @@ def update_table(folder: str | Path, key: str, change: Callable[[pl.DataFrame | 
         table, entry = change(current, prior)
         buf = io.BytesIO()
         table.write_parquet(buf)
-        data = buf.getvalue()
-        digest = hashlib.sha256(data).hexdigest()
+        digest = hashlib.sha256(buf.getvalue()).hexdigest()
         name = f"{key}-{digest[:16]}.parquet"
-        _write_atomic(folder / name, data)
+        with atomic_path(folder / name) as tmp:
+            tmp.write_bytes(buf.getvalue())
         man[key] = {"file": name, **entry, "sha256": digest}
-        _write_atomic(folder / MANIFEST, orjson.dumps(man, option=orjson.OPT_INDENT_2))
+        with atomic_path(folder / MANIFEST) as tmp:
+            tmp.write_bytes(orjson.dumps(man, option=orjson.OPT_INDENT_2))
         # the table before the one replaced goes: a reader that read the manifest just before
         # this commit still finds the one it names
         for old in folder.glob(f"{key}-*.parquet"):
             if old.name not in (name, prior.get("file")):
                 old.unlink(missing_ok=True)
     return man[key]
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
