@@ -104,8 +104,7 @@ def _attach(att: pl.DataFrame, concepts: pl.DataFrame, syn: pl.DataFrame) -> pl.
                 .agg(pl.col("concept_id").first().alias("hit")))
 
     by_code = first_hit("codes", order.select(pl.col("concept_id").alias("key"), "concept_id"))
-    inventory = pl.col("concept_id").str.split(":").list.first().is_in(SENSE_INVENTORIES)
-    named = (syn.filter(~inventory & (pl.col("norm_term") != ""))
+    named = (syn.filter(~vocab.is_in(SENSE_INVENTORIES) & (pl.col("norm_term") != ""))
              .select(pl.col("norm_term").alias("key"), "concept_id").unique())
     by_name = first_hit("names", named)
     # "心房颤动" (I48) is ICD10BJ:I48xx04 itself, more than the code's category I48

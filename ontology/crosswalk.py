@@ -15,13 +15,16 @@ from collections.abc import Callable
 
 import polars as pl
 
-from ontology.schema import RELATIONS_SCHEMA, SENSE_INVENTORIES
+from ontology.schema import RELATIONS_SCHEMA
 
+# vocabularies whose concept names are English names (no sense inventory: its long forms are
+# senses, not names)
 NAMED_IN_ENGLISH = ("MESH", "HP", "DOID", "ICD10CM", "MONDO", "OMIM", "ORPHA")
 
 
 def icd_codes(concepts: pl.DataFrame) -> pl.DataFrame:
-    """ICD10BJ -> ICD10CM `xref` rows by the longest existing code prefix."""
+    """ICD10BJ -> ICD10CM `xref` rows: the CM code of the Beijing code's four characters, else
+    of its three."""
     cm = set(concepts.filter(pl.col("vocab") == "ICD10CM")["concept_id"].str.slice(8))
     rows = []
     for cid in concepts.filter(pl.col("vocab") == "ICD10BJ")["concept_id"]:
@@ -41,7 +44,6 @@ def name_matches(concepts: pl.DataFrame, normalize: Callable[[pl.Series], pl.Ser
     """`xref` rows between concepts of different vocabularies named alike in English: each to
     the first of its name's group (concept order), one concept per vocabulary."""
     c = concepts.filter(pl.col("vocab").is_in(NAMED_IN_ENGLISH)
-                        & ~pl.col("vocab").is_in(SENSE_INVENTORIES)
                         & pl.col("name").is_not_null()
                         & ~pl.col("obsolete").fill_null(False))
     c = c.select("concept_id", "vocab", _i=pl.int_range(pl.len()),
@@ -52,11 +54,10 @@ def name_matches(concepts: pl.DataFrame, normalize: Callable[[pl.Series], pl.Ser
               .sort("_i"))
     first = single.group_by("key", maintain_order=True).agg(
         pl.col("concept_id").first().alias("dst"))
-    out = (single.join(first, on="key").filter(pl.col("concept_id") != pl.col("dst"))
-           .sort("_i")
-           .select(src="concept_id", rel=pl.lit("xref"), dst="dst",
-                   source=pl.lit("name-match")))
-    return out
+    return (single.join(first, on="key").filter(pl.col("concept_id") != pl.col("dst"))
+            .sort("_i")
+            .select(src="concept_id", rel=pl.lit("xref"), dst="dst",
+                    source=pl.lit("name-match")))
 
 
 def crosswalk(concepts: pl.DataFrame, normalize: Callable[[pl.Series], pl.Series]

@@ -34,9 +34,10 @@ SYNONYMS = {
     "freq": pl.Int64,
 }
 RELATIONS_SCHEMA = {"src": pl.Utf8, "rel": pl.Utf8, "dst": pl.Utf8, "source": pl.Utf8}
-# Terms of a noisy source that join other sources' concepts by evidence, resolved in the merge:
-# the first of `codes` that is a concept, else a concept one of `names` (normalized) names, else
-# the source's own concept `own_id` (none: the term is left out). `targets`, where given, are the
+# Terms of a noisy source that join other sources' concepts by evidence, resolved in the merge
+# (`build._attach`): a concept one of `names` (normalized) names under one of `codes`, else the
+# first of `codes` that is a concept, else a concept one of `names` names, else the source's own
+# concept `own_id` (none: the term is left out). `targets`, where given, are the
 # vocabularies ("HP") or MeSH categories ("MESH/Anatomy") a name may lead to. `source` gets the
 # evidence appended (":code", ":name").
 ATTACHMENTS = {

@@ -13,9 +13,8 @@ own only where there is none:
   (`:name`).
 
 A subject's terms: itself, its aliases that share two characters with it (别称, 又称, 同义词: 冠心病
-for 冠状动脉粥样硬化性心脏病), a
-drug product's brand names (商品名) and generic name (通用名), and for a product the ingredient its
-name gives without the dosage form (阿司匹林肠溶片 -> 阿司匹林). TCM formulas and herbs are left out:
+for 冠状动脉粥样硬化性心脏病), a drug product's brand names (商品名) and generic name (通用名), and for
+a product the ingredient its name gives without the dosage form (阿司匹林肠溶片 -> 阿司匹林). TCM formulas and herbs are left out:
 no other source has them.
 """
 
@@ -96,9 +95,9 @@ def load(path: str | Path) -> TermTables:
     code_of: dict[str, list[str]] = {}
     for subject, raw in codes.iter_rows():
         found = ICD.findall(raw or "")
-        if subject in kept and found:
-            code_of.setdefault(subject, [])
-            code_of[subject] += [f"{v}:{c}" for c in found[:1] for v in ("ICD10BJ", "ICD10CM")]
+        if subject in kept and found:  # a range or a list: its first code
+            code_of.setdefault(subject, []).extend(
+                f"{v}:{found[0]}" for v in ("ICD10BJ", "ICD10CM"))
     english: dict[str, list[str]] = {}
     terms: dict[str, list[tuple[str, str]]] = {}
     for subject, relation, name in names.iter_rows():
