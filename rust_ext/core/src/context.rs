@@ -279,17 +279,13 @@ impl Context {
                 for (i, c) in text[te..limit].char_indices() {
                     let at = te + i;
                     if is_header_colon(b, at) {
-                        let h = header_start(b, at, te);
-                        if h > te {
-                            // the next header ends the scope; with no scope word before it
-                            // the words are this scope's own ("denies chest pain: onset ...")
-                            end = if text[te..h].trim().is_empty() { at } else { h };
-                            break;
-                        }
-                        // a Chinese header runs back to the trigger (no spaces to stop at):
-                        // the scope ends at its colon ("无发热既往史: 高血压")
+                        // the next header ends the scope; with no scope word before it the
+                        // words are this scope's own ("denies chest pain: onset ...") or a
+                        // Chinese header runs back to the trigger ("无发热既往史: 高血压"), and
+                        // the colon ends it
                         if !text[te..at].trim().is_empty() {
-                            end = at;
+                            let h = header_start(b, at, te);
+                            end = if text[te..h].trim().is_empty() { at } else { h };
                             break;
                         }
                     }

@@ -320,6 +320,7 @@ impl PhiLexicon {
         self.gazetteer(text, &toks, hits);
         self.states(text, &toks, hits);
         self.organizations(text, &toks, hits);
+        self.named_places(text, &toks, hits);
         TOKS.with(|t| *t.borrow_mut() = toks);
         if text.bytes().any(|b| b >= 0xE0) {
             self.chinese_names(text, hits);
@@ -800,49 +801,42 @@ impl PhiLexicon {
                 });
             }
         }
+    }
+
+    /// Places named by the word before: a rare surname after "at" ("AT CARNEY", "seen at
+    /// brigham"), a mount ("mount auburn", "Mt. Sinai") and a saint's hospital by its short name
+    /// ("st. v's", "ST. E'S"; not "St. John's wort").
+    fn named_places(&self, text: &str, toks: &[Tok], hits: &mut Vec<PhiHit>) {
+        use flag::*;
         for i in 0..toks.len().saturating_sub(1) {
             let (a, b) = (&toks[i], &toks[i + 1]);
             let w = &text[a.start..a.end];
             let g = &text[b.gap_before.0..b.gap_before.1];
-            if g.contains('\n') || b.w.flags & (STOP | MEDICAL) != 0 {
-                continue;
-            }
-            // "AT CARNEY", "seen at brigham": a rare surname after "at" is the place named
-            // after it
-            let at_name = w.eq_ignore_ascii_case("at")
+            let adjacent = g.trim_matches([' ', '.']).is_empty();
+            let named = !g.contains('\n') && b.w.flags & (STOP | MEDICAL) == 0;
+            let at_name = named
+                && w.eq_ignore_ascii_case("at")
                 && b.w.flags & (FIRST | LAST) != 0
                 && b.w.zipf < 40
                 && b.end - b.start >= 4
                 && !self.is_word(text, b);
-            // "mount auburn", "Mt. Sinai": a mount is a place or a hospital
-            let mount = (w.eq_ignore_ascii_case("mount") || w.eq_ignore_ascii_case("mt"))
-                && g.trim_matches([' ', '.']).is_empty()
+            let mount = named
+                && (w.eq_ignore_ascii_case("mount") || w.eq_ignore_ascii_case("mt"))
+                && adjacent
                 && (b.w.flags & (PLACE_START | FIRST | LAST) != 0 || b.cap && !b.opens);
-            if at_name || mount {
+            let saint = (w.eq_ignore_ascii_case("st") || w.eq_ignore_ascii_case("saint"))
+                && adjacent
+                && g.len() <= 2
+                && {
+                    let t = &text[b.start..b.end]; // ASCII letters and apostrophes
+                    t.len() > 2 && t[t.len() - 2..].eq_ignore_ascii_case("'s")
+                }
+                && !toks
+                    .get(i + 2)
+                    .is_some_and(|t| text[t.start..t.end].eq_ignore_ascii_case("wort"));
+            if at_name || mount || saint {
                 hits.push(PhiHit {
-                    start: if mount { a.start } else { b.start },
-                    end: b.end,
-                    kind: PhiType::Location,
-                });
-            }
-        }
-        // "st. v's", "ST. E'S", "saint luke's": a saint's hospital by its short name (not
-        // "St. John's wort")
-        for i in 0..toks.len().saturating_sub(1) {
-            let (a, b) = (&toks[i], &toks[i + 1]);
-            let w = &text[a.start..a.end];
-            if !(w.eq_ignore_ascii_case("st") || w.eq_ignore_ascii_case("saint")) {
-                continue;
-            }
-            let t = &text[b.start..b.end]; // ASCII letters and apostrophes
-            let possessive = t.len() > 2 && t[t.len() - 2..].eq_ignore_ascii_case("'s");
-            let g = &text[b.gap_before.0..b.gap_before.1];
-            let wort = toks
-                .get(i + 2)
-                .is_some_and(|t| text[t.start..t.end].eq_ignore_ascii_case("wort"));
-            if possessive && !wort && g.trim_matches([' ', '.']).is_empty() && g.len() <= 2 {
-                hits.push(PhiHit {
-                    start: a.start,
+                    start: if at_name { b.start } else { a.start },
                     end: b.end,
                     kind: PhiType::Location,
                 });
