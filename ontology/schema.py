@@ -6,9 +6,10 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-SYNONYM_KINDS = (
-    "preferred", "exact", "related", "broad", "narrow", "abbreviation", "layperson", "learned",
-)
+from termnorm import _native
+
+# in priority order (lower is stronger): the order the Rust lexicon ranks a term's concepts by
+SYNONYM_KINDS: tuple[str, ...] = tuple(_native.SYNONYM_KINDS)
 # Vocabularies that are abbreviation sense inventories: their long forms name senses for
 # expansion, not terms of the lexicon.
 SENSE_INVENTORIES = ("ADAM", "CLINABBR")

@@ -1,12 +1,42 @@
-"""Typed stubs for the Rust extension module `termnorm._native`."""
+"""Typed stubs for the Rust extension module `termnorm._native`, checked against the built
+module by `tests/test_native_stubs.py` (mypy's stubtest)."""
 
 import os
-from typing import TypeAlias
+from typing import final
 
 import pyarrow as pa
+from typing_extensions import Self
+
+__all__ = [
+    "Deidentifier",
+    "Engine",
+    "NormalizedText",
+    "PHI_TYPES",
+    "PHI_WORD_FLAGS",
+    "QUALITY_SIGNALS",
+    "SENSE_DROPS",
+    "SENSE_KEEPS",
+    "SYNONYM_KINDS",
+    "SenseTable",
+    "__version__",
+    "clean_array",
+    "exact_duplicates",
+    "exact_keys",
+    "jsonl_parse",
+    "minhash_clusters",
+    "minhash_signatures",
+    "normalize",
+    "normalize_array",
+    "normalize_array_with_offsets",
+    "quality_signals",
+    "regex_set_matches",
+    "remove_boilerplate",
+    "sha256_hex",
+]
 
 __version__: str
 
+@final
 class NormalizedText:
     """Normalized text; every character remembers the original character span it came from."""
 
@@ -31,10 +61,7 @@ def normalize_array(texts: pa.Array) -> pa.LargeStringArray:
 def normalize_array_with_offsets(texts: pa.Array) -> pa.StructArray:
     """`{text, orig_start: list<uint32>, orig_end: list<uint32>}` per input string."""
 
-# (start, end, term, concept, kind, negated, uncertain, historical, family, sense); start/end are
-# original char offsets, term and concept index the lexicon, kind indexes the synonym kinds.
-MentionRow: TypeAlias = tuple[int, int, int, int, int, bool, bool, bool, bool, int | None]
-
+@final
 class Engine:
     """The lexicon (normalized terms -> concepts), context rules and, built on first use, the
     fuzzy index. Built from a terminology by `termnorm.lexicon`; the GIL is released while it
@@ -83,19 +110,21 @@ class Engine:
         shaped like medspaCy's context_rules.json."""
     def use_cues(self, terms: list[int], cues: list[str]) -> None:
         """Keep a mention of one of `terms` only with a cue word right before or after it."""
-    def annotate(self, text: str) -> tuple[str, list[MentionRow]]:
-        """Normalized text and the mentions found in it, leftmost-longest on token edges."""
+    def annotate(self, text: str) -> tuple[str, pa.StructArray]:
+        """Normalized text and the mentions found in it, leftmost-longest on token edges, in
+        `annotate_array`'s layout (`doc` 0)."""
     def annotate_array(self, texts: pa.Array
                        ) -> tuple[pa.StructArray, pa.FixedSizeBinaryArray]:
         """A whole string array at once: one struct row per mention (doc, start, end, surface,
         term, concept, kind, sense (null: none chosen), negated, uncertain, historical,
         family), and each text's `exact_keys` key from the normalization done anyway."""
 
+@final
 class SenseTable:
     """Abbreviation senses, chosen per mention by their priors and the words around it."""
 
-    def __init__(self, senses: list[tuple[str, list[tuple[str, int]]]], window: int,
-                 learned: list[tuple[int, list[tuple[str, float]]]] | None = None) -> None:
+    def __new__(cls, senses: list[tuple[str, list[tuple[str, int]]]], window: int,
+                learned: list[tuple[int, list[tuple[str, float]]]] | None = None) -> Self:
         """`senses`: (normalized short form, [(long form, frequency)]), each short form's
         options in preference order; a sense is named by its index over all. The long forms'
         content words (ASCII words of three chars up, stop words left out) are its cues.
@@ -111,29 +140,35 @@ def minhash_signatures(texts: pa.Array, num_perm: int = 128, ngram: int = 5, see
     """Row-major MinHash signatures (`len(texts) * num_perm` values) over word `ngram`
     shingles (CJK: characters); see `corpus.minhash`."""
 
-def minhash_clusters(signatures: pa.UInt32Array, num_perm: int, threshold: float
-                     ) -> pa.UInt32Array:
-    """Near-duplicate cluster ID (smallest member index) per row; see `corpus.dedup`."""
+def minhash_clusters(signatures: pa.UInt32Array, num_perm: int, threshold: float,
+                     exact_keys: pa.FixedSizeBinaryArray | None = None) -> pa.UInt32Array:
+    """Near-duplicate cluster ID (smallest member index) per row; rows with equal `exact_keys`
+    join one cluster whatever their signatures say. See `corpus.dedup`."""
 
+SYNONYM_KINDS: list[str]
+"""Synonym kinds in priority order (lower is stronger); a term's `kind` indexes it."""
 SENSE_DROPS: int
 SENSE_KEEPS: int
+QUALITY_SIGNALS: list[str]
+"""The columns of `quality_signals`, in order."""
 PHI_TYPES: list[str]
 """The PHI types in the order of the count columns (NAME, DATE, ..., LOCATION)."""
 PHI_WORD_FLAGS: dict[str, int]
 """The bits of a word's kinds in the name and place recognizer (FIRST, LAST, TITLE, ...)."""
 
+@final
 class Deidentifier:
     """The PHI rules plus, when built with word lists, names and places by lexicon and cues;
     see `corpus.stages.phi`."""
 
-    def __init__(self, words: list[tuple[str, int, int]] | None = None,
+    def __new__(cls, words: list[tuple[str, int, int]] | None = None,
                  dictionary: list[str] | None = None,
                  phrases: list[tuple[str, int]] | None = None,
                  places: list[tuple[str, bool]] | None = None,
                  zh_surnames: list[str] | None = None, zh_given: str | None = None,
                  zh_before: list[str] | None = None, zh_after: list[str] | None = None,
                  zh_title_parts: list[str] | None = None,
-                 zh_places: list[str] | None = None) -> None: ...
+                 zh_places: list[str] | None = None) -> Self: ...
     def find(self, text: str) -> list[tuple[int, int, str]]:
         """The identifiers of one text: (start, end, type), char offsets, in order."""
     def deidentify_array(self, texts: pa.Array, surrogates: bool = False,
@@ -152,8 +187,7 @@ def exact_keys(texts: pa.Array) -> pa.FixedSizeBinaryArray:
     """16-byte exact-duplicate key per text (nulls stay null); see `corpus.dedup`."""
 
 def quality_signals(texts: pa.Array) -> pa.StructArray:
-    """Per text: n_chars, n_words, mean_word_len, symbol_ratio, digit_ratio, dup_line_frac,
-    cjk_ratio, latin_ratio, english_ratio; see `corpus.stages.quality`."""
+    """Per text, the columns `QUALITY_SIGNALS`; see `corpus.stages.quality`."""
 
 def remove_boilerplate(texts: pa.Array, min_docs: int, min_chars: int,
                        copies: pa.UInt32Array | None = None

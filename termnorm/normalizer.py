@@ -238,10 +238,13 @@ class Normalizer:
     # --- whole texts ------------------------------------------------------------------------
     def normalize(self, text: str) -> Result:
         self.senses  # noqa: B018  (the engine chooses abbreviation senses once they are loaded)
-        norm, rows = self._engine.annotate(text)
+        norm, found = self._engine.annotate(text)
         mentions = []
         defs: dict[str, str] | None = None  # the text's own definitions, parsed once if needed
-        for start, end, term, concept, kind, neg, unc, hist, fam, _ in rows:
+        names = ("start", "end", "term", "concept", "kind", "negated", "uncertain", "historical",
+                 "family")
+        rows = zip(*(found.field(n).to_pylist() for n in names))
+        for start, end, term, concept, kind, neg, unc, hist, fam in rows:
             kname = SYNONYM_KINDS[kind]
             if kname == "abbreviation":
                 defs = defined_forms(text) if defs is None else defs

@@ -26,8 +26,8 @@ from corpus.stages import language
 from termnorm import _native
 from termnorm.text import _as_array
 
-SIGNALS = ("n_chars", "n_words", "mean_word_len", "symbol_ratio", "digit_ratio", "dup_line_frac",
-           "cjk_ratio")
+# the signals docs keep: the Latin and English ratios serve the language rules only
+SIGNALS = tuple(s for s in _native.QUALITY_SIGNALS if s not in ("latin_ratio", "english_ratio"))
 
 
 class QualityFilter(Options):

@@ -65,9 +65,48 @@ pub fn drop_lines(text: &str, lines: &HashSet<u64>) -> (String, u32) {
     (out, dropped)
 }
 
+/// Each of `texts` without its lines that recur (see [`repeated_lines_weighted`]; text i stands
+/// for `copies(i)` documents), with how many lines it lost; nulls stay null. `None` when no line
+/// recurs, so a caller can keep the texts it has.
+pub fn remove(
+    texts: &[Option<&str>],
+    copies: impl Fn(usize) -> u32,
+    min_docs: u32,
+    min_chars: usize,
+) -> Option<Vec<Option<(String, u32)>>> {
+    let present = texts.iter().enumerate();
+    let lines = repeated_lines_weighted(
+        present.filter_map(|(i, t)| t.map(|t| (t, copies(i)))),
+        min_docs,
+        min_chars,
+    );
+    if lines.is_empty() {
+        return None;
+    }
+    Some(
+        texts
+            .iter()
+            .map(|t| t.map(|t| drop_lines(t, &lines)))
+            .collect(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn remove_counts_copies_and_keeps_nulls() {
+        let footer = "Dictated but not read by the attending physician.";
+        let (a, b) = (format!("Pain.\n{footer}"), format!("Cough.\n{footer}"));
+        let texts = [Some(a.as_str()), None, Some(b.as_str())];
+        // two distinct texts, but the first stands for three documents: four in all
+        let out = remove(&texts, |i| if i == 0 { 3 } else { 1 }, 4, 20).unwrap();
+        assert_eq!(out[0], Some(("Pain.".to_string(), 1)));
+        assert_eq!(out[1], None);
+        assert_eq!(out[2], Some(("Cough.".to_string(), 1)));
+        assert!(remove(&texts, |_| 1, 4, 20).is_none());
+    }
 
     #[test]
     fn drops_lines_many_documents_share() {

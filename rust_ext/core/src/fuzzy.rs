@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::io::{self, Write};
 use std::path::Path;
 
-use crate::lexicon::{span, LexiconError, StrTable};
+use crate::lexicon::{span, Lexicon, LexiconError, StrTable};
 use crate::mapped::{Array, Reader, Writer};
 use crate::tokens::{hash_bytes, is_cjk};
 
@@ -513,6 +513,21 @@ impl FuzzyIndex {
             lexicon,
             terms,
         )
+    }
+
+    /// The index of `lexicon`: read from `cache` where a file there was written for it,
+    /// otherwise built and then saved there (best effort: a read-only folder builds it again
+    /// next time). Building takes seconds for a full terminology.
+    pub fn cached(lexicon: &Lexicon, cache: Option<&Path>) -> Self {
+        let (fp, n) = (lexicon.fingerprint(), lexicon.len());
+        if let Some(idx) = cache.and_then(|p| Self::open(p, fp, n).ok()) {
+            return idx;
+        }
+        let idx = Self::new(lexicon.terms().iter());
+        if let Some(path) = cache {
+            let _ = crate::files::write_atomic(path, |w| idx.write_to(w, fp));
+        }
+        idx
     }
 
     /// [`FuzzyIndex::open`] from bytes in memory.
@@ -1025,5 +1040,40 @@ mod tests {
         assert_eq!(c.len(), 1);
         assert_eq!(c[0].2, 1, "one edit");
         assert!(c[0].0 < 1.0 && c[0].0 > 0.8);
+    }
+
+    #[test]
+    fn the_cache_is_written_once_and_refused_for_another_lexicon() {
+        let lexicon = |terms: &[&str]| {
+            let rows: Vec<(String, u32, u8)> =
+                terms.iter().map(|t| (t.to_string(), 0, 0)).collect();
+            Lexicon::new(vec!["C:1".to_string()], rows).unwrap()
+        };
+        let dir = std::env::temp_dir().join(format!("termnorm-fuzzy-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("lexicon.fuzzy");
+        let a = lexicon(&["osteoarthritis of shoulder", "contusion of right hand"]);
+        let built = FuzzyIndex::cached(&a, Some(&path));
+        let saved = std::fs::read(&path).unwrap();
+        let read = FuzzyIndex::cached(&a, Some(&path));
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            saved,
+            "read, not written again"
+        );
+        let q = "ostoearthritis of shoulder";
+        assert_eq!(
+            read.search(q, 1, 0.6)[0].term,
+            built.search(q, 1, 0.6)[0].term
+        );
+        let b = lexicon(&["hypertension"]);
+        FuzzyIndex::cached(&b, Some(&path));
+        assert_ne!(
+            std::fs::read(&path).unwrap(),
+            saved,
+            "another lexicon's file is replaced"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

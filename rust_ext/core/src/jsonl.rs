@@ -152,9 +152,26 @@ fn meta_json(map: &Map<String, Value>) -> Option<String> {
     (!map.is_empty()).then(|| serde_json::to_string(map).expect("JSON values serialize"))
 }
 
+/// A document's ID: `SOURCE#ID`, or `SOURCE:LINE` for a record without an id.
+pub fn doc_id(source: &str, id: Option<&str>, line: i64) -> String {
+    match id {
+        Some(id) => format!("{source}#{id}"),
+        None => format!("{source}:{line}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn doc_ids_name_the_source_and_the_id_or_line() {
+        assert_eq!(
+            doc_id("2024/notes.jsonl", Some("N7"), 3),
+            "2024/notes.jsonl#N7"
+        );
+        assert_eq!(doc_id("2024/notes.jsonl", None, 3), "2024/notes.jsonl:3");
+    }
 
     fn fields() -> Fields {
         Fields {

@@ -2,7 +2,7 @@
 //!
 //! - `normalize`: clinical text normalization with an offset map back to the original text;
 //! - `tokens`: the token edges terms must start and end on;
-//! - `lexicon`: normalized terms in a double-array trie, matched leftmost-longest on tokens;
+//! - `lexicon`: normalized terms and their concepts, matched leftmost-longest on tokens;
 //! - `paths`: the terms as token paths in a hash table, the matcher's walk;
 //! - `mapped`: the saved lexicon and fuzzy index read in place from a file mapping;
 //! - `context`: ConText-style negation / uncertainty / history / family scopes;
@@ -11,12 +11,17 @@
 //! - `annotate`: one document through all of them;
 //! - `quality`: per-document quality and script signals for the corpus filters;
 //! - `boilerplate`: lines many documents of a batch share;
-//! - `jsonl`: JSON lines into document columns.
+//! - `jsonl`: JSON lines into document columns;
+//! - `phi`, `phi_names`, `surrogates`: de-identification rules, name and place words, stand-ins;
+//! - `clean`, `minhash`, `digest`, `patterns`: the corpus stages' text passes and hashes;
+//! - `files`: synced, atomically published files.
 
 pub mod annotate;
 pub mod boilerplate;
 pub mod clean;
 pub mod context;
+pub mod digest;
+pub mod files;
 pub mod fuzzy;
 pub mod jsonl;
 pub mod lexicon;
@@ -24,6 +29,7 @@ mod mapped;
 pub mod minhash;
 pub mod normalize;
 pub mod paths;
+pub mod patterns;
 pub mod phi;
 pub mod phi_names;
 pub mod quality;

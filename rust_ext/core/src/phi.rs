@@ -50,6 +50,15 @@ impl PhiType {
         PhiType::Location,
     ];
 
+    /// How many of `hits` are of each type, in the order of [`PhiType::ALL`].
+    pub fn counts(hits: &[PhiHit]) -> [u32; Self::ALL.len()] {
+        let mut per = [0u32; Self::ALL.len()];
+        for h in hits {
+            per[h.kind as usize] += 1;
+        }
+        per
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             PhiType::Name => "NAME",
@@ -775,6 +784,19 @@ impl Deidentifier {
         }
     }
 
+    /// [`Deidentifier::find`] with char offsets, as Python counts them.
+    pub fn find_chars(&self, text: &str) -> Vec<(usize, usize, PhiType)> {
+        let (mut chars, mut at) = (0, 0);
+        let mut char_of = |byte: usize| {
+            chars += text[at..byte].chars().count();
+            at = byte;
+            chars
+        };
+        let hits = self.find(text).into_iter();
+        hits.map(|h| (char_of(h.start), char_of(h.end), h.kind))
+            .collect()
+    }
+
     /// `text` with each identifier replaced by `[TYPE]`, and the hits.
     pub fn deidentify(&self, text: &str) -> (String, Vec<PhiHit>) {
         self.replace(text, |h, _| format!("[{}]", h.kind.label()))
@@ -814,6 +836,23 @@ impl Deidentifier {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn char_offsets_and_counts_by_type() {
+        let d = Deidentifier::new();
+        let text = "患者电话 13912345678, seen 3/4/2021, call 13912345678";
+        let found = d.find_chars(text);
+        let chars: Vec<char> = text.chars().collect();
+        let spans: Vec<String> = found
+            .iter()
+            .map(|&(a, b, _)| chars[a..b].iter().collect())
+            .collect();
+        assert_eq!(spans, ["13912345678", "3/4/2021", "13912345678"]);
+        let per = PhiType::counts(&d.find(text));
+        assert_eq!(per[PhiType::Phone as usize], 2);
+        assert_eq!(per[PhiType::Date as usize], 1);
+        assert_eq!(per.iter().sum::<u32>(), 3);
+    }
 
     #[test]
     fn long_texts_find_the_same_as_their_lines() {

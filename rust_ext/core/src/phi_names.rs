@@ -52,6 +52,25 @@ pub mod flag {
     /// an ordinary word of the dictionary, in lower case ("gallop", "hope", "brown"): a
     /// name-list word that is one needs a cue
     pub const WORD: u32 = 1 << 13;
+
+    /// The flags a word list may give, by name (the rest the lexicon sets itself).
+    pub const NAMED: [(&str, u32); 15] = [
+        ("FIRST", FIRST),
+        ("LAST", LAST),
+        ("MEDICAL", MEDICAL),
+        ("STOP", STOP),
+        ("TITLE", TITLE),
+        ("BEFORE", BEFORE),
+        ("AFTER", AFTER),
+        ("VERB", VERB),
+        ("HEAD", HEAD),
+        ("FACILITY", FACILITY),
+        ("FACILITY_MOD", FACILITY_MOD),
+        ("PLACE_CUE", PLACE_CUE),
+        ("ORG_CUE", ORG_CUE),
+        ("STATE", STATE),
+        ("WORD", WORD),
+    ];
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -561,14 +580,14 @@ impl PhiLexicon {
             }
         }
         // a signature: "thx -- june", "- K. O'Brien" closing a line
-        for i in 0..n {
+        for (i, named) in name.iter_mut().enumerate() {
             let g = gap(i);
             if g.len() < 2 {
                 continue;
             }
             let dashed = g.trim_end().ends_with("--") || g.trim_end().ends_with('—');
             if dashed && (i + 1 == n || gap(i + 1).contains('\n')) && nameish(i, false) {
-                name[i] = true;
+                *named = true;
             }
         }
         // grow each name over the names, initials and capitalised words next to it: rightward

@@ -30,6 +30,27 @@ pub struct Signals {
     pub english_ratio: f64,
 }
 
+/// One signal's value in a document: a count or a ratio.
+#[derive(Clone, Copy)]
+pub enum Signal {
+    Count(fn(&Signals) -> u32),
+    Ratio(fn(&Signals) -> f64),
+}
+
+/// The signals by name, in the order of the columns the bindings return (the Python stage and
+/// its filters read these names).
+pub const SIGNALS: [(&str, Signal); 9] = [
+    ("n_chars", Signal::Count(|s| s.n_chars)),
+    ("n_words", Signal::Count(|s| s.n_words)),
+    ("mean_word_len", Signal::Ratio(|s| s.mean_word_len)),
+    ("symbol_ratio", Signal::Ratio(|s| s.symbol_ratio)),
+    ("digit_ratio", Signal::Ratio(|s| s.digit_ratio)),
+    ("dup_line_frac", Signal::Ratio(|s| s.dup_line_frac)),
+    ("cjk_ratio", Signal::Ratio(|s| s.cjk_ratio)),
+    ("latin_ratio", Signal::Ratio(|s| s.latin_ratio)),
+    ("english_ratio", Signal::Ratio(|s| s.english_ratio)),
+];
+
 fn ratio(a: u32, b: u32) -> f64 {
     if b == 0 {
         0.0

@@ -119,7 +119,7 @@ fn name(value: &str, rng: &mut Rng) -> String {
 pub fn date_shift(seed: u64) -> i64 {
     let mut rng = Rng(seed ^ 0xD47E_5417);
     let days = 30 + (rng.next() % 336) as i64;
-    if rng.next() % 2 == 0 {
+    if rng.next().is_multiple_of(2) {
         days
     } else {
         -days

@@ -10,7 +10,7 @@ use pyo3::prelude::*;
 use termnorm_core::phi::{Deidentifier, PhiType};
 use termnorm_core::phi_names::PhiLexicon;
 
-use crate::{struct_of, with_strings};
+use crate::arrow::{struct_of, with_strings};
 
 /// The rules plus, when built with word lists, names and places by lexicon and cues.
 #[pyclass(module = "termnorm._native", name = "Deidentifier", frozen)]
@@ -64,16 +64,9 @@ impl PyDeidentifier {
 
     /// The identifiers of one text: `(start, end, type)` in chars, in order.
     fn find(&self, py: Python<'_>, text: &str) -> Vec<(usize, usize, &'static str)> {
-        let hits = py.detach(|| self.inner.find(text));
-        let mut chars = 0;
-        let mut at = 0;
-        let mut char_of = |byte: usize| {
-            chars += text[at..byte].chars().count();
-            at = byte;
-            chars
-        };
+        let hits = py.detach(|| self.inner.find_chars(text));
         hits.into_iter()
-            .map(|h| (char_of(h.start), char_of(h.end), h.kind.label()))
+            .map(|(a, b, k)| (a, b, k.label()))
             .collect()
     }
 
@@ -111,20 +104,17 @@ impl PyDeidentifier {
                     PhiType::ALL.iter().map(|_| UInt32Builder::new()).collect();
                 for (i, t) in it.enumerate() {
                     let mut per = [0u32; PhiType::ALL.len()];
-                    match t {
-                        Some(t) => {
-                            let (text, hits) = if surrogates {
-                                let key = keys.as_ref().and_then(|k| k.get(i).cloned().flatten());
-                                d.deidentify_with_surrogates(t, key.as_deref())
-                            } else {
-                                d.deidentify(t)
-                            };
-                            for h in hits {
-                                per[h.kind as usize] += 1;
-                            }
-                            out.append_value(text);
-                        }
-                        None => out.append_null(),
+                    if let Some(t) = t {
+                        let (text, hits) = if surrogates {
+                            let key = keys.as_ref().and_then(|k| k.get(i).cloned().flatten());
+                            d.deidentify_with_surrogates(t, key.as_deref())
+                        } else {
+                            d.deidentify(t)
+                        };
+                        per = PhiType::counts(&hits);
+                        out.append_value(text);
+                    } else {
+                        out.append_null();
                     }
                     for (b, n) in counts.iter_mut().zip(per) {
                         b.append_value(n);
@@ -149,29 +139,10 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyDeidentifier>()?;
     let types: Vec<&str> = PhiType::ALL.iter().map(|t| t.label()).collect();
     m.add("PHI_TYPES", types)?;
-    use termnorm_core::phi_names::flag;
-    let flags = [
-        ("FIRST", flag::FIRST),
-        ("LAST", flag::LAST),
-        ("MEDICAL", flag::MEDICAL),
-        ("STOP", flag::STOP),
-        ("TITLE", flag::TITLE),
-        ("BEFORE", flag::BEFORE),
-        ("AFTER", flag::AFTER),
-        ("VERB", flag::VERB),
-        ("HEAD", flag::HEAD),
-        ("FACILITY", flag::FACILITY),
-        ("FACILITY_MOD", flag::FACILITY_MOD),
-        ("PLACE_CUE", flag::PLACE_CUE),
-        ("ORG_CUE", flag::ORG_CUE),
-        ("STATE", flag::STATE),
-        ("WORD", flag::WORD),
-    ];
+    let flags = termnorm_core::phi_names::flag::NAMED.into_iter();
     m.add(
         "PHI_WORD_FLAGS",
-        flags
-            .into_iter()
-            .collect::<std::collections::BTreeMap<_, _>>(),
+        flags.collect::<std::collections::BTreeMap<_, _>>(),
     )?;
     Ok(())
 }
