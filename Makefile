@@ -8,7 +8,7 @@ OUT := out/sample-terminology
 SAMPLE_SOURCES := obo:$(SAMPLE)/hp-sample.obo icd10cm:$(SAMPLE)/icd10cm-sample.xml \
 	babelon:$(SAMPLE)/hp-zh-sample.babelon.tsv tsv:$(SAMPLE)/local-synonyms.tsv
 
-.PHONY: demo test install install-dev bench
+.PHONY: demo test lint install install-dev bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,7 +46,14 @@ demo: install
 # Property tests draw from a fixed seed, so a failure reproduces (a new seed: override it).
 PROPTEST_RNG_SEED ?= 20261202
 
-test: install-dev
+# The house style and the layer contract (pyproject.toml); .pre-commit-config.yaml runs the same.
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	cd rust_ext && cargo fmt --check && cargo clippy --all-targets -- -D warnings
+
+test: lint
 	cd rust_ext && PROPTEST_RNG_SEED=$(PROPTEST_RNG_SEED) cargo test -p termnorm-core
 	$(BIN)/python -m pytest -q
 

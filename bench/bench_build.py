@@ -37,14 +37,22 @@ def main() -> None:
         for i in range(args.runs):
             out = subprocess.run(
                 [sys.executable, "-c", CHILD.format(tests=str(ROOT / "tests")), f"{tmp}/t{i}"],
-                check=True, capture_output=True, text=True, cwd=ROOT)
+                check=True,
+                capture_output=True,
+                text=True,
+                cwd=ROOT,
+            )
             results.append(json.loads(out.stdout.strip().splitlines()[-1]))
     secs = sorted(r["seconds"] for r in results)
     c = results[0]["counts"]
-    print(f"full build: {c['concepts']:,} concepts, {c['synonyms']:,} synonyms, "
-          f"{c['relations']:,} relations")
-    print(f"wall time: median {secs[len(secs) // 2]:.1f} s (min {secs[0]:.1f}, max {secs[-1]:.1f}) "
-          f"over {len(secs)} runs; peak RSS {max(r['peak_rss_mib'] for r in results):,.0f} MiB")
+    print(
+        f"full build: {c['concepts']:,} concepts, {c['synonyms']:,} synonyms, "
+        f"{c['relations']:,} relations"
+    )
+    print(
+        f"wall time: median {secs[len(secs) // 2]:.1f} s (min {secs[0]:.1f}, max {secs[-1]:.1f}) "
+        f"over {len(secs)} runs; peak RSS {max(r['peak_rss_mib'] for r in results):,.0f} MiB"
+    )
     print(json.dumps(c["concepts_by_vocab"]))
 
 

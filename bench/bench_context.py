@@ -44,7 +44,7 @@ def medspacy_pipeline(terms: list[str]) -> Language:
     nlp = spacy.blank("en")
     matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
     for i in range(0, len(terms), 10_000):
-        chunk = terms[i:i + 10_000]
+        chunk = terms[i : i + 10_000]
         matcher.add("TERM", list(nlp.tokenizer.pipe(chunk)))
 
     @Language.component("lexicon_matcher")
@@ -72,7 +72,7 @@ def main() -> None:
     t = time.perf_counter()
     nlp = medspacy_pipeline(terms)
     build = time.perf_counter() - t
-    sample = texts[:args.notes]
+    sample = texts[: args.notes]
     t = time.perf_counter()
     n_ms = sum(len(d.ents) for d in nlp.pipe(sample))
     t_ms = time.perf_counter() - t
@@ -86,11 +86,15 @@ def main() -> None:
     neg_tn = sum(r["negated"] for r in nz.normalize_batch(sample[:50]).to_pylist())
 
     ms_rate, tn_rate = len(sample) / t_ms, len(texts) / t_tn
-    print(f"medspaCy (tokenizer + PyRuSH + PhraseMatcher over {len(terms):,} terms + ConText): "
-          f"{ms_rate:,.1f} docs/s on {len(sample)} notes, {n_ms:,} entities "
-          f"(matcher build {build:.0f} s)")
-    print(f"termnorm normalize_batch: {tn_rate:,.0f} docs/s on {len(texts):,} notes, "
-          f"{table.num_rows:,} mentions ({ours_sample.num_rows:,} on the medspaCy sample)")
+    print(
+        f"medspaCy (tokenizer + PyRuSH + PhraseMatcher over {len(terms):,} terms + ConText): "
+        f"{ms_rate:,.1f} docs/s on {len(sample)} notes, {n_ms:,} entities "
+        f"(matcher build {build:.0f} s)"
+    )
+    print(
+        f"termnorm normalize_batch: {tn_rate:,.0f} docs/s on {len(texts):,} notes, "
+        f"{table.num_rows:,} mentions ({ours_sample.num_rows:,} on the medspaCy sample)"
+    )
     print(f"negated mentions in the first 50 notes: medspaCy {neg_ms}, termnorm {neg_tn}")
     print(f"ratio: {tn_rate / ms_rate:,.0f}x docs/s")
 

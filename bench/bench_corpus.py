@@ -36,33 +36,49 @@ def main() -> None:
     mb = sum(len(t.encode()) for t in texts) / 1e6
     tmp = Path(tempfile.mkdtemp())
     try:
+
         def whole(name: str, notes: Path = NOTES) -> float:
-            cfg = RunConfig(inputs=(str(notes),), out=str(tmp / name), ontology=args.ontology,
-                            fields=Fields(text="transcription"))
+            cfg = RunConfig(
+                inputs=(str(notes),),
+                out=str(tmp / name),
+                ontology=args.ontology,
+                fields=Fields(text="transcription"),
+            )
             dt, s = timed(lambda: run(cfg))
-            print(f"  {s.records:,} records: {s.docs - s.duplicates:,} kept, "
-                  f"{s.duplicates:,} duplicates, {s.rejects:,} rejects, {s.mentions:,} mentions")
+            print(
+                f"  {s.records:,} records: {s.docs - s.duplicates:,} kept, "
+                f"{s.duplicates:,} duplicates, {s.rejects:,} rejects, {s.mentions:,} mentions"
+            )
             return dt
 
         cold = whole("cold")
         warm = min(whole(f"warm{i}") for i in range(2))
-        print(f"corpus run, every stage: {mb / cold:.1f} MB/s first shard of a process, "
-              f"{mb / warm:.1f} MB/s later shards ({mb:.1f} MB of notes)")
+        print(
+            f"corpus run, every stage: {mb / cold:.1f} MB/s first shard of a process, "
+            f"{mb / warm:.1f} MB/s later shards ({mb:.1f} MB of notes)"
+        )
         # MTSamples files half its notes twice or more, and identical texts go through the
         # stages once: the same run over each distinct note once shows the rate without that
         distinct = list(dict.fromkeys(t for t in texts if t.strip()))
-        (tmp / "distinct.jsonl").write_bytes(b"".join(
-            orjson.dumps({"transcription": t}) + b"\n" for t in distinct))
+        (tmp / "distinct.jsonl").write_bytes(
+            b"".join(orjson.dumps({"transcription": t}) + b"\n" for t in distinct)
+        )
         dmb = sum(len(t.encode()) for t in distinct) / 1e6
         dwarm = min(whole(f"distinct{i}", tmp / "distinct.jsonl") for i in range(2))
-        print(f"corpus run over the {len(distinct):,} distinct notes ({dmb:.1f} MB): "
-              f"{dmb / dwarm:.1f} MB/s later shards")
+        print(
+            f"corpus run over the {len(distinct):,} distinct notes ({dmb:.1f} MB): "
+            f"{dmb / dwarm:.1f} MB/s later shards"
+        )
     finally:
         shutil.rmtree(tmp)
 
     # the stages as a run does them, over the reader's batches of the same file
-    cfg = RunConfig(inputs=(str(NOTES),), out=str(tmp), ontology=args.ontology,
-                    fields=Fields(text="transcription"))
+    cfg = RunConfig(
+        inputs=(str(NOTES),),
+        out=str(tmp),
+        ontology=args.ontology,
+        fields=Fields(text="transcription"),
+    )
     stages = pipeline.stages(cfg)
     times: Counter = Counter()
     for _ in range(2):  # the first round loads the lexicons
@@ -71,8 +87,10 @@ def main() -> None:
         for records, _bad in read(NOTES, cfg.fields, cfg.batch_size):
             pipeline.run(records, stages, times)
         total = time.perf_counter() - t
-    print(f"stages in a run (warm, {total:.2f} s with the reader): " + ", ".join(
-        f"{k} {v:.3f} s ({mb / v:.0f} MB/s)" for k, v in times.items()))
+    print(
+        f"stages in a run (warm, {total:.2f} s with the reader): "
+        + ", ".join(f"{k} {v:.3f} s ({mb / v:.0f} MB/s)" for k, v in times.items())
+    )
     arr = pa.array(texts, pa.large_string())
     try:
         from datatrove.data import Document
@@ -84,8 +102,10 @@ def main() -> None:
     gopher = GopherQualityFilter()
     t_dt, _ = timed(lambda: [gopher.filter(d) for d in docs])
     t_ours, _ = timed(lambda: quality.failures(quality.signals(arr), quality.QualityFilter()))
-    print(f"quality rules: DataTrove GopherQualityFilter {mb / t_dt:.1f} MB/s, termnorm "
-          f"{mb / t_ours:.1f} MB/s, ratio {t_dt / t_ours:.1f}x")
+    print(
+        f"quality rules: DataTrove GopherQualityFilter {mb / t_dt:.1f} MB/s, termnorm "
+        f"{mb / t_ours:.1f} MB/s, ratio {t_dt / t_ours:.1f}x"
+    )
 
 
 if __name__ == "__main__":

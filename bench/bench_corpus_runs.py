@@ -45,9 +45,14 @@ def main() -> None:
             inputs.append(str(tmp / "in" / f"mtsamples{i:03}.jsonl.gz"))
             shutil.copyfile(NOTES, inputs[-1])  # a link would be one file read once
     try:
+
         def once(name: str) -> float:
-            cfg = RunConfig(inputs=tuple(inputs), out=str(tmp / name), ontology=args.ontology,
-                            fields=Fields(text="transcription"))
+            cfg = RunConfig(
+                inputs=tuple(inputs),
+                out=str(tmp / name),
+                ontology=args.ontology,
+                fields=Fields(text="transcription"),
+            )
             t = time.perf_counter()
             run(cfg)
             return (time.perf_counter() - t) / len(inputs)
@@ -57,12 +62,17 @@ def main() -> None:
     finally:
         shutil.rmtree(tmp)
     if len(inputs) == 1:
-        print(f"{args.label}: first shard {cold:.2f} s ({mb / cold:.1f} MB/s), later shards best "
-              f"{min(warm):.2f} s ({mb / min(warm):.1f} MB/s), all {[round(w, 2) for w in warm]}")
+        print(
+            f"{args.label}: first shard {cold:.2f} s ({mb / cold:.1f} MB/s), later shards best "
+            f"{min(warm):.2f} s ({mb / min(warm):.1f} MB/s), all {[round(w, 2) for w in warm]}"
+        )
     else:
-        print(f"{args.label}: runs of {len(inputs)} shards, time a shard: first run {cold:.2f} s "
-              f"({mb / cold:.1f} MB/s), later runs best {min(warm):.2f} s "
-              f"({mb / min(warm):.1f} MB/s), all {[round(w, 2) for w in warm]}")
+        print(
+            f"{args.label}: runs of {len(inputs)} shards, time a shard: first run {cold:.2f} s "
+            f"({mb / cold:.1f} MB/s), later runs best {min(warm):.2f} s "
+            f"({mb / min(warm):.1f} MB/s), all {[round(w, 2) for w in warm]}"
+        )
+
 
 if __name__ == "__main__":
     main()

@@ -39,8 +39,9 @@ def write_shards(folder: Path, docs: int, shards: int, seed: int = 0) -> tuple[l
     sigs[dst[:n_copy]] = sigs[src[:n_copy]]
     near = sigs[src[n_copy:]].copy()
     cols = rng.integers(0, NUM_PERM, size=(n_copy, 10))
-    near[np.arange(n_copy)[:, None], cols] = rng.integers(0, 2**32 - 1, size=(n_copy, 10),
-                                                          dtype=np.uint32)
+    near[np.arange(n_copy)[:, None], cols] = rng.integers(
+        0, 2**32 - 1, size=(n_copy, 10), dtype=np.uint32
+    )
     sigs[dst[n_copy:]] = near
     keys = np.zeros((docs, 16), np.uint8)
     keys[:, :8] = rng.integers(0, 255, size=(docs, 8), dtype=np.uint8)
@@ -48,12 +49,15 @@ def write_shards(folder: Path, docs: int, shards: int, seed: int = 0) -> tuple[l
     paths = []
     for k, rows in enumerate(np.array_split(np.arange(docs), shards)):
         flat = pa.array(sigs[rows].reshape(-1))
-        table = pa.table({
-            "doc_id": pa.array([f"d{i}" for i in rows]),
-            "exact_key": pa.FixedSizeBinaryArray.from_buffers(
-                pa.binary(16), len(rows), [None, pa.py_buffer(keys[rows].tobytes())]),
-            "minhash": pa.FixedSizeListArray.from_arrays(flat, NUM_PERM),
-        })
+        table = pa.table(
+            {
+                "doc_id": pa.array([f"d{i}" for i in rows]),
+                "exact_key": pa.FixedSizeBinaryArray.from_buffers(
+                    pa.binary(16), len(rows), [None, pa.py_buffer(keys[rows].tobytes())]
+                ),
+                "minhash": pa.FixedSizeListArray.from_arrays(flat, NUM_PERM),
+            }
+        )
         path = folder / f"part{k:03d}.parquet"
         pq.write_table(table, path)
         paths.append(path)
@@ -82,11 +86,17 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp())
     try:
         _, planted = write_shards(folder, args.docs, args.shards)
-        out = subprocess.run([sys.executable, __file__, "--group", str(folder)], check=True,
-                             capture_output=True, text=True).stdout.split()
+        out = subprocess.run(
+            [sys.executable, __file__, "--group", str(folder)],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.split()
         found, dt, peak = int(out[0]), float(out[1]), float(out[2])
-        print(f"{args.docs:,} documents in {args.shards} shards: {found:,} duplicates found "
-              f"({planted:,} planted), {dt:.1f} s, peak RSS {peak:.2f} GiB")
+        print(
+            f"{args.docs:,} documents in {args.shards} shards: {found:,} duplicates found "
+            f"({planted:,} planted), {dt:.1f} s, peak RSS {peak:.2f} GiB"
+        )
     finally:
         shutil.rmtree(folder)
 

@@ -39,7 +39,7 @@ def shingles(text: str, n: int = 5) -> list[str]:
     words = WORD.findall(text.lower())
     if len(words) < n:
         return [" ".join(words)] if words else []
-    return [" ".join(words[i:i + n]) for i in range(len(words) - n + 1)]
+    return [" ".join(words[i : i + n]) for i in range(len(words) - n + 1)]
 
 
 def best_of(fn, runs: int = 3) -> float:
@@ -71,11 +71,12 @@ def true_pairs(sets: list[set[str]], t: float) -> set[tuple[int, int]]:
     index: dict[str, list[int]] = defaultdict(list)
     for i, st in enumerate(sets):
         order = sorted(st, key=lambda s: (freq[s], s))
-        for s in order[:int((1 - t) * len(order)) + 1]:
+        for s in order[: int((1 - t) * len(order)) + 1]:
             index[s].append(i)
     cands = {(a, b) for ids in index.values() for a, b in combinations(sorted(set(ids)), 2)}
-    return {(a, b) for a, b in cands
-            if sets[a] and len(sets[a] & sets[b]) / len(sets[a] | sets[b]) >= t}
+    return {
+        (a, b) for a, b in cands if sets[a] and len(sets[a] & sets[b]) / len(sets[a] | sets[b]) >= t
+    }
 
 
 def main() -> None:
@@ -88,7 +89,7 @@ def main() -> None:
     mb = sum(len(t.encode()) for t in texts) / 1e6
 
     t_ours = best_of(lambda: signatures(texts))
-    sub = texts[:args.anchor_docs]
+    sub = texts[: args.anchor_docs]
     sub_mb = sum(len(t.encode()) for t in sub) / 1e6
 
     def datasketch_run():
@@ -102,10 +103,12 @@ def main() -> None:
 
     t_ds, t_rs = best_of(datasketch_run, 1), best_of(rensa_run)
     ours, ds, rs = mb / t_ours, sub_mb / t_ds, sub_mb / t_rs
-    print(f"signatures (128 perms, word 5-grams): termnorm {ours:.1f} MB/s on {len(texts):,} "
-          f"notes ({mb:.1f} MB); datasketch MinHash.bulk {ds:.2f} MB/s, rensa RMinHash "
-          f"{rs:.1f} MB/s on {len(sub)} notes; ratios {ours / ds:.0f}x datasketch, "
-          f"{ours / rs:.1f}x rensa")
+    print(
+        f"signatures (128 perms, word 5-grams): termnorm {ours:.1f} MB/s on {len(texts):,} "
+        f"notes ({mb:.1f} MB); datasketch MinHash.bulk {ds:.2f} MB/s, rensa RMinHash "
+        f"{rs:.1f} MB/s on {len(sub)} notes; ratios {ours / ds:.0f}x datasketch, "
+        f"{ours / rs:.1f}x rensa"
+    )
 
     rng = random.Random(1)
     picks = rng.sample(range(len(texts)), args.edited)
@@ -119,10 +122,12 @@ def main() -> None:
     pred = {p for m in members.values() for p in combinations(m, 2)}
     truth = true_pairs([set(shingles(x)) for x in corpus], 0.8)
     tp = len(pred & truth)
-    print(f"near-duplicates at Jaccard 0.8 on {len(corpus):,} texts ({len(texts):,} MTSamples "
-          f"+ {args.edited} edited copies), {t_dedup:.1f} s: {len(truth):,} true pairs, "
-          f"{len(pred):,} predicted; precision {tp / max(1, len(pred)):.3f}, recall "
-          f"{tp / max(1, len(truth)):.3f}")
+    print(
+        f"near-duplicates at Jaccard 0.8 on {len(corpus):,} texts ({len(texts):,} MTSamples "
+        f"+ {args.edited} edited copies), {t_dedup:.1f} s: {len(truth):,} true pairs, "
+        f"{len(pred):,} predicted; precision {tp / max(1, len(pred)):.3f}, recall "
+        f"{tp / max(1, len(truth)):.3f}"
+    )
 
 
 if __name__ == "__main__":

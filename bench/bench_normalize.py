@@ -22,9 +22,24 @@ import termnorm
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTES = ROOT.parent / "shared" / "data" / "corpora" / "mtsamples" / "mtsamples.jsonl.gz"
-PUNCT = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-",
-                       "\u2015": "-", "\u2212": "-", "\u2018": "'", "\u2019": "'", "\u201c": '"',
-                       "\u201d": '"', "\u2044": "/", "\u00ad": None, "\u200b": None})
+PUNCT = str.maketrans(
+    {
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u2012": "-",
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2015": "-",
+        "\u2212": "-",
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u2044": "/",
+        "\u00ad": None,
+        "\u200b": None,
+    }
+)
 SPACE = re.compile(r"\s+")
 
 
@@ -51,19 +66,30 @@ def main() -> None:
         texts = [orjson.loads(line)["transcription"] or "" for line in f]
     arr = pa.array(texts, pa.large_string())
     mb = sum(len(t.encode()) for t in texts) / 1e6
-    ours, ours_off, base = best_interleaved([
-        lambda: termnorm.normalize_array(arr),
-        lambda: termnorm.normalize_array(arr, offsets=True),
-        lambda: [python_normalize(t) for t in texts],
-    ], args.repeat)
-    agree = sum(a == b for a, b in zip(termnorm.normalize_array(arr).to_pylist(),
-                                       (python_normalize(t) for t in texts), strict=True))
+    ours, ours_off, base = best_interleaved(
+        [
+            lambda: termnorm.normalize_array(arr),
+            lambda: termnorm.normalize_array(arr, offsets=True),
+            lambda: [python_normalize(t) for t in texts],
+        ],
+        args.repeat,
+    )
+    agree = sum(
+        a == b
+        for a, b in zip(
+            termnorm.normalize_array(arr).to_pylist(),
+            (python_normalize(t) for t in texts),
+            strict=True,
+        )
+    )
     print(f"MTSamples: {len(texts):,} notes, {mb:.1f} MB (single thread)")
     print(f"termnorm normalize_array:              {mb / ours:7.1f} MB/s")
     print(f"termnorm normalize_array(offsets=True): {mb / ours_off:7.1f} MB/s")
     print(f"pure Python NFKC+lower+translate+regex: {mb / base:7.1f} MB/s")
-    print(f"ratio termnorm / Python: {base / ours:.2f}x (with offsets {base / ours_off:.2f}x); "
-          f"identical output on {agree}/{len(texts)} notes")
+    print(
+        f"ratio termnorm / Python: {base / ours:.2f}x (with offsets {base / ours_off:.2f}x); "
+        f"identical output on {agree}/{len(texts)} notes"
+    )
 
 
 if __name__ == "__main__":

@@ -22,8 +22,14 @@ import pyarrow as pa
 from corpus.stages.phi import TYPES, deidentifier
 from termnorm import _native
 
-NOTES = Path(__file__).resolve().parents[2] / "shared" / "data" / "corpora" / "mtsamples" / \
-    "mtsamples.jsonl.gz"
+NOTES = (
+    Path(__file__).resolve().parents[2]
+    / "shared"
+    / "data"
+    / "corpora"
+    / "mtsamples"
+    / "mtsamples.jsonl.gz"
+)
 
 
 def main() -> None:
@@ -31,13 +37,16 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=5)
     args = ap.parse_args()
     with gzip.open(NOTES) as f:
-        texts = pa.array([orjson.loads(line)["transcription"] or "" for line in f],
-                         pa.large_string())
+        texts = pa.array(
+            [orjson.loads(line)["transcription"] or "" for line in f], pa.large_string()
+        )
     mb = sum(len(t.as_py().encode()) for t in texts) / 1e6
     t = time.perf_counter()
     full = deidentifier()
-    print(f"recognizer built (word lists from the cache or the packages): "
-          f"{time.perf_counter() - t:.2f} s")
+    print(
+        f"recognizer built (word lists from the cache or the packages): "
+        f"{time.perf_counter() - t:.2f} s"
+    )
     rules = _native.Deidentifier()
     best = {"full": float("inf"), "rules": float("inf")}
     counts = None
@@ -49,9 +58,11 @@ def main() -> None:
             if name == "full":
                 counts = pa.Table.from_struct_array(c)
     totals = {k: sum(counts.column(k).to_pylist()) for k in TYPES}
-    print(f"PHI, rules + names and places: {mb / best['full']:.1f} MB/s; regex rules alone: "
-          f"{mb / best['rules']:.1f} MB/s; ratio {best['rules'] / best['full']:.2f} "
-          f"({len(texts):,} notes, {mb:.1f} MB, best of {args.rounds})")
+    print(
+        f"PHI, rules + names and places: {mb / best['full']:.1f} MB/s; regex rules alone: "
+        f"{mb / best['rules']:.1f} MB/s; ratio {best['rules'] / best['full']:.2f} "
+        f"({len(texts):,} notes, {mb:.1f} MB, best of {args.rounds})"
+    )
     print(f"replaced: {totals}")
 
 

@@ -35,7 +35,7 @@ def main() -> None:
     order = np.argsort(doc, kind="stable")
     bounds = np.searchsorted(doc[order], np.arange(len(texts) + 1))
     for i, text in enumerate(texts):
-        rows = order[bounds[i]:bounds[i + 1]]
+        rows = order[bounds[i] : bounds[i + 1]]
         if not len(rows):
             continue
         spans = [(a, b) for a, b, _ in find(text)]
@@ -43,8 +43,10 @@ def main() -> None:
             if any(a < end[r] and start[r] < b for a, b in spans):
                 destroyed += 1
                 lost[surface[r].lower()] += 1
-    print(f"mentions destroyed by de-identification: {destroyed:,} of {len(doc):,} "
-          f"({destroyed / len(doc):.2%}); goal <= 0.5%")
+    print(
+        f"mentions destroyed by de-identification: {destroyed:,} of {len(doc):,} "
+        f"({destroyed / len(doc):.2%}); goal <= 0.5%"
+    )
     print("most often:", ", ".join(f"{s} ({n})" for s, n in lost.most_common(args.top)))
 
 

@@ -21,8 +21,12 @@ import orjson
 from corpus.readers import warc
 
 FOLDER = Path(__file__).resolve().parents[2] / "shared" / "data" / "formats" / "warc"
-FILES = ("cc-whirlwind.warc.gz", "pywb-iana-html.warc.gz", "warcio-example.warc.gz",
-         "warcio-example-iana.org-chunked.warc")
+FILES = (
+    "cc-whirlwind.warc.gz",
+    "pywb-iana-html.warc.gz",
+    "warcio-example.warc.gz",
+    "warcio-example-iana.org-chunked.warc",
+)
 
 
 def datatrove_pages() -> dict[str, str]:
@@ -57,7 +61,8 @@ def html_mb() -> float:
     for name in FILES:
         for r in ArchiveIterator(str(FOLDER / name), parse_http=True, fsspec_args=False):
             if str(r.record_type) == "response" and (r.http_content_type or "").startswith(
-                    "text/html"):
+                "text/html"
+            ):
                 total += len(r.reader.read())
     return total / 1e6
 
@@ -81,11 +86,18 @@ def main() -> None:
     print(f"ratio termnorm / datatrove: {best['datatrove'] / best['termnorm']:.1f}x")
     both = sorted(set(pages["datatrove"]) & set(pages["termnorm"]))
     words = {k: sum(len(pages[k][u].split()) for u in both) for k in pages}
-    print(f"pages both read: {len(both)}; words kept: datatrove {words['datatrove']}, "
-          f"termnorm {words['termnorm']}")
-    print("words per page (datatrove / termnorm): " + ", ".join(
-        f"{u.split('//')[1][:28]} {len(pages['datatrove'][u].split())}/"
-        f"{len(pages['termnorm'][u].split())}" for u in both))
+    print(
+        f"pages both read: {len(both)}; words kept: datatrove {words['datatrove']}, "
+        f"termnorm {words['termnorm']}"
+    )
+    print(
+        "words per page (datatrove / termnorm): "
+        + ", ".join(
+            f"{u.split('//')[1][:28]} {len(pages['datatrove'][u].split())}/"
+            f"{len(pages['termnorm'][u].split())}"
+            for u in both
+        )
+    )
     for url in both[: args.show]:
         print(f"\n== {url}")
         for k in pages:

@@ -24,19 +24,35 @@ from common import mtsamples
 
 from termnorm.normalizer import Normalizer
 
-CMEEE = Path(__file__).resolve().parents[2] / "shared" / "data" / "corpora" / "cblue" / \
-    "CMeEE_dev.json.gz"
-TYPES = {"dis": "diseases", "sym": "symptoms", "dru": "drugs", "bod": "body parts",
-         "pro": "procedures", "ite": "exams", "mic": "microbes", "equ": "equipment",
-         "dep": "departments"}
+CMEEE = (
+    Path(__file__).resolve().parents[2]
+    / "shared"
+    / "data"
+    / "corpora"
+    / "cblue"
+    / "CMeEE_dev.json.gz"
+)
+TYPES = {
+    "dis": "diseases",
+    "sym": "symptoms",
+    "dru": "drugs",
+    "bod": "body parts",
+    "pro": "procedures",
+    "ite": "exams",
+    "mic": "microbes",
+    "equ": "equipment",
+    "dep": "departments",
+}
 
 
 def coverage(folder: str, items: list[dict]) -> dict[str, float]:
     found = Normalizer.load(folder).normalize_batch(
-        pa.array([it["text"] for it in items], pa.large_string()))
+        pa.array([it["text"] for it in items], pa.large_string())
+    )
     spans: dict[int, list[tuple[int, int]]] = {}
-    for d, s, e in zip(*(found.column(c).to_pylist() for c in ("doc", "start", "end")),
-                       strict=True):
+    for d, s, e in zip(
+        *(found.column(c).to_pylist() for c in ("doc", "start", "end")), strict=True
+    ):
         spans.setdefault(d, []).append((s, e))
     total, hit = Counter(), Counter()
     on_gold = 0
@@ -48,7 +64,8 @@ def coverage(folder: str, items: list[dict]) -> dict[str, float]:
         on_gold += sum(any(a < e and b > s for s, e in gold) for a, b in spans.get(i, ()))
     # how many mentions overlap a gold entity: new terms that are noise lower it
     return {t: hit[t] / total[t] for t in total} | {
-        "mentions on gold": on_gold / max(1, found.num_rows)}
+        "mentions on gold": on_gold / max(1, found.num_rows)
+    }
 
 
 def main() -> None:
@@ -57,8 +74,10 @@ def main() -> None:
     args = ap.parse_args()
     items = orjson.loads(gzip.decompress(CMEEE.read_bytes()))
     results = {f: coverage(f, items) for f in args.ontology}
-    texts = {"CMeEE": pa.array([it["text"] for it in items], pa.large_string()),
-             "MTSamples": pa.array(mtsamples(), pa.large_string())}
+    texts = {
+        "CMeEE": pa.array([it["text"] for it in items], pa.large_string()),
+        "MTSamples": pa.array(mtsamples(), pa.large_string()),
+    }
     for f in args.ontology:
         nz = Normalizer.load(f)
         for name, arr in texts.items():
@@ -72,8 +91,10 @@ def main() -> None:
     print("type".ljust(18) + "".join(f.ljust(22) for f in args.ontology))
     for t in [*TYPES, "mentions on gold", "MB/s CMeEE", "MB/s MTSamples"]:
         if t in results[args.ontology[0]]:
-            print(TYPES.get(t, t).ljust(18) + "".join(f"{results[f][t]:.3f}".ljust(22)
-                                                      for f in args.ontology))
+            print(
+                TYPES.get(t, t).ljust(18)
+                + "".join(f"{results[f][t]:.3f}".ljust(22) for f in args.ontology)
+            )
 
 
 if __name__ == "__main__":

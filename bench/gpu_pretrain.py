@@ -22,26 +22,47 @@ import orjson
 from modelbuild.config import ModelYaml
 from modelbuild.pretrain import pretrain
 
-ONE_B = {"hidden_size": 2048, "intermediate_size": 8192, "num_hidden_layers": 16,
-         "num_attention_heads": 32, "num_key_value_heads": 8, "rope_theta": 500000.0,
-         "tie_word_embeddings": True}
-TINY = {"hidden_size": 64, "intermediate_size": 172, "num_hidden_layers": 2,
-        "num_attention_heads": 4, "num_key_value_heads": 2}
+ONE_B = {
+    "hidden_size": 2048,
+    "intermediate_size": 8192,
+    "num_hidden_layers": 16,
+    "num_attention_heads": 32,
+    "num_key_value_heads": 8,
+    "rope_theta": 500000.0,
+    "tie_word_embeddings": True,
+}
+TINY = {
+    "hidden_size": 64,
+    "intermediate_size": 172,
+    "num_hidden_layers": 2,
+    "num_attention_heads": 4,
+    "num_key_value_heads": 2,
+}
 
 
 def fake_data(root: Path, vocab: int, seq_len: int, rows: int) -> Path:
     """Random tokens in `model prepare`'s layout (the tokenizer folder is not needed here)."""
     rng = np.random.default_rng(0)
     np.save(root / "train-00000.npy", rng.integers(1, vocab, (rows, seq_len), dtype=np.uint16))
-    np.save(root / "validation-00000.npy",
-            rng.integers(1, vocab, (8, seq_len), dtype=np.uint16))
+    np.save(root / "validation-00000.npy", rng.integers(1, vocab, (8, seq_len), dtype=np.uint16))
     split = {"documents": rows, "tokens": rows * seq_len, "dropped_tokens": 0}
-    man = {"seq_len": seq_len, "vocab_size": vocab, "eos_id": 0, "dtype": "uint16",
-           "catalog": None, "where": None, "validation_share": 0.0,
-           "splits": {"train": {**split, "rows": rows,
-                                "shards": [{"file": "train-00000.npy", "rows": rows}]},
-                      "validation": {**split, "rows": 8,
-                                     "shards": [{"file": "validation-00000.npy", "rows": 8}]}}}
+    man = {
+        "seq_len": seq_len,
+        "vocab_size": vocab,
+        "eos_id": 0,
+        "dtype": "uint16",
+        "catalog": None,
+        "where": None,
+        "validation_share": 0.0,
+        "splits": {
+            "train": {**split, "rows": rows, "shards": [{"file": "train-00000.npy", "rows": rows}]},
+            "validation": {
+                **split,
+                "rows": 8,
+                "shards": [{"file": "validation-00000.npy", "rows": 8}],
+            },
+        },
+    }
     (root / "manifest.json").write_bytes(orjson.dumps(man))
     (root / "tokenizer").mkdir()
     return root
@@ -58,10 +79,21 @@ def main() -> None:
     a = ap.parse_args()
     seq = 64 if a.tiny else a.seq_len
     log_every = max(1, a.steps // 3)
-    cfg = ModelYaml.from_dict({"model": TINY if a.tiny else ONE_B, "train": {
-        "steps": a.steps, "micro_batch_size": a.micro_batch, "lr": 3e-4, "warmup_steps": 5,
-        "log_every": log_every, "eval_batches": 1, "compile": not a.no_compile,
-        "gradient_checkpointing": a.checkpointing}})
+    cfg = ModelYaml.from_dict(
+        {
+            "model": TINY if a.tiny else ONE_B,
+            "train": {
+                "steps": a.steps,
+                "micro_batch_size": a.micro_batch,
+                "lr": 3e-4,
+                "warmup_steps": 5,
+                "log_every": log_every,
+                "eval_batches": 1,
+                "compile": not a.no_compile,
+                "gradient_checkpointing": a.checkpointing,
+            },
+        }
+    )
     with tempfile.TemporaryDirectory() as tmp:
         data = fake_data(Path(tmp), 32000, seq, a.micro_batch * a.steps)
         res = pretrain(cfg, data, Path(tmp) / "out")
@@ -72,11 +104,15 @@ def main() -> None:
     import torch
 
     device = torch.cuda.get_device_name() if torch.cuda.is_available() else "cpu"
-    print(f"device {device}; params {res['flops_per_token'] / 6 / 1e9:.2f}B-equivalent "
-          f"(flops/token {res['flops_per_token']:.3e}); seq {seq}, micro-batch {a.micro_batch}, "
-          f"{a.steps} steps, compile {not a.no_compile}")
-    print(f"tokens/s {tps:,.0f}; MFU "
-          + (f"{100 * sum(mfu) / len(mfu):.1f}% of dense bf16 peak" if mfu else "n/a (no GPU)"))
+    print(
+        f"device {device}; params {res['flops_per_token'] / 6 / 1e9:.2f}B-equivalent "
+        f"(flops/token {res['flops_per_token']:.3e}); seq {seq}, micro-batch {a.micro_batch}, "
+        f"{a.steps} steps, compile {not a.no_compile}"
+    )
+    print(
+        f"tokens/s {tps:,.0f}; MFU "
+        + (f"{100 * sum(mfu) / len(mfu):.1f}% of dense bf16 peak" if mfu else "n/a (no GPU)")
+    )
 
 
 if __name__ == "__main__":

@@ -79,11 +79,15 @@ class Batch:
             return
         gone = np.flatnonzero(~keep)
         source, line = (self.records.column(c).take(gone).to_pylist() for c in ("source", "line"))
-        text = (self.texts.take(self.of[gone]) if self.deidentified
-                else self.records.column("text").take(gone)).to_pylist()
+        text = (
+            self.texts.take(self.of[gone])
+            if self.deidentified
+            else self.records.column("text").take(gone)
+        ).to_pylist()
         why = reasons.take(self.of[gone]).to_pylist()
-        self.rejects += [Reject(s, n, r, t[:10_000])
-                         for s, n, r, t in zip(source, line, why, text, strict=True)]
+        self.rejects += [
+            Reject(s, n, r, t[:10_000]) for s, n, r, t in zip(source, line, why, text, strict=True)
+        ]
         rows = pa.array(np.flatnonzero(keep))
         self.records = self.records.take(rows)
         self.raw_of = self.raw_of[keep]
@@ -95,6 +99,7 @@ class Batch:
 
     def docs(self, schema: pa.Schema) -> pa.Table:
         """The documents as `schema` orders and types their columns."""
+
         def column(name: str) -> pa.Array:
             if name == "text":
                 return self.texts.take(self.of)

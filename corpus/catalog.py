@@ -26,7 +26,8 @@ import duckdb
 import orjson
 import pyarrow as pa
 
-from ontology.io import atomic_path
+from termnorm_utils.errors import InputError
+from termnorm_utils.files import atomic_path
 
 CATALOG = "catalog.duckdb"
 READ_ONLY = {"SELECT", "EXPLAIN", "PRAGMA"}
@@ -38,8 +39,10 @@ DOC_CONCEPTS = """SELECT doc_id, 'MESH:' || h.ui AS concept_id, h.heading AS nam
 FROM (SELECT doc_id, unnest(from_json(json_extract(meta, '$.mesh'),
         '[{"ui": "VARCHAR", "heading": "VARCHAR", "major": "BOOLEAN"}]')) AS h
       FROM docs WHERE meta LIKE '%"mesh":%')"""
-NO_CONCEPTS = ("SELECT NULL::VARCHAR AS doc_id, NULL::VARCHAR AS concept_id, NULL::VARCHAR AS "
-               "name, NULL::BOOLEAN AS major, NULL::VARCHAR AS origin WHERE false")
+NO_CONCEPTS = (
+    "SELECT NULL::VARCHAR AS doc_id, NULL::VARCHAR AS concept_id, NULL::VARCHAR AS "
+    "name, NULL::BOOLEAN AS major, NULL::VARCHAR AS origin WHERE false"
+)
 _builds = count()  # names the catalogs attached at once apart
 
 
@@ -63,8 +66,9 @@ def _host() -> duckdb.DuckDBPyConnection:
 
 
 @contextmanager
-def building(out: str | Path, ontology: str | Path | None = None
-             ) -> Iterator[duckdb.DuckDBPyConnection]:
+def building(
+    out: str | Path, ontology: str | Path | None = None
+) -> Iterator[duckdb.DuckDBPyConnection]:
     """(Re)write `catalog.duckdb` for the run in `out`, handing over a connection to the new
     catalog before it is closed and put in place (atomic replace): the run report is drawn
     from it, since opening the file again costs as much as a query."""
@@ -84,27 +88,37 @@ def building(out: str | Path, ontology: str | Path | None = None
                 elif kind == "docs":
                     dups = _quote(out / "duplicates.parquet")
                     gone = out / "withdrawn.parquet"
-                    body = (f"SELECT d.*, x.dup_cluster, x.dup_of, w.withdrawn FROM {src} d "
-                            f"LEFT JOIN read_parquet({dups}) x USING (doc_id) "
-                            + (f"LEFT JOIN read_parquet({_quote(gone)}) w USING (doc_id)"
-                               if gone.exists() else
-                               "LEFT JOIN (SELECT NULL::VARCHAR AS doc_id, NULL::VARCHAR AS "
-                               "withdrawn WHERE false) w USING (doc_id)"))
+                    body = (
+                        f"SELECT d.*, x.dup_cluster, x.dup_of, w.withdrawn FROM {src} d "
+                        f"LEFT JOIN read_parquet({dups}) x USING (doc_id) "
+                        + (
+                            f"LEFT JOIN read_parquet({_quote(gone)}) w USING (doc_id)"
+                            if gone.exists()
+                            else "LEFT JOIN (SELECT NULL::VARCHAR AS doc_id, NULL::VARCHAR AS "
+                            "withdrawn WHERE false) w USING (doc_id)"
+                        )
+                    )
                 else:
                     body = f"SELECT * FROM {src}"
                 con.execute(f"CREATE VIEW {kind} AS {body}")
             con.execute(f"CREATE VIEW doc_concepts AS {DOC_CONCEPTS if names else NO_CONCEPTS}")
             for name in ("duplicates", "shards", "runs"):
-                con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet("
-                            f"{_quote(out / (name + '.parquet'))})")
+                con.execute(
+                    f"CREATE VIEW {name} AS SELECT * FROM read_parquet("
+                    f"{_quote(out / (name + '.parquet'))})"
+                )
             if ontology:
                 for name in TERMINOLOGY_VIEWS:
-                    con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet("
-                                f"{_quote(Path(ontology) / (name + '.parquet'))})")
+                    con.execute(
+                        f"CREATE VIEW {name} AS SELECT * FROM read_parquet("
+                        f"{_quote(Path(ontology) / (name + '.parquet'))})"
+                    )
             if names:
                 _check_unique(con)
-            con.execute("CREATE TABLE catalog_info AS SELECT ? AS out, ? AS ontology",
-                        [str(out.resolve()), str(Path(ontology).resolve()) if ontology else None])
+            con.execute(
+                "CREATE TABLE catalog_info AS SELECT ? AS out, ? AS ontology",
+                [str(out.resolve()), str(Path(ontology).resolve()) if ontology else None],
+            )
             yield con
         finally:
             con.execute("USE memory")
@@ -114,11 +128,15 @@ def building(out: str | Path, ontology: str | Path | None = None
 
 def _check_unique(con: duckdb.DuckDBPyConnection) -> None:
     """Every document once: a `doc_id` twice would join its duplicates to the wrong note."""
-    twice = con.execute("SELECT doc_id, count(*) FROM docs GROUP BY doc_id HAVING count(*) > 1 "
-                        "ORDER BY doc_id LIMIT 3").fetchall()
+    twice = con.execute(
+        "SELECT doc_id, count(*) FROM docs GROUP BY doc_id HAVING count(*) > 1 "
+        "ORDER BY doc_id LIMIT 3"
+    ).fetchall()
     if twice:
-        raise ValueError("doc_id not unique in the run's documents: " + ", ".join(
-            f"{d!r} ({n} rows)" for d, n in twice))
+        raise InputError(
+            "doc_id not unique in the run's documents: "
+            + ", ".join(f"{d!r} ({n} rows)" for d, n in twice)
+        )
 
 
 def connect(out: str | Path) -> duckdb.DuckDBPyConnection:
@@ -135,8 +153,9 @@ def connect(out: str | Path) -> duckdb.DuckDBPyConnection:
     _, ontology = con.execute("SELECT out, ontology FROM catalog_info").fetchone()
     # the run's exposed outputs only: not rejects_raw/ (originals kept on request)
     root = out.resolve()
-    allowed = ([f"{root / kind}/" for kind in ("docs", "mentions", "rejects", "concept_counts")]
-               + ([ontology.rstrip("/") + "/"] if ontology else []))
+    allowed = [f"{root / kind}/" for kind in ("docs", "mentions", "rejects", "concept_counts")] + (
+        [ontology.rstrip("/") + "/"] if ontology else []
+    )
     con.execute("SET allowed_directories = ?", [allowed])
     tables = ("duplicates", "withdrawn", "shards", "runs")
     con.execute("SET allowed_paths = ?", [[str(root / f"{n}.parquet") for n in tables]])
@@ -150,13 +169,12 @@ def _read_only(sql: str) -> list:
     try:
         statements = duckdb.extract_statements(sql)
     except duckdb.Error as e:
-        raise ValueError(f"bad SQL: {str(e).splitlines()[0]}: {sql!r}") from None
+        raise InputError(f"bad SQL: {str(e).splitlines()[0]}: {sql!r}") from None
     if not statements:
-        raise ValueError("no SQL statement given")
+        raise InputError("no SQL statement given")
     for s in statements:
         if s.type.name not in READ_ONLY:
-            raise PermissionError(f"the catalog is read-only: {s.type.name} statements are "
-                                  "refused")
+            raise PermissionError(f"the catalog is read-only: {s.type.name} statements are refused")
     return statements
 
 
@@ -165,22 +183,24 @@ def stream(out: str | Path, sql: str, batch_rows: int = 4096) -> Iterator[pa.Rec
     selections too big to hold, such as the text of a training corpus)."""
     statements = _read_only(sql)
     if len(statements) != 1:
-        raise ValueError(f"one SQL statement expected, got {len(statements)}: {sql!r}")
+        raise InputError(f"one SQL statement expected, got {len(statements)}: {sql!r}")
     con = connect(out)
     try:
         try:
             rel = con.sql(statements[0].query)
         except duckdb.Error as e:
-            raise ValueError(f"bad SQL: {str(e).splitlines()[0]}: {sql!r}") from None
+            raise InputError(f"bad SQL: {str(e).splitlines()[0]}: {sql!r}") from None
         # duckdb 2 names it to_arrow_reader; 1.x has record_batch
-        yield from (rel.to_arrow_reader(batch_rows) if hasattr(rel, "to_arrow_reader")
-                    else rel.record_batch(batch_rows))
+        yield from (
+            rel.to_arrow_reader(batch_rows)
+            if hasattr(rel, "to_arrow_reader")
+            else rel.record_batch(batch_rows)
+        )
     finally:
         con.close()
 
 
-def query(out: str | Path, sql: str, con: duckdb.DuckDBPyConnection | None = None
-          ) -> pa.Table:
+def query(out: str | Path, sql: str, con: duckdb.DuckDBPyConnection | None = None) -> pa.Table:
     """The result of read-only `sql` over the catalog of `out` (on `con`, a connection from
     `connect`, when given: several queries then share one)."""
     statements = _read_only(sql)

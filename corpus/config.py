@@ -31,6 +31,7 @@ from pydantic import Field, ValidationError, model_validator
 from corpus.options import Options, StrTuple
 from corpus.readers import Fields
 from corpus.stages.quality import QualityFilter
+from termnorm_utils.errors import InputError
 
 
 class Input(Options):
@@ -79,8 +80,10 @@ class Phi(Options):
     @model_validator(mode="after")
     def _salted(self) -> Phi:
         if self.identifying == "hash" and len(self.salt) < 8:
-            raise ValueError('identifying = "hash" needs a salt of 8 chars or more: unsalted '
-                             "hashes of a birth date or phone can be reversed")
+            raise InputError(
+                'identifying = "hash" needs a salt of 8 chars or more: unsalted '
+                "hashes of a birth date or phone can be reversed"
+            )
         return self
 
 
@@ -114,9 +117,11 @@ class Dedup(Options):
 NESTED = ("input", "fields", "stages", "quality", "phi", "boilerplate", "dedup")
 
 
-SALT_NEEDED = ("{what}: patient keys are kept as salted hashes; give [phi] salt (8 chars or "
-               "more, never written down: --set phi.salt=...) so that they cannot be reversed "
-               "by hashing every MRN")
+SALT_NEEDED = (
+    "{what}: patient keys are kept as salted hashes; give [phi] salt (8 chars or "
+    "more, never written down: --set phi.salt=...) so that they cannot be reversed "
+    "by hashing every MRN"
+)
 
 
 class RunConfig(Options):
@@ -164,7 +169,7 @@ class RunConfig(Options):
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as e:
-            raise ValueError(f"{path}: cannot read the config: {e}") from None
+            raise InputError(f"{path}: cannot read the config: {e}") from None
         try:
             if path.suffix.lower() in (".yaml", ".yml"):
                 import yaml
@@ -173,15 +178,15 @@ class RunConfig(Options):
             elif path.suffix.lower() == ".toml":
                 data = tomllib.loads(text)
             else:
-                raise ValueError(f"{path}: a run config is .toml, .yaml or .yml")
+                raise InputError(f"{path}: a run config is .toml, .yaml or .yml")
         except (tomllib.TOMLDecodeError, ImportError) as e:
-            raise ValueError(f"{path}: not valid TOML: {e}") from None
+            raise InputError(f"{path}: not valid TOML: {e}") from None
         except Exception as e:  # yaml.YAMLError: yaml is imported only for YAML configs
             if type(e).__module__.startswith("yaml"):
-                raise ValueError(f"{path}: not valid YAML: {str(e).splitlines()[0]}") from None
+                raise InputError(f"{path}: not valid YAML: {str(e).splitlines()[0]}") from None
             raise
         if not isinstance(data, dict):
-            raise ValueError(f"{path}: the config must be a table of options")  # noqa: TRY004
+            raise InputError(f"{path}: the config must be a table of options")  # noqa: TRY004
         return cls.from_dict(data, source=str(path))
 
     @classmethod
@@ -189,7 +194,7 @@ class RunConfig(Options):
         try:
             return cls.model_validate(data)
         except ValidationError as e:
-            raise ValueError(f"{source}: {_one_line(e)}") from None
+            raise InputError(f"{source}: {_one_line(e)}") from None
 
     def with_flags(self, **flags: Any) -> RunConfig:
         """This config with the flags that were given (not None) on top, checked again."""
@@ -204,7 +209,7 @@ class RunConfig(Options):
             target = data
             for s in sections:
                 if s not in NESTED or not isinstance(target.get(s), dict):
-                    raise ValueError(f"{source}: unknown option {key!r}")
+                    raise InputError(f"{source}: unknown option {key!r}")
                 target = target[s]
             target[name] = value
         return RunConfig.from_dict(data, source)
@@ -213,14 +218,15 @@ class RunConfig(Options):
         """What a run needs beyond the types: inputs, an output folder, a terminology for the
         normalize stage."""
         if not self.inputs:
-            raise ValueError("no inputs: give --input GLOB (or `inputs` in the config)")
+            raise InputError("no inputs: give --input GLOB (or `inputs` in the config)")
         if not self.out:
-            raise ValueError("no output folder: give --out DIR (or `out` in the config)")
+            raise InputError("no output folder: give --out DIR (or `out` in the config)")
         if self.stages.normalize and not self.ontology:
-            raise ValueError("the normalize stage needs --ontology DIR (or stages.normalize = "
-                             "false)")
+            raise InputError(
+                "the normalize stage needs --ontology DIR (or stages.normalize = false)"
+            )
         if self.fields.patient and not self.has_salt():
-            raise ValueError(SALT_NEEDED.format(what=f"[fields] patient = {self.fields.patient!r}"))
+            raise InputError(SALT_NEEDED.format(what=f"[fields] patient = {self.fields.patient!r}"))
         return self
 
     def has_salt(self) -> bool:
@@ -240,8 +246,15 @@ class RunConfig(Options):
     def shard_options(self) -> dict[str, Any]:
         """What a shard's output depends on (besides its input): a change reprocesses it."""
         d = self.to_dict()
-        for k in ("inputs", "out", "workers", "engine", "ray_address", "max_reject_share",
-                  "allow_rejects"):
+        for k in (
+            "inputs",
+            "out",
+            "workers",
+            "engine",
+            "ray_address",
+            "max_reject_share",
+            "allow_rejects",
+        ):
             d.pop(k)
         return d
 
@@ -294,8 +307,7 @@ def _option(name: str, default: Any, help: str | None) -> list[str]:
         return [*out, f"# {name} = (not set)"]
     import json
 
-    value = json.dumps(list(default) if isinstance(default, tuple) else default,
-                       ensure_ascii=False)
+    value = json.dumps(list(default) if isinstance(default, tuple) else default, ensure_ascii=False)
     return [*out, f"{name} = {value}"]
 
 

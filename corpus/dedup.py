@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 from corpus import schema
 from corpus.minhash import signatures
 from termnorm import _native
-from termnorm.text import _as_array
+from termnorm_utils.arrow import as_array
 
 
 def clusters(sigs: np.ndarray, threshold: float = 0.8) -> np.ndarray:
@@ -31,21 +31,26 @@ def clusters(sigs: np.ndarray, threshold: float = 0.8) -> np.ndarray:
     return ids.to_numpy(zero_copy_only=False)
 
 
-def near_duplicates(texts: pa.Array | pa.ChunkedArray | Iterable[str | None],
-                    threshold: float = 0.8, num_perm: int = 128, ngram: int = 5,
-                    seed: int = 1) -> np.ndarray:
+def near_duplicates(
+    texts: pa.Array | pa.ChunkedArray | Iterable[str | None],
+    threshold: float = 0.8,
+    num_perm: int = 128,
+    ngram: int = 5,
+    seed: int = 1,
+) -> np.ndarray:
     return clusters(signatures(texts, num_perm, ngram, seed), threshold)
 
 
 def exact_duplicates(texts: pa.Array | pa.ChunkedArray | Iterable[str | None]) -> np.ndarray:
     """For each text, the index of the first text with the same normalized content (case,
     width, whitespace and punctuation style folded; itself when it is the first)."""
-    ids = _native.exact_duplicates(_as_array(texts))
+    ids = _native.exact_duplicates(as_array(texts))
     return ids.to_numpy(zero_copy_only=False)
 
 
-def shard_duplicates(signature_files: list, threshold: float = 0.8,
-                     withdrawn: pa.Array | None = None) -> pa.Table:
+def shard_duplicates(
+    signature_files: list, threshold: float = 0.8, withdrawn: pa.Array | None = None
+) -> pa.Table:
     """Duplicates across shards from their `signatures` files (doc_id, exact_key, minhash), in
     the order given: one row per document in a cluster of two or more, `dup_cluster` the doc_id
     of the copy kept (the first in that order) and `dup_of` the same for the others (null for
@@ -63,13 +68,17 @@ def shard_duplicates(signature_files: list, threshold: float = 0.8,
             return schema.DUPLICATES.empty_table()
     flat = sigs.column("minhash").combine_chunks()
     # exact copies join the cluster of their first occurrence (they nearly always share it)
-    roots = _native.minhash_clusters(flat.flatten(), flat.type.list_size, threshold,
-                                     sigs.column("exact_key").combine_chunks()
-                                     ).to_numpy(zero_copy_only=False)
+    roots = _native.minhash_clusters(
+        flat.flatten(), flat.type.list_size, threshold, sigs.column("exact_key").combine_chunks()
+    ).to_numpy(zero_copy_only=False)
     rows = np.flatnonzero(np.bincount(roots, minlength=len(roots))[roots] > 1)
     ids = sigs.column("doc_id")
     kept = roots[rows] == rows
-    return pa.table({
-        "doc_id": ids.take(rows), "dup_cluster": ids.take(roots[rows]),
-        "dup_of": pc.if_else(kept, pa.nulls(len(rows), pa.string()), ids.take(roots[rows])),
-    }, schema=schema.DUPLICATES)
+    return pa.table(
+        {
+            "doc_id": ids.take(rows),
+            "dup_cluster": ids.take(roots[rows]),
+            "dup_of": pc.if_else(kept, pa.nulls(len(rows), pa.string()), ids.take(roots[rows])),
+        },
+        schema=schema.DUPLICATES,
+    )

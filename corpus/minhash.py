@@ -16,12 +16,16 @@ import numpy as np
 import pyarrow as pa
 
 from termnorm import _native
-from termnorm.text import _as_array
+from termnorm_utils.arrow import as_array
 
 
-def signatures(texts: pa.Array | pa.ChunkedArray | Iterable[str | None], num_perm: int = 128,
-               ngram: int = 5, seed: int = 1) -> np.ndarray:
-    arr = _as_array(texts)
+def signatures(
+    texts: pa.Array | pa.ChunkedArray | Iterable[str | None],
+    num_perm: int = 128,
+    ngram: int = 5,
+    seed: int = 1,
+) -> np.ndarray:
+    arr = as_array(texts)
     flat = _native.minhash_signatures(arr, num_perm, ngram, seed)
     return flat.to_numpy(zero_copy_only=False).reshape(len(arr), num_perm)
 

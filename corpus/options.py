@@ -10,8 +10,9 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict
 
 
 class Options(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=True,
-                              use_attribute_docstrings=True)
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", strict=True, use_attribute_docstrings=True
+    )
 
 
 def _tuple(value: Any) -> Any:

@@ -19,11 +19,14 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from termnorm_utils.errors import InputError
+
 Key = tuple[str, str]
 Gold = list[tuple[Key, int, int, str]]
 
-_RECORD = re.compile(r"START_OF_RECORD=(\d+)\|\|\|\|(\d+)\|\|\|\|\r?\n(.*?)\|\|\|\|END_OF_RECORD",
-                     re.DOTALL)
+_RECORD = re.compile(
+    r"START_OF_RECORD=(\d+)\|\|\|\|(\d+)\|\|\|\|\r?\n(.*?)\|\|\|\|END_OF_RECORD", re.DOTALL
+)
 _MARK = re.compile(r"\{\{([A-Z_]+)\|(.*?)\}\}", re.DOTALL)
 
 
@@ -38,19 +41,21 @@ def read_deid(folder: str | Path) -> tuple[dict[Key, str], Gold]:
         raw = f.read()
     notes = {(m.group(1), m.group(2)): m.group(3) for m in _RECORD.finditer(raw)}
     if not notes:
-        raise ValueError(f"{text_path}: no START_OF_RECORD=P||||N|||| ... ||||END_OF_RECORD note")
+        raise InputError(f"{text_path}: no START_OF_RECORD=P||||N|||| ... ||||END_OF_RECORD note")
     gold: Gold = []
     for n, line in enumerate(phrase_path.read_text(encoding="utf-8").splitlines(), 1):
         parts = line.split()
         if not parts:
             continue
         if len(parts) < 5 or not all(p.isdigit() for p in parts[:4]):
-            raise ValueError(f"{phrase_path}:{n}: expected 'PATIENT NOTE START END CATEGORY', "
-                             f"got {line[:60]!r}")
+            raise InputError(
+                f"{phrase_path}:{n}: expected 'PATIENT NOTE START END CATEGORY', got {line[:60]!r}"
+            )
         key = (parts[0], parts[1])
         if key not in notes:
-            raise ValueError(f"{phrase_path}:{n}: patient {key[0]} note {key[1]} is not in "
-                             f"{text_path}")
+            raise InputError(
+                f"{phrase_path}:{n}: patient {key[0]} note {key[1]} is not in {text_path}"
+            )
         gold.append((key, int(parts[2]), int(parts[3]), parts[4]))
     return notes, gold
 
@@ -61,15 +66,16 @@ def read_marked(path: str | Path) -> tuple[dict[Key, str], Gold]:
     path = Path(path)
     notes: dict[Key, str] = {}
     gold: Gold = []
-    chunks = re.split(r"^### NOTE (\S+) (\S+)[ \t]*\n", path.read_text(encoding="utf-8"),
-                      flags=re.MULTILINE)
+    chunks = re.split(
+        r"^### NOTE (\S+) (\S+)[ \t]*\n", path.read_text(encoding="utf-8"), flags=re.MULTILINE
+    )
     for i in range(1, len(chunks) - 2, 3):
         key = (chunks[i], chunks[i + 1])
         body = chunks[i + 2].rstrip()
         out, at = [], 0
         length = 0
         for m in _MARK.finditer(body):
-            out.append(body[at:m.start()])
+            out.append(body[at : m.start()])
             length += m.start() - at
             gold.append((key, length, length + len(m.group(2)), m.group(1)))
             out.append(m.group(2))
@@ -78,7 +84,7 @@ def read_marked(path: str | Path) -> tuple[dict[Key, str], Gold]:
         out.append(body[at:])
         notes[key] = "".join(out)
     if not notes:
-        raise ValueError(f"{path}: no '### NOTE id style' header")
+        raise InputError(f"{path}: no '### NOTE id style' header")
     return notes, gold
 
 
@@ -101,8 +107,11 @@ def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
     return a[0] < b[1] and b[0] < a[1]
 
 
-def score(notes: dict[Key, str], gold: Gold,
-          find: Callable[[str], Iterable[tuple[int, int, str]]] | None = None) -> dict:
+def score(
+    notes: dict[Key, str],
+    gold: Gold,
+    find: Callable[[str], Iterable[tuple[int, int, str]]] | None = None,
+) -> dict:
     """Recall (all and per gold category), precision, and the misses and false positives
     (with a little context), `find` giving each note's predicted (start, end, type)."""
     if find is None:
@@ -118,8 +127,14 @@ def score(notes: dict[Key, str], gold: Gold,
         per_cat[cat][1] += 1
         if not hit:
             t = notes[k]
-            misses.append({"note": k, "category": cat, "text": t[s:e],
-                           "context": t[max(0, s - 30):e + 30].replace("\n", " ")})
+            misses.append(
+                {
+                    "note": k,
+                    "category": cat,
+                    "text": t[s:e],
+                    "context": t[max(0, s - 30) : e + 30].replace("\n", " "),
+                }
+            )
     fps = []
     n_pred = 0
     for k, spans in predicted.items():
@@ -127,22 +142,34 @@ def score(notes: dict[Key, str], gold: Gold,
             n_pred += 1
             if not any(_overlaps(p, g) for g in by_note.get(k, ())):
                 t = notes[k]
-                fps.append({"note": k, "text": t[p[0]:p[1]],
-                            "context": t[max(0, p[0] - 30):p[1] + 30].replace("\n", " ")})
+                fps.append(
+                    {
+                        "note": k,
+                        "text": t[p[0] : p[1]],
+                        "context": t[max(0, p[0] - 30) : p[1] + 30].replace("\n", " "),
+                    }
+                )
     found = sum(v[0] for v in per_cat.values())
     total = sum(v[1] for v in per_cat.values())
     return {
-        "notes": len(notes), "gold": total, "predicted": n_pred,
+        "notes": len(notes),
+        "gold": total,
+        "predicted": n_pred,
         "recall": found / total if total else 1.0,
         "precision": (n_pred - len(fps)) / n_pred if n_pred else 1.0,
-        "by_category": {c: {"found": f, "total": n, "recall": f / n}
-                        for c, (f, n) in sorted(per_cat.items())},
-        "misses": misses, "false_positives": fps,
+        "by_category": {
+            c: {"found": f, "total": n, "recall": f / n} for c, (f, n) in sorted(per_cat.items())
+        },
+        "misses": misses,
+        "false_positives": fps,
     }
 
 
-def kept_words(notes: dict[Key, str], gold: Gold,
-               find: Callable[[str], Iterable[tuple[int, int, str]]] | None = None) -> float:
+def kept_words(
+    notes: dict[Key, str],
+    gold: Gold,
+    find: Callable[[str], Iterable[tuple[int, int, str]]] | None = None,
+) -> float:
     """The share of the words outside gold PHI that no predicted span touches."""
     if find is None:
         from corpus.stages.phi import find

@@ -24,10 +24,13 @@ from corpus.stages.phi import Deidentify, DeidentifyMeta
 from corpus.stages.quality import Quality
 from corpus.stages.signatures import Signatures
 from corpus.stages.tag import Tag
+from ontology.store import Terminology
 
 
 def stages(cfg: RunConfig) -> list[Stage]:
     on, b, d, phi = cfg.stages, cfg.boilerplate, cfg.dedup, cfg.phi
+    # opened once here, checked once, and handed to the stages that read it
+    terminology = Terminology.open(cfg.ontology) if cfg.ontology else None
     listed: list[tuple[bool, Stage]] = [
         (on.phi, DeidentifyMeta(phi.identifying, phi.salt, phi.text_fields)),
         (on.clean, Clean()),
@@ -35,8 +38,8 @@ def stages(cfg: RunConfig) -> list[Stage]:
         (on.phi, Deidentify(phi.surrogates, phi.salt)),
         # signals and language always; the rules only with the quality stage
         (True, Quality(cfg.quality if on.quality else None)),
-        (on.normalize, Normalize(cfg.ontology)),
-        (on.tag, Tag(cfg.ontology)),
+        (on.normalize, Normalize(terminology)),
+        (on.tag, Tag(terminology)),
         (True, Signatures(d.num_perm, d.ngram, d.seed)),
     ]
     return [stage for enabled, stage in listed if enabled]

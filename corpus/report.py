@@ -6,14 +6,14 @@ specialties, duplicate cluster sizes, PHI found by type, top concepts and reject
 from __future__ import annotations
 
 import html
-import math
 from pathlib import Path
 
 import duckdb
 
 from corpus import catalog
 from corpus.stages.phi import TYPES
-from ontology.io import atomic_path
+from termnorm_utils.charts import bar_chart
+from termnorm_utils.files import atomic_path
 
 # Charts of the kept documents (duplicates left out) by one column each, all drawn from one
 # scan of `docs`: (title, value, how many bars)
@@ -23,22 +23,34 @@ DOC_CHARTS: list[tuple[str, str, int]] = [
     ("Specialties (from concepts)", "coalesce(specialty, '(none)')", 15),
 ]
 CHARTS: list[tuple[str, str]] = [
-    ("Duplicate cluster sizes", """
+    (
+        "Duplicate cluster sizes",
+        """
         SELECT size::VARCHAR AS k, count(*) AS n
         FROM (SELECT dup_cluster, count(*) AS size FROM duplicates GROUP BY 1)
-        GROUP BY size ORDER BY size LIMIT 20"""),
+        GROUP BY size ORDER BY size LIMIT 20""",
+    ),
     # one row, a column per type (half the time of an UNPIVOT into rows)
-    ("PHI found, by type",
-     "SELECT " + ", ".join(f"coalesce(sum(phi.{t}), 0)::BIGINT AS {t}" for t in TYPES)
-     + " FROM docs"),
+    (
+        "PHI found, by type",
+        "SELECT "
+        + ", ".join(f"coalesce(sum(phi.{t}), 0)::BIGINT AS {t}" for t in TYPES)
+        + " FROM docs",
+    ),
     # from the shards' counts, which carry names: no scan of the mentions and the
     # terminology's names (44 of the report's ~85 ms on MTSamples did that)
-    ("Top concepts (affirmed mentions)", """
+    (
+        "Top concepts (affirmed mentions)",
+        """
         SELECT name AS k, sum(affirmed)::BIGINT AS n FROM concept_counts
-        GROUP BY 1 HAVING n > 0 ORDER BY n DESC, k LIMIT 20"""),
-    ("Rejects by reason", """
+        GROUP BY 1 HAVING n > 0 ORDER BY n DESC, k LIMIT 20""",
+    ),
+    (
+        "Rejects by reason",
+        """
         SELECT regexp_replace(reason, '[0-9]+', 'N', 'g') AS k, count(*) AS n
-        FROM rejects GROUP BY 1 ORDER BY n DESC, k LIMIT 15"""),
+        FROM rejects GROUP BY 1 ORDER BY n DESC, k LIMIT 15""",
+    ),
 ]
 NOT_RECORDED = '<p class="empty">not recorded in this run</p>'
 
@@ -48,84 +60,31 @@ table.summary td{padding:2px 12px 2px 0}svg text{font:12px system-ui,sans-serif}
 .bar{fill:#4a7ab5}.empty{color:#888}"""
 
 
-def bar_chart(rows: list[tuple[str, int]], width: int = 720, bar: int = 18) -> str:
-    """Horizontal bars as an SVG element; labels escaped, counts printed at the bar ends."""
-    if not rows:
-        return '<p class="empty">nothing to show</p>'
-    top = max(n for _, n in rows) or 1
-    label_w, gap = 260, 4
-    height = len(rows) * (bar + gap)
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img">']
-    for i, (k, n) in enumerate(rows):
-        y = i * (bar + gap)
-        w = max(1, round((width - label_w - 80) * n / top)) if n else 0
-        label = html.escape(str(k)[:40])
-        parts.append(f'<text x="{label_w - 6}" y="{y + bar - 5}" text-anchor="end">{label}</text>'
-                     f'<rect class="bar" x="{label_w}" y="{y}" width="{w}" height="{bar}">'
-                     f'<title>{label}: {n:,}</title></rect>'
-                     f'<text x="{label_w + w + 6}" y="{y + bar - 5}">{n:,}</text>')
-    parts.append("</svg>")
-    return "".join(parts)
-
-
-def line_chart(series: dict[str, list[tuple[float, float]]], xlabel: str, ylabel: str,
-               width: int = 640, height: int = 320) -> str:
-    """Lines as a standalone SVG document (loss curves): axes with min/max ticks, a legend."""
-    pts = [p for s in series.values() for p in s if p[1] is not None and math.isfinite(p[1])]
-    left, bottom, pad = 60, 40, 12
-    svg = [(f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-            'font-family="sans-serif" font-size="12">')]
-    if pts:
-        x0, x1 = min(p[0] for p in pts), max(p[0] for p in pts)
-        y0, y1 = min(p[1] for p in pts), max(p[1] for p in pts)
-        x1, y1 = (x1 if x1 > x0 else x0 + 1), (y1 if y1 > y0 else y0 + 1)
-
-        def xy(x, y):
-            return (left + (x - x0) / (x1 - x0) * (width - left - pad),
-                    height - bottom - (y - y0) / (y1 - y0) * (height - bottom - pad))
-
-        svg.append(f'<path d="M{left},{pad}V{height - bottom}H{width - pad}" stroke="#444" '
-                   'fill="none"/>')
-        for v, (x, y), anchor in ((y0, (left - 4, height - bottom), "end"),
-                                  (y1, (left - 4, pad + 10), "end")):
-            svg.append(f'<text x="{x}" y="{y}" text-anchor="{anchor}">{v:.3g}</text>')
-        svg.append(f'<text x="{left}" y="{height - bottom + 16}">{x0:g}</text>'
-                   f'<text x="{width - pad}" y="{height - bottom + 16}" text-anchor="end">'
-                   f'{x1:g}</text>'
-                   f'<text x="{(left + width) / 2}" y="{height - 6}" text-anchor="middle">'
-                   f'{html.escape(xlabel)}</text>'
-                   f'<text x="14" y="{height / 2}" transform="rotate(-90 14 {height / 2})" '
-                   f'text-anchor="middle">{html.escape(ylabel)}</text>')
-        for i, (name, s) in enumerate(series.items()):
-            color = ("#4a7ab5", "#d9822b", "#3c9a5f", "#a4508b")[i % 4]
-            path = " ".join(f"{'M' if j == 0 else 'L'}{x:.1f},{y:.1f}"
-                            for j, (x, y) in enumerate(xy(a, b) for a, b in s))
-            svg.append(f'<path d="{path}" stroke="{color}" fill="none" stroke-width="1.5"/>'
-                       f'<text x="{width - pad}" y="{pad + 14 * (i + 1)}" text-anchor="end" '
-                       f'fill="{color}">{html.escape(name)}</text>')
-    svg.append("</svg>")
-    return "".join(svg)
-
-
-def write(out: str | Path, summary: dict, con: duckdb.DuckDBPyConnection | None = None
-          ) -> Path:
+def write(out: str | Path, summary: dict, con: duckdb.DuckDBPyConnection | None = None) -> Path:
     """Write `report.html` for the run in `out` from its catalog (on `con` when given, e.g.
     the one `catalog.building` hands over) and the run's summary."""
     out = Path(out)
     own = con is None
     con = catalog.connect(out) if own else con
     try:
-        sections = [f"<h2>{html.escape(title)}</h2>\n{body}"
-                    for title, body in [*_doc_charts(out, con), *_charts(out, con)]]
+        sections = [
+            f"<h2>{html.escape(title)}</h2>\n{body}"
+            for title, body in [*_doc_charts(out, con), *_charts(out, con)]
+        ]
     finally:
         if own:
             con.close()
-    cells = "".join(f"<tr><td>{html.escape(str(k))}</td><td>{html.escape(_fmt(v))}</td></tr>"
-                    for k, v in summary.items())
-    page = (f"<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f"<title>termnorm corpus run</title><style>{STYLE}</style></head><body>\n"
-            f"<h1>termnorm corpus run</h1>\n<table class=\"summary\">{cells}</table>\n"
-            + "\n".join(sections) + "\n</body></html>\n")
+    cells = "".join(
+        f"<tr><td>{html.escape(str(k))}</td><td>{html.escape(_fmt(v))}</td></tr>"
+        for k, v in summary.items()
+    )
+    page = (
+        f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>termnorm corpus run</title><style>{STYLE}</style></head><body>\n"
+        f'<h1>termnorm corpus run</h1>\n<table class="summary">{cells}</table>\n'
+        + "\n".join(sections)
+        + "\n</body></html>\n"
+    )
     path = out / "report.html"
     with atomic_path(path) as tmp:
         tmp.write_text(page, encoding="utf-8")
@@ -136,25 +95,33 @@ def _doc_charts(out: Path, con: duckdb.DuckDBPyConnection) -> list[tuple[str, st
     """DOC_CHARTS from one GROUPING SETS query: bars by count, then label."""
     cols = [f"{value} AS c{i}" for i, (_, value, _) in enumerate(DOC_CHARTS)]
     sets = ", ".join(f"(c{i})" for i in range(len(DOC_CHARTS)))
-    sql = (f"SELECT *, count(*) AS n FROM (SELECT {', '.join(cols)} FROM docs "
-           f"WHERE dup_of IS NULL AND withdrawn IS NULL) GROUP BY GROUPING SETS ({sets})")
+    sql = (
+        f"SELECT *, count(*) AS n FROM (SELECT {', '.join(cols)} FROM docs "
+        f"WHERE dup_of IS NULL AND withdrawn IS NULL) GROUP BY GROUPING SETS ({sets})"
+    )
     try:
         rows = catalog.query(out, sql, con).to_pylist()
     except duckdb.Error:  # a stage was off (no such column): chart by chart
-        each = ("SELECT {} AS k, count(*) AS n FROM docs WHERE dup_of IS NULL AND withdrawn IS "
-                "NULL GROUP BY 1 ORDER BY n DESC, k LIMIT {}")
-        return _charts(out, con, [(title, each.format(value, limit))
-                                  for title, value, limit in DOC_CHARTS])
+        each = (
+            "SELECT {} AS k, count(*) AS n FROM docs WHERE dup_of IS NULL AND withdrawn IS "
+            "NULL GROUP BY 1 ORDER BY n DESC, k LIMIT {}"
+        )
+        return _charts(
+            out, con, [(title, each.format(value, limit)) for title, value, limit in DOC_CHARTS]
+        )
     charts = []
     for i, (title, _, limit) in enumerate(DOC_CHARTS):
-        bars = sorted(((r[f"c{i}"], r["n"]) for r in rows if r[f"c{i}"] is not None),
-                      key=lambda b: (-b[1], b[0]))
+        bars = sorted(
+            ((r[f"c{i}"], r["n"]) for r in rows if r[f"c{i}"] is not None),
+            key=lambda b: (-b[1], b[0]),
+        )
         charts.append((title, bar_chart(bars[:limit])))
     return charts
 
 
-def _charts(out: Path, con: duckdb.DuckDBPyConnection,
-            charts: list[tuple[str, str]] = CHARTS) -> list[tuple[str, str]]:
+def _charts(
+    out: Path, con: duckdb.DuckDBPyConnection, charts: list[tuple[str, str]] = CHARTS
+) -> list[tuple[str, str]]:
     """(title, chart) of each query, whose rows are (k, n), or whose one row holds a column
     per bar; "not recorded" where a stage that was off left nothing to draw from."""
     drawn = []
@@ -174,4 +141,3 @@ def _charts(out: Path, con: duckdb.DuckDBPyConnection,
 
 def _fmt(v) -> str:
     return f"{v:,.1f}" if isinstance(v, float) else f"{v:,}" if isinstance(v, int) else str(v)
-

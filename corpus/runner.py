@@ -37,7 +37,8 @@ from corpus.readers import SUFFIXES, fields_of, format_of
 from corpus.shard import RAW_REJECTS, ShardResult, output_paths, process
 from corpus.withdrawn import withdrawals
 from corpus.writers import write_table
-from ontology.io import atomic_path
+from termnorm_utils.errors import InputError
+from termnorm_utils.files import atomic_path
 
 MANIFEST = "manifest.json"
 FORMAT = 1
@@ -86,16 +87,16 @@ def plan(cfg: RunConfig) -> list[Shard]:
             for q in _folder_inputs(p, cfg.input.pattern) if p.is_dir() else [p]:
                 paths[q.resolve()] = None
     if not paths:
-        raise FileNotFoundError(f"no input files of a supported format in "
-                                f"{', '.join(cfg.inputs)}")
+        raise FileNotFoundError(f"no input files of a supported format in {', '.join(cfg.inputs)}")
     # a text folder is its own root: its documents are named by their paths inside it
     root = Path(os.path.commonpath([p if p.is_dir() else p.parent for p in paths]))
     shards = []
     for p in paths:
         fmt = _format(p)
         named = p.parent / private_name(p, cfg.phi.salt) if _names_a_patient(p, fmt) else p
-        shards.append(Shard(_shard_name(named), p, named.relative_to(root).as_posix(),
-                            str(named), fmt))
+        shards.append(
+            Shard(_shard_name(named), p, named.relative_to(root).as_posix(), str(named), fmt)
+        )
     return sorted(shards, key=lambda s: (s.source, s.name))
 
 
@@ -133,9 +134,13 @@ def _recorded_inputs(cfg: RunConfig, shards: list[Shard]) -> list[str]:
 
 
 def _folder_inputs(folder: Path, pattern: str | None) -> list[Path]:
-    files = [p for p in folder.rglob("*") if p.is_file()
-             and not any(part.startswith(".") for part in p.relative_to(folder).parts)
-             and (fnmatch.fnmatch(p.name, pattern) if pattern else True)]
+    files = [
+        p
+        for p in folder.rglob("*")
+        if p.is_file()
+        and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+        and (fnmatch.fnmatch(p.name, pattern) if pattern else True)
+    ]
     data = [p for p in files if _is_data(p.name)]
     text = [p for p in files if p.name.lower().endswith(".txt")]
     return sorted(data) + ([folder] if text else [])
@@ -156,15 +161,20 @@ def check_fields(shards: list[Shard], cfg: RunConfig) -> None:
     patient keys (FHIR's) have a salt to be hashed with."""
     for s in shards:
         if not cfg.has_salt() and s.format == "fhir":
-            raise ValueError(SALT_NEEDED.format(what=f"{s.source}: FHIR notes"))
+            raise InputError(SALT_NEEDED.format(what=f"{s.source}: FHIR notes"))
         have = fields_of(s.path, cfg.input.encoding)
         if not have:
             continue
-        for role, name in (("text", cfg.fields.text), ("id", cfg.fields.id),
-                           ("patient", cfg.fields.patient)):
+        for role, name in (
+            ("text", cfg.fields.text),
+            ("id", cfg.fields.id),
+            ("patient", cfg.fields.patient),
+        ):
             if name and name not in have:
-                raise ValueError(f"{s.source}: no record has the {role} field {name!r}; its "
-                                 f"fields are {', '.join(sorted(have))}")
+                raise InputError(
+                    f"{s.source}: no record has the {role} field {name!r}; its "
+                    f"fields are {', '.join(sorted(have))}"
+                )
 
 
 def _stamp(shard: Shard) -> dict:
@@ -175,10 +185,15 @@ def _stamp(shard: Shard) -> dict:
     if path.is_dir():
         files = sorted(p for p in path.rglob("*.txt") if p.is_file())
         stats = [p.stat() for p in files]
-        names = hashlib.sha256("\0".join(p.relative_to(path).as_posix() for p in files)
-                               .encode()).hexdigest()[:16]
-        return {"input": shard.input or str(path), "size": sum(s.st_size for s in stats),
-                "mtime_ns": max((s.st_mtime_ns for s in stats), default=0), "files": names}
+        names = hashlib.sha256(
+            "\0".join(p.relative_to(path).as_posix() for p in files).encode()
+        ).hexdigest()[:16]
+        return {
+            "input": shard.input or str(path),
+            "size": sum(s.st_size for s in stats),
+            "mtime_ns": max((s.st_mtime_ns for s in stats), default=0),
+            "files": names,
+        }
     st = path.stat()
     return {"input": shard.input or str(path), "size": st.st_size, "mtime_ns": st.st_mtime_ns}
 
@@ -200,7 +215,7 @@ def load_manifest(out: Path) -> dict:
         return {"format": FORMAT, "shards": {}, "runs": []}
     m = orjson.loads(path.read_bytes())
     if m.get("format") != FORMAT:
-        raise ValueError(f"{path}: manifest format {m.get('format')}, expected {FORMAT}")
+        raise InputError(f"{path}: manifest format {m.get('format')}, expected {FORMAT}")
     return m
 
 
@@ -215,8 +230,9 @@ def _is_done(entry: dict | None, shard: Shard, options: str, out: Path) -> bool:
     if entry.get("source") != shard.source:  # the inputs' common folder moved: new doc IDs
         return False
     stamp = _stamp(shard)
-    return (all(entry.get(k) == v for k, v in stamp.items())
-            and all(p.exists() for p in output_paths(out, shard.name).values()))
+    return all(entry.get(k) == v for k, v in stamp.items()) and all(
+        p.exists() for p in output_paths(out, shard.name).values()
+    )
 
 
 def _work(shard: Shard, out: Path, cfg: RunConfig) -> ShardResult:
@@ -225,8 +241,9 @@ def _work(shard: Shard, out: Path, cfg: RunConfig) -> ShardResult:
     except OSError as e:  # a full disk, a folder made read-only: say where (pyarrow does not)
         if e.filename:
             raise
-        raise OSError(e.errno, f"writing the outputs of {shard.source}: "
-                      f"{e.strerror or e}", str(out)) from None
+        raise OSError(
+            e.errno, f"writing the outputs of {shard.source}: {e.strerror or e}", str(out)
+        ) from None
 
 
 def run(cfg: RunConfig, on_shard: Callable[[ShardResult], None] | None = None) -> Summary:
@@ -234,7 +251,7 @@ def run(cfg: RunConfig, on_shard: Callable[[ShardResult], None] | None = None) -
     t0 = time.perf_counter()
     out = Path(cfg.out)
     if out.exists() and not out.is_dir():
-        raise ValueError(f"{out}: the output path is a file, not a folder")
+        raise InputError(f"{out}: the output path is a file, not a folder")
     out.mkdir(parents=True, exist_ok=True)
     with _exclusive(out):
         return _run(cfg, out, t0, on_shard)
@@ -247,14 +264,15 @@ def _exclusive(out: Path) -> Iterator[None]:
         try:
             fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise ValueError(f"{out}: another corpus run is writing here") from None
+            raise InputError(f"{out}: another corpus run is writing here") from None
         for tmp in out.rglob(".*.tmp-*"):
             tmp.unlink()
         yield
 
 
-def _run(cfg: RunConfig, out: Path, t0: float,
-         on_shard: Callable[[ShardResult], None] | None) -> Summary:
+def _run(
+    cfg: RunConfig, out: Path, t0: float, on_shard: Callable[[ShardResult], None] | None
+) -> Summary:
     shards = plan(cfg)
     options = _options_hash(cfg)
     manifest = load_manifest(out)
@@ -262,8 +280,12 @@ def _run(cfg: RunConfig, out: Path, t0: float,
     check_fields(todo, cfg)
 
     def finished(shard: Shard, r: ShardResult) -> None:
-        manifest["shards"][shard.name] = {**_stamp(shard), "state": "done",
-                                          "options": options, **asdict(r)}
+        manifest["shards"][shard.name] = {
+            **_stamp(shard),
+            "state": "done",
+            "options": options,
+            **asdict(r),
+        }
         _save_manifest(out, manifest)
         if on_shard:
             on_shard(r)
@@ -274,8 +296,9 @@ def _run(cfg: RunConfig, out: Path, t0: float,
         for s in todo:
             finished(s, _work(s, out, cfg))
     else:
-        with ProcessPoolExecutor(cfg.workers, mp_context=get_context("spawn"),
-                                 initializer=_die_with_parent) as pool:
+        with ProcessPoolExecutor(
+            cfg.workers, mp_context=get_context("spawn"), initializer=_die_with_parent
+        ) as pool:
             futures = {pool.submit(_work, s, out, cfg): s for s in todo}
             for f in as_completed(futures):
                 finished(futures[f], f.result())
@@ -284,28 +307,48 @@ def _run(cfg: RunConfig, out: Path, t0: float,
     names = {s.name for s in shards}
     manifest["shards"] = {k: v for k, v in manifest["shards"].items() if k in names}
     entries = [manifest["shards"][s.name] for s in shards]
-    gone = withdrawals((e["source"], e.get("format"), e.get("deleted", ()),
-                        output_paths(out, s.name)["docs"]) for s, e in zip(shards, entries))
+    gone = withdrawals(
+        (e["source"], e.get("format"), e.get("deleted", ()), output_paths(out, s.name)["docs"])
+        for s, e in zip(shards, entries, strict=True)
+    )
     write_table(gone, out / "withdrawn.parquet")
-    dups = (shard_duplicates([output_paths(out, s.name)["signatures"] for s in shards],
-                             cfg.dedup.threshold, gone.column("doc_id")) if cfg.stages.dedup
-            else schema.DUPLICATES.empty_table())
+    dups = (
+        shard_duplicates(
+            [output_paths(out, s.name)["signatures"] for s in shards],
+            cfg.dedup.threshold,
+            gone.column("doc_id"),
+        )
+        if cfg.stages.dedup
+        else schema.DUPLICATES.empty_table()
+    )
     write_table(dups, out / "duplicates.parquet")
     summary = Summary(
-        shards=len(shards), skipped=len(shards) - len(todo),
-        records=sum(e["records"] for e in entries), docs=sum(e["docs"] for e in entries),
-        duplicates=dups.num_rows - dups.column("dup_of").null_count, withdrawn=gone.num_rows,
+        shards=len(shards),
+        skipped=len(shards) - len(todo),
+        records=sum(e["records"] for e in entries),
+        docs=sum(e["docs"] for e in entries),
+        duplicates=dups.num_rows - dups.column("dup_of").null_count,
+        withdrawn=gone.num_rows,
         not_documents=sum(e.get("skipped", 0) for e in entries),
-        rejects=sum(e["rejects"] for e in entries), mentions=sum(e["mentions"] for e in entries),
-        bytes_in=sum(e["bytes_in"] for e in entries), seconds=time.perf_counter() - t0,
+        rejects=sum(e["rejects"] for e in entries),
+        mentions=sum(e["mentions"] for e in entries),
+        bytes_in=sum(e["bytes_in"] for e in entries),
+        seconds=time.perf_counter() - t0,
         meta_dropped=sorted({f for e in entries for f in e.get("meta_dropped", ())}),
-        raw_rejects=(str(out / RAW_REJECTS) if cfg.stages.phi and cfg.phi.keep_raw_rejects
-                     else None),
-        problems=_problems(cfg, entries))
-    manifest["runs"].append({"finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                             "workers": cfg.workers, "options": options,
-                             "config": {**cfg.to_record(), "inputs": _recorded_inputs(cfg, shards)},
-                             **asdict(summary)})
+        raw_rejects=(
+            str(out / RAW_REJECTS) if cfg.stages.phi and cfg.phi.keep_raw_rejects else None
+        ),
+        problems=_problems(cfg, entries),
+    )
+    manifest["runs"].append(
+        {
+            "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "workers": cfg.workers,
+            "options": options,
+            "config": {**cfg.to_record(), "inputs": _recorded_inputs(cfg, shards)},
+            **asdict(summary),
+        }
+    )
     _save_manifest(out, manifest)
     _write_tables(out, shards, manifest)
     with catalog.building(out, cfg.ontology) as con:
@@ -315,13 +358,12 @@ def _run(cfg: RunConfig, out: Path, t0: float,
     return summary
 
 
-class RunProblem(ValueError):
+class RunProblem(InputError):
     """A run that wrote its outputs but kept too little: every record of a file rejected, more
     than `max_reject_share` of all records, or none read at all."""
 
     def __init__(self, summary: Summary) -> None:
-        super().__init__("; ".join(summary.problems)
-                         + " (--allow-rejects to accept such a run)")
+        super().__init__("; ".join(summary.problems) + " (--allow-rejects to accept such a run)")
         self.summary = summary
 
 
@@ -330,15 +372,18 @@ def _problems(cfg: RunConfig, entries: list[dict]) -> list[str]:
     for e in entries:
         # a file that could not be read at all is its one reject, not a file of bad records
         if e["records"] > e.get("unreadable", 0) and not e["docs"]:
-            found.append(f"{e['source']}: all {e['records']} records rejected "
-                         f"({e.get('reject_reason')})")
+            found.append(
+                f"{e['source']}: all {e['records']} records rejected ({e.get('reject_reason')})"
+            )
     records = sum(e["records"] for e in entries)
     rejects = sum(e["rejects"] for e in entries)
     if not records:
         found.append("no records read from any input")
     elif rejects > cfg.max_reject_share * records:
-        found.append(f"{rejects} of {records} records rejected, over max_reject_share = "
-                     f"{cfg.max_reject_share}")
+        found.append(
+            f"{rejects} of {records} records rejected, over max_reject_share = "
+            f"{cfg.max_reject_share}"
+        )
     return found
 
 
@@ -358,19 +403,25 @@ def _die_with_parent() -> None:
         os._exit(1)
 
 
-def _on_ray(todo: list[Shard], out: Path, cfg: RunConfig,
-            finished: Callable[[Shard, ShardResult], None]) -> None:
+def _on_ray(
+    todo: list[Shard], out: Path, cfg: RunConfig, finished: Callable[[Shard, ShardResult], None]
+) -> None:
     """Shards as Ray tasks, one whole shard each (the same unit and output as the local pool,
     so resume and determinism hold): on the cluster at `cfg.ray_address`, or a local Ray with
     `cfg.workers` CPUs. The output folder must be one all nodes see."""
     try:
         import ray
     except ImportError:
-        raise ValueError("--engine ray needs Ray: pip install 'termnorm[ray]'") from None
+        raise InputError("--engine ray needs Ray: pip install 'termnorm[ray]'") from None
     started = not ray.is_initialized()
     if started:
-        ray.init(address=cfg.ray_address, num_cpus=None if cfg.ray_address else cfg.workers,
-                 include_dashboard=False, log_to_driver=False, configure_logging=False)
+        ray.init(
+            address=cfg.ray_address,
+            num_cpus=None if cfg.ray_address else cfg.workers,
+            include_dashboard=False,
+            log_to_driver=False,
+            configure_logging=False,
+        )
     try:
         task = ray.remote(_work)
         pending = {task.remote(s, out, cfg): s for s in todo}
@@ -385,15 +436,44 @@ def _on_ray(todo: list[Shard], out: Path, cfg: RunConfig,
 
 def _write_tables(out: Path, shards: list[Shard], manifest: dict) -> None:
     """`shards.parquet` and `runs.parquet`: the manifest as tables for the catalog."""
-    schema = pa.schema([
-        ("shard", pa.string()), ("input", pa.string()), ("source", pa.string()),
-        ("format", pa.string()), ("encoding", pa.string()), ("size", pa.int64()),
-        ("state", pa.string()), ("records", pa.int64()), ("docs", pa.int64()),
-        ("rejects", pa.int64()), ("skipped", pa.int64()), ("mentions", pa.int64())])
-    rows = [{"shard": s.name, **{k: manifest["shards"][s.name].get(k)
-                                 for k in schema.names[1:]}} for s in shards]
+    schema = pa.schema(
+        [
+            ("shard", pa.string()),
+            ("input", pa.string()),
+            ("source", pa.string()),
+            ("format", pa.string()),
+            ("encoding", pa.string()),
+            ("size", pa.int64()),
+            ("state", pa.string()),
+            ("records", pa.int64()),
+            ("docs", pa.int64()),
+            ("rejects", pa.int64()),
+            ("skipped", pa.int64()),
+            ("mentions", pa.int64()),
+        ]
+    )
+    rows = [
+        {"shard": s.name, **{k: manifest["shards"][s.name].get(k) for k in schema.names[1:]}}
+        for s in shards
+    ]
     write_table(pa.Table.from_pylist(rows, schema=schema), out / "shards.parquet")
-    runs = [{k: r[k] for k in ("finished", "workers", "shards", "skipped", "records", "docs",
-                               "duplicates", "rejects", "mentions", "bytes_in", "seconds")}
-            for r in manifest["runs"]]
+    runs = [
+        {
+            k: r[k]
+            for k in (
+                "finished",
+                "workers",
+                "shards",
+                "skipped",
+                "records",
+                "docs",
+                "duplicates",
+                "rejects",
+                "mentions",
+                "bytes_in",
+                "seconds",
+            )
+        }
+        for r in manifest["runs"]
+    ]
     write_table(pa.Table.from_pylist(runs), out / "runs.parquet")

@@ -58,8 +58,9 @@ def output_paths(out: Path, name: str) -> dict[str, Path]:
     return {kind: out / kind / f"{name}.parquet" for kind in OUTPUTS}
 
 
-def process(path: Path, name: str, out: Path, cfg: RunConfig, source: str | None = None
-            ) -> ShardResult:
+def process(
+    path: Path, name: str, out: Path, cfg: RunConfig, source: str | None = None
+) -> ShardResult:
     """Batch by batch: each batch's rows are appended to the shard's output files, so memory
     holds one batch (and the rejects), whatever the size of the input. A file that cannot be
     read (or read on) is a reject naming it; what was read before stays."""
@@ -73,8 +74,10 @@ def process(path: Path, name: str, out: Path, cfg: RunConfig, source: str | None
     with contextlib.ExitStack() as files:
         docs = files.enter_context(stream(paths["docs"]))
         # the mentions as dictionary arrays, read back as their values (schema.MENTIONS)
-        side = {kind: files.enter_context(stream(paths[kind], arrow_schema=kind != "mentions"))
-                for kind in SIDE_OUTPUTS}
+        side = {
+            kind: files.enter_context(stream(paths[kind], arrow_schema=kind != "mentions"))
+            for kind in SIDE_OUTPUTS
+        }
 
         def write(batch: Batch) -> None:
             docs.write(batch.docs(docs_schema))
@@ -101,23 +104,36 @@ def process(path: Path, name: str, out: Path, cfg: RunConfig, source: str | None
         # the raw text and the reason (a reader may quote the row in it), metadata values of
         # identifying fields blanked first (the text rules do not know "mrn": "A14")
         n = len(rejects)
-        clean, _ = deidentify([redact_record(r.raw) for r in rejects]
-                              + [redact_identifying_json(r.reason) for r in rejects])
+        clean, _ = deidentify(
+            [redact_record(r.raw) for r in rejects]
+            + [redact_identifying_json(r.reason) for r in rejects]
+        )
         texts = clean.to_pylist()
-        rejects = [Reject(r.source, r.line, reason, raw)
-                   for r, raw, reason in zip(rejects, texts[:n], texts[n:], strict=True)]
+        rejects = [
+            Reject(r.source, r.line, reason, raw)
+            for r, raw, reason in zip(rejects, texts[:n], texts[n:], strict=True)
+        ]
     if not (cfg.stages.phi and cfg.phi.keep_raw_rejects):
         raw_path.unlink(missing_ok=True)  # a rerun without the option leaves none behind
     write_table(rejects_table(rejects), paths["rejects"])
     reasons = Counter(_reason_kind(r.reason) for r in rejects)
-    return ShardResult(name, docs.rows + len(rejects), docs.rows, len(rejects),
-                       side["mentions"].rows, _size(path), tuple(sorted(dropped)), source,
-                       opened.format if opened else None, opened.encoding if opened else None,
-                       min(reasons, key=lambda k: (-reasons[k], k)) if reasons else None,
-                       sum(r.reason.startswith("unreadable") for r in rejects),
-                       tuple(opened.deleted) if opened else (),
-                       sum(opened.skipped.values()) if opened else 0,
-                       dict(sorted(opened.skipped.items())) if opened else {})
+    return ShardResult(
+        name,
+        docs.rows + len(rejects),
+        docs.rows,
+        len(rejects),
+        side["mentions"].rows,
+        _size(path),
+        tuple(sorted(dropped)),
+        source,
+        opened.format if opened else None,
+        opened.encoding if opened else None,
+        min(reasons, key=lambda k: (-reasons[k], k)) if reasons else None,
+        sum(r.reason.startswith("unreadable") for r in rejects),
+        tuple(opened.deleted) if opened else (),
+        sum(opened.skipped.values()) if opened else 0,
+        dict(sorted(opened.skipped.items())) if opened else {},
+    )
 
 
 # what a file that cannot be read raises: the OS, pyarrow (a corrupt Parquet or CSV), a
@@ -129,8 +145,9 @@ def _why(e: BaseException) -> str:
     return str(e) or type(e).__name__
 
 
-def _guarded(batches: Iterator[tuple[pa.Table, list[Reject]]], source: str,
-             rejects: list[Reject]) -> Iterator[tuple[pa.Table, list[Reject]]]:
+def _guarded(
+    batches: Iterator[tuple[pa.Table, list[Reject]]], source: str, rejects: list[Reject]
+) -> Iterator[tuple[pa.Table, list[Reject]]]:
     """The reader's batches until it fails; its failure is one more reject. Only the reader is
     guarded: a stage's error is a bug to report, not a bad input."""
     read = 0

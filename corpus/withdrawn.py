@@ -48,5 +48,4 @@ def withdrawals(shards: Iterable[tuple[str, str | None, Iterable[str], Path]]) -
                     continue
                 out[old_id] = f"superseded by {doc_id}"
             latest[id] = (doc_id, revised)
-    return pa.table({"doc_id": list(out), "withdrawn": list(out.values())},
-                    schema=schema.WITHDRAWN)
+    return pa.table({"doc_id": list(out), "withdrawn": list(out.values())}, schema=schema.WITHDRAWN)

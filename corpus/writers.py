@@ -17,7 +17,8 @@ import pyarrow.parquet as pq
 
 from corpus import schema
 from corpus.readers import Reject
-from ontology.io import atomic_path
+from termnorm_utils.errors import InputError
+from termnorm_utils.files import atomic_path
 
 # At most this many rows a row group (a batch's rows never share one with the next batch's).
 # Larger groups mean fewer dictionaries to build: MTSamples' 261k mentions write in 0.065
@@ -32,8 +33,12 @@ DICTIONARY_PAGE = 64 << 20
 
 def _hash_or_signature(t: pa.DataType) -> bool:
     """Binary hashes and lists of MinHash values: they never repeat and prune nothing."""
-    return (pa.types.is_list(t) or pa.types.is_fixed_size_list(t) or pa.types.is_binary(t)
-            or pa.types.is_fixed_size_binary(t))
+    return (
+        pa.types.is_list(t)
+        or pa.types.is_fixed_size_list(t)
+        or pa.types.is_binary(t)
+        or pa.types.is_fixed_size_binary(t)
+    )
 
 
 def _dictionary_columns(schema: pa.Schema) -> list[str]:
@@ -54,8 +59,7 @@ def _statistics_columns(schema: pa.Schema | pa.StructType, prefix: str = "") -> 
     for f in schema:
         if pa.types.is_struct(f.type):
             out += _statistics_columns(f.type, f"{prefix}{f.name}.")
-        elif not (f.name in FREE_TEXT or pa.types.is_boolean(f.type)
-                  or _hash_or_signature(f.type)):
+        elif not (f.name in FREE_TEXT or pa.types.is_boolean(f.type) or _hash_or_signature(f.type)):
             out.append(prefix + f.name)
     return out
 
@@ -64,8 +68,13 @@ def write_table(table: pa.Table, path: str | Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(path) as tmp:
-        pq.write_table(table, tmp, compression="zstd", row_group_size=ROW_GROUP,
-                       write_statistics=_statistics_columns(table.schema))
+        pq.write_table(
+            table,
+            tmp,
+            compression="zstd",
+            row_group_size=ROW_GROUP,
+            write_statistics=_statistics_columns(table.schema),
+        )
     return path
 
 
@@ -81,11 +90,15 @@ class TableStream:
 
     def write(self, table: pa.Table) -> None:
         if self._writer is None:
-            self._writer = pq.ParquetWriter(self._tmp, table.schema, compression="zstd",
-                                            write_statistics=_statistics_columns(table.schema),
-                                            use_dictionary=_dictionary_columns(table.schema),
-                                            dictionary_pagesize_limit=DICTIONARY_PAGE,
-                                            store_schema=self._arrow_schema)
+            self._writer = pq.ParquetWriter(
+                self._tmp,
+                table.schema,
+                compression="zstd",
+                write_statistics=_statistics_columns(table.schema),
+                use_dictionary=_dictionary_columns(table.schema),
+                dictionary_pagesize_limit=DICTIONARY_PAGE,
+                store_schema=self._arrow_schema,
+            )
         self._writer.write_table(table.cast(self._writer.schema), row_group_size=ROW_GROUP)
         self.rows += table.num_rows
 
@@ -112,14 +125,16 @@ def stream(path: str | Path, arrow_schema: bool = True) -> Iterator[TableStream]
         finally:
             s.close()
         if not s.started:
-            raise ValueError(f"{path}: nothing was written")
+            raise InputError(f"{path}: nothing was written")
 
 
 def rejects_table(rejects: Iterable[Reject]) -> pa.Table:
     rows = [(r.source, r.line, r.reason, r.raw) for r in rejects]
     cols = list(zip(*rows, strict=True)) if rows else [[], [], [], []]
-    return pa.table([pa.array(c, t) for c, t in zip(cols, schema.REJECTS.types, strict=True)],
-                    schema=schema.REJECTS)
+    return pa.table(
+        [pa.array(c, t) for c, t in zip(cols, schema.REJECTS.types, strict=True)],
+        schema=schema.REJECTS,
+    )
 
 
 def write_rejects(rejects: Iterable[Reject], path: str | Path) -> Path:

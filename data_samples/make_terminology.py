@@ -43,9 +43,12 @@ def hp_subset() -> set[str]:
         tid = re.search(r"^id: (\S+)", s, re.MULTILINE).group(1)
         terms[tid] = s
     parents = {t: re.findall(r"^is_a: (\S+)", s, re.MULTILINE) for t, s in terms.items()}
-    keep = {t for t, s in terms.items()
-            if SEEDS.match(re.search(r"^name: (.*)$", s, re.MULTILINE).group(1))
-            and "is_obsolete: true" not in s}
+    keep = {
+        t
+        for t, s in terms.items()
+        if SEEDS.match(re.search(r"^name: (.*)$", s, re.MULTILINE).group(1))
+        and "is_obsolete: true" not in s
+    }
     todo = list(keep)
     while todo:
         for p in parents.get(todo.pop(), []):
@@ -81,8 +84,7 @@ def icd10cm_subset() -> None:
         if chapter.find("section") is None:
             root.remove(chapter)
     ET.indent(root)
-    ET.ElementTree(root).write(HERE / "icd10cm-sample.xml", encoding="utf-8",
-                               xml_declaration=True)
+    ET.ElementTree(root).write(HERE / "icd10cm-sample.xml", encoding="utf-8", xml_declaration=True)
 
 
 if __name__ == "__main__":

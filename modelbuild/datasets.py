@@ -7,14 +7,15 @@ from pathlib import Path
 
 import orjson
 
+from termnorm_utils.errors import InputError
+
 # accepted names of each field, the first is the one written out
-SFT_FIELDS = {"prompt": ("prompt", "instruction"), "response": ("response", "output",
-                                                                "completion")}
+SFT_FIELDS = {"prompt": ("prompt", "instruction"), "response": ("response", "output", "completion")}
 PREFERENCE_FIELDS = {"prompt": ("prompt",), "chosen": ("chosen",), "rejected": ("rejected",)}
 MAX_LISTED = 10
 
 
-class DataError(ValueError):
+class DataError(InputError):
     """Bad rows in a fine-tuning file: each as `file:line: problem`."""
 
 
@@ -64,15 +65,16 @@ def read(path: str | Path, kind: str) -> list[dict]:
                 rows.append(row)
     if bad:
         more = f"\n... and {len(bad) - MAX_LISTED} more" if len(bad) > MAX_LISTED else ""
-        raise DataError(f"{len(bad)} bad row(s) in {kind} data:\n" + "\n".join(bad[:MAX_LISTED])
-                        + more)
+        raise DataError(
+            f"{len(bad)} bad row(s) in {kind} data:\n" + "\n".join(bad[:MAX_LISTED]) + more
+        )
     if not rows:
         raise DataError(f"{path}: no rows")
     return rows
 
 
 def write(rows: list[dict], path: str | Path) -> None:
-    from ontology.io import atomic_path
+    from termnorm_utils.files import atomic_path
 
     with atomic_path(path) as tmp:
         tmp.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in rows))

@@ -18,7 +18,8 @@ from pathlib import Path
 import orjson
 
 from modelbuild import datasets
-from ontology.io import atomic_path
+from termnorm_utils.errors import InputError
+from termnorm_utils.files import atomic_path
 
 METHODS = ("sft", "lora", "dpo")
 LORA_TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
@@ -34,8 +35,8 @@ class FinetuneConfig:
     seed: int = 0
     lora_r: int = 8
     lora_alpha: int = 16
-    lora: bool = False       # dpo: train LoRA adapters instead of every weight
-    beta: float = 0.1        # dpo: strength of the pull towards the reference model
+    lora: bool = False  # dpo: train LoRA adapters instead of every weight
+    beta: float = 0.1  # dpo: strength of the pull towards the reference model
 
 
 def _rows(data: str | Path, kind: str) -> list[dict]:
@@ -46,10 +47,15 @@ def _rows(data: str | Path, kind: str) -> list[dict]:
     return datasets.read(path, kind)
 
 
-def finetune(method: str, model_dir: str | Path, data: str | Path, out: str | Path,
-             cfg: FinetuneConfig = FinetuneConfig()) -> dict:
+def finetune(
+    method: str,
+    model_dir: str | Path,
+    data: str | Path,
+    out: str | Path,
+    cfg: FinetuneConfig = FinetuneConfig(),
+) -> dict:
     if method not in METHODS:
-        raise ValueError(f"unknown method {method!r} (one of {', '.join(METHODS)})")
+        raise InputError(f"unknown method {method!r} (one of {', '.join(METHODS)})")
     import torch
     from datasets import Dataset
     from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -60,33 +66,68 @@ def finetune(method: str, model_dir: str | Path, data: str | Path, out: str | Pa
     if tok.pad_token is None:
         tok.pad_token = tok.eos_token
     model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32)
-    common = {"output_dir": str(out / "trainer"), "max_steps": cfg.steps,
-              "per_device_train_batch_size": cfg.batch_size, "learning_rate": cfg.lr,
-              "logging_steps": 1, "save_strategy": "no", "report_to": [], "seed": cfg.seed,
-              "data_seed": cfg.seed, "bf16": torch.cuda.is_available(),
-              "max_length": cfg.max_length, "lr_scheduler_type": "constant_with_warmup",
-              "warmup_steps": 0}
+    common = {
+        "output_dir": str(out / "trainer"),
+        "max_steps": cfg.steps,
+        "per_device_train_batch_size": cfg.batch_size,
+        "learning_rate": cfg.lr,
+        "logging_steps": 1,
+        "save_strategy": "no",
+        "report_to": [],
+        "seed": cfg.seed,
+        "data_seed": cfg.seed,
+        "bf16": torch.cuda.is_available(),
+        "max_length": cfg.max_length,
+        "lr_scheduler_type": "constant_with_warmup",
+        "warmup_steps": 0,
+    }
     peft = None
     if method == "lora" or (method == "dpo" and cfg.lora):
         from peft import LoraConfig
 
-        peft = LoraConfig(r=cfg.lora_r, lora_alpha=cfg.lora_alpha, target_modules=LORA_TARGETS,
-                          lora_dropout=0.0, task_type="CAUSAL_LM")
+        peft = LoraConfig(
+            r=cfg.lora_r,
+            lora_alpha=cfg.lora_alpha,
+            target_modules=LORA_TARGETS,
+            lora_dropout=0.0,
+            task_type="CAUSAL_LM",
+        )
     if method == "dpo":
         from trl import DPOConfig, DPOTrainer
 
-        ds = Dataset.from_list([{"prompt": PROMPT.format(prompt=r["prompt"]),
-                                 "chosen": r["chosen"], "rejected": r["rejected"]}
-                                for r in rows])
-        trainer = DPOTrainer(model=model, args=DPOConfig(beta=cfg.beta, **common),
-                             train_dataset=ds, processing_class=tok, peft_config=peft)
+        ds = Dataset.from_list(
+            [
+                {
+                    "prompt": PROMPT.format(prompt=r["prompt"]),
+                    "chosen": r["chosen"],
+                    "rejected": r["rejected"],
+                }
+                for r in rows
+            ]
+        )
+        trainer = DPOTrainer(
+            model=model,
+            args=DPOConfig(beta=cfg.beta, **common),
+            train_dataset=ds,
+            processing_class=tok,
+            peft_config=peft,
+        )
     else:
         from trl import SFTConfig, SFTTrainer
 
-        ds = Dataset.from_list([{"prompt": PROMPT.format(prompt=r["prompt"]),
-                                 "completion": r["response"]} for r in rows])
-        trainer = SFTTrainer(model=model, args=SFTConfig(completion_only_loss=True, **common),
-                             train_dataset=ds, processing_class=tok, peft_config=peft)
+        ds = Dataset.from_list(
+            [
+                {"prompt": PROMPT.format(prompt=r["prompt"]), "completion": r["response"]}
+                for r in rows
+            ]
+        )
+        trainer = SFTTrainer(
+            model=model,
+            args=SFTConfig(completion_only_loss=True, **common),
+            train_dataset=ds,
+            processing_class=tok,
+            peft_config=peft,
+        )
     trainer.train()
     trained = trainer.model
     tmp = out / ".model.tmp"
@@ -101,8 +142,17 @@ def finetune(method: str, model_dir: str | Path, data: str | Path, out: str | Pa
     shutil.rmtree(out / "trainer", ignore_errors=True)
     history = [h for h in trainer.state.log_history if "loss" in h]
     with atomic_path(out / "metrics.json") as f:
-        f.write_bytes(orjson.dumps({"method": method, "rows": len(rows), "history": history},
-                                   option=orjson.OPT_INDENT_2 | orjson.OPT_SERIALIZE_NUMPY))
-    return {"out": str(out), "method": method, "rows": len(rows), "steps": cfg.steps,
-            "first_loss": history[0]["loss"] if history else None,
-            "final_loss": history[-1]["loss"] if history else None}
+        f.write_bytes(
+            orjson.dumps(
+                {"method": method, "rows": len(rows), "history": history},
+                option=orjson.OPT_INDENT_2 | orjson.OPT_SERIALIZE_NUMPY,
+            )
+        )
+    return {
+        "out": str(out),
+        "method": method,
+        "rows": len(rows),
+        "steps": cfg.steps,
+        "first_loss": history[0]["loss"] if history else None,
+        "final_loss": history[-1]["loss"] if history else None,
+    }

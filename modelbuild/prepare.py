@@ -24,7 +24,8 @@ import orjson
 from modelbuild import datasets
 from modelbuild.selection import documents
 from modelbuild.tokenizer import META, TOKENIZER_FILES, eos_token, load
-from ontology.io import atomic_path
+from termnorm_utils.errors import InputError
+from termnorm_utils.files import atomic_path
 
 MANIFEST = "manifest.json"
 SPLITS = ("train", "validation")
@@ -62,40 +63,61 @@ class _Packer:
             self.buf, self.buffered = ([flat] if len(flat) else []), len(flat)
             return
         rows = flat[: n * self.seq_len].reshape(n, self.seq_len)
-        rest = flat[n * self.seq_len:]
+        rest = flat[n * self.seq_len :]
         name = f"{self.split}-{len(self.shards):05d}.npy"
         with atomic_path(self.out / name) as tmp, open(tmp, "wb") as f:
             np.save(f, rows)
-        self.shards.append({"file": name, "rows": n,
-                            "sha256": hashlib.sha256((self.out / name).read_bytes()).hexdigest()})
+        self.shards.append(
+            {
+                "file": name,
+                "rows": n,
+                "sha256": hashlib.sha256((self.out / name).read_bytes()).hexdigest(),
+            }
+        )
         self.buf, self.buffered = ([rest] if len(rest) else []), len(rest)
         if not final and self.buffered >= self.seq_len * self.rows_per_shard:
             self._flush(final=False)
 
     def close(self) -> dict:
         self._flush(final=True)
-        return {"documents": self.documents, "tokens": self.tokens,
-                "rows": sum(s["rows"] for s in self.shards),
-                "dropped_tokens": self.buffered, "shards": self.shards}
+        return {
+            "documents": self.documents,
+            "tokens": self.tokens,
+            "rows": sum(s["rows"] for s in self.shards),
+            "dropped_tokens": self.buffered,
+            "shards": self.shards,
+        }
 
 
-def prepare(catalog: str | Path, tokenizer: str | Path, out: str | Path, seq_len: int = 1024,
-            where: str | None = None, validation: float = 0.05, rows_per_shard: int = 16384,
-            sft: str | Path | None = None, preferences: str | Path | None = None) -> dict:
+def prepare(
+    catalog: str | Path,
+    tokenizer: str | Path,
+    out: str | Path,
+    seq_len: int = 1024,
+    where: str | None = None,
+    validation: float = 0.05,
+    rows_per_shard: int = 16384,
+    sft: str | Path | None = None,
+    preferences: str | Path | None = None,
+) -> dict:
     if seq_len < 2:
-        raise ValueError(f"--seq-len must be at least 2, got {seq_len}")
+        raise InputError(f"--seq-len must be at least 2, got {seq_len}")
     if not 0 <= validation < 1:
-        raise ValueError(f"the validation share must be in [0, 1), got {validation}")
+        raise InputError(f"the validation share must be in [0, 1), got {validation}")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     # fine-tuning data first: a bad row stops the run before the long part
-    tuned = {name: datasets.read(path, kind) for name, path, kind in
-             (("sft", sft, "sft"), ("preferences", preferences, "preference")) if path}
+    tuned = {
+        name: datasets.read(path, kind)
+        for name, path, kind in (("sft", sft, "sft"), ("preferences", preferences, "preference"))
+        if path
+    }
     tok = load(tokenizer)
     eos = tok.token_to_id(eos_token(tokenizer))
     if eos is None:
-        raise ValueError(f"{tokenizer}: its eos_token {eos_token(tokenizer)!r} is not in the "
-                         "vocabulary")
+        raise InputError(
+            f"{tokenizer}: its eos_token {eos_token(tokenizer)!r} is not in the vocabulary"
+        )
     vocab = tok.get_vocab_size()
     dtype = np.uint16 if vocab <= 1 << 16 else np.uint32
     for old in out.glob("*-[0-9][0-9][0-9][0-9][0-9].npy"):
@@ -112,15 +134,24 @@ def prepare(catalog: str | Path, tokenizer: str | Path, out: str | Path, seq_len
             packers[split].add(e.ids + [eos])
     splits = {s: p.close() for s, p in packers.items()}
     if splits["train"]["rows"] == 0:
-        raise ValueError(f"{catalog}: the selection gives {splits['train']['tokens']} training "
-                         f"tokens, fewer than one sequence of {seq_len} (where: {where!r})")
+        raise InputError(
+            f"{catalog}: the selection gives {splits['train']['tokens']} training "
+            f"tokens, fewer than one sequence of {seq_len} (where: {where!r})"
+        )
     for name, rows in tuned.items():
         datasets.write(rows, out / f"{name}.jsonl")
     copy_tokenizer(tokenizer, out / "tokenizer")
-    manifest = {"seq_len": seq_len, "vocab_size": vocab, "eos_id": eos,
-                "dtype": np.dtype(dtype).name, "catalog": str(Path(catalog).resolve()),
-                "where": where, "validation_share": validation, "splits": splits,
-                "fine_tuning": {name: len(rows) for name, rows in tuned.items()}}
+    manifest = {
+        "seq_len": seq_len,
+        "vocab_size": vocab,
+        "eos_id": eos,
+        "dtype": np.dtype(dtype).name,
+        "catalog": str(Path(catalog).resolve()),
+        "where": where,
+        "validation_share": validation,
+        "splits": splits,
+        "fine_tuning": {name: len(rows) for name, rows in tuned.items()},
+    }
     with atomic_path(out / MANIFEST) as tmp:
         tmp.write_bytes(orjson.dumps(manifest, option=orjson.OPT_INDENT_2))
     return manifest
@@ -129,8 +160,9 @@ def prepare(catalog: str | Path, tokenizer: str | Path, out: str | Path, seq_len
 def copy_tokenizer(src: str | Path, dst: Path) -> None:
     """The tokenizer's own files (not a checkpoint's weights beside them) into a fresh `dst`."""
     src = Path(src)
-    files = [src] if src.is_file() else [src / n for n in ("tokenizer.json", META,
-                                                          *TOKENIZER_FILES)]
+    files = (
+        [src] if src.is_file() else [src / n for n in ("tokenizer.json", META, *TOKENIZER_FILES)]
+    )
     shutil.rmtree(dst, ignore_errors=True)
     dst.mkdir(parents=True)
     for f in files:

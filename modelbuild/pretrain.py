@@ -30,12 +30,24 @@ import torch.distributed as dist
 
 from modelbuild.config import ModelYaml, TrainConfig
 from modelbuild.prepare import load_split, manifest
-from ontology.io import atomic_path
+from termnorm_utils.errors import InputError
+from termnorm_utils.files import atomic_path
 
 # dense bf16 peak TFLOPS per chip, by a substring of torch.cuda.get_device_name()
-PEAK_BF16_TFLOPS = (("H200", 989.0), ("H100 PCIe", 756.0), ("H100 NVL", 835.0), ("H100", 989.0),
-                    ("H800", 989.0), ("B200", 2250.0), ("A100", 312.0), ("A800", 312.0),
-                    ("L40S", 362.0), ("L40", 181.0), ("L4", 121.0), ("A10G", 70.0))
+PEAK_BF16_TFLOPS = (
+    ("H200", 989.0),
+    ("H100 PCIe", 756.0),
+    ("H100 NVL", 835.0),
+    ("H100", 989.0),
+    ("H800", 989.0),
+    ("B200", 2250.0),
+    ("A100", 312.0),
+    ("A800", 312.0),
+    ("L40S", 362.0),
+    ("L40", 181.0),
+    ("L4", 121.0),
+    ("A10G", 70.0),
+)
 
 
 @dataclass
@@ -73,11 +85,14 @@ def build_model(cfg: ModelYaml, data: dict, init: str | Path | None = None):
         if model.get_input_embeddings().num_embeddings < vocab:
             model.resize_token_embeddings(vocab)  # the tokenizer grew: new rows, mean-initialized
         return model
-    conf = LlamaConfig(vocab_size=vocab, eos_token_id=data["eos_id"], bos_token_id=None,
-                       pad_token_id=data["eos_id"],
-                       max_position_embeddings=cfg.model.get("max_position_embeddings",
-                                                             data["seq_len"]),
-                       **{k: v for k, v in cfg.model.items() if k != "max_position_embeddings"})
+    conf = LlamaConfig(
+        vocab_size=vocab,
+        eos_token_id=data["eos_id"],
+        bos_token_id=None,
+        pad_token_id=data["eos_id"],
+        max_position_embeddings=cfg.model.get("max_position_embeddings", data["seq_len"]),
+        **{k: v for k, v in cfg.model.items() if k != "max_position_embeddings"},
+    )
     conf._attn_implementation = "sdpa"
     torch.manual_seed(cfg.train.seed)
     return LlamaForCausalLM(conf)
@@ -100,8 +115,9 @@ def peak_flops(train: TrainConfig, device: torch.device) -> float | None:
     if device.type != "cuda":
         return None
     name = torch.cuda.get_device_name(device)
-    return next((t * 1e12 for key, t in PEAK_BF16_TFLOPS
-                 if re.search(rf"\b{re.escape(key)}\b", name)), None)
+    return next(
+        (t * 1e12 for key, t in PEAK_BF16_TFLOPS if re.search(rf"\b{re.escape(key)}\b", name)), None
+    )
 
 
 class Sampler:
@@ -141,8 +157,11 @@ def _wrap(model, t: TrainConfig, d: Dist, bf16: bool):
     if d.world > 1 and t.parallel == "fsdp":
         from torch.distributed.fsdp import MixedPrecisionPolicy, fully_shard
 
-        mp = (MixedPrecisionPolicy(param_dtype=torch.bfloat16, reduce_dtype=torch.float32)
-              if bf16 else MixedPrecisionPolicy())
+        mp = (
+            MixedPrecisionPolicy(param_dtype=torch.bfloat16, reduce_dtype=torch.float32)
+            if bf16
+            else MixedPrecisionPolicy()
+        )
         for layer in model.model.layers:
             fully_shard(layer, mp_policy=mp)
         fully_shard(model, mp_policy=mp)
@@ -156,35 +175,46 @@ def _wrap(model, t: TrainConfig, d: Dist, bf16: bool):
 
 def _checkpoints(out: Path) -> list[Path]:
     ck = out / "checkpoints"
-    return sorted(ck.glob("step-[0-9]*[0-9]"), key=lambda p: int(p.name.split("-")[1])) \
-        if ck.exists() else []
+    return (
+        sorted(ck.glob("step-[0-9]*[0-9]"), key=lambda p: int(p.name.split("-")[1]))
+        if ck.exists()
+        else []
+    )
 
 
 def run_key(cfg: ModelYaml, data: dict, init: str | Path | None) -> str:
     """What a checkpoint must share with the run that resumes it: the model, the data and
     what orders it (not the step count, which a rerun may raise)."""
     t = cfg.train
-    key = {"model": cfg.model, "init": str(init) if init else None, "seed": t.seed,
-           "batch": [t.micro_batch_size, t.grad_accum],
-           "data": [s.get("sha256") for sp in data["splits"].values() for s in sp["shards"]],
-           "vocab": data["vocab_size"], "seq_len": data["seq_len"]}
+    key = {
+        "model": cfg.model,
+        "init": str(init) if init else None,
+        "seed": t.seed,
+        "batch": [t.micro_batch_size, t.grad_accum],
+        "data": [s.get("sha256") for sp in data["splits"].values() for s in sp["shards"]],
+        "vocab": data["vocab_size"],
+        "seq_len": data["seq_len"],
+    }
     return hashlib.sha256(orjson.dumps(key, option=orjson.OPT_SORT_KEYS)).hexdigest()[:16]
 
 
-def _save_checkpoint(out: Path, model, opt, step: int, history: list, d: Dist, keep: int,
-                     key: str) -> None:
+def _save_checkpoint(
+    out: Path, model, opt, step: int, history: list, d: Dist, keep: int, key: str
+) -> None:
     from torch.distributed.checkpoint.state_dict import StateDictOptions, get_state_dict
 
-    msd, osd = get_state_dict(model, opt,
-                              options=StateDictOptions(full_state_dict=True, cpu_offload=True))
+    msd, osd = get_state_dict(
+        model, opt, options=StateDictOptions(full_state_dict=True, cpu_offload=True)
+    )
     if d.main:
         final = out / "checkpoints" / f"step-{step:08d}"
         tmpdir = final.parent / f".{final.name}.tmp"  # the folder appears whole or not at all
         shutil.rmtree(tmpdir, ignore_errors=True)
         tmpdir.mkdir(parents=True)
         with atomic_path(tmpdir / "state.pt") as tmp:
-            torch.save({"model": msd, "optim": osd, "step": step, "history": history,
-                        "run_key": key}, tmp)
+            torch.save(
+                {"model": msd, "optim": osd, "step": step, "history": history, "run_key": key}, tmp
+            )
         shutil.rmtree(final, ignore_errors=True)
         os.replace(tmpdir, final)
         for old in _checkpoints(out)[:-keep]:
@@ -201,10 +231,17 @@ def _resume(out: Path, model, opt, key: str) -> tuple[int, list]:
         return 0, []
     state = torch.load(found[-1] / "state.pt", map_location="cpu", weights_only=False)
     if state.get("run_key") != key:
-        raise ValueError(f"{found[-1]}: a checkpoint of another model, data or batch order; "
-                         f"use another --out, or remove {out / 'checkpoints'} to start over")
-    set_state_dict(model, opt, model_state_dict=state["model"], optim_state_dict=state["optim"],
-                   options=StateDictOptions(full_state_dict=True))
+        raise InputError(
+            f"{found[-1]}: a checkpoint of another model, data or batch order; "
+            f"use another --out, or remove {out / 'checkpoints'} to start over"
+        )
+    set_state_dict(
+        model,
+        opt,
+        model_state_dict=state["model"],
+        optim_state_dict=state["optim"],
+        options=StateDictOptions(full_state_dict=True),
+    )
     return state["step"], state["history"]
 
 
@@ -221,13 +258,14 @@ def evaluate_loss(model, rows: np.ndarray, t: TrainConfig, d: Dist, autocast) ->
     n -= n % d.world  # every rank the same number of batches, or collectives would hang
     if n == 0:
         return None
-    mine = rows[d.rank:n:d.world]
+    mine = rows[d.rank : n : d.world]
     total, count = torch.zeros((), device=d.device), torch.zeros((), device=d.device)
     model.eval()
     with torch.no_grad():
         for i in range(0, len(mine), t.micro_batch_size):
-            x = torch.as_tensor(np.asarray(mine[i:i + t.micro_batch_size], dtype=np.int64),
-                                device=d.device)
+            x = torch.as_tensor(
+                np.asarray(mine[i : i + t.micro_batch_size], dtype=np.int64), device=d.device
+            )
             with autocast():
                 total += model(input_ids=x, labels=x).loss.float() * len(x)
             count += len(x)
@@ -238,8 +276,14 @@ def evaluate_loss(model, rows: np.ndarray, t: TrainConfig, d: Dist, autocast) ->
     return (total / count.clamp(min=1)).item()
 
 
-def pretrain(config: str | Path | ModelYaml, data: str | Path, out: str | Path,
-             init: str | Path | None = None, on_log=None, stop_at: int | None = None) -> dict:
+def pretrain(
+    config: str | Path | ModelYaml,
+    data: str | Path,
+    out: str | Path,
+    init: str | Path | None = None,
+    on_log=None,
+    stop_at: int | None = None,
+) -> dict:
     """Train to `train.steps` (or stop, checkpointed, after step `stop_at`: a job that must
     end before its time limit runs on later from there)."""
     cfg = config if isinstance(config, ModelYaml) else ModelYaml.load(config)
@@ -254,8 +298,13 @@ def pretrain(config: str | Path | ModelYaml, data: str | Path, out: str | Path,
     peak = peak_flops(t, d.device)
     model = _wrap(raw, t, d, bf16)
     fused = d.device.type == "cuda"
-    opt = torch.optim.AdamW(raw.parameters() if t.parallel == "fsdp" else model.parameters(),
-                            lr=t.lr, betas=t.betas, weight_decay=t.weight_decay, fused=fused)
+    opt = torch.optim.AdamW(
+        raw.parameters() if t.parallel == "fsdp" else model.parameters(),
+        lr=t.lr,
+        betas=t.betas,
+        weight_decay=t.weight_decay,
+        fused=fused,
+    )
     fsdp = d.world > 1 and t.parallel == "fsdp"
 
     def autocast():
@@ -281,8 +330,9 @@ def pretrain(config: str | Path | ModelYaml, data: str | Path, out: str | Path,
             g["lr"] = lr
         step_loss = torch.zeros((), device=d.device)
         for m in range(t.grad_accum):
-            x = torch.as_tensor(sampler.take(step * gb + (m * d.world + d.rank) * mb, mb),
-                                device=d.device)
+            x = torch.as_tensor(
+                sampler.take(step * gb + (m * d.world + d.rank) * mb, mb), device=d.device
+            )
             sync = nullcontext()
             if fsdp:  # reduce-scatter gradients on the last micro-batch only
                 model.set_requires_gradient_sync(m == t.grad_accum - 1)
@@ -304,8 +354,13 @@ def pretrain(config: str | Path | ModelYaml, data: str | Path, out: str | Path,
                 torch.cuda.synchronize()
             dt = time.perf_counter() - t0
             tps = window * tokens_per_step / dt
-            rec = {"step": step + 1, "loss": loss_v, "lr": lr, "tokens_per_s": tps,
-                   "mfu": tps * fpt / (peak * d.world) if peak else None}
+            rec = {
+                "step": step + 1,
+                "loss": loss_v,
+                "lr": lr,
+                "tokens_per_s": tps,
+                "mfu": tps * fpt / (peak * d.world) if peak else None,
+            }
             if evaluate:
                 rec["val_loss"] = evaluate_loss(model, val_rows, t, d, autocast)
             history.append(rec)
@@ -319,17 +374,21 @@ def pretrain(config: str | Path | ModelYaml, data: str | Path, out: str | Path,
     _save_model(out, raw, data, d)
     if d.world > 1:
         dist.barrier()
-    return {"out": str(out), "steps": t.steps, "resumed_from": start,
-            "final_loss": history[-1]["loss"] if history else None,
-            "val_loss": history[-1].get("val_loss") if history else None,
-            "flops_per_token": fpt, "world_size": d.world}
+    return {
+        "out": str(out),
+        "steps": t.steps,
+        "resumed_from": start,
+        "final_loss": history[-1]["loss"] if history else None,
+        "val_loss": history[-1].get("val_loss") if history else None,
+        "flops_per_token": fpt,
+        "world_size": d.world,
+    }
 
 
 def _save_model(out: Path, raw, data: Path, d: Dist) -> None:
     from torch.distributed.checkpoint.state_dict import StateDictOptions, get_model_state_dict
 
-    sd = get_model_state_dict(raw, options=StateDictOptions(full_state_dict=True,
-                                                            cpu_offload=True))
+    sd = get_model_state_dict(raw, options=StateDictOptions(full_state_dict=True, cpu_offload=True))
     if not d.main:
         return
     final = out / "model"
@@ -344,12 +403,20 @@ def _save_model(out: Path, raw, data: Path, d: Dist) -> None:
 
 
 def _write_metrics(out: Path, history: list, fpt: float, peak: float | None, world: int) -> None:
-    from corpus.report import line_chart
+    from termnorm_utils.charts import line_chart
 
     with atomic_path(out / "metrics.json") as tmp:
-        tmp.write_bytes(orjson.dumps({"flops_per_token": fpt, "peak_flops": peak,
-                                      "world_size": world, "history": history},
-                                     option=orjson.OPT_INDENT_2))
+        tmp.write_bytes(
+            orjson.dumps(
+                {
+                    "flops_per_token": fpt,
+                    "peak_flops": peak,
+                    "world_size": world,
+                    "history": history,
+                },
+                option=orjson.OPT_INDENT_2,
+            )
+        )
     series = {"train loss": [(r["step"], r["loss"]) for r in history]}
     val = [(r["step"], r["val_loss"]) for r in history if r.get("val_loss") is not None]
     if val:

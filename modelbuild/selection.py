@@ -20,12 +20,18 @@ HELD_OUT = "md5_number(doc_id) % 10 = 0"
 
 def select_sql(where: str | None, columns: str = "doc_id, text") -> str:
     cond = f" AND ({where})" if where else ""
-    return (f"SELECT {columns} FROM docs WHERE dup_of IS NULL AND withdrawn IS NULL{cond} "
-            "ORDER BY doc_id")
+    return (
+        f"SELECT {columns} FROM docs WHERE dup_of IS NULL AND withdrawn IS NULL{cond} "
+        "ORDER BY doc_id"
+    )
 
 
-def documents(catalog: str | Path, where: str | None = None, columns: str = "doc_id, text",
-              batch_rows: int = 2048) -> Iterator[pa.RecordBatch]:
+def documents(
+    catalog: str | Path,
+    where: str | None = None,
+    columns: str = "doc_id, text",
+    batch_rows: int = 2048,
+) -> Iterator[pa.RecordBatch]:
     """Batches of the selected documents (the catalog is read-only; `where` can only read)."""
     yield from stream(catalog, select_sql(where, columns), batch_rows)
 

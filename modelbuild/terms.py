@@ -33,8 +33,9 @@ class TermCounter:
         surface = self.normalizer.normalize_batch(pa.array(texts, pa.string())).column("surface")
         single = surface.filter(pc.invert(pc.match_substring_regex(surface, r"\s")))
         vc = pc.value_counts(single)
-        for s, n in zip(vc.field("values").to_pylist(), vc.field("counts").to_pylist(),
-                        strict=True):
+        for s, n in zip(
+            vc.field("values").to_pylist(), vc.field("counts").to_pylist(), strict=True
+        ):
             self.spellings[s.lower()][s] += n
 
     def counting(self, batches: Iterable[list[str]]) -> Iterator[list[str]]:
@@ -60,21 +61,30 @@ class TermCounter:
 
     def spellings_ranked(self) -> list[str]:
         """Every spelling seen ("Pregnancy", "PREGNANCY"), the most frequent terms first."""
-        return [s for _, sp in self._ranked()
-                for s, _ in sorted(sp.items(), key=lambda kv: (-kv[1], kv[0]))]
+        return [
+            s
+            for _, sp in self._ranked()
+            for s, _ in sorted(sp.items(), key=lambda kv: (-kv[1], kv[0]))
+        ]
 
 
 def name_words(ontology: str | Path, k: int) -> list[str]:
     """The terminology's single-word English names (lowercase), most used in its names first."""
     syn = pl.scan_parquet(Path(ontology) / "synonyms.parquet").filter(pl.col("lang") == "en")
-    words = (syn.select(pl.col("term").str.to_lowercase().unique().alias("t"))
-             .select(pl.col("t").str.extract_all(NAME_WORD).alias("w")).explode("w")
-             .filter(pl.col("w").str.len_chars() >= 4)
-             .group_by("w").agg(pl.len().alias("n")))
-    single = (syn.select(pl.col("term").str.to_lowercase().alias("w")).unique()
-              .filter(pl.col("w").str.contains(f"^{NAME_WORD}$")))
-    ranked = (words.join(single, on="w").sort(["n", "w"], descending=[True, False])
-              .head(k).collect())
+    words = (
+        syn.select(pl.col("term").str.to_lowercase().unique().alias("t"))
+        .select(pl.col("t").str.extract_all(NAME_WORD).alias("w"))
+        .explode("w")
+        .filter(pl.col("w").str.len_chars() >= 4)
+        .group_by("w")
+        .agg(pl.len().alias("n"))
+    )
+    single = (
+        syn.select(pl.col("term").str.to_lowercase().alias("w"))
+        .unique()
+        .filter(pl.col("w").str.contains(f"^{NAME_WORD}$"))
+    )
+    ranked = words.join(single, on="w").sort(["n", "w"], descending=[True, False]).head(k).collect()
     return ranked.get_column("w").to_list()
 
 

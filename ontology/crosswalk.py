@@ -39,27 +39,33 @@ def icd_codes(concepts: pl.DataFrame) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=RELATIONS_SCHEMA, orient="row")
 
 
-def name_matches(concepts: pl.DataFrame, normalize: Callable[[pl.Series], pl.Series]
-                 ) -> pl.DataFrame:
+def name_matches(
+    concepts: pl.DataFrame, normalize: Callable[[pl.Series], pl.Series]
+) -> pl.DataFrame:
     """`xref` rows between concepts of different vocabularies named alike in English: each to
     the first of its name's group (concept order), one concept per vocabulary."""
-    c = concepts.filter(pl.col("vocab").is_in(NAMED_IN_ENGLISH)
-                        & pl.col("name").is_not_null()
-                        & ~pl.col("obsolete").fill_null(False))
-    c = c.select("concept_id", "vocab", _i=pl.int_range(pl.len()),
-                 key=normalize(c["name"]))
-    single = (c.filter(pl.col("key") != "")
-              .filter(pl.len().over("key", "vocab") == 1)
-              .filter(pl.col("vocab").n_unique().over("key") > 1)
-              .sort("_i"))
+    c = concepts.filter(
+        pl.col("vocab").is_in(NAMED_IN_ENGLISH)
+        & pl.col("name").is_not_null()
+        & ~pl.col("obsolete").fill_null(False)
+    )
+    c = c.select("concept_id", "vocab", _i=pl.int_range(pl.len()), key=normalize(c["name"]))
+    single = (
+        c.filter(pl.col("key") != "")
+        .filter(pl.len().over("key", "vocab") == 1)
+        .filter(pl.col("vocab").n_unique().over("key") > 1)
+        .sort("_i")
+    )
     first = single.group_by("key", maintain_order=True).agg(
-        pl.col("concept_id").first().alias("dst"))
-    return (single.join(first, on="key").filter(pl.col("concept_id") != pl.col("dst"))
-            .sort("_i")
-            .select(src="concept_id", rel=pl.lit("xref"), dst="dst",
-                    source=pl.lit("name-match")))
+        pl.col("concept_id").first().alias("dst")
+    )
+    return (
+        single.join(first, on="key")
+        .filter(pl.col("concept_id") != pl.col("dst"))
+        .sort("_i")
+        .select(src="concept_id", rel=pl.lit("xref"), dst="dst", source=pl.lit("name-match"))
+    )
 
 
-def crosswalk(concepts: pl.DataFrame, normalize: Callable[[pl.Series], pl.Series]
-              ) -> pl.DataFrame:
+def crosswalk(concepts: pl.DataFrame, normalize: Callable[[pl.Series], pl.Series]) -> pl.DataFrame:
     return pl.concat([icd_codes(concepts), name_matches(concepts, normalize)])

@@ -6,16 +6,40 @@ import polars as pl
 
 # Source spelling (upper-cased) -> our prefix. SNOMED edition suffixes are handled below.
 PREFIXES = {
-    "MSH": "MESH", "MESH": "MESH",
-    "MIM": "OMIM", "OMIM": "OMIM", "OMIMPS": "OMIM",
-    "UMLS": "UMLS", "UMLS_CUI": "UMLS",
-    "SNOMEDCT": "SNOMED", "SNOMEDCT_US": "SNOMED", "SNOMED": "SNOMED", "SCTID": "SNOMED",
-    "ICD10CM": "ICD10CM", "ICD-10-CM": "ICD10CM",
-    "ICD10": "ICD10", "ICD-10": "ICD10", "ICD10WHO": "ICD10",
-    "ICD9CM": "ICD9CM", "ICD9": "ICD9CM", "ICD-9-CM": "ICD9CM",
-    "HP": "HP", "HPO": "HP", "DOID": "DOID", "MONDO": "MONDO", "ORPHA": "ORPHA", "ORDO": "ORPHA",
-    "NCIT": "NCIT", "NCI": "NCIT", "GARD": "GARD", "EFO": "EFO", "MEDDRA": "MEDDRA",
-    "ICDO": "ICDO", "ICD11": "ICD11", "KEGG": "KEGG", "OMOP": "OMOP",
+    "MSH": "MESH",
+    "MESH": "MESH",
+    "MIM": "OMIM",
+    "OMIM": "OMIM",
+    "OMIMPS": "OMIM",
+    "UMLS": "UMLS",
+    "UMLS_CUI": "UMLS",
+    "SNOMEDCT": "SNOMED",
+    "SNOMEDCT_US": "SNOMED",
+    "SNOMED": "SNOMED",
+    "SCTID": "SNOMED",
+    "ICD10CM": "ICD10CM",
+    "ICD-10-CM": "ICD10CM",
+    "ICD10": "ICD10",
+    "ICD-10": "ICD10",
+    "ICD10WHO": "ICD10",
+    "ICD9CM": "ICD9CM",
+    "ICD9": "ICD9CM",
+    "ICD-9-CM": "ICD9CM",
+    "HP": "HP",
+    "HPO": "HP",
+    "DOID": "DOID",
+    "MONDO": "MONDO",
+    "ORPHA": "ORPHA",
+    "ORDO": "ORPHA",
+    "NCIT": "NCIT",
+    "NCI": "NCIT",
+    "GARD": "GARD",
+    "EFO": "EFO",
+    "MEDDRA": "MEDDRA",
+    "ICDO": "ICDO",
+    "ICD11": "ICD11",
+    "KEGG": "KEGG",
+    "OMOP": "OMOP",
 }
 
 
@@ -44,8 +68,10 @@ def canonical_expr(col: str) -> pl.Expr:
         .otherwise(prefix.replace(PREFIXES))
     )
     local = parts.struct.field("field_1").str.strip_chars()
-    return pl.when(local.is_null() | (local == "")).then(pl.col(col)).otherwise(
-        pl.concat_str([prefix, pl.lit(":"), local])
+    return (
+        pl.when(local.is_null() | (local == ""))
+        .then(pl.col(col))
+        .otherwise(pl.concat_str([prefix, pl.lit(":"), local]))
     )
 
 

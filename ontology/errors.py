@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from termnorm_utils.errors import InputError
 
-class SourceError(ValueError):
+
+class SourceError(InputError):
     """A terminology source could not be read: names the file, the line (1-based) and the problem."""
 
     def __init__(self, path: str | Path, line: int | None, problem: str):

@@ -7,12 +7,51 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import networkx as nx
+import numpy as np
 import polars as pl
 
 from ontology import store
+from termnorm_utils.errors import NotFoundError
 
 HIERARCHY = ("is_a", "part_of")
 XREF = ("xref", "maps_to")
+
+
+class IsA:
+    """The `is_a` edges of a relations table as child lists over sorted node IDs: subtrees in a
+    few vectorized steps, with no graph object (the lexicon's HPO filter and the tag stage's
+    specialty branches, each over a whole terminology). `extra`: IDs to add as nodes."""
+
+    def __init__(self, relations: pl.DataFrame, extra: Iterable[str] = ()):
+        is_a = relations.filter(pl.col("rel") == "is_a")
+        self.nodes = (
+            pl.concat([is_a["src"], is_a["dst"], pl.Series(list(extra), dtype=pl.Utf8)])
+            .unique()
+            .sort()
+        )
+        src, dst = (self.nodes.search_sorted(is_a[c]).to_numpy() for c in ("src", "dst"))
+        order = np.argsort(dst, kind="stable")
+        # the children of node i: self._kids[self._first[i]:self._first[i + 1]]
+        self._kids = src[order]
+        self._first = np.searchsorted(dst[order], np.arange(len(self.nodes) + 1))
+
+    def under(self, roots: Iterable[str]) -> np.ndarray:
+        """A mask over `nodes`: the roots that are nodes and everything below them."""
+        seen = np.zeros(len(self.nodes), bool)
+        roots = pl.Series(list(roots), dtype=pl.Utf8)
+        if not len(self.nodes) or not len(roots):
+            return seen
+        at = np.minimum(self.nodes.search_sorted(roots).to_numpy(), len(self.nodes) - 1)
+        frontier = np.unique(at[(self.nodes.gather(at) == roots).to_numpy()])
+        seen[frontier] = True
+        first, kids = self._first, self._kids
+        while len(frontier):
+            n = first[frontier + 1] - first[frontier]
+            at = np.repeat(first[frontier] - np.cumsum(n) + n, n) + np.arange(n.sum())
+            frontier = np.unique(kids[at])
+            frontier = frontier[~seen[frontier]]
+            seen[frontier] = True
+        return seen
 
 
 class ConceptGraph:
@@ -38,7 +77,7 @@ class ConceptGraph:
 
     def _need(self, g: nx.Graph, cid: str) -> None:
         if cid not in g:
-            raise KeyError(f"{cid} is not in the concept graph")
+            raise NotFoundError(f"{cid} is not in the concept graph")
 
     def name(self, cid: str) -> str | None:
         return self.names.get(cid)

@@ -7,12 +7,14 @@ from pathlib import Path
 import polars as pl
 
 from ontology import store
+from termnorm_utils.errors import InputError
 
 
 def summarize(folder: str | Path) -> dict:
     concepts = store.scan(folder, "concepts")
     synonyms = store.scan(folder, "synonyms").join(
-        concepts.select("concept_id", "vocab"), on="concept_id", how="left")
+        concepts.select("concept_id", "vocab"), on="concept_id", how="left"
+    )
     relations = store.scan(folder, "relations")
     m = store.manifest(folder)
 
@@ -38,7 +40,7 @@ def search(folder: str | Path, text: str, limit: int = 20, vocab: str | None = N
 
     q = normalize_terms(pl.Series([text]))[0]
     if not q:
-        raise ValueError("empty search text")
+        raise InputError("empty search text")
     syn = store.scan(folder, "synonyms")
     if vocab:
         syn = syn.filter(pl.col("concept_id").str.starts_with(vocab.upper() + ":"))
@@ -48,8 +50,12 @@ def search(folder: str | Path, text: str, limit: int = 20, vocab: str | None = N
         .sort(["exact", "length", "concept_id"], descending=[True, False, False])
         .unique("concept_id", keep="first", maintain_order=True)
         .head(limit)
-        .join(store.scan(folder, "concepts").select("concept_id", "name"), on="concept_id",
-              how="left", maintain_order="left")
+        .join(
+            store.scan(folder, "concepts").select("concept_id", "name"),
+            on="concept_id",
+            how="left",
+            maintain_order="left",
+        )
         .select("concept_id", "name", "term", "kind", "lang", "exact")
         .collect()
     )

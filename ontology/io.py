@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import gzip
 import io
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -122,27 +120,3 @@ def _check_cell_counts(path, raw: bytes, sep: str, quote_char: str | None) -> No
                 )
     except csv.Error as e:
         raise SourceError(path, reader.line_num, f"malformed quoting: {e}") from None
-
-
-@contextlib.contextmanager
-def atomic_path(path: str | Path) -> Iterator[Path]:
-    """A temporary sibling of `path` to write; on success it is fsynced and renamed over
-    `path` (and the folder fsynced), on error removed: readers see the old file or the new one,
-    never half of one."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        yield tmp
-        fd = os.open(tmp, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, path)
-        dfd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dfd)
-        finally:
-            os.close(dfd)
-    finally:
-        tmp.unlink(missing_ok=True)

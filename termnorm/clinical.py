@@ -22,6 +22,7 @@ import polars as pl
 
 from ontology.schema import SYNONYM_KINDS
 from termnorm.text import normalize_array
+from termnorm_utils.errors import InputError
 
 RULES = Path(__file__).parent / "rules"
 SHORTHAND_FILE = RULES / "en_shorthand.tsv"
@@ -36,14 +37,55 @@ CHEMICAL_ZIPF = 5.0  # lead, water, gold, air
 ANATOMY_ZIPF = 5.4
 # A short form as frequent as "or", "as", "us" is never an abbreviation term unless curated.
 WORD_SF_ZIPF = 5.0
-GENERAL_CATEGORIES = ("Psychiatry and Psychology", "Phenomena and Processes",
-                      "Analytical, Diagnostic and Therapeutic Techniques, and Equipment",
-                      "Organisms")
-ANATOMY_CUES = ("his", "her", "their", "my", "the", "left", "right", "lower", "upper", "low",
-                "mid", "entire", "whole", "both", "bilateral", "posterior", "anterior", "r", "l",
-                "pain", "ache", "aches", "tenderness", "tender", "swelling", "injury", "mass",
-                "lesion", "exam", "examination", "wound", "laceration", "rash", "surgery",
-                "fracture", "x-ray", "mri", "ct", "deformity", "spasm", "stiffness")
+GENERAL_CATEGORIES = (
+    "Psychiatry and Psychology",
+    "Phenomena and Processes",
+    "Analytical, Diagnostic and Therapeutic Techniques, and Equipment",
+    "Organisms",
+)
+ANATOMY_CUES = (
+    "his",
+    "her",
+    "their",
+    "my",
+    "the",
+    "left",
+    "right",
+    "lower",
+    "upper",
+    "low",
+    "mid",
+    "entire",
+    "whole",
+    "both",
+    "bilateral",
+    "posterior",
+    "anterior",
+    "r",
+    "l",
+    "pain",
+    "ache",
+    "aches",
+    "tenderness",
+    "tender",
+    "swelling",
+    "injury",
+    "mass",
+    "lesion",
+    "exam",
+    "examination",
+    "wound",
+    "laceration",
+    "rash",
+    "surgery",
+    "fracture",
+    "x-ray",
+    "mri",
+    "ct",
+    "deformity",
+    "spasm",
+    "stiffness",
+)
 
 SHORTHAND_FREQ = 10**9  # above any count in an inventory
 
@@ -58,8 +100,9 @@ def read_table(path: Path) -> tuple[tuple[str, str, str], ...]:
             continue
         cells = line.split("\t")
         if len(cells) != 3 or not all(c.strip() for c in cells):
-            raise ValueError(f"{path}:{no}: expected three tab-separated cells: term, "
-                             f"meaning, source")
+            raise InputError(
+                f"{path}:{no}: expected three tab-separated cells: term, meaning, source"
+            )
         rows.append((cells[0].strip(), cells[1].strip(), cells[2].strip()))
     return tuple(rows)
 
@@ -79,40 +122,55 @@ def _name_index(rows: pl.DataFrame) -> pl.DataFrame:
     """norm_term -> its preferred concept (lowest index: the preferred vocabulary) among the
     terms that name a concept outright."""
     naming = [SYNONYM_KINDS.index(k) for k in ("preferred", "exact", "layperson", "related")]
-    return (rows.filter(pl.col("kind").is_in(naming)).group_by("norm_term")
-            .agg(pl.col("concept").min()))
+    return (
+        rows.filter(pl.col("kind").is_in(naming)).group_by("norm_term").agg(pl.col("concept").min())
+    )
 
 
 def _resolve(targets: pl.DataFrame, rows: pl.DataFrame, concepts: pl.DataFrame) -> pl.DataFrame:
     """`targets` (with a `means` column: a name or a concept ID) given their `concept` index."""
     norm = normalize_array(targets["means"].to_list()).to_pylist()
     by_name = targets.with_columns(norm_means=pl.Series(norm, dtype=pl.Utf8)).join(
-        _name_index(rows).rename({"norm_term": "norm_means"}), on="norm_means", how="left",
-        maintain_order="left")
-    ids = concepts.select(pl.col("concept_id").alias("means"),
-                          pl.int_range(pl.len(), dtype=pl.UInt32).alias("by_id"))
-    return by_name.join(ids, on="means", how="left", maintain_order="left").with_columns(
-        concept=pl.coalesce("concept", "by_id")).drop("norm_means", "by_id")
+        _name_index(rows).rename({"norm_term": "norm_means"}),
+        on="norm_means",
+        how="left",
+        maintain_order="left",
+    )
+    ids = concepts.select(
+        pl.col("concept_id").alias("means"), pl.int_range(pl.len(), dtype=pl.UInt32).alias("by_id")
+    )
+    return (
+        by_name.join(ids, on="means", how="left", maintain_order="left")
+        .with_columns(concept=pl.coalesce("concept", "by_id"))
+        .drop("norm_means", "by_id")
+    )
 
 
 def sense_rows(folder_synonyms: pl.LazyFrame, names: pl.LazyFrame) -> pl.DataFrame:
     """(short, long, freq) of the clinical inventories in the terminology, plus the curated
     shorthand (above every inventory count)."""
-    inv = (folder_synonyms.filter(pl.col("concept_id").str.starts_with(INVENTORY_VOCAB + ":")
-                                  & (pl.col("kind") == "abbreviation"))
-           .join(names, on="concept_id")
-           .select(pl.col("term").str.to_lowercase().alias("short"),
-                   pl.col("name").alias("long"), pl.col("freq").fill_null(1).cast(pl.Int64))
-           .collect())
+    inv = (
+        folder_synonyms.filter(
+            pl.col("concept_id").str.starts_with(INVENTORY_VOCAB + ":")
+            & (pl.col("kind") == "abbreviation")
+        )
+        .join(names, on="concept_id")
+        .select(
+            pl.col("term").str.to_lowercase().alias("short"),
+            pl.col("name").alias("long"),
+            pl.col("freq").fill_null(1).cast(pl.Int64),
+        )
+        .collect()
+    )
     cur = shorthand()
-    mine = pl.DataFrame({"short": list(cur), "long": list(cur.values()),
-                         "freq": [SHORTHAND_FREQ] * len(cur)},
-                        schema={"short": pl.Utf8, "long": pl.Utf8, "freq": pl.Int64})
+    mine = pl.DataFrame(
+        {"short": list(cur), "long": list(cur.values()), "freq": [SHORTHAND_FREQ] * len(cur)},
+        schema={"short": pl.Utf8, "long": pl.Utf8, "freq": pl.Int64},
+    )
     return pl.concat([mine, inv])
 
 
-def added_rows(senses: pl.DataFrame, rows: pl.DataFrame, concepts: pl.DataFrame
-               ) -> pl.DataFrame:
+def added_rows(senses: pl.DataFrame, rows: pl.DataFrame, concepts: pl.DataFrame) -> pl.DataFrame:
     """Lexicon rows (norm_term, concept, kind) for the clinical short forms whose senses name a
     concept (the most frequent such sense's concept) and for the everyday terms. `rows`: the
     terminology's own, which names resolve against."""
@@ -122,49 +180,82 @@ def added_rows(senses: pl.DataFrame, rows: pl.DataFrame, concepts: pl.DataFrame
     sf = senses.rename({"long": "means"})
     sf = _resolve(sf, rows, concepts).filter(pl.col("concept").is_not_null())
     shorts = sf["short"].unique().sort().to_list()
-    common = {s for s, z in zip(shorts, _zipf(shorts), strict=True)
-              if z >= WORD_SF_ZIPF and s not in curated}
-    sf = (sf.filter(~pl.col("short").is_in(list(common)) & (pl.col("short").str.len_chars() >= 2))
-          .sort("freq", "means", descending=[True, False], maintain_order=True)
-          .group_by("short", maintain_order=True).agg(pl.col("concept").first()))
-    terms = pl.DataFrame([r[:2] for r in read_table(TERMS_FILE)], schema=["term", "means"],
-                         orient="row")
+    common = {
+        s
+        for s, z in zip(shorts, _zipf(shorts), strict=True)
+        if z >= WORD_SF_ZIPF and s not in curated
+    }
+    sf = (
+        sf.filter(~pl.col("short").is_in(list(common)) & (pl.col("short").str.len_chars() >= 2))
+        .sort("freq", "means", descending=[True, False], maintain_order=True)
+        .group_by("short", maintain_order=True)
+        .agg(pl.col("concept").first())
+    )
+    terms = pl.DataFrame(
+        [r[:2] for r in read_table(TERMS_FILE)], schema=["term", "means"], orient="row"
+    )
     terms = _resolve(terms, rows, concepts).filter(pl.col("concept").is_not_null())
+
     def rows_of(terms: list[str], concept: pl.Series, kind: int) -> pl.DataFrame:
-        return pl.DataFrame({"norm_term": pl.Series(normalize_array(terms).to_pylist(),
-                                                    dtype=pl.Utf8),
-                             "concept": concept, "kind": kind})
+        return pl.DataFrame(
+            {
+                "norm_term": pl.Series(normalize_array(terms).to_pylist(), dtype=pl.Utf8),
+                "concept": concept,
+                "kind": kind,
+            }
+        )
 
     everyday = rows_of(terms["term"].to_list(), terms["concept"], lay)
     short = rows_of(sf["short"].to_list(), sf["concept"], abbr)
     # an everyday term ("afib", "abx") matches in any case: no abbreviation row beside it
-    out = pl.concat([short.join(everyday, on="norm_term", how="anti", maintain_order="left"),
-                     everyday])
+    out = pl.concat(
+        [short.join(everyday, on="norm_term", how="anti", maintain_order="left"), everyday]
+    )
     return out.with_columns(pl.col("concept").cast(pl.UInt32), pl.col("kind").cast(pl.UInt8))
 
 
-def general_words(rows: pl.DataFrame, categories: pl.DataFrame, clinical_terms: pl.Series
-                  ) -> tuple[pl.DataFrame, list[str]]:
+def general_words(
+    rows: pl.DataFrame, categories: pl.DataFrame, clinical_terms: pl.Series
+) -> tuple[pl.DataFrame, list[str]]:
     """`rows` without general-English readings, and the frequent body-region words that need
     a cue (`ANATOMY_CUES`) next to them. `categories`: per concept index, its MeSH top category
     (`category`, null outside MeSH); `clinical_terms`: norm_terms a disease or phenotype
     vocabulary has too ("anxiety" is an HPO phenotype: not general, though MeSH files it under
     behaviour)."""
     # a pair a user approved ("learned") is theirs to keep
-    single = rows.filter(pl.col("norm_term").str.contains(r"^[a-z][a-z']*$")
-                         & (pl.col("kind") != SYNONYM_KINDS.index("learned")))
+    single = rows.filter(
+        pl.col("norm_term").str.contains(r"^[a-z][a-z']*$")
+        & (pl.col("kind") != SYNONYM_KINDS.index("learned"))
+    )
     words = single["norm_term"].unique().sort().to_list()
-    zipf = pl.DataFrame({"norm_term": words, "zipf": _zipf(words)},
-                        schema={"norm_term": pl.Utf8, "zipf": pl.Float64})
-    cand = (single.join(zipf, on="norm_term").join(categories, on="concept", how="left")
-            .filter(pl.col("zipf") >= GENERAL_ZIPF))
-    drop = cand.filter((pl.col("category").is_in(GENERAL_CATEGORIES)
-                        | ((pl.col("category") == "Chemicals and Drugs")
-                           & (pl.col("zipf") >= CHEMICAL_ZIPF)))
-                       & ~pl.col("norm_term").is_in(clinical_terms.implode()))
-    kept = rows.join(drop.select("norm_term", "concept", "kind"),
-                     on=["norm_term", "concept", "kind"],
-                     how="anti", maintain_order="left")
-    cued = (cand.filter((pl.col("category") == "Anatomy") & (pl.col("zipf") >= ANATOMY_ZIPF))
-            ["norm_term"].unique().sort().to_list())
+    zipf = pl.DataFrame(
+        {"norm_term": words, "zipf": _zipf(words)},
+        schema={"norm_term": pl.Utf8, "zipf": pl.Float64},
+    )
+    cand = (
+        single.join(zipf, on="norm_term")
+        .join(categories, on="concept", how="left")
+        .filter(pl.col("zipf") >= GENERAL_ZIPF)
+    )
+    drop = cand.filter(
+        (
+            pl.col("category").is_in(GENERAL_CATEGORIES)
+            | ((pl.col("category") == "Chemicals and Drugs") & (pl.col("zipf") >= CHEMICAL_ZIPF))
+        )
+        & ~pl.col("norm_term").is_in(clinical_terms.implode())
+    )
+    kept = rows.join(
+        drop.select("norm_term", "concept", "kind"),
+        on=["norm_term", "concept", "kind"],
+        how="anti",
+        maintain_order="left",
+    )
+    cued = (
+        cand.filter((pl.col("category") == "Anatomy") & (pl.col("zipf") >= ANATOMY_ZIPF))[
+            "norm_term"
+        ]
+        .unique()
+        .sort()
+        .to_list()
+    )
     return kept, cued

@@ -28,11 +28,16 @@ from ontology.graph import ConceptGraph
 from ontology.io import read_bytes, read_lines
 from termnorm.normalizer import Normalizer
 from termnorm.ranker import SetRanker
+from termnorm_utils.errors import InputError
 
 TASKS = ("ncbi", "bc5cdr", "chip-cdn", "chip-procedures")
 # Vocabularies mapped to, in preference order: DOID stays for its OMIM cross-references.
-TARGET_VOCABS = {"ncbi": ["MESH", "DOID"], "bc5cdr": ["MESH", "DOID"], "chip-cdn": ["ICD10BJ"],
-                 "chip-procedures": ["ICD9CM3BJ"]}
+TARGET_VOCABS = {
+    "ncbi": ["MESH", "DOID"],
+    "bc5cdr": ["MESH", "DOID"],
+    "chip-cdn": ["ICD10BJ"],
+    "chip-procedures": ["ICD9CM3BJ"],
+}
 
 
 @dataclass(frozen=True)
@@ -90,14 +95,15 @@ def read_chip(path: str | Path, task: str) -> Iterator[Gold]:
 
 def read_task(path: str | Path, task: str) -> list[Gold]:
     if task not in TASKS:
-        raise ValueError(f"unknown task {task!r}; known: {', '.join(TASKS)}")
+        raise InputError(f"unknown task {task!r}; known: {', '.join(TASKS)}")
     if task in ("ncbi", "bc5cdr"):
         return list(read_pubtator(path))
     return list(read_chip(path, task))
 
 
-def read_pairs(path: str | Path, task: str = "tsv", ontology: str | Path | None = None
-               ) -> list[tuple[str, str]]:
+def read_pairs(
+    path: str | Path, task: str = "tsv", ontology: str | Path | None = None
+) -> list[tuple[str, str]]:
     """Approved (mention, concept ID) pairs from a TSV (mention, concept ID; a header line
     starting `mention` is skipped) or a task file: ncbi / bc5cdr gold mentions (the gold
     IDs' first: a composite "A and B cancer" votes once, for A), chip tasks' standard names
@@ -105,8 +111,11 @@ def read_pairs(path: str | Path, task: str = "tsv", ontology: str | Path | None 
     if task == "tsv":
         out = []
         for no, line in read_lines(path):
-            if not line.strip() or line.startswith("#") or (no == 1 and
-                                                            line.startswith("mention\t")):
+            if (
+                not line.strip()
+                or line.startswith("#")
+                or (no == 1 and line.startswith("mention\t"))
+            ):
                 continue
             cells = line.split("\t")
             if len(cells) < 2 or not cells[0].strip() or ":" not in cells[1]:
@@ -117,27 +126,38 @@ def read_pairs(path: str | Path, task: str = "tsv", ontology: str | Path | None 
     if task in ("ncbi", "bc5cdr"):
         return [(g.mention, g.ids[0]) for g in gold]
     if ontology is None:
-        raise ValueError(f"{task} pairs name standard names: the terminology is needed")
-    names = store.scan(ontology, "concepts").filter(
-        pl.col("vocab") == TARGET_VOCABS[task][0]).select("name", "concept_id").collect()
+        raise InputError(f"{task} pairs name standard names: the terminology is needed")
+    names = (
+        store.scan(ontology, "concepts")
+        .filter(pl.col("vocab") == TARGET_VOCABS[task][0])
+        .select("name", "concept_id")
+        .collect()
+    )
     index = dict(names.iter_rows())
     unknown = sorted({n for g in gold for n in g.ids if n not in index})
     if unknown:
-        warnings.warn(f"{path}: {len(unknown)} standard name(s) not in the terminology's "
-                      f"{TARGET_VOCABS[task][0]}, their pairs left out (first: {unknown[0]!r})",
-                      stacklevel=2)
+        warnings.warn(
+            f"{path}: {len(unknown)} standard name(s) not in the terminology's "
+            f"{TARGET_VOCABS[task][0]}, their pairs left out (first: {unknown[0]!r})",
+            stacklevel=2,
+        )
     return [(g.mention, index[n]) for g in gold for n in g.ids if n in index]
 
 
 def _name_index(nz: Normalizer, vocab: str) -> dict[str, str]:
     """Standard name -> concept ID within one vocabulary (the chip tasks' gold are names)."""
-    c = store.scan(nz.folder, "concepts").filter(
-        pl.col("concept_id").str.starts_with(vocab + ":")).select("name", "concept_id").collect()
+    c = (
+        store.scan(nz.folder, "concepts")
+        .filter(pl.col("concept_id").str.starts_with(vocab + ":"))
+        .select("name", "concept_id")
+        .collect()
+    )
     return dict(c.iter_rows())
 
 
-def evaluate(ontology: str | Path, task: str, data: str | Path,
-             learn: list[str | Path] = ()) -> dict:
+def evaluate(
+    ontology: str | Path, task: str, data: str | Path, learn: list[str | Path] = ()
+) -> dict:
     gold = read_task(data, task)
     vocab = TARGET_VOCABS[task][0]
     nz = Normalizer.load(ontology, vocabs=TARGET_VOCABS[task])
@@ -175,8 +195,12 @@ def _span_accuracy(nz: Normalizer, ontology, task: str, gold: list[Gold]) -> dic
                 correct += 1
                 break
     n = len(gold)
-    return {"task": task, "n": n, "accuracy": correct / n if n else 0.0,
-            "coverage": mapped / n if n else 0.0}
+    return {
+        "task": task,
+        "n": n,
+        "accuracy": correct / n if n else 0.0,
+        "coverage": mapped / n if n else 0.0,
+    }
 
 
 def predict_names(nz: Normalizer, text: str) -> set[str]:

@@ -33,11 +33,17 @@ def counts(pairs: Iterable[tuple[str, str]]) -> pl.DataFrame:
     if not rows:
         return pl.DataFrame(schema={k: SCHEMA[k] for k in ("norm_term", "concept_id", "votes")})
     mentions, ids = zip(*rows, strict=True)
-    return (pl.DataFrame({"norm_term": normalize_array(list(mentions)).to_pylist(),
-                          "concept_id": [c.strip() for c in ids]})
-            .filter(pl.col("norm_term").str.len_chars() > 0)
-            .group_by("norm_term", "concept_id", maintain_order=True)
-            .agg(votes=pl.len().cast(pl.Int64)))
+    return (
+        pl.DataFrame(
+            {
+                "norm_term": normalize_array(list(mentions)).to_pylist(),
+                "concept_id": [c.strip() for c in ids],
+            }
+        )
+        .filter(pl.col("norm_term").str.len_chars() > 0)
+        .group_by("norm_term", "concept_id", maintain_order=True)
+        .agg(votes=pl.len().cast(pl.Int64))
+    )
 
 
 def decide(votes: pl.DataFrame, folder: str | Path) -> pl.DataFrame:
@@ -45,20 +51,30 @@ def decide(votes: pl.DataFrame, folder: str | Path) -> pl.DataFrame:
     terminology's own synonyms on weak evidence."""
     if not votes.height:
         return pl.DataFrame(schema=SCHEMA)
-    won = (votes.with_columns(pairs=pl.col("votes").sum().over("norm_term"))
-           .sort("votes", descending=True, maintain_order=True)
-           .group_by("norm_term", maintain_order=True).first())
+    won = (
+        votes.with_columns(pairs=pl.col("votes").sum().over("norm_term"))
+        .sort("votes", descending=True, maintain_order=True)
+        .group_by("norm_term", maintain_order=True)
+        .first()
+    )
     inventory = pl.col("concept_id").str.split(":").list.first().is_in(SENSE_INVENTORIES)
-    own = (store.scan(folder, "synonyms").select("norm_term", "concept_id")
-           .filter(pl.col("norm_term").is_in(won["norm_term"].implode()) & ~inventory)
-           .collect())
+    own = (
+        store.scan(folder, "synonyms")
+        .select("norm_term", "concept_id")
+        .filter(pl.col("norm_term").is_in(won["norm_term"].implode()) & ~inventory)
+        .collect()
+    )
     known = own.select("norm_term").unique()
     agrees = won.join(own, on=["norm_term", "concept_id"], how="semi")
-    strong = (pl.col("votes") >= OVERRIDE_VOTES) & (pl.col("votes") >= OVERRIDE_SHARE
-                                                      * pl.col("pairs"))
+    strong = (pl.col("votes") >= OVERRIDE_VOTES) & (
+        pl.col("votes") >= OVERRIDE_SHARE * pl.col("pairs")
+    )
     new_term = won.join(known, on="norm_term", how="anti")
-    override = won.join(known, on="norm_term", how="semi").join(
-        agrees, on=["norm_term", "concept_id"], how="anti").filter(strong)
+    override = (
+        won.join(known, on="norm_term", how="semi")
+        .join(agrees, on=["norm_term", "concept_id"], how="anti")
+        .filter(strong)
+    )
     keep = pl.concat([new_term, agrees, override]).select(list(SCHEMA))
     order = won.select("norm_term").with_row_index("_i")
     return keep.join(order, on="norm_term").sort("_i").drop("_i")
@@ -66,8 +82,11 @@ def decide(votes: pl.DataFrame, folder: str | Path) -> pl.DataFrame:
 
 def merged(*votes: pl.DataFrame) -> pl.DataFrame:
     """Vote tables (as `counts` gives them) added up, in first-seen order."""
-    return pl.concat(votes).group_by("norm_term", "concept_id", maintain_order=True).agg(
-        pl.col("votes").sum())
+    return (
+        pl.concat(votes)
+        .group_by("norm_term", "concept_id", maintain_order=True)
+        .agg(pl.col("votes").sum())
+    )
 
 
 def raw_votes(folder: str | Path) -> pl.DataFrame:
@@ -89,9 +108,11 @@ def save(folder: str | Path, pairs: Iterable[tuple[str, str]], source: str) -> d
 
     def change(prior: pl.DataFrame | None, entry: dict) -> tuple[pl.DataFrame, dict]:
         votes = new if prior is None else merged(prior, new)
-        return votes, {"mentions": decide(votes, folder).height,
-                       "votes": int(votes["votes"].sum()),
-                       "sources": [*entry.get("sources", []), source]}
+        return votes, {
+            "mentions": decide(votes, folder).height,
+            "votes": int(votes["votes"].sum()),
+            "sources": [*entry.get("sources", []), source],
+        }
 
     return store.update_table(folder, KEY, change)
 

@@ -26,12 +26,22 @@ from ontology.schema import SYNONYM_KINDS
 from termnorm import learned, lexicon
 from termnorm.abbreviations import defined_forms, definitions, expand, may_define
 from termnorm.senses import Expansion, SenseInventory
-from termnorm.text import _as_array, normalize, normalize_array
+from termnorm.text import normalize, normalize_array
 from termnorm.variants import conjuncts, variants
+from termnorm_utils.arrow import as_array
+from termnorm_utils.errors import InputError
 
 VARIANT_SCORE = 0.97  # a spelling or head-noun variant's term: above a fuzzy neighbour
-KIND_SCORE = {"preferred": 1.0, "exact": 1.0, "learned": 1.0, "abbreviation": 0.9,
-              "layperson": 0.95, "related": 0.9, "narrow": 0.85, "broad": 0.8}
+KIND_SCORE = {
+    "preferred": 1.0,
+    "exact": 1.0,
+    "learned": 1.0,
+    "abbreviation": 0.9,
+    "layperson": 0.95,
+    "related": 0.9,
+    "narrow": 0.85,
+    "broad": 0.8,
+}
 
 
 @dataclass(frozen=True)
@@ -68,9 +78,15 @@ class Candidate:
 
 
 class Normalizer:
-    def __init__(self, folder: Path, engine, vocabs: list[str] | None,
-                 context_rules: Sequence[str | Path] = ()):
-        self.folder = folder
+    def __init__(
+        self,
+        terminology: store.Terminology,
+        engine,
+        vocabs: list[str] | None,
+        context_rules: Sequence[str | Path] = (),
+    ):
+        self.terminology = terminology
+        self.folder = terminology.folder
         self.vocabs = vocabs
         self._engine = engine
         self._context = [(str(p), Path(p).read_text(encoding="utf-8")) for p in context_rules]
@@ -79,15 +95,21 @@ class Normalizer:
         self._refresh()
 
     @classmethod
-    def load(cls, folder: str | Path, vocabs: Sequence[str] | None = None,
-             context_rules: Sequence[str | Path] = ()) -> Normalizer:
-        """Open a built terminology; compiles (and caches) its lexicon on first use.
+    def load(
+        cls,
+        terminology: str | Path | store.Terminology,
+        vocabs: Sequence[str] | None = None,
+        context_rules: Sequence[str | Path] = (),
+    ) -> Normalizer:
+        """Open a built terminology (a folder, or a `Terminology` already open); compiles (and
+        caches) its lexicon on first use.
         `context_rules`: JSON files of negation / uncertainty / history / family triggers
         (medspaCy's `context_rules.json` shape), added to the built-in
         `termnorm/rules/context_{en,zh}.json`."""
-        folder = store.check_built(folder)
+        terminology = store.Terminology.open(terminology)
         vocabs = list(vocabs) if vocabs else None
-        return cls(folder, lexicon.load_or_compile(folder, vocabs), vocabs, context_rules)
+        engine = lexicon.load_or_compile(terminology, vocabs)
+        return cls(terminology, engine, vocabs, context_rules)
 
     def _refresh(self) -> None:
         # The engine's concept IDs and names, as Arrow arrays straight from the lexicon; as
@@ -105,7 +127,10 @@ class Normalizer:
         if self._senses is not None:
             self._engine.use_senses(self._senses.table, self._senses.concepts(self._engine))
         if self._context:
-            self._engine.use_context(self._context)
+            try:
+                self._engine.use_context(self._context)
+            except ValueError as e:  # a user's rule file: the message names it and the rule
+                raise InputError(str(e)) from None
 
     @cached_property
     def _ids(self) -> list[str]:
@@ -116,8 +141,9 @@ class Normalizer:
         return self._concept_names.to_pylist()
 
     # --- learning -------------------------------------------------------------------------
-    def learn(self, pairs: Iterable[tuple[str, str]], save: bool = False,
-              source: str = "python") -> int:
+    def learn(
+        self, pairs: Iterable[tuple[str, str]], save: bool = False, source: str = "python"
+    ) -> int:
         """Add approved (mention, concept_id) pairs, used at once: each mention goes to the
         concept most of its pairs give, and a term of the terminology moves only on strong
         evidence (`termnorm.learned`). `save`: add them to the terminology folder's `learned`
@@ -127,24 +153,28 @@ class Normalizer:
         before = self._decided().height
         if save:
             learned.save(self.folder, pairs, source)
+            self.terminology = store.Terminology(self.folder)  # its manifest changed
         else:
             self._votes = learned.merged(self._votes, learned.counts(pairs))
         if self._votes.height:  # votes not in the folder: a lexicon of this process's own
             self._engine = lexicon.build_engine(
-                *lexicon.select_rows(self.folder, self.vocabs, pairs=self._decided()))
+                *lexicon.select_rows(self.terminology, self.vocabs, pairs=self._decided())
+            )
         else:  # the folder's lexicon, compiled once and cached for every later load
-            self._engine = lexicon.load_or_compile(self.folder, self.vocabs)
+            self._engine = lexicon.load_or_compile(self.terminology, self.vocabs)
         self._refresh()
         return self._decided().height - before
 
     def _decided(self) -> pl.DataFrame:
         """The learned pairs in use: the folder's saved votes plus this session's."""
-        return learned.decide(learned.merged(learned.raw_votes(self.folder), self._votes),
-                              self.folder)
+        return learned.decide(
+            learned.merged(learned.raw_votes(self.folder), self._votes), self.folder
+        )
 
     # --- mapping one mention ----------------------------------------------------------------
-    def map(self, mention: str, k: int = 5, threshold: float = 0.6,
-            context: str | None = None) -> list[Candidate]:
+    def map(
+        self, mention: str, k: int = 5, threshold: float = 0.6, context: str | None = None
+    ) -> list[Candidate]:
         """Ranked candidate concepts for one mention: the exact normalized term's concepts
         first, else those of its first lexical variant that is a term (British spelling,
         possessive, the head noun's family: `termnorm.variants`), method "variant", else each
@@ -162,13 +192,16 @@ class Normalizer:
             if long_form:
                 found = self.map(long_form, k, threshold)
                 if found:
-                    return [Candidate(c.concept_id, c.name, c.term, c.score, "abbreviation")
-                            for c in found]
+                    return [
+                        Candidate(c.concept_id, c.name, c.term, c.score, "abbreviation")
+                        for c in found
+                    ]
         norm = normalize(mention).text
         if not norm:
             return []
-        return self._with_partial(mention, self._ranked(norm, self._engine.fuzzy(
-            norm, k, threshold), k), k)
+        return self._with_partial(
+            mention, self._ranked(norm, self._engine.fuzzy(norm, k, threshold), k), k
+        )
 
     def _with_partial(self, mention: str, found: list[Candidate], k: int) -> list[Candidate]:
         if found and (found[0].method != "fuzzy" or found[0].score >= 0.85):
@@ -184,16 +217,22 @@ class Normalizer:
             return []
         best = max(inner, key=lambda m: (m.end - m.start, m.start))
         weight = 0.5 + 0.5 * (best.end - best.start) / len(mention.strip())
-        return [Candidate(c.concept_id, c.name, c.term, round(c.score * weight, 4), "partial")
-                for c in self.map(best.surface, k) if c.method != "partial"]
+        return [
+            Candidate(c.concept_id, c.name, c.term, round(c.score * weight, 4), "partial")
+            for c in self.map(best.surface, k)
+            if c.method != "partial"
+        ]
 
-    def map_batch(self, mentions: Sequence[str], k: int = 1, threshold: float = 0.6
-                  ) -> list[list[Candidate]]:
+    def map_batch(
+        self, mentions: Sequence[str], k: int = 1, threshold: float = 0.6
+    ) -> list[list[Candidate]]:
         """`map` for many mentions, one call into Rust for the fuzzy part (no `context`)."""
         norms = normalize_array(list(mentions)).to_pylist()
         hits = self._engine.fuzzy_many([n or "" for n in norms], k, threshold)
-        return [self._with_partial(m, self._ranked(n, h, k), k) if n else []
-                for m, n, h in zip(mentions, norms, hits, strict=True)]
+        return [
+            self._with_partial(m, self._ranked(n, h, k), k) if n else []
+            for m, n, h in zip(mentions, norms, hits, strict=True)
+        ]
 
     def _ranked(self, norm: str, fuzzy: list[tuple[int, float]], k: int) -> list[Candidate]:
         """The exact normalized term's concepts, then the fuzzy neighbours; one candidate per
@@ -210,8 +249,15 @@ class Normalizer:
                 self._index[cid] = concept
                 kname = SYNONYM_KINDS[kind]
                 m = "learned" if kname == "learned" else method
-                out.append(Candidate(cid, self._names[concept], self._engine.term(term),
-                                     round(score * KIND_SCORE[kname], 4), m))
+                out.append(
+                    Candidate(
+                        cid,
+                        self._names[concept],
+                        self._engine.term(term),
+                        round(score * KIND_SCORE[kname], 4),
+                        m,
+                    )
+                )
 
         t, method = self._term_of(norm)
         if t is not None:
@@ -241,9 +287,18 @@ class Normalizer:
         norm, found = self._engine.annotate(text)
         mentions = []
         defs: dict[str, str] | None = None  # the text's own definitions, parsed once if needed
-        names = ("start", "end", "term", "concept", "kind", "negated", "uncertain", "historical",
-                 "family")
-        rows = zip(*(found.field(n).to_pylist() for n in names))
+        names = (
+            "start",
+            "end",
+            "term",
+            "concept",
+            "kind",
+            "negated",
+            "uncertain",
+            "historical",
+            "family",
+        )
+        rows = zip(*(found.field(n).to_pylist() for n in names), strict=True)
         for start, end, term, concept, kind, neg, unc, hist, fam in rows:
             kname = SYNONYM_KINDS[kind]
             if kname == "abbreviation":
@@ -251,9 +306,21 @@ class Normalizer:
                 long = defs.get(text[start:end].lower())
                 if long and (defined := self._defined_concept(long, term)) is not None:
                     concept = defined
-            mentions.append(Mention(start, end, text[start:end], self._ids[concept],
-                                    self._names[concept],
-                                    KIND_SCORE[kname], neg, unc, hist, fam, _method(kname)))
+            mentions.append(
+                Mention(
+                    start,
+                    end,
+                    text[start:end],
+                    self._ids[concept],
+                    self._names[concept],
+                    KIND_SCORE[kname],
+                    neg,
+                    unc,
+                    hist,
+                    fam,
+                    _method(kname),
+                )
+            )
         return Result(norm, mentions)
 
     # --- abbreviations --------------------------------------------------------------------
@@ -262,7 +329,7 @@ class Normalizer:
         """Abbreviation senses: the terminology's abbreviation synonyms plus clinical shorthand
         (loaded on first use)."""
         if self._senses is None:
-            self._senses = SenseInventory.from_terminology(self.folder)
+            self._senses = SenseInventory.from_terminology(self.terminology)
             self._engine.use_senses(self._senses.table, self._senses.concepts(self._engine))
         return self._senses
 
@@ -279,29 +346,32 @@ class Normalizer:
         key = (long, term)
         if key not in self._long_forms:
             exact = self._engine.lookup(normalize(long).text)
-            cands = ([c for c, _ in self._engine.entries(exact)] if exact is not None
-                     else [self._index[c.concept_id] for c in self.map(long, k=3)])
+            cands = (
+                [c for c, _ in self._engine.entries(exact)]
+                if exact is not None
+                else [self._index[c.concept_id] for c in self.map(long, k=3)]
+            )
             own = {c for c, _ in self._engine.entries(term)}
-            self._long_forms[key] = next((c for c in cands if c in own),
-                                         cands[0] if cands else None)
+            self._long_forms[key] = next(
+                (c for c in cands if c in own), cands[0] if cands else None
+            )
         return self._long_forms[key]
 
-    def normalize_batch(self, texts: pa.Array | pa.ChunkedArray | Iterable[str | None]
-                        ) -> pa.Table:
+    def normalize_batch(self, texts: pa.Array | pa.ChunkedArray | Iterable[str | None]) -> pa.Table:
         """One call into Rust for the whole batch. One row per mention: `doc` (index into
         `texts`), start, end (original char offsets), surface, concept_id, name, score, negated,
         uncertain, historical, family, method."""
         return self.normalize_batch_keyed(texts)[0]
 
-    def normalize_batch_keyed(self, texts: pa.Array | pa.ChunkedArray | Iterable[str | None],
-                              encoded: bool = False
-                              ) -> tuple[pa.Table, pa.FixedSizeBinaryArray]:
+    def normalize_batch_keyed(
+        self, texts: pa.Array | pa.ChunkedArray | Iterable[str | None], encoded: bool = False
+    ) -> tuple[pa.Table, pa.FixedSizeBinaryArray]:
         """`normalize_batch`, and each text's exact-duplicate key (the 16-byte hash of its
         normalized text that `corpus.dedup` compares) from the same pass: a corpus run needs
         both, and normalizing is a fifth of the annotation's time. `encoded`: surface,
         concept_id, name, score and method as dictionary arrays of the values used (no string
         copied per mention; Parquet stores them as dictionary pages anyway)."""
-        arr = _as_array(texts)
+        arr = as_array(texts)
         self.senses  # noqa: B018  (the engine chooses abbreviation senses once they are loaded)
         found, keys = self._engine.annotate_array(arr)
         m = pa.Table.from_struct_array(found)
@@ -311,25 +381,29 @@ class Normalizer:
         if pc.any(abbr).as_py():
             concept = self._resolve_abbreviations(arr, m, abbr)
         look_up = dictionary_of if encoded else (lambda i, values: pc.take(values, i))
-        table = pa.table({
-            "doc": m.column("doc"),
-            "start": m.column("start"),
-            "end": m.column("end"),
-            "surface": (pc.dictionary_encode(m.column("surface").combine_chunks()) if encoded
-                        else m.column("surface")),
-            "concept_id": look_up(concept, self._concepts),
-            "name": look_up(concept, self._concept_names),
-            "score": look_up(kind, self._kind_scores),
-            "negated": m.column("negated"),
-            "uncertain": m.column("uncertain"),
-            "historical": m.column("historical"),
-            "family": m.column("family"),
-            "method": look_up(kind, self._kind_methods),
-        })
+        table = pa.table(
+            {
+                "doc": m.column("doc"),
+                "start": m.column("start"),
+                "end": m.column("end"),
+                "surface": (
+                    pc.dictionary_encode(m.column("surface").combine_chunks())
+                    if encoded
+                    else m.column("surface")
+                ),
+                "concept_id": look_up(concept, self._concepts),
+                "name": look_up(concept, self._concept_names),
+                "score": look_up(kind, self._kind_scores),
+                "negated": m.column("negated"),
+                "uncertain": m.column("uncertain"),
+                "historical": m.column("historical"),
+                "family": m.column("family"),
+                "method": look_up(kind, self._kind_methods),
+            }
+        )
         return table, keys
 
-    def _resolve_abbreviations(self, arr: pa.Array, m: pa.Table, abbr: pa.ChunkedArray
-                               ) -> pa.Array:
+    def _resolve_abbreviations(self, arr: pa.Array, m: pa.Table, abbr: pa.ChunkedArray) -> pa.Array:
         """The `concept` column (indices) with the abbreviation rows that their document
         defines mapped through their long forms."""
         rows = pc.indices_nonzero(abbr).to_pylist()
@@ -339,7 +413,7 @@ class Normalizer:
         for r in sub:
             shorts.setdefault(r["doc"], set()).add(r["surface"].lower())
         defs: dict[int, dict[str, str]] = {}  # per document: its own definitions, parsed only
-        for doc, own in shorts.items():      # where one of them may be defined
+        for doc, own in shorts.items():  # where one of them may be defined
             text = arr[doc].as_py()
             defs[doc] = defined_forms(text) if may_define(text, own) else {}
         for i, r in zip(rows, sub, strict=True):
@@ -349,8 +423,9 @@ class Normalizer:
         return pa.array(concept, pa.uint32())
 
 
-def dictionary_of(indices: pa.Array | pa.ChunkedArray | np.ndarray, values: pa.Array
-                  ) -> pa.DictionaryArray:
+def dictionary_of(
+    indices: pa.Array | pa.ChunkedArray | np.ndarray, values: pa.Array
+) -> pa.DictionaryArray:
     """`values[indices]` as a dictionary array of the distinct values used, in their order in
     `values`: no unused entry is stored, and no value twice (a Parquet writer given a
     dictionary with repeats falls back to a plain page that is not the same bytes each run)."""

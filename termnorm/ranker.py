@@ -74,14 +74,19 @@ def _segments(text: str) -> list[str]:
 
 
 def _bigrams(s: str) -> set[str]:
-    return {s[i:i + 2] for i in range(len(s) - 1)} or {s}
+    return {s[i : i + 2] for i in range(len(s) - 1)} or {s}
 
 
 class SetRanker:
     """Standard names for texts, learned from approved (text, names) examples."""
 
-    def __init__(self, nz: Normalizer, names: Sequence[str],
-                 examples: Sequence[tuple[str, Sequence[str]]], seed: int = 0) -> None:
+    def __init__(
+        self,
+        nz: Normalizer,
+        names: Sequence[str],
+        examples: Sequence[tuple[str, Sequence[str]]],
+        seed: int = 0,
+    ) -> None:
         """`names`: the target vocabulary's standard names; `examples`: approved pairs."""
         self.nz = nz
         self._names = sorted(set(names))
@@ -93,8 +98,10 @@ class SetRanker:
         self._prior = Counter(n for _, ns in examples for n in ns)
         fold_of = [i % FOLDS for i in range(len(examples))]
         # Each example sees name counts from the other folds, scaled to the whole set.
-        other = [Counter(n for i, (_, ns) in enumerate(examples) if fold_of[i] != f for n in ns)
-                 for f in range(FOLDS)]
+        other = [
+            Counter(n for i, (_, ns) in enumerate(examples) if fold_of[i] != f for n in ns)
+            for f in range(FOLDS)
+        ]
         scale = FOLDS / (FOLDS - 1)
         queries = self._queries([t for t, _ in examples], exclude=list(range(len(examples))))
         rows, labels, groups = [], [], []
@@ -111,8 +118,9 @@ class SetRanker:
     def _model(self) -> HistGradientBoostingClassifier:
         # No early stopping: it would hold out a random split, and the output must not depend
         # on anything but the inputs and the seed.
-        return HistGradientBoostingClassifier(max_iter=300, learning_rate=0.05,
-                                              early_stopping=False, random_state=self._seed)
+        return HistGradientBoostingClassifier(
+            max_iter=300, learning_rate=0.05, early_stopping=False, random_state=self._seed
+        )
 
     def _pick_threshold(self, x, y, groups, folds, gold: int) -> float:
         oof = np.zeros(len(y))
@@ -131,7 +139,8 @@ class SetRanker:
         near = self.memory.index.nearest_many(texts, NEIGHBOURS, exclude)
         # The vocabulary names nearest the whole text and each of its segments.
         asked = [(i, t, 10) for i, t in enumerate(texts)] + [
-            (i, s, 5) for i, q in enumerate(queries) if len(q.segments) > 1 for s in q.segments]
+            (i, s, 5) for i, q in enumerate(queries) if len(q.segments) > 1 for s in q.segments
+        ]
         similar = self._name_index.nearest_many([t for _, t, _ in asked], 10)
         for (i, _, k), found in zip(asked, similar, strict=True):
             for j, cos in found[:k]:
@@ -169,20 +178,36 @@ class SetRanker:
             if m.name:
                 seen = q.seen[m.name]
                 seen.mentions += 1
-                seen.mention_cover = max(seen.mention_cover,
-                                         (m.end - m.start) / max(1, len(q.text)))
+                seen.mention_cover = max(
+                    seen.mention_cover, (m.end - m.start) / max(1, len(q.text))
+                )
 
     def _features(self, q: _Query, name: str, s: _Seen, prior: float) -> list[float]:
         text = q.text
         name_bigrams = _bigrams(name)
         return [
-            s.vote, s.best_similarity, s.neighbours, s.first_rank, s.map_score, s.mentions,
-            s.mention_cover, len(set(name) & q.chars) / max(1, len(set(name))),
-            fuzz.partial_ratio(name, text) / 100, fuzz.ratio(name, text) / 100,
-            float(name in text), len(name), len(text), math.log1p(prior), q.top_similarity,
-            len(q.seen), float(name in self._known),
+            s.vote,
+            s.best_similarity,
+            s.neighbours,
+            s.first_rank,
+            s.map_score,
+            s.mentions,
+            s.mention_cover,
+            len(set(name) & q.chars) / max(1, len(set(name))),
+            fuzz.partial_ratio(name, text) / 100,
+            fuzz.ratio(name, text) / 100,
+            float(name in text),
+            len(name),
+            len(text),
+            math.log1p(prior),
+            q.top_similarity,
+            len(q.seen),
+            float(name in self._known),
             len(name_bigrams & q.bigrams) / len(name_bigrams),
-            max(fuzz.ratio(name, x) for x in q.segments or [text]) / 100, s.vote5, s.near5, s.segment_score,
+            max(fuzz.ratio(name, x) for x in q.segments or [text]) / 100,
+            s.vote5,
+            s.near5,
+            s.segment_score,
             s.name_cosine,
         ]
 
@@ -202,12 +227,15 @@ class SetRanker:
 
     def predict(self, texts: Sequence[str]) -> list[set[str]]:
         """Per text, the names scoring at least the threshold, and always the best one."""
-        return [{n for i, (n, p) in enumerate(ranked) if p >= self.threshold or i == 0}
-                for ranked in self.scores(texts)]
+        return [
+            {n for i, (n, p) in enumerate(ranked) if p >= self.threshold or i == 0}
+            for ranked in self.scores(texts)
+        ]
 
 
-def _micro_f1(p: np.ndarray, y: np.ndarray, groups: np.ndarray, threshold: float,
-              gold: int) -> float:
+def _micro_f1(
+    p: np.ndarray, y: np.ndarray, groups: np.ndarray, threshold: float, gold: int
+) -> float:
     chosen = p >= threshold
     # The best candidate of every text is always chosen (groups are contiguous).
     starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])

@@ -31,14 +31,60 @@ from termnorm._native import Engine
 from termnorm.text import normalize_array
 
 KEY = "learned_senses"  # its manifest entry
-WINDOW = 400        # chars either side, as the sense table reads them
-MIN_SEEN = 5        # written-out occurrences of a sense before its context counts
-MIN_WORD = 3        # occurrences of a word beside a sense before it is a cue
-MIN_WEIGHT = 1.0    # log-odds a cue needs
-MAX_WEIGHT = 3.0    # one word never outweighs more than this
+WINDOW = 400  # chars either side, as the sense table reads them
+MIN_SEEN = 5  # written-out occurrences of a sense before its context counts
+MIN_WORD = 3  # occurrences of a word beside a sense before it is a cue
+MIN_WEIGHT = 1.0  # log-odds a cue needs
+MAX_WEIGHT = 3.0  # one word never outweighs more than this
 TOP_WORDS = 40
 WORD = re.compile(r"[a-z][a-z0-9]{2,}")
-STOP = frozenset(["the", "and", "with", "was", "were", "for", "that", "this", "from", "has", "have", "had", "not", "are", "his", "her", "she", "patient", "patients", "which", "there", "been", "also", "into", "than", "then", "they", "them", "our", "out", "any", "all", "but", "one", "two", "per", "who", "will", "would", "may", "can", "could", "should"])
+STOP = frozenset(
+    [
+        "the",
+        "and",
+        "with",
+        "was",
+        "were",
+        "for",
+        "that",
+        "this",
+        "from",
+        "has",
+        "have",
+        "had",
+        "not",
+        "are",
+        "his",
+        "her",
+        "she",
+        "patient",
+        "patients",
+        "which",
+        "there",
+        "been",
+        "also",
+        "into",
+        "than",
+        "then",
+        "they",
+        "them",
+        "our",
+        "out",
+        "any",
+        "all",
+        "but",
+        "one",
+        "two",
+        "per",
+        "who",
+        "will",
+        "would",
+        "may",
+        "can",
+        "could",
+        "should",
+    ]
+)
 SCHEMA = {"short": pl.Utf8, "long": pl.Utf8, "word": pl.Utf8, "weight": pl.Float64}
 COUNTS = {"short": pl.Utf8, "long": pl.Utf8, "word": pl.Utf8, "n": pl.Int64}
 
@@ -61,20 +107,25 @@ def _occurrences(longs: list[str], texts: Sequence[str]) -> pa.Table:
     """(doc, start, end, concept) of every written-out long form, leftmost-longest."""
     ids = [str(i) for i in range(len(longs))]
     exact = SYNONYM_KINDS.index("exact")
-    engine = Engine.build(ids, pa.array(longs, pa.large_string()),
-                          pa.array(range(len(longs)), pa.uint32()),
-                          pa.array([exact] * len(longs), pa.uint8()), ids)
+    engine = Engine.build(
+        ids,
+        pa.array(longs, pa.large_string()),
+        pa.array(range(len(longs)), pa.uint32()),
+        pa.array([exact] * len(longs), pa.uint8()),
+        ids,
+    )
     found, _ = engine.annotate_array(pa.array(texts, pa.large_string()))
     return pa.Table.from_struct_array(found).select(["doc", "start", "end", "concept"])
 
 
 def _context(text: str, start: int, end: int) -> set[str]:
-    around = text[max(0, start - WINDOW):start] + " " + text[end:end + WINDOW]
+    around = text[max(0, start - WINDOW) : start] + " " + text[end : end + WINDOW]
     return {w for w in WORD.findall(around.lower()) if w not in STOP}
 
 
-def count(senses: dict[str, list[tuple[str, int, str]]], texts: Iterable[str | None]
-          ) -> pl.DataFrame:
+def count(
+    senses: dict[str, list[tuple[str, int, str]]], texts: Iterable[str | None]
+) -> pl.DataFrame:
     """`COUNTS` of `texts`: per (short, long) sense of `senses` (a `SenseInventory`'s), how
     often each word occurs around its written-out long form; `word` "" counts the occurrences."""
     texts = [t or "" for t in texts]
@@ -84,8 +135,9 @@ def count(senses: dict[str, list[tuple[str, int, str]]], texts: Iterable[str | N
         return pl.DataFrame(schema=COUNTS)
     occ = _occurrences(longs, texts)
     words: dict[tuple[str, str], Counter] = defaultdict(Counter)
-    for doc, start, end, concept in zip(*(occ.column(c).to_pylist() for c in
-                                          ("doc", "start", "end", "concept")), strict=True):
+    for doc, start, end, concept in zip(
+        *(occ.column(c).to_pylist() for c in ("doc", "start", "end", "concept")), strict=True
+    ):
         norm = longs[concept]
         ctx = _context(texts[doc], start, end) - set(WORD.findall(norm))
         for sense in by_norm[norm]:
@@ -131,8 +183,9 @@ def weights(counts: pl.DataFrame) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=SCHEMA, orient="row")
 
 
-def learn(senses: dict[str, list[tuple[str, int, str]]], texts: Iterable[str | None]
-          ) -> pl.DataFrame:
+def learn(
+    senses: dict[str, list[tuple[str, int, str]]], texts: Iterable[str | None]
+) -> pl.DataFrame:
     """Cue words (`SCHEMA`) for the senses of `senses` from `texts` alone."""
     return weights(count(senses, texts))
 
@@ -173,24 +226,39 @@ def read(folder: str | Path) -> pl.DataFrame:
 def save(folder: str | Path, counts: pl.DataFrame, source: str, notes: int) -> dict:
     """Add `counts` (of `notes` notes from `source`) to the folder's, each corpus learned from
     adding to the last, and record them in the manifest. Returns the manifest entry."""
+
     def change(prior: pl.DataFrame | None, entry: dict) -> tuple[pl.DataFrame, dict]:
         if prior is not None and "n" not in prior.columns:
-            warnings.warn(f"{folder}: its cue words were learned before counts were kept and "
-                          f"cannot be added to; {source} replaces them", stacklevel=3)
+            warnings.warn(
+                f"{folder}: its cue words were learned before counts were kept and "
+                f"cannot be added to; {source} replaces them",
+                stacklevel=3,
+            )
             prior, entry = None, {}
-        both = counts if prior is None else (
-            pl.concat([prior, counts]).group_by("short", "long", "word")
-            .agg(pl.col("n").sum()).sort("short", "long", "word"))
+        both = (
+            counts
+            if prior is None
+            else (
+                pl.concat([prior, counts])
+                .group_by("short", "long", "word")
+                .agg(pl.col("n").sum())
+                .sort("short", "long", "word")
+            )
+        )
         cues = weights(both)
-        return both, {"sources": [*entry.get("sources", []), source],
-                      "notes": entry.get("notes", 0) + notes,
-                      "short_forms": cues["short"].n_unique(), "words": cues.height}
+        return both, {
+            "sources": [*entry.get("sources", []), source],
+            "notes": entry.get("notes", 0) + notes,
+            "short_forms": cues["short"].n_unique(),
+            "words": cues.height,
+        }
 
     return store.update_table(folder, KEY, change)
 
 
-def by_sense(table: pl.DataFrame, senses: dict[str, list[tuple[str, int, str]]]
-             ) -> list[tuple[int, list[tuple[str, float]]]]:
+def by_sense(
+    table: pl.DataFrame, senses: dict[str, list[tuple[str, int, str]]]
+) -> list[tuple[int, list[tuple[str, float]]]]:
     """`table`'s words per sense index of `senses` (in its order), as `SenseTable` takes them."""
     words: dict[tuple[str, str], list[tuple[str, float]]] = defaultdict(list)
     for short, long, word, weight in table.iter_rows():
@@ -213,12 +281,12 @@ def substitution_accuracy(inventory, texts: Sequence[str], per_sense: int = 50) 
     longs = list(by_norm)
     occ = _occurrences(longs, texts)
     shorts = normalize_array([s for opts in by_norm.values() for s, _ in opts]).to_pylist()
-    norm_short = dict(zip([s for opts in by_norm.values() for s, _ in opts], shorts,
-                          strict=True))
+    norm_short = dict(zip([s for opts in by_norm.values() for s, _ in opts], shorts, strict=True))
     taken: Counter = Counter()
     right: dict[str, list[bool]] = defaultdict(list)
-    for doc, start, end, concept in zip(*(occ.column(c).to_pylist() for c in
-                                          ("doc", "start", "end", "concept")), strict=True):
+    for doc, start, end, concept in zip(
+        *(occ.column(c).to_pylist() for c in ("doc", "start", "end", "concept")), strict=True
+    ):
         norm = longs[concept]
         for short, long in by_norm[norm]:
             if taken[(short, long)] >= per_sense:
@@ -228,9 +296,11 @@ def substitution_accuracy(inventory, texts: Sequence[str], per_sense: int = 50) 
             swapped = text[:start] + short.upper() + text[end:]
             chosen = inventory.table.choose(swapped, [norm_short[short]], [start])[0]
             got = inventory.sense(chosen)[0] if chosen is not None else None
-            right[short].append(got is not None
-                                and normalize_array([got]).to_pylist()[0] == norm)
+            right[short].append(got is not None and normalize_array([got]).to_pylist()[0] == norm)
     every = [x for v in right.values() for x in v]
-    return {"occurrences": len(every), "short_forms": len(right),
-            "accuracy": sum(every) / len(every) if every else 0.0,
-            "macro": sum(sum(v) / len(v) for v in right.values()) / len(right) if right else 0.0}
+    return {
+        "occurrences": len(every),
+        "short_forms": len(right),
+        "accuracy": sum(every) / len(every) if every else 0.0,
+        "macro": sum(sum(v) / len(v) for v in right.values()) / len(right) if right else 0.0,
+    }

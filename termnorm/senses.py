@@ -40,8 +40,11 @@ CONTEXT_WINDOW = 400
 def looks_abbreviated(surface: str) -> bool:
     """Written as an abbreviation: a capital or digit after the first char, or a slash ("MI",
     "DM2", "c/o"); "mi" and "as" in running text stay words."""
-    return "/" in surface or any(c.isupper() or c.isdigit() for c in surface[1:]) or (
-        len(surface) > 1 and surface.isupper())
+    return (
+        "/" in surface
+        or any(c.isupper() or c.isdigit() for c in surface[1:])
+        or (len(surface) > 1 and surface.isupper())
+    )
 
 
 @dataclass(frozen=True)
@@ -73,13 +76,17 @@ SCALE = 10**9  # priors as integer parts per billion
 BESIDE = {"clinical": 0.1, "inventory": 0.01}
 
 
-def _merged(clin: dict[str, list[tuple[str, int]]], other: dict[str, list[tuple[str, int]]]
-            ) -> dict[str, list[tuple[str, int, str]]]:
+def _merged(
+    clin: dict[str, list[tuple[str, int]]], other: dict[str, list[tuple[str, int]]]
+) -> dict[str, list[tuple[str, int, str]]]:
     """By normalized short form: (long form, prior in parts per billion, source), most likely
     first. `clin`: the clinical inventories' senses, `other`: every other inventory's."""
     cur = clinical.shorthand()
-    by_source = {"shorthand": {s: [(long, 1)] for s, long in cur.items()}, "clinical": clin,
-                 "inventory": other}
+    by_source = {
+        "shorthand": {s: [(long, 1)] for s, long in cur.items()},
+        "clinical": clin,
+        "inventory": other,
+    }
     shorts = list(dict.fromkeys([*cur, *clin, *other]))
     merged: dict[str, list[tuple[str, int, str]]] = defaultdict(list)
     for short, key in zip(shorts, normalize_array(shorts).to_pylist(), strict=True):
@@ -89,35 +96,49 @@ def _merged(clin: dict[str, list[tuple[str, int]]], other: dict[str, list[tuple[
                 continue
             weight = BESIDE[source] if merged.get(key) else 1.0
             total = sum(max(f, 1) for _, f in opts)
-            merged[key].extend((long, max(1, round(SCALE * weight * max(f, 1) / total)), source)
-                               for long, f in opts)
+            merged[key].extend(
+                (long, max(1, round(SCALE * weight * max(f, 1) / total)), source)
+                for long, f in opts
+            )
     return {k: sorted(v, key=lambda s: (-s[1], s[0])) for k, v in merged.items()}
 
 
-def _terminology_senses(folder: str | Path, clinical_only: bool
-                        ) -> dict[str, list[tuple[str, int]]]:
+def _terminology_senses(
+    folder: str | Path, clinical_only: bool
+) -> dict[str, list[tuple[str, int]]]:
     """Short form -> [(long form, frequency)] from the terminology's abbreviation synonyms:
     those of the clinical inventories, or all the others."""
     syn = store.scan(folder, "synonyms")
     clin = pl.col("concept_id").str.starts_with(clinical.INVENTORY_VOCAB + ":")
-    abbr = syn.filter((pl.col("kind") == "abbreviation")
-                      & (clin if clinical_only else ~clin)).select(
-        pl.col("term").str.to_lowercase().alias("short"), "concept_id",
-        pl.col("freq").fill_null(1))
+    abbr = syn.filter(
+        (pl.col("kind") == "abbreviation") & (clin if clinical_only else ~clin)
+    ).select(
+        pl.col("term").str.to_lowercase().alias("short"), "concept_id", pl.col("freq").fill_null(1)
+    )
     names = store.scan(folder, "concepts").select("concept_id", pl.col("name").alias("long"))
-    rows = (abbr.join(names, on="concept_id").filter(pl.col("long").str.len_chars() > 0)
-            .group_by("short", pl.col("long").str.to_lowercase())
-            .agg(pl.col("freq").sum()).collect())
+    rows = (
+        abbr.join(names, on="concept_id")
+        .filter(pl.col("long").str.len_chars() > 0)
+        .group_by("short", pl.col("long").str.to_lowercase())
+        .agg(pl.col("freq").sum())
+        .collect()
+    )
     g = rows.sort("short", "long").group_by("short", maintain_order=True).agg("long", "freq")
-    return {short: list(zip(longs, freqs, strict=True)) for short, longs, freqs
-            in zip(*(g[c].to_list() for c in ("short", "long", "freq")), strict=True)}
+    return {
+        short: list(zip(longs, freqs, strict=True))
+        for short, longs, freqs in zip(
+            *(g[c].to_list() for c in ("short", "long", "freq")), strict=True
+        )
+    }
 
 
 def _rows(senses: dict[str, list[tuple[str, int, str]]]) -> pl.DataFrame:
     """An inventory's senses as rows (short, long, freq, source), in its order."""
-    return pl.DataFrame([(k, *sense) for k, v in senses.items() for sense in v],
-                        schema={"short": pl.Utf8, "long": pl.Utf8, "freq": pl.Int64,
-                                "source": pl.Utf8}, orient="row")
+    return pl.DataFrame(
+        [(k, *sense) for k, v in senses.items() for sense in v],
+        schema={"short": pl.Utf8, "long": pl.Utf8, "freq": pl.Int64, "source": pl.Utf8},
+        orient="row",
+    )
 
 
 def _nested(rows: pl.DataFrame) -> dict[str, list[tuple[str, int, str]]]:
@@ -128,12 +149,16 @@ def _nested(rows: pl.DataFrame) -> dict[str, list[tuple[str, int, str]]]:
 
 
 class SenseInventory:
-    def __init__(self, clin: dict[str, list[tuple[str, int]]],
-                 other: dict[str, list[tuple[str, int]]] | None = None) -> None:
+    def __init__(
+        self,
+        clin: dict[str, list[tuple[str, int]]],
+        other: dict[str, list[tuple[str, int]]] | None = None,
+    ) -> None:
         self._use(_merged(clin, other or {}))
 
-    def _use(self, senses: dict[str, list[tuple[str, int, str]]],
-             learned: pl.DataFrame | None = None) -> None:
+    def _use(
+        self, senses: dict[str, list[tuple[str, int, str]]], learned: pl.DataFrame | None = None
+    ) -> None:
         """Take `senses` (already merged and ordered) as this inventory's, with the context
         words `learned` from notes (`termnorm.sense_learning`)."""
         self.senses = senses
@@ -141,8 +166,11 @@ class SenseInventory:
         self._longs = [long for v in self.senses.values() for long, _, _ in v]
         self._sources = [src for v in self.senses.values() for _, _, src in v]
         cues = sense_learning.by_sense(learned, senses) if learned is not None else None
-        self.table = SenseTable([(k, [(long, f) for long, f, _ in v])
-                                 for k, v in self.senses.items()], CONTEXT_WINDOW, cues)
+        self.table = SenseTable(
+            [(k, [(long, f) for long, f, _ in v]) for k, v in self.senses.items()],
+            CONTEXT_WINDOW,
+            cues,
+        )
 
     @classmethod
     def from_terminology(cls, folder: str | Path) -> SenseInventory:
@@ -152,8 +180,7 @@ class SenseInventory:
         terminology, 0.1 s to read."""
         rules = orjson.dumps([clinical.shorthand(), lexicon.VERSION]).decode()
         with _collector_paused():
-            rows = store.derived(folder, "senses", rules,
-                                 lambda: _rows(cls._derive(folder)))
+            rows = store.derived(folder, "senses", rules, lambda: _rows(cls._derive(folder)))
             inventory = cls.__new__(cls)
             inventory._use(_nested(rows), sense_learning.read(folder))
         return inventory
@@ -197,8 +224,7 @@ class SenseInventory:
             at += len(opts)
         return out
 
-    def senses_at(self, text: str, found: list[tuple[str, int]]
-                  ) -> list[tuple[str, str] | None]:
+    def senses_at(self, text: str, found: list[tuple[str, int]]) -> list[tuple[str, str] | None]:
         """(long form, source) of each abbreviation `(surface, char offset)` of `text`: the
         document's own definition ("long form (SF)"), else the sense the words around it
         choose; None for an unknown short form."""
@@ -208,8 +234,9 @@ class SenseInventory:
         out: list[tuple[str, str] | None] = []
         for (surface, _), i in zip(found, chosen, strict=True):
             long = defs.get(surface.lower())
-            out.append((long, "document") if long is not None
-                       else None if i is None else self.sense(i))
+            out.append(
+                (long, "document") if long is not None else None if i is None else self.sense(i)
+            )
         return out
 
     def sense_at(self, text: str, surface: str, at: int) -> tuple[str, str] | None:
@@ -225,7 +252,7 @@ class SenseInventory:
             if sense is None:
                 continue
             long, source = sense
-            if source == "document" and text[m.start(1) - 1:m.start(1)] == "(":
+            if source == "document" and text[m.start(1) - 1 : m.start(1)] == "(":
                 continue  # the definition itself: "long form (SF)"
             out.append(Expansion(m.start(1), m.end(1), m.group(1), long, source))
         return out
@@ -236,7 +263,7 @@ class SenseInventory:
         exps = self.expansions(text)
         parts, last = [], 0
         for e in exps:
-            parts += [text[last:e.start], e.long]
+            parts += [text[last : e.start], e.long]
             last = e.end
         parts.append(text[last:])
         return "".join(parts), exps

@@ -22,9 +22,18 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from termnorm.normalizer import Normalizer
+from termnorm_utils.errors import InputError
 
-EXTENSIONS = ("concept_id", "concept_name", "score", "method", "negated", "uncertain",
-              "historical", "family")
+EXTENSIONS = (
+    "concept_id",
+    "concept_name",
+    "score",
+    "method",
+    "negated",
+    "uncertain",
+    "historical",
+    "family",
+)
 SPAN_KEY = "termnorm"
 
 for _name in EXTENSIONS:
@@ -55,8 +64,9 @@ class TermnormComponent:
         spans: list[list[Span]] = [[] for _ in docs]
         for r in rows:
             doc = docs[r["doc"]]
-            span = doc.char_span(r["start"], r["end"], label=r["concept_id"],
-                                 alignment_mode="expand")
+            span = doc.char_span(
+                r["start"], r["end"], label=r["concept_id"], alignment_mode="expand"
+            )
             if span is None:
                 continue
             for ext in EXTENSIONS:
@@ -66,15 +76,15 @@ class TermnormComponent:
         for doc, found in zip(docs, spans, strict=True):
             doc.spans[SPAN_KEY] = found
             taken = {i for e in doc.ents for i in range(e.start, e.end)}
-            ours = [s for s in filter_spans(found)
-                    if not taken.intersection(range(s.start, s.end))]
+            ours = [s for s in filter_spans(found) if not taken.intersection(range(s.start, s.end))]
             doc.ents = list(doc.ents) + ours
         return docs
 
 
 @Language.factory("termnorm", default_config={"ontology": None, "vocabs": None})
-def make_termnorm(nlp: Language, name: str, ontology: str | None, vocabs: list[str] | None
-                  ) -> TermnormComponent:
+def make_termnorm(
+    nlp: Language, name: str, ontology: str | None, vocabs: list[str] | None
+) -> TermnormComponent:
     if not ontology:
-        raise ValueError('the termnorm component needs config={"ontology": "<terminology dir>"}')
+        raise InputError('the termnorm component needs config={"ontology": "<terminology dir>"}')
     return TermnormComponent(nlp, name, ontology, vocabs)

@@ -14,18 +14,27 @@ from collections.abc import Iterator
 SPELLINGS = (
     # tumour, behaviour, colour, odour; not hour, four, your, pour, flour, contour
     (re.compile(r"\b([a-z]*(?:[a-z]{2}[mlbvpngd]|i|od))our(s?)\b"), r"\1or\2"),
-    (re.compile(r"\boe(?=[a-z])"), "e"),                     # oedema, oesophagus, oestrogen
-    (re.compile(r"(?<=[a-z])oe(?=[a-z])"), "e"),             # diarrhoea, coeliac, foetal
-    (re.compile(r"(?<=[a-z])ae(?=[a-z])"), "e"),             # anaemia, haem-, paediatric
-    (re.compile(r"(?<=[bt])re(s?)\b"), r"er\1"),             # fibre, centre
+    (re.compile(r"\boe(?=[a-z])"), "e"),  # oedema, oesophagus, oestrogen
+    (re.compile(r"(?<=[a-z])oe(?=[a-z])"), "e"),  # diarrhoea, coeliac, foetal
+    (re.compile(r"(?<=[a-z])ae(?=[a-z])"), "e"),  # anaemia, haem-, paediatric
+    (re.compile(r"(?<=[bt])re(s?)\b"), r"er\1"),  # fibre, centre
     (re.compile(r"(?<=[a-z])is(ation|ed|ing|e)\b"), r"iz\1"),  # immunisation
 )
 POSSESSIVE = re.compile(r"(?<=[a-z])(?:'s|s')(?=\s|$)")
 HEAD_FAMILIES = (
-    ("neoplasms", "neoplasm", "tumor", "tumors", "cancer", "cancers", "carcinoma",
-     "carcinomas"),
-    ("anomalies", "anomaly", "abnormalities", "abnormality", "malformations", "malformation",
-     "deformities", "deformity", "defects", "defect"),
+    ("neoplasms", "neoplasm", "tumor", "tumors", "cancer", "cancers", "carcinoma", "carcinomas"),
+    (
+        "anomalies",
+        "anomaly",
+        "abnormalities",
+        "abnormality",
+        "malformations",
+        "malformation",
+        "deformities",
+        "deformity",
+        "defects",
+        "defect",
+    ),
     ("disease", "diseases", "disorder", "disorders", "syndrome", "syndromes", "deficiency"),
 )
 FAMILY_OF = {w: fam for fam in HEAD_FAMILIES for w in fam}
@@ -57,7 +66,7 @@ def variants(norm: str) -> Iterator[str]:
     words = base[-1].split()
     for i, w in enumerate(words[:-1]):
         if len(w) > 4 and w.endswith("s") and not w.endswith("ss"):
-            form = " ".join([*words[:i], w[:-1], *words[i + 1:]])
+            form = " ".join([*words[:i], w[:-1], *words[i + 1 :]])
             if form not in seen:
                 seen.add(form)
                 base.append(form)
@@ -70,7 +79,7 @@ def variants(norm: str) -> Iterator[str]:
         if family is None or len(words) < 2:
             continue
         for other in family:
-            new = " ".join([*words[:at], other, *words[at + 1:]])
+            new = " ".join([*words[:at], other, *words[at + 1 :]])
             if new not in seen:
                 seen.add(new)
                 yield new

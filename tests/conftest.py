@@ -75,8 +75,14 @@ def mtsamples_corpus(out: Path, n: int, ontology: Path, raw_dir: Path) -> Path:
     raw = raw_dir / "notes.jsonl"
     with gzip.open(SHARED / "corpora" / "mtsamples" / "mtsamples.jsonl.gz") as f:
         raw.write_bytes(b"".join(line for _, line in zip(range(n), f, strict=False)))
-    run(RunConfig(inputs=(str(raw),), out=str(out), ontology=str(ontology),
-                  fields=Fields(id="note_id", text="transcription")))
+    run(
+        RunConfig(
+            inputs=(str(raw),),
+            out=str(out),
+            ontology=str(ontology),
+            fields=Fields(id="note_id", text="transcription"),
+        )
+    )
     return out
 
 

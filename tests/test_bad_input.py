@@ -39,7 +39,7 @@ def test_good_obo_loads(tmp_path):
 @pytest.mark.parametrize(
     ("bad_line", "message"),
     [
-        ('synonym: Organ abnormality RELATED []', "malformed synonym"),
+        ("synonym: Organ abnormality RELATED []", "malformed synonym"),
         ('synonym: "Organ abnormality" SOMETIMES []', "malformed synonym"),
         ("this line has no tag", "expected 'tag: value'"),
         ("is_a: nothing-here", "is not a CURIE"),

@@ -17,8 +17,12 @@ def test_full_build_counts(full_terminology):
     assert by_vocab["HP"] >= 18_000
     assert by_vocab["DOID"] >= 12_000
     assert by_vocab["ICD10BJ"] >= 40_000
-    codes = (pl.scan_parquet(full_terminology / "concepts.parquet")
-             .filter(pl.col("semantic_types").list.contains("code")).select(pl.len()).collect())
+    codes = (
+        pl.scan_parquet(full_terminology / "concepts.parquet")
+        .filter(pl.col("semantic_types").list.contains("code"))
+        .select(pl.len())
+        .collect()
+    )
     assert codes.item() >= 70_000
     mesh_syn = sum(r["count"] for r in info["synonyms"] if r["vocab"] == "MESH")
     assert mesh_syn >= 250_000
@@ -26,8 +30,16 @@ def test_full_build_counts(full_terminology):
     assert zh >= 50_000
     syn = pl.read_parquet(full_terminology / "synonyms.parquet")
     assert syn["norm_term"].null_count() == 0
-    assert set(syn["kind"]) <= {"preferred", "exact", "related", "broad", "narrow",
-                                "abbreviation", "layperson", "learned"}
+    assert set(syn["kind"]) <= {
+        "preferred",
+        "exact",
+        "related",
+        "broad",
+        "narrow",
+        "abbreviation",
+        "layperson",
+        "learned",
+    }
 
 
 def test_graph_queries_on_real_data(full_terminology):
@@ -36,7 +48,10 @@ def test_graph_queries_on_real_data(full_terminology):
     assert "MESH:D003924" in g.subtree("MESH:D003920")
     assert g.lowest_common_ancestors("MESH:D003924", "MESH:D003922") == {"MESH:D003920"}
     assert g.shortest_path("MESH:D003924", "MESH:D003922") == [
-        "MESH:D003924", "MESH:D003920", "MESH:D003922"]
+        "MESH:D003924",
+        "MESH:D003920",
+        "MESH:D003922",
+    ]
     # OMIM -> DOID -> MeSH: type 1 diabetes
     assert g.xref("OMIM:222100", "DOID") == ["DOID:9744"]
     assert g.xref("OMIM:222100", "MESH") == ["MESH:D003922"]

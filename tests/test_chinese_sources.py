@@ -37,8 +37,10 @@ def test_cedict_glosses_from_the_real_file():
     from ontology.loaders.cedict import glosses
 
     assert glosses("to have a headache") == ["headache"]
-    assert glosses("liver/CL:葉|叶[ye4]/(slang) to put in long hours") == ["liver",
-                                                                         "put in long hours"]
+    assert glosses("liver/CL:葉|叶[ye4]/(slang) to put in long hours") == [
+        "liver",
+        "put in long hours",
+    ]
     t = Source.parse(f"cedict:{TERM}/cc-cedict/cedict_1_0_ts_utf-8_mdbg.txt.gz").load()
     a = t.attachments
     assert a.height > 80_000 and a["own_id"].is_null().all() and t.concepts.is_empty()
@@ -80,7 +82,8 @@ def test_terms_join_other_concepts_by_evidence(full_terminology):
     cedict = syn.filter(pl.col("source").str.starts_with("cedict"))
     assert set(cedict["source"]) == {"cedict:name"}  # only where a gloss names a concept
     assert ("MESH:D004926", "cedict:name") in set(  # Escherichia coli
-        cedict.filter(pl.col("term") == "大肠杆菌").select("concept_id", "source").iter_rows())
+        cedict.filter(pl.col("term") == "大肠杆菌").select("concept_id", "source").iter_rows()
+    )
     own = concepts.filter(pl.col("vocab") == "CMEKG")["concept_id"]
     assert "CMEKG:房颤" not in own.to_list() and own.is_in(syn["concept_id"].implode()).all()
 
@@ -100,29 +103,45 @@ def test_the_crosswalk_links_chinese_codes_and_names(full_terminology):
     # no link inside one vocabulary, none to a sense inventory
     vocab = pl.col("src").str.split(":").list.first()
     assert matched.filter(vocab == pl.col("dst").str.split(":").list.first()).is_empty()
-    assert matched.filter(pl.col("dst").str.starts_with("CLINABBR")
-                          | pl.col("src").str.starts_with("ADAM")).is_empty()
+    assert matched.filter(
+        pl.col("dst").str.starts_with("CLINABBR") | pl.col("src").str.starts_with("ADAM")
+    ).is_empty()
 
 
 def test_everyday_chinese_terms_reach_icd10_or_mesh(full_terminology):
     nz = Normalizer.load(full_terminology)
     g = ConceptGraph.load(full_terminology, with_names=False)
-    rows = [line.rstrip("\n").split("\t") for line in TERMS.read_text(encoding="utf-8")
-            .splitlines() if line.strip() and not line.startswith("#")]
+    rows = [
+        line.rstrip("\n").split("\t")
+        for line in TERMS.read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
 
     def right(cid: str, accepted: list[str]) -> bool:
         vocab, _, code = cid.partition(":")
-        return any(cid == a if a.startswith("MESH:")
-                   else vocab in ("ICD10BJ", "ICD10CM") and code.startswith(a) for a in accepted)
+        return any(
+            cid == a
+            if a.startswith("MESH:")
+            else vocab in ("ICD10BJ", "ICD10CM") and code.startswith(a)
+            for a in accepted
+        )
 
     hits = 0
     for sentence, term, accepted in rows:
         at = sentence.index(term)
-        found = [m.concept_id for m in nz.normalize(sentence).mentions
-                 if m.start < at + len(term) and m.end > at]
-        reached = [x for c in found
-                   for x in (c, *(y for v in ("ICD10BJ", "ICD10CM", "MESH")
-                                  for y in g.xref_or_broader(c, v)))]
+        found = [
+            m.concept_id
+            for m in nz.normalize(sentence).mentions
+            if m.start < at + len(term) and m.end > at
+        ]
+        reached = [
+            x
+            for c in found
+            for x in (
+                c,
+                *(y for v in ("ICD10BJ", "ICD10CM", "MESH") for y in g.xref_or_broader(c, v)),
+            )
+        ]
         hits += any(right(c, accepted.split(",")) for c in reached)
     # without CMeKG and the crosswalk: 7 of 30; with CMeKG alone 22
     assert hits / len(rows) >= 0.90, hits

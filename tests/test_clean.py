@@ -28,8 +28,15 @@ def test_real_notes_keep_their_content_and_cleaning_is_idempotent():
 
 
 def test_mojibake_controls_and_spacing():
-    got = clean(["CafÃ© au lait\r\n\r\n\r\nnext", "patientâ€™s \x00pain\t\t now ", None,
-                 "naïve café", "e\u0301"]).to_pylist()
+    got = clean(
+        [
+            "CafÃ© au lait\r\n\r\n\r\nnext",
+            "patientâ€™s \x00pain\t\t now ",
+            None,
+            "naïve café",
+            "e\u0301",
+        ]
+    ).to_pylist()
     assert got == ["Café au lait\n\nnext", "patient’s pain now", None, "naïve café", "é"]
 
 

@@ -12,8 +12,9 @@ from termnorm.cli import app
 runner = CliRunner()
 
 
-@pytest.mark.parametrize("args", [[], ["ontology"], ["ontology", "build"], ["ontology", "info"],
-                                  ["ontology", "query"]])
+@pytest.mark.parametrize(
+    "args", [[], ["ontology"], ["ontology", "build"], ["ontology", "info"], ["ontology", "query"]]
+)
 def test_help_at_every_level(args):
     r = runner.invoke(app, [*args, "--help"])
     assert r.exit_code == 0 and "Usage" in r.stdout
@@ -39,8 +40,9 @@ def test_build_info_query_json(tmp_path):
     ids = [x["concept_id"] for x in orjson.loads(r.stdout)["results"]]
     assert "ICD10CM:E11.9" in ids
 
-    r = runner.invoke(app, ["ontology", "query", str(out), "descendants", "HP:0000118",
-                            "--vocab", "HP", "--json"])
+    r = runner.invoke(
+        app, ["ontology", "query", str(out), "descendants", "HP:0000118", "--vocab", "HP", "--json"]
+    )
     assert orjson.loads(r.stdout)["count"] > 20
 
     r = runner.invoke(app, ["ontology", "query", str(out), "xref", "HP:0000822"])
@@ -58,13 +60,28 @@ def test_version_prints_the_version():
 
     from termnorm import __version__
 
-    done = subprocess.run([sys.executable, "-m", "termnorm.cli", "--version"],
-                          capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "termnorm.cli", "--version"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert done.stdout.strip() == __version__
 
 
 def test_errors_keep_brackets():
-    r = runner.invoke(app, ["corpus", "run", "--input", "/nonexistent/[phi]*.jsonl", "--out",
-                            "/tmp/termnorm-never", "--ontology", "/nonexistent"])
+    r = runner.invoke(
+        app,
+        [
+            "corpus",
+            "run",
+            "--input",
+            "/nonexistent/[phi]*.jsonl",
+            "--out",
+            "/tmp/termnorm-never",
+            "--ontology",
+            "/nonexistent",
+        ],
+    )
     assert r.exit_code == 1
     assert "[phi]" in r.stderr

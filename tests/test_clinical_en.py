@@ -33,8 +33,12 @@ def nz(full_terminology):
 @pytest.fixture(scope="module")
 def mesh(full_terminology):
     """Concept name -> its IDs, MeSH and the other vocabularies."""
-    c = (store.scan(full_terminology, "concepts").group_by("name")
-         .agg(pl.col("concept_id")).collect())
+    c = (
+        store.scan(full_terminology, "concepts")
+        .group_by("name")
+        .agg(pl.col("concept_id"))
+        .collect()
+    )
     return {name: set(ids) for name, ids in c.iter_rows()}
 
 
@@ -69,8 +73,11 @@ def test_no_general_english_readings(nz, mesh):
     for sentence, surface, concept in _rows("general_readings_en.tsv"):
         at = sentence.index(surface)
         for m in nz.normalize(sentence).mentions:
-            if m.start < at + len(surface) and at < m.end and (
-                    concept == "*" or m.concept_id in mesh[concept]):
+            if (
+                m.start < at + len(surface)
+                and at < m.end
+                and (concept == "*" or m.concept_id in mesh[concept])
+            ):
                 wrong.append((sentence, m.surface, m.name))
     assert not wrong
 
@@ -82,7 +89,20 @@ def test_mtsamples_top_concepts_are_clinical(nz):
         notes = [orjson.loads(line)["transcription"] or "" for line in f][:800]
     t = nz.normalize_batch(notes)
     top = Counter(t.column("name").to_pylist()).most_common(30)
-    general = {"Methods", "Back", "Attention", "Sound", "Pressure", "Position", "Plan",
-               "History", "Temperature", "Life", "Time", "Body Weight", "Arthritis, Rheumatoid"}
+    general = {
+        "Methods",
+        "Back",
+        "Attention",
+        "Sound",
+        "Pressure",
+        "Position",
+        "Plan",
+        "History",
+        "Temperature",
+        "Life",
+        "Time",
+        "Body Weight",
+        "Arthritis, Rheumatoid",
+    }
     assert not general & {name for name, _ in top}, top
     assert "Pain" in {name for name, _ in top}

@@ -44,13 +44,24 @@ def inputs(tmp_path_factory) -> tuple[Path, dict]:
     exact = notes[3]["transcription"]
     words = notes[10]["transcription"].split()
     near = " ".join(w if rng.random() > 0.01 else w.upper() + "x" for w in words)
-    lines = [orjson.dumps({"id": f"n{i}", "text": r["transcription"],
-                           "specialty": r.get("medical_specialty")}) for i, r in enumerate(notes)]
-    lines += [orjson.dumps({"id": "copy-exact", "text": exact.upper()}),
-              orjson.dumps({"id": "copy-near", "text": near})]
-    bad = [b'{"id": "broken", "text": "unterminated', b'\xff\xfe not utf-8 \xff',
-           orjson.dumps({"id": "empty", "text": "   "}), orjson.dumps({"id": "num", "text": 42}),
-           orjson.dumps({"id": "short", "text": "ok"}), orjson.dumps(["not", "an", "object"])]
+    lines = [
+        orjson.dumps(
+            {"id": f"n{i}", "text": r["transcription"], "specialty": r.get("medical_specialty")}
+        )
+        for i, r in enumerate(notes)
+    ]
+    lines += [
+        orjson.dumps({"id": "copy-exact", "text": exact.upper()}),
+        orjson.dumps({"id": "copy-near", "text": near}),
+    ]
+    bad = [
+        b'{"id": "broken", "text": "unterminated',
+        b"\xff\xfe not utf-8 \xff",
+        orjson.dumps({"id": "empty", "text": "   "}),
+        orjson.dumps({"id": "num", "text": 42}),
+        orjson.dumps({"id": "short", "text": "ok"}),
+        orjson.dumps(["not", "an", "object"]),
+    ]
     chunks = [lines[i::3] for i in range(3)]
     chunks[1] = chunks[1][:20] + bad + chunks[1][20:]
     for k, chunk in enumerate(chunks):
@@ -64,8 +75,13 @@ def inputs(tmp_path_factory) -> tuple[Path, dict]:
 
 
 def _cfg(raw: Path, out: Path, ontology: Path, **kw) -> RunConfig:
-    return RunConfig(inputs=(str(raw / "*.jsonl*"),), out=str(out), ontology=str(ontology),
-                     fields=Fields(id="id", text="text"), **kw)
+    return RunConfig(
+        inputs=(str(raw / "*.jsonl*"),),
+        out=str(out),
+        ontology=str(ontology),
+        fields=Fields(id="id", text="text"),
+        **kw,
+    )
 
 
 def _bytes(out: Path) -> dict[str, bytes]:
@@ -89,12 +105,19 @@ def test_every_record_is_kept_duplicate_or_rejected(first_run):
     kept = s.docs - s.duplicates
     assert kept + s.duplicates + s.rejects == s.records
     rejects = catalog.query(out, "SELECT source, line, reason FROM rejects ORDER BY line")
-    planted_rows = [r for r in rejects.to_pylist() if r["source"].startswith("part1")
-                    and 21 <= r["line"] <= 26]
+    planted_rows = [
+        r for r in rejects.to_pylist() if r["source"].startswith("part1") and 21 <= r["line"] <= 26
+    ]
     reasons = " | ".join(r["reason"] for r in planted_rows)
     assert len(planted_rows) == planted["bad"], reasons
-    for why in ("bad JSON", "invalid UTF-8", "empty text", "not a string", "quality: n_chars",
-                "must be an object"):
+    for why in (
+        "bad JSON",
+        "invalid UTF-8",
+        "empty text",
+        "not a string",
+        "quality: n_chars",
+        "must be an object",
+    ):
         assert why in reasons, reasons
     # the rest are real notes the quality rules refuse ("CHIEF COMPLAINT:," and nothing else)
     others = [r for r in rejects.to_pylist() if r not in planted_rows]
@@ -104,9 +127,12 @@ def test_every_record_is_kept_duplicate_or_rejected(first_run):
 
 def test_planted_copies_point_at_their_originals(first_run):
     out, s, _ = first_run
-    dups = {r["doc_id"].split("#")[1]: r["dup_of"].split("#")[1] for r in
-            catalog.query(out, "SELECT doc_id, dup_of FROM docs WHERE dup_of IS NOT NULL")
-            .to_pylist()}
+    dups = {
+        r["doc_id"].split("#")[1]: r["dup_of"].split("#")[1]
+        for r in catalog.query(
+            out, "SELECT doc_id, dup_of FROM docs WHERE dup_of IS NOT NULL"
+        ).to_pylist()
+    }
     assert dups.get("copy-exact") == "n3" and dups.get("copy-near") == "n10"
     assert s.duplicates == len(dups) >= 2
 
@@ -118,17 +144,22 @@ def test_docs_are_clean_deidentified_tagged_and_mentioned(first_run):
     assert all(len(d["raw_sha256"]) == 64 and d["n_chars"] >= 20 for d in docs)
     assert all("\r" not in d["text"] for d in docs)
     assert sum(d["phi_count"] for d in docs) > 0  # MTSamples notes carry dates and names
-    m = catalog.query(out, """
+    m = catalog.query(
+        out,
+        """
         SELECT m.doc_id, m.surface, m.start, m."end", c.name, d.text
         FROM mentions m JOIN concepts c USING (concept_id) JOIN docs d USING (doc_id)
-        LIMIT 200""").to_pylist()
+        LIMIT 200""",
+    ).to_pylist()
     assert s.mentions > 100 and m
-    assert all(r["text"][r["start"]:r["end"]] == r["surface"] for r in m)
+    assert all(r["text"][r["start"] : r["end"]] == r["surface"] for r in m)
     # the sidecar is written dictionary-encoded and reads back as its documented schema
     for f in (out / "mentions").glob("*.parquet"):
         assert pq.read_schema(f) == schema.MENTIONS
     # the shards' concept counts add up to the mentions, named as the terminology names them
-    counted = catalog.query(out, """
+    counted = catalog.query(
+        out,
+        """
         WITH k AS (SELECT concept_id, any_value(name) AS name, sum(mentions) AS n,
                           sum(affirmed) AS a FROM concept_counts GROUP BY 1),
              m AS (SELECT concept_id, count(*) AS n, count(*) FILTER (WHERE NOT negated) AS a
@@ -138,12 +169,14 @@ def test_docs_are_clean_deidentified_tagged_and_mentioned(first_run):
                                 OR k.name IS DISTINCT FROM coalesce(c.name, m.concept_id))
                  AS wrong
         FROM m FULL JOIN k USING (concept_id) LEFT JOIN concepts c USING (concept_id)
-        """).to_pylist()[0]
+        """,
+    ).to_pylist()[0]
     assert counted["concepts"] > 20 and counted["wrong"] == 0, counted
 
 
-def test_rerun_skips_finished_shards_and_redoes_a_damaged_one(first_run, inputs,
-                                                               sample_terminology):
+def test_rerun_skips_finished_shards_and_redoes_a_damaged_one(
+    first_run, inputs, sample_terminology
+):
     out, _, _ = first_run
     raw, _ = inputs
     before = _bytes(out)
@@ -184,8 +217,9 @@ def test_learned_pairs_reach_a_corpus_run(inputs, sample_terminology, tmp_path):
     pairs.write_text("anesthesia\tHP:0001945\n" * 2, encoding="utf-8")  # a made-up reading
     assert CliRunner().invoke(app, ["ontology", "learn", str(term), str(pairs)]).exit_code == 0
     assert run(_cfg(raw, out, term)).skipped == 0
-    got = catalog.query(out, "SELECT DISTINCT concept_id FROM mentions "
-                             "WHERE lower(surface) = 'anesthesia'")
+    got = catalog.query(
+        out, "SELECT DISTINCT concept_id FROM mentions WHERE lower(surface) = 'anesthesia'"
+    )
     assert got.column(0).to_pylist() == ["HP:0001945"]
 
 
@@ -202,14 +236,26 @@ def test_kill_9_at_random_points_then_rerun(first_run, inputs, sample_terminolog
     out, _, _ = first_run
     raw, _ = inputs
     want = _bytes(out)
-    cmd = [sys.executable, "-m", "termnorm.cli", "corpus", "run", "--input",
-           str(raw / "*.jsonl*"), "--out", str(tmp_path), "--ontology", str(sample_terminology),
-           "--id-field", "id", "--json"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "termnorm.cli",
+        "corpus",
+        "run",
+        "--input",
+        str(raw / "*.jsonl*"),
+        "--out",
+        str(tmp_path),
+        "--ontology",
+        str(sample_terminology),
+        "--id-field",
+        "id",
+        "--json",
+    ]
     env = {**os.environ, "PYTHONHASHSEED": "0"}
     rng = random.Random(3)
     for _ in range(10):
-        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(rng.uniform(0.5, 4.0))
         proc.send_signal(signal.SIGKILL)
         proc.wait()
@@ -221,8 +267,12 @@ def test_kill_9_at_random_points_then_rerun(first_run, inputs, sample_terminolog
 
 def test_catalog_cannot_write_or_read_elsewhere(first_run):
     out, _, _ = first_run
-    for sql in (f"COPY docs TO '{out}/x.csv'", "DROP VIEW docs", "CREATE TABLE t AS SELECT 1",
-                "INSERT INTO catalog_info VALUES ('a', 'b')"):
+    for sql in (
+        f"COPY docs TO '{out}/x.csv'",
+        "DROP VIEW docs",
+        "CREATE TABLE t AS SELECT 1",
+        "INSERT INTO catalog_info VALUES ('a', 'b')",
+    ):
         with pytest.raises(PermissionError):
             catalog.query(out, sql)
     import duckdb
@@ -243,8 +293,10 @@ def test_catalog_cannot_write_or_read_elsewhere(first_run):
 
 def test_config_files(tmp_path):
     toml = tmp_path / "run.toml"
-    toml.write_text('inputs = ["a/*.jsonl"]\nout = "o"\nworkers = 3\n[fields]\ntext = "body"\n'
-                    '[quality]\nmin_chars = 5\n[stages]\nnormalize = false\n')
+    toml.write_text(
+        'inputs = ["a/*.jsonl"]\nout = "o"\nworkers = 3\n[fields]\ntext = "body"\n'
+        "[quality]\nmin_chars = 5\n[stages]\nnormalize = false\n"
+    )
     cfg = RunConfig.load(toml).check()
     assert cfg.workers == 3 and cfg.fields.text == "body" and cfg.quality.min_chars == 5
     yaml = tmp_path / "run.yaml"
@@ -268,15 +320,24 @@ def test_report_renders_in_a_headless_browser(first_run, tmp_path):
         pytest.skip("no Chromium here")
     page = (out / "report.html").as_uri()
     flags = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars"]
-    dom = subprocess.run([browser, *flags, "--dump-dom", page], capture_output=True, text=True,
-                         timeout=120, check=True).stdout
+    dom = subprocess.run(
+        [browser, *flags, "--dump-dom", page],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout
     assert dom.count("<h2>") == 7 and dom.count("<svg") >= 6, dom[:2000]
     assert f"<td>records</td><td>{s.records:,}</td>" in dom
     for lang in ("en",):
         assert f"<title>{lang}: " in dom  # the languages chart holds the run's values
     shot = tmp_path / "report.png"
-    subprocess.run([browser, *flags, "--window-size=900,1600", f"--screenshot={shot}", page],
-                   capture_output=True, timeout=120, check=True)
+    subprocess.run(
+        [browser, *flags, "--window-size=900,1600", f"--screenshot={shot}", page],
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
     assert shot.stat().st_size > 20_000  # a drawn page, not a blank one
 
 
@@ -311,17 +372,26 @@ def test_a_50_mb_document_and_nul_bytes(sample_terminology, tmp_path):
         big += "\n" + big[: 50_000_000 - len(big.encode()) + 1000]
     raw = tmp_path / "raw"
     raw.mkdir()
-    rows = [orjson.dumps({"id": "big", "text": big}),
-            orjson.dumps({"id": "nul", "text": "Chest pain\u0000 since Monday, no fever at all."}),
-            b'{"id": "rawnul", "text": "a\x00b"}',
-            orjson.dumps({"id": "fine", "text": notes[0]["transcription"]})]
+    rows = [
+        orjson.dumps({"id": "big", "text": big}),
+        orjson.dumps({"id": "nul", "text": "Chest pain\u0000 since Monday, no fever at all."}),
+        b'{"id": "rawnul", "text": "a\x00b"}',
+        orjson.dumps({"id": "fine", "text": notes[0]["transcription"]}),
+    ]
     (raw / "odd.jsonl").write_bytes(b"\n".join(rows) + b"\n")
     out = tmp_path / "out"
-    s = run(RunConfig(inputs=(str(raw / "*.jsonl"),), out=str(out),
-                      ontology=str(sample_terminology), fields=Fields(id="id")))
+    s = run(
+        RunConfig(
+            inputs=(str(raw / "*.jsonl"),),
+            out=str(out),
+            ontology=str(sample_terminology),
+            fields=Fields(id="id"),
+        )
+    )
     assert s.records == 4 and s.docs + s.rejects == 4
-    docs = {r["id"]: r for r in catalog.query(
-        out, "SELECT id, n_chars, text FROM docs").to_pylist()}
+    docs = {
+        r["id"]: r for r in catalog.query(out, "SELECT id, n_chars, text FROM docs").to_pylist()
+    }
     rejects = catalog.query(out, "SELECT line, reason FROM rejects").to_pylist()
     assert "big" in docs and docs["big"]["n_chars"] > 45_000_000
     assert "\x00" not in docs["nul"]["text"] and "Chest pain" in docs["nul"]["text"]
@@ -333,8 +403,10 @@ def test_repeated_texts_get_the_results_of_one(sample_terminology, tmp_path):
     still get every column and mention a lone copy gets."""
 
     notes = [r["transcription"] for r in _notes(30)]
-    note = next(t for t in notes if "hypertension" in t.lower() or "asthma" in t.lower()
-                ) + "\nSeen by Dr. Alice Moore on 03/14/2021; Moore will call back."
+    note = (
+        next(t for t in notes if "hypertension" in t.lower() or "asthma" in t.lower())
+        + "\nSeen by Dr. Alice Moore on 03/14/2021; Moore will call back."
+    )
     once = [{"id": f"u{i}", "text": t} for i, t in enumerate(notes)]
     many = [*once[:5], *({"id": f"copy{k}", "text": note} for k in range(3)), *once[5:]]
     outs = {}
@@ -343,18 +415,24 @@ def test_repeated_texts_get_the_results_of_one(sample_terminology, tmp_path):
         raw.mkdir()
         (raw / "a.jsonl").write_bytes(b"\n".join(orjson.dumps(r) for r in rows) + b"\n")
         run(_cfg(raw, tmp_path / f"out-{name}", sample_terminology))
-        outs[name] = {kind: pq.read_table(next((tmp_path / f"out-{name}" / kind).glob("*")))
-                      .to_pylist() for kind in ("docs", "mentions", "signatures")}
+        outs[name] = {
+            kind: pq.read_table(next((tmp_path / f"out-{name}" / kind).glob("*"))).to_pylist()
+            for kind in ("docs", "mentions", "signatures")
+        }
     lone = outs["once"]
     assert lone["mentions"] and lone["docs"][0]["phi_count"] > 0
     skip = {"doc_id", "id", "line"}
     for k in range(3):
         doc = next(d for d in outs["many"]["docs"] if d["id"] == f"copy{k}")
         assert {c: v for c, v in doc.items() if c not in skip} == {
-            c: v for c, v in lone["docs"][0].items() if c not in skip}
+            c: v for c, v in lone["docs"][0].items() if c not in skip
+        }
         for kind in ("mentions", "signatures"):
-            got = [{c: v for c, v in r.items() if c != "doc_id"}
-                   for r in outs["many"][kind] if r["doc_id"] == f"a.jsonl#copy{k}"]
+            got = [
+                {c: v for c, v in r.items() if c != "doc_id"}
+                for r in outs["many"][kind]
+                if r["doc_id"] == f"a.jsonl#copy{k}"
+            ]
             assert got == [{c: v for c, v in r.items() if c != "doc_id"} for r in lone[kind]]
     # and the other notes' mentions stay in document order
     order = [r["doc_id"].removeprefix("a.jsonl#") for r in outs["many"]["mentions"]]
@@ -366,20 +444,27 @@ def test_texts_made_equal_by_boilerplate_removal_get_equal_results(sample_termin
 
     footer = "Electronically signed by the attending physician of record."
     notes = [r["transcription"] for r in _notes(30)]
-    rows = [{"id": f"n{i}", "text": t + ("\n" + footer if i < 12 else "")}
-            for i, t in enumerate(notes)]
+    rows = [
+        {"id": f"n{i}", "text": t + ("\n" + footer if i < 12 else "")} for i, t in enumerate(notes)
+    ]
     rows.append({"id": "bare", "text": notes[0]})  # n0 without its footer
     raw = tmp_path / "raw"
     raw.mkdir()
     (raw / "a.jsonl").write_bytes(b"\n".join(orjson.dumps(r) for r in rows) + b"\n")
     run(_cfg(raw, tmp_path / "out", sample_terminology))
-    docs = {d["id"]: d for d in pq.read_table(
-        next((tmp_path / "out" / "docs").glob("*"))).to_pylist()}
+    docs = {
+        d["id"]: d for d in pq.read_table(next((tmp_path / "out" / "docs").glob("*"))).to_pylist()
+    }
     assert all(footer not in d["text"] for d in docs.values())
     assert docs["n0"]["boilerplate_lines"] == 1 and docs["bare"]["boilerplate_lines"] == 0
     assert docs["n0"]["text"] == docs["bare"]["text"]
     ments = pq.read_table(next((tmp_path / "out" / "mentions").glob("*"))).to_pylist()
-    of = {k: [{c: v for c, v in m.items() if c != "doc_id"} for m in ments
-              if m["doc_id"] == f"a.jsonl#{k}"]
-          for k in ("n0", "bare")}
+    of = {
+        k: [
+            {c: v for c, v in m.items() if c != "doc_id"}
+            for m in ments
+            if m["doc_id"] == f"a.jsonl#{k}"
+        ]
+        for k in ("n0", "bare")
+    }
     assert of["n0"] and of["n0"] == of["bare"]

@@ -22,7 +22,7 @@ with gzip.open(SHARED / "corpora" / "mtsamples" / "mtsamples.jsonl.gz") as f:
 
 def shingles(text: str, n: int = 5) -> set[str]:
     w = re.findall(r"[a-z0-9]+", text.lower())
-    return {" ".join(w[i:i + n]) for i in range(len(w) - n + 1)}
+    return {" ".join(w[i : i + n]) for i in range(len(w) - n + 1)}
 
 
 def test_signatures_are_deterministic_and_estimate_jaccard():
@@ -48,7 +48,7 @@ def test_near_duplicates_find_edited_copies_and_keep_the_first():
     for i in picks:
         words = NOTES[i].split()
         j = rng.randrange(len(words))
-        copies.append(" ".join(words[:j] + ["reportedly"] + words[j + 1:]))  # one word changed
+        copies.append(" ".join(words[:j] + ["reportedly"] + words[j + 1 :]))  # one word changed
     ids = near_duplicates(NOTES + copies, threshold=0.8)
     assert len(ids) == len(NOTES) + 60
     for k, i in enumerate(picks):
@@ -62,9 +62,14 @@ def test_near_duplicates_find_edited_copies_and_keep_the_first():
 
 
 def test_chinese_uses_character_ngrams():
-    a, b, c = signatures(["患者因反复胸痛三天入院，既往高血压病史十年。",
-                          "患者因反复胸痛三天入院，既往高血压病史九年。",
-                          "右股骨颈骨折术后复查，切口愈合良好。"], ngram=3)
+    a, b, c = signatures(
+        [
+            "患者因反复胸痛三天入院，既往高血压病史十年。",
+            "患者因反复胸痛三天入院，既往高血压病史九年。",
+            "右股骨颈骨折术后复查，切口愈合良好。",
+        ],
+        ngram=3,
+    )
     assert similarity(a, b) > 0.6 and similarity(a, c) < 0.2
 
 
@@ -82,10 +87,14 @@ def test_exact_duplicates_match_a_dictionary_of_normalized_texts():
         texts = [orjson.loads(line)["transcription"] for line in f]
     ids = exact_duplicates(texts)
     first: dict[str, int] = {}
-    want = [i if t is None else first.setdefault(t, i)
-            for i, t in enumerate(normalize_array(texts).to_pylist())]
+    want = [
+        i if t is None else first.setdefault(t, i)
+        for i, t in enumerate(normalize_array(texts).to_pylist())
+    ]
     assert ids.tolist() == want
-    assert (ids != np.arange(len(texts))).sum() > 100, "MTSamples files notes under several specialties"
+    assert (ids != np.arange(len(texts))).sum() > 100, (
+        "MTSamples files notes under several specialties"
+    )
     assert exact_duplicates(["Chest  PAIN.", "chest pain.", None, None]).tolist() == [0, 0, 2, 3]
 
 

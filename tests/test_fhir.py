@@ -28,7 +28,6 @@ def _bundle() -> Path:
     return next((FHIR / "synthea-bundle").glob("*.json.gz"))
 
 
-
 def test_bulk_files_account_for_every_resource():
     need_shared()
     for f in sorted(BULK.glob("*.ndjson")):
@@ -45,8 +44,9 @@ def test_bulk_files_account_for_every_resource():
 def test_a_note_reads_its_encounter_and_hides_its_dates():
     need_shared()
     _, docs, _ = read_all(BULK / "DocumentReference.000.ndjson")
-    encounters = {json.loads(line)["id"]: json.loads(line)
-                  for line in (BULK / "Encounter.000.ndjson").open()}
+    encounters = {
+        json.loads(line)["id"]: json.loads(line) for line in (BULK / "Encounter.000.ndjson").open()
+    }
     notes = [json.loads(line) for line in (BULK / "DocumentReference.000.ndjson").open()]
     for doc, note in zip(docs, notes, strict=True):
         meta = json.loads(doc["meta"])
@@ -55,8 +55,10 @@ def test_a_note_reads_its_encounter_and_hides_its_dates():
         assert meta["loinc"] == note["type"]["coding"][0]["code"]
         assert meta["doc_type"] == note["type"]["coding"][0]["display"]
         assert meta["encounter_class"] == enc["class"]["code"]
-        assert meta["date"] == note["date"][:4] and meta["encounter_year"] == enc[
-            "period"]["start"][:4]
+        assert (
+            meta["date"] == note["date"][:4]
+            and meta["encounter_year"] == enc["period"]["start"][:4]
+        )
         assert not any(k.startswith("patient") for k in meta)
         assert any(i.startswith("NAME\t") for i in doc["identifiers"])  # for the PHI stage only
 
@@ -74,8 +76,9 @@ def test_the_bundle_gives_each_note_once():
 def _patient_identifiers() -> set[str]:
     patients = [json.loads(line) for line in (BULK / "Patient.000.ndjson").open()]
     bundle = json.loads(gzip.decompress(_bundle().read_bytes()))
-    patients += [e["resource"] for e in bundle["entry"]
-                 if e["resource"]["resourceType"] == "Patient"]
+    patients += [
+        e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Patient"
+    ]
     found = {_bundle().name.split("_")[0], _bundle().name.split("_")[1]}
     for p in patients:
         found.add(p["id"])
@@ -93,8 +96,14 @@ def _patient_identifiers() -> set[str]:
 def fhir_run(tmp_path_factory, full_terminology):
     need_shared()
     out = tmp_path_factory.mktemp("fhir") / "out"
-    cfg = RunConfig.from_dict({"inputs": [str(FHIR)], "out": str(out),
-                               "ontology": str(full_terminology), "phi": {"salt": SALT}})
+    cfg = RunConfig.from_dict(
+        {
+            "inputs": [str(FHIR)],
+            "out": str(out),
+            "ontology": str(full_terminology),
+            "phi": {"salt": SALT},
+        }
+    )
     return out, run(cfg)
 
 
@@ -103,10 +112,16 @@ SALT = "this site's own salt"
 
 def test_patient_keys_need_a_salt(tmp_path):
     need_shared()
-    with pytest.raises(ValueError, match=r"fhir-[0-9a-f]{12}\.json\.gz: FHIR notes: patient keys "
-                       r"are kept as salted hashes; give \[phi\] salt"):
-        run(RunConfig(inputs=(str(_bundle()),), out=str(tmp_path / "out")).with_values(
-            {"stages.normalize": False}))
+    with pytest.raises(
+        ValueError,
+        match=r"fhir-[0-9a-f]{12}\.json\.gz: FHIR notes: patient keys "
+        r"are kept as salted hashes; give \[phi\] salt",
+    ):
+        run(
+            RunConfig(inputs=(str(_bundle()),), out=str(tmp_path / "out")).with_values(
+                {"stages.normalize": False}
+            )
+        )
     assert not (tmp_path / "out" / "docs").exists()
 
 
@@ -130,8 +145,10 @@ def test_the_patient_key_is_a_salted_hash(fhir_run):
     out, _ = fhir_run
     keys = catalog.query(out, "SELECT patient, count(*) AS n FROM docs GROUP BY 1").to_pylist()
     assert len(keys) == 4 and all(len(k["patient"]) == 16 for k in keys)
-    assert sum(k["n"] for k in keys) == catalog.query(
-        out, "SELECT count(*) AS n FROM docs").column("n")[0].as_py()
+    assert (
+        sum(k["n"] for k in keys)
+        == catalog.query(out, "SELECT count(*) AS n FROM docs").column("n")[0].as_py()
+    )
 
 
 def test_model_prepare_splits_by_patient(fhir_run, tmp_path, monkeypatch):
@@ -144,11 +161,18 @@ def test_model_prepare_splits_by_patient(fhir_run, tmp_path, monkeypatch):
     real = pr.is_validation
     monkeypatch.setattr(pr, "is_validation", lambda key, f: asked.append(key) or real(key, f))
     m = pr.prepare(out, tmp_path / "tok", tmp_path / "data", seq_len=64, validation=0.5)
-    patients = catalog.query(out, "SELECT patient FROM docs WHERE dup_of IS NULL AND "
-                             "withdrawn IS NULL ORDER BY doc_id").column("patient").to_pylist()
+    patients = (
+        catalog.query(
+            out,
+            "SELECT patient FROM docs WHERE dup_of IS NULL AND withdrawn IS NULL ORDER BY doc_id",
+        )
+        .column("patient")
+        .to_pylist()
+    )
     assert asked == patients and len(set(asked)) == 4
     assert m["splits"]["validation"]["documents"] + m["splits"]["train"]["documents"] == len(
-        patients)
+        patients
+    )
 
 
 def test_surrogate_dates_move_by_one_offset_per_patient(tmp_path, sample_terminology):
@@ -161,11 +185,21 @@ def test_surrogate_dates_move_by_one_offset_per_patient(tmp_path, sample_termino
     for name in ("DocumentReference.000.ndjson", "Encounter.000.ndjson", "Patient.000.ndjson"):
         (tmp_path / "in" / name).write_bytes((BULK / name).read_bytes())
     out = tmp_path / "out"
-    run(RunConfig.from_dict({"inputs": [str(tmp_path / "in")], "out": str(out),
-                             "ontology": str(sample_terminology), "allow_rejects": True,
-                             "phi": {"surrogates": True, "salt": "a salt of this site"}}))
-    notes = {json.loads(line)["id"]: json.loads(line)
-             for line in (BULK / "DocumentReference.000.ndjson").open()}
+    run(
+        RunConfig.from_dict(
+            {
+                "inputs": [str(tmp_path / "in")],
+                "out": str(out),
+                "ontology": str(sample_terminology),
+                "allow_rejects": True,
+                "phi": {"surrogates": True, "salt": "a salt of this site"},
+            }
+        )
+    )
+    notes = {
+        json.loads(line)["id"]: json.loads(line)
+        for line in (BULK / "DocumentReference.000.ndjson").open()
+    }
     shifts: dict[str, set[int]] = {}
     for row in catalog.query(out, "SELECT id, patient, text FROM docs").to_pylist():
         raw = base64.b64decode(notes[row["id"]]["content"][0]["attachment"]["data"]).decode()

@@ -29,7 +29,6 @@ ARTICLES = {
 }
 
 
-
 @pytest.mark.parametrize("name", sorted(ARTICLES))
 def test_an_article_is_its_title_abstract_and_sections_with_its_licence(name):
     need_shared()
@@ -41,12 +40,12 @@ def test_an_article_is_its_title_abstract_and_sections_with_its_licence(name):
     assert meta["doc_type"] == "article" and meta["date"][:2] in ("19", "20")
     root = etree.parse(str(JATS / name)).getroot()
     lines = doc["text"].split("\n")
-    title = " ".join("".join(root.find("front/article-meta/title-group/article-title")
-                             .itertext()).split())
+    title = " ".join(
+        "".join(root.find("front/article-meta/title-group/article-title").itertext()).split()
+    )
     assert lines[0] == title
     # the body's section titles, in order, each a line of the text (those with content)
-    sections = [" ".join("".join(t.itertext()).split())
-                for t in root.iterfind("body//sec/title")]
+    sections = [" ".join("".join(t.itertext()).split()) for t in root.iterfind("body//sec/title")]
     found, at = 0, 0
     for s in sections:  # each after the one before
         if s in lines[at:]:
@@ -57,8 +56,9 @@ def test_an_article_is_its_title_abstract_and_sections_with_its_licence(name):
     refs = [" ".join("".join(t.itertext()).split()) for t in root.iterfind(".//ref//article-title")]
     assert refs and not any(r in doc["text"] for r in refs if len(r) > 30)
     markers = {"".join(x.itertext()) for x in root.iterfind(".//xref[@ref-type='bibr']")}
-    assert not {m for m in markers if m.startswith("[")} & set(re.findall(r"\[[^]]*\]",
-                                                                         doc["text"]))
+    assert not {m for m in markers if m.startswith("[")} & set(
+        re.findall(r"\[[^]]*\]", doc["text"])
+    )
     assert not re.search(r"[\[(][\s,;–-]*[\])]", doc["text"])  # nor what brackets they left
     # the body's paragraphs are there: nearly all its words
     body = " ".join("".join(p.itertext()) for p in root.iterfind("body//p")).split()
@@ -86,10 +86,16 @@ def test_a_run_selects_articles_by_licence(tmp_path, sample_terminology):
     out = tmp_path / "out"
     s = run(RunConfig(inputs=(str(JATS),), out=str(out), ontology=str(sample_terminology)))
     assert s.docs == 6 and s.rejects == 0
-    rows = catalog.query(out, "SELECT meta->>'$.license' AS licence, count(*) AS n FROM docs "
-                         "WHERE dup_of IS NULL GROUP BY 1 ORDER BY 1").to_pylist()
-    assert rows == [{"licence": "CC BY", "n": 3}, {"licence": "CC BY 2.0", "n": 2},
-                    {"licence": "public domain", "n": 1}]
+    rows = catalog.query(
+        out,
+        "SELECT meta->>'$.license' AS licence, count(*) AS n FROM docs "
+        "WHERE dup_of IS NULL GROUP BY 1 ORDER BY 1",
+    ).to_pylist()
+    assert rows == [
+        {"licence": "CC BY", "n": 3},
+        {"licence": "CC BY 2.0", "n": 2},
+        {"licence": "public domain", "n": 1},
+    ]
     types = catalog.query(out, "SELECT DISTINCT doc_type, year FROM docs ORDER BY 2").to_pylist()
     assert {t["doc_type"] for t in types} == {"article"}
     assert [t["year"] for t in types] == ["2007", "2008", "2011", "2012", "2013"]

@@ -40,19 +40,24 @@ def test_learn_from_a_task_file_then_load_afresh(folder):
     for m, c in pairs:
         by_mention.setdefault(normalize(m).text, set()).add(c)
     # mentions the terminology lacks, every pair agreeing: learned, they map to their concept
-    new = sorted(m for m, ids in by_mention.items()
-                 if len(ids) == 1 and before._engine.lookup(m) is None)[:40]
+    new = sorted(
+        m for m, ids in by_mention.items() if len(ids) == 1 and before._engine.lookup(m) is None
+    )[:40]
     assert len(new) >= 20
-    r = runner.invoke(app, ["ontology", "learn", str(folder), str(NCBI_TRAIN), "--task", "ncbi",
-                            "--json"])
+    r = runner.invoke(
+        app, ["ontology", "learn", str(folder), str(NCBI_TRAIN), "--task", "ncbi", "--json"]
+    )
     assert r.exit_code == 0, r.stderr
     entry = orjson.loads(r.stdout)
     assert entry["read"] == len(pairs) and entry["mentions"] > 1000
     assert store.manifest(folder)["learned"]["sources"] == [f"ncbi:{NCBI_TRAIN.name}"]
     after = Normalizer.load(folder)
     got = {m: (after.map(m, k=1) or [None])[0] for m in new}
-    wrong = {m: c for m, c in got.items() if c is None or c.method != "learned"
-             or c.concept_id not in by_mention[m]}
+    wrong = {
+        m: c
+        for m, c in got.items()
+        if c is None or c.method != "learned" or c.concept_id not in by_mention[m]
+    }
     assert not wrong, wrong
 
 
@@ -60,19 +65,24 @@ def test_majority_and_no_override_on_one_vote(folder, tmp_path):
     own = Normalizer.load(folder).map("hemochromatosis", k=1)[0].concept_id
     lymphoma = "MESH:D016399"
     tsv = tmp_path / "pairs.tsv"
-    tsv.write_text("mention\tconcept_id\nhemochromatosis\tMESH:D016399\n"
-                   "zorbic fever\tMESH:D005334\nzorbic fever\tMESH:D005334\n"
-                   "Zorbic  Fever\tMESH:D007239\n", encoding="utf-8")
+    tsv.write_text(
+        "mention\tconcept_id\nhemochromatosis\tMESH:D016399\n"
+        "zorbic fever\tMESH:D005334\nzorbic fever\tMESH:D005334\n"
+        "Zorbic  Fever\tMESH:D007239\n",
+        encoding="utf-8",
+    )
     assert runner.invoke(app, ["ontology", "learn", str(folder), str(tsv)]).exit_code == 0
     nz = Normalizer.load(folder)
     assert nz.map("hemochromatosis", k=1)[0].concept_id == own != lymphoma
     assert nz.map("zorbic fever", k=1)[0].concept_id == "MESH:D005334"  # 2 votes to 1
     # votes add up across runs: three of four now say lymphoma, which moves the term
-    tsv.write_text("hemochromatosis\tMESH:D016399\nhemochromatosis\tMESH:D016399\n",
-                   encoding="utf-8")
+    tsv.write_text(
+        "hemochromatosis\tMESH:D016399\nhemochromatosis\tMESH:D016399\n", encoding="utf-8"
+    )
     assert runner.invoke(app, ["ontology", "learn", str(folder), str(tsv)]).exit_code == 0
-    assert learned.read(folder).filter(
-        learned.pl.col("norm_term") == "hemochromatosis")["concept_id"].to_list() == [lymphoma]
+    assert learned.read(folder).filter(learned.pl.col("norm_term") == "hemochromatosis")[
+        "concept_id"
+    ].to_list() == [lymphoma]
     assert Normalizer.load(folder).map("hemochromatosis", k=1)[0].concept_id == lymphoma
 
 
@@ -105,12 +115,17 @@ def test_learned_pairs_pass_the_lexicon_guards(folder, tmp_path):
     """A short or general-English mention a user approved is theirs: neither the length filter
     nor the general-English guard drops it."""
     tsv = tmp_path / "pairs.tsv"
-    tsv.write_text("qz\tMESH:D003920\nthinking\tMESH:D001523\nthinking\tMESH:D001523\n"
-                   "thinking\tMESH:D001523\n", encoding="utf-8")
+    tsv.write_text(
+        "qz\tMESH:D003920\nthinking\tMESH:D001523\nthinking\tMESH:D001523\n"
+        "thinking\tMESH:D001523\n",
+        encoding="utf-8",
+    )
     assert Normalizer.load(folder).normalize("thinking about qz").mentions == []
     assert runner.invoke(app, ["ontology", "learn", str(folder), str(tsv)]).exit_code == 0
-    got = {m.surface: m.concept_id for m in
-           Normalizer.load(folder).normalize("thinking about qz").mentions}
+    got = {
+        m.surface: m.concept_id
+        for m in Normalizer.load(folder).normalize("thinking about qz").mentions
+    }
     assert got == {"qz": "MESH:D003920", "thinking": "MESH:D001523"}
 
 

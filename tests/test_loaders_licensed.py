@@ -67,9 +67,12 @@ def test_mesh_xml():
     c = {r["concept_id"]: r for r in t.concepts.to_dicts()}
     assert c["MESH:D003924"]["definition"].startswith("A subclass of DIABETES MELLITUS")
     s = syn(t, "MESH:D003924")
-    assert s == {"Diabetes Mellitus, Type 2": "preferred", "NIDDM": "abbreviation",
-                 "Type 2 Diabetes Mellitus": "exact",
-                 "Diabetes Mellitus, Ketosis-Resistant": "narrow"}
+    assert s == {
+        "Diabetes Mellitus, Type 2": "preferred",
+        "NIDDM": "abbreviation",
+        "Type 2 Diabetes Mellitus": "exact",
+        "Diabetes Mellitus, Ketosis-Resistant": "narrow",
+    }
     assert rels(t) == {("MESH:D003924", "is_a", "MESH:D003920")}
     assert t.versions["mesh"] == "eng"
 
@@ -77,8 +80,10 @@ def test_mesh_xml():
 def test_umls_and_omop_connect_through_xrefs(tmp_path):
     from ontology import Source, build
 
-    build(tmp_path / "t", [Source.parse(f"umls:{FIXTURES}/umls"),
-                           Source.parse(f"omop:{FIXTURES}/omop")])
+    build(
+        tmp_path / "t",
+        [Source.parse(f"umls:{FIXTURES}/umls"), Source.parse(f"omop:{FIXTURES}/omop")],
+    )
     g = ConceptGraph.load(tmp_path / "t")
     assert g.xref("OMOP:201826", "UMLS") == ["UMLS:C0011860"]
     assert g.xref("OMOP:201826", "MESH") == ["MESH:D003924"]

@@ -90,8 +90,9 @@ def test_icd10bj_and_procedures():
     p = codelist.load(TERM / "chip-procedures" / "code.txt", vocab="ICD9CM3BJ")
     assert p.concepts.height >= 9_800
     # 00.0100 and 00.0101 are siblings (extensions of 00.01, which the list leaves out)
-    assert dict(p.relations.select("src", "dst").iter_rows())["ICD9CM3BJ:00.0101"] == \
-        "ICD9CM3BJ:00.0"
+    assert (
+        dict(p.relations.select("src", "dst").iter_rows())["ICD9CM3BJ:00.0101"] == "ICD9CM3BJ:00.0"
+    )
 
 
 def test_babelon_chinese_labels():

@@ -27,7 +27,6 @@ def _xml(name: str) -> bytes:
     return gzip.decompress(data) if name.endswith(".gz") else data
 
 
-
 @pytest.mark.parametrize("name", FILES)
 def test_every_citation_is_read_with_its_metadata(name):
     xml = _xml(name)
@@ -42,9 +41,13 @@ def test_every_citation_is_read_with_its_metadata(name):
     assert all(m.get("journal") and m.get("date", "")[:2] in ("19", "20") for m in metas)
     headings = sum(len(m.get("mesh", ())) for m in metas)
     assert headings == len(re.findall(rb"<DescriptorName ", xml))
-    assert opened.deleted == [p.decode() for p in re.findall(
-        rb"<PMID[^>]*>(\d+)</PMID>", b"".join(re.findall(rb"<DeleteCitation>.*?</DeleteCitation>",
-                                                         xml, re.DOTALL)))]
+    assert opened.deleted == [
+        p.decode()
+        for p in re.findall(
+            rb"<PMID[^>]*>(\d+)</PMID>",
+            b"".join(re.findall(rb"<DeleteCitation>.*?</DeleteCitation>", xml, re.DOTALL)),
+        )
+    ]
 
 
 def test_a_structured_abstract_keeps_its_labels_and_inline_markup():
@@ -52,49 +55,82 @@ def test_a_structured_abstract_keeps_its_labels_and_inline_markup():
     title, abstract = doc["text"].split("\n\n")
     assert title == "Inhaled Combined Budesonide-Formoterol as Needed in Mild Asthma."
     assert [s.split(":")[0] for s in abstract.split("\n")] == [
-        "BACKGROUND", "METHODS", "RESULTS", "CONCLUSIONS"]
+        "BACKGROUND",
+        "METHODS",
+        "RESULTS",
+        "CONCLUSIONS",
+    ]
     assert "fast-acting β 2-agonist" in abstract  # β and <sub>2</sub>, white space collapsed
     meta = orjson.loads(doc["meta"])
     assert meta["date"] == "2018-05-17" and meta["language"] == ["eng"]
-    assert {"ui": "D001249", "heading": "Asthma", "major": False,
-            "qualifiers": [{"ui": "Q000188", "qualifier": "drug therapy", "major": True}]
-            } in meta["mesh"]
+    assert {
+        "ui": "D001249",
+        "heading": "Asthma",
+        "major": False,
+        "qualifiers": [{"ui": "Q000188", "qualifier": "drug therapy", "major": True}],
+    } in meta["mesh"]
     assert "Randomized Controlled Trial" in meta["publication_types"]
 
 
 def test_the_update_file_deletions_and_newer_versions_withdraw_older_records(
-        tmp_path, sample_terminology):
+    tmp_path, sample_terminology
+):
     """An update file as NLM ships them: revised citations of the baseline and a
     DeleteCitation of others, made from the real baseline's articles."""
     base = _xml("pubmed26n1334.xml.gz")
     articles = re.findall(rb"<PubmedArticle>.*?</PubmedArticle>", base, re.DOTALL)
     pmid = [re.search(rb"<PMID[^>]*>(\d+)<", a).group(1).decode() for a in articles]
-    revised = [articles[2].replace(b"<ArticleTitle>", b"<ArticleTitle>[Revised] ", 1),
-               articles[3]]  # a new version with the same text
-    update = (b'<?xml version="1.0" encoding="UTF-8"?>\n<PubmedArticleSet>\n'
-              + b"\n".join(revised) + b"\n<DeleteCitation><PMID Version=\"1\">" + pmid[5].encode()
-              + b"</PMID><PMID Version=\"1\">" + pmid[6].encode()
-              + b"</PMID><PMID Version=\"1\">99999999</PMID></DeleteCitation>\n"
-              b"</PubmedArticleSet>\n")
+    revised = [
+        articles[2].replace(b"<ArticleTitle>", b"<ArticleTitle>[Revised] ", 1),
+        articles[3],
+    ]  # a new version with the same text
+    update = (
+        b'<?xml version="1.0" encoding="UTF-8"?>\n<PubmedArticleSet>\n'
+        + b"\n".join(revised)
+        + b'\n<DeleteCitation><PMID Version="1">'
+        + pmid[5].encode()
+        + b'</PMID><PMID Version="1">'
+        + pmid[6].encode()
+        + b'</PMID><PMID Version="1">99999999</PMID></DeleteCitation>\n'
+        b"</PubmedArticleSet>\n"
+    )
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "pubmed26n1334.xml.gz").write_bytes(gzip.compress(base, mtime=0))
     (tmp_path / "in" / "pubmed26n1335.xml").write_bytes(update)
-    s = run(RunConfig(inputs=(str(tmp_path / "in"),), out=str(tmp_path / "out"),
-                      ontology=str(sample_terminology), allow_rejects=True))
+    s = run(
+        RunConfig(
+            inputs=(str(tmp_path / "in"),),
+            out=str(tmp_path / "out"),
+            ontology=str(sample_terminology),
+            allow_rejects=True,
+        )
+    )
     assert s.withdrawn == 4 and s.duplicates == 0
-    rows = catalog.query(tmp_path / "out", "SELECT doc_id, withdrawn, dup_of FROM docs "
-                         "WHERE withdrawn IS NOT NULL ORDER BY doc_id").to_pylist()
+    rows = catalog.query(
+        tmp_path / "out",
+        "SELECT doc_id, withdrawn, dup_of FROM docs WHERE withdrawn IS NOT NULL ORDER BY doc_id",
+    ).to_pylist()
     old = "pubmed26n1334.xml.gz#"
-    assert rows == sorted([
-        {"doc_id": old + pmid[2], "withdrawn": f"superseded by pubmed26n1335.xml#{pmid[2]}",
-         "dup_of": None},
-        {"doc_id": old + pmid[3], "withdrawn": f"superseded by pubmed26n1335.xml#{pmid[3]}",
-         "dup_of": None},
-        {"doc_id": old + pmid[5], "withdrawn": "deleted by pubmed26n1335.xml", "dup_of": None},
-        {"doc_id": old + pmid[6], "withdrawn": "deleted by pubmed26n1335.xml", "dup_of": None},
-    ], key=lambda r: r["doc_id"])
-    kept = catalog.query(tmp_path / "out", "SELECT id, source FROM docs WHERE dup_of IS NULL "
-                         "AND withdrawn IS NULL").to_pylist()
+    assert rows == sorted(
+        [
+            {
+                "doc_id": old + pmid[2],
+                "withdrawn": f"superseded by pubmed26n1335.xml#{pmid[2]}",
+                "dup_of": None,
+            },
+            {
+                "doc_id": old + pmid[3],
+                "withdrawn": f"superseded by pubmed26n1335.xml#{pmid[3]}",
+                "dup_of": None,
+            },
+            {"doc_id": old + pmid[5], "withdrawn": "deleted by pubmed26n1335.xml", "dup_of": None},
+            {"doc_id": old + pmid[6], "withdrawn": "deleted by pubmed26n1335.xml", "dup_of": None},
+        ],
+        key=lambda r: r["doc_id"],
+    )
+    kept = catalog.query(
+        tmp_path / "out", "SELECT id, source FROM docs WHERE dup_of IS NULL AND withdrawn IS NULL"
+    ).to_pylist()
     # every PMID once, the newer version of the revised ones, none of the deleted
     assert sorted(r["id"] for r in kept) == sorted(set(pmid) - {pmid[5], pmid[6]})
     assert {r["source"] for r in kept if r["id"] in pmid[2:4]} == {"pubmed26n1335.xml"}
@@ -102,14 +138,20 @@ def test_the_update_file_deletions_and_newer_versions_withdraw_older_records(
 
 def test_mesh_headings_are_queryable_beside_the_mentions(tmp_path, full_terminology):
     out = tmp_path / "out"
-    run(RunConfig(inputs=(str(MEDLINE),), out=str(out), ontology=str(full_terminology),
-                  allow_rejects=True))
+    run(
+        RunConfig(
+            inputs=(str(MEDLINE),), out=str(out), ontology=str(full_terminology), allow_rejects=True
+        )
+    )
     xml = b"".join(_xml(n) for n in FILES)
-    both = catalog.query(out, """
+    both = catalog.query(
+        out,
+        """
         SELECT count(*) AS headings, count(m.doc_id) AS also_found, count(c.concept_id) AS known
         FROM doc_concepts h
         LEFT JOIN (SELECT DISTINCT doc_id, concept_id FROM mentions) m USING (doc_id, concept_id)
-        LEFT JOIN concepts c USING (concept_id)""").to_pylist()[0]
+        LEFT JOIN concepts c USING (concept_id)""",
+    ).to_pylist()[0]
     assert both["headings"] == len(re.findall(rb"<DescriptorName ", xml))
     assert both["known"] == both["headings"]  # every heading's UI is a MeSH concept
     assert 0.2 * both["headings"] < both["also_found"] < both["headings"]

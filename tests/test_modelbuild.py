@@ -20,10 +20,23 @@ from modelbuild.config import ModelYaml
 from modelbuild.datasets import DataError, read
 from modelbuild.prepare import load_split, manifest, prepare
 
-TINY = {"model": {"hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 2,
-                  "num_attention_heads": 4, "num_key_value_heads": 2},
-        "train": {"steps": 30, "micro_batch_size": 8, "lr": 0.005, "warmup_steps": 3,
-                  "log_every": 5, "save_every": 10}}
+TINY = {
+    "model": {
+        "hidden_size": 64,
+        "intermediate_size": 128,
+        "num_hidden_layers": 2,
+        "num_attention_heads": 4,
+        "num_key_value_heads": 2,
+    },
+    "train": {
+        "steps": 30,
+        "micro_batch_size": 8,
+        "lr": 0.005,
+        "warmup_steps": 3,
+        "log_every": 5,
+        "save_every": 10,
+    },
+}
 
 
 @pytest.fixture(scope="module")
@@ -31,9 +44,15 @@ def data(sample_terminology, tmp_path_factory):
     root = tmp_path_factory.mktemp("mb")
     mtsamples_corpus(root / "corpus", 300, sample_terminology, tmp_path_factory.mktemp("mt"))
     tk.build(root / "corpus", root / "tok", "bpe", 1024, None, sample_terminology, 100)
-    prepare(root / "corpus", root / "tok", root / "data", seq_len=64, validation=0.1,
-            sft=SAMPLES / "finetune" / "sft.jsonl",
-            preferences=SAMPLES / "finetune" / "preferences.jsonl")
+    prepare(
+        root / "corpus",
+        root / "tok",
+        root / "data",
+        seq_len=64,
+        validation=0.1,
+        sft=SAMPLES / "finetune" / "sft.jsonl",
+        preferences=SAMPLES / "finetune" / "preferences.jsonl",
+    )
     return root
 
 
@@ -56,24 +75,34 @@ def test_prepare_is_deterministic_and_splits_by_document(data, tmp_path):
         assert int((rows == m["eos_id"]).sum()) <= s["documents"]
     again = prepare(m["catalog"], data / "tok", tmp_path / "again", seq_len=64, validation=0.1)
     for split in ("train", "validation"):
-        for a, b in zip(m["splits"][split]["shards"], again["splits"][split]["shards"],
-                        strict=True):
+        for a, b in zip(
+            m["splits"][split]["shards"], again["splits"][split]["shards"], strict=True
+        ):
             assert a["sha256"] == b["sha256"]
     # small shards read as one sequence give the same rows
-    small = prepare(m["catalog"], data / "tok", tmp_path / "small", seq_len=64, validation=0.1,
-                    rows_per_shard=16)
+    small = prepare(
+        m["catalog"],
+        data / "tok",
+        tmp_path / "small",
+        seq_len=64,
+        validation=0.1,
+        rows_per_shard=16,
+    )
     assert len(small["splits"]["train"]["shards"]) > 2
     rows = load_split(tmp_path / "small", "train")
     idx = np.array([len(train) - 1, 0, 17, 16, 15, 33])
     assert np.array_equal(rows[idx], train[idx]) and len(rows) == len(train)
     assert sorted(p.name for p in (tmp_path / "small" / "tokenizer").iterdir()) == sorted(
-        p.name for p in (data / "tok").iterdir())
+        p.name for p in (data / "tok").iterdir()
+    )
 
 
 def test_bad_fine_tuning_rows_are_named_by_line(tmp_path):
     bad = tmp_path / "sft.jsonl"
-    bad.write_text('{"instruction": "a", "response": "b"}\n{"instruction": "a"}\nnot json\n'
-                   '{"instruction": 3, "response": "b"}\n')
+    bad.write_text(
+        '{"instruction": "a", "response": "b"}\n{"instruction": "a"}\nnot json\n'
+        '{"instruction": 3, "response": "b"}\n'
+    )
     with pytest.raises(DataError) as e:
         read(bad, "sft")
     msg = str(e.value)
@@ -113,8 +142,11 @@ def test_pretrain_save_reload_resume_lora_dpo_eval(data, sample_terminology, tmp
     x = torch.as_tensor(np.asarray(load_split(data / "data", "validation")[:4], dtype=np.int64))
     with torch.no_grad():
         assert model(input_ids=x, labels=x).loss.item() == pytest.approx(
-            evaluate(tmp_path / "pt" / "model", data / "data", tmp_path / "e0",
-                     max_rows=4)["perplexity"]["loss"], rel=1e-4)
+            evaluate(tmp_path / "pt" / "model", data / "data", tmp_path / "e0", max_rows=4)[
+                "perplexity"
+            ]["loss"],
+            rel=1e-4,
+        )
     # resume: 20 steps, then on to 30 from the checkpoint, equals 30 in one go
     pretrain(cfg, data / "data", tmp_path / "rs", stop_at=20)
     assert pretrain(cfg, data / "data", tmp_path / "rs")["resumed_from"] == 20
@@ -125,18 +157,29 @@ def test_pretrain_save_reload_resume_lora_dpo_eval(data, sample_terminology, tmp
     b = AutoModelForCausalLM.from_pretrained(tmp_path / "rs" / "model").state_dict()
     assert all(torch.allclose(a[k], b[k], atol=1e-6) for k in a)
     # LoRA, then a DPO step on its merged model
-    lora = finetune("lora", tmp_path / "pt" / "model", data / "data", tmp_path / "lora",
-                    FinetuneConfig(steps=6, lr=5e-3, batch_size=16))  # every row, every step
+    lora = finetune(
+        "lora",
+        tmp_path / "pt" / "model",
+        data / "data",
+        tmp_path / "lora",
+        FinetuneConfig(steps=6, lr=5e-3, batch_size=16),
+    )  # every row, every step
     assert lora["final_loss"] < lora["first_loss"]
     assert (tmp_path / "lora" / "adapter" / "adapter_config.json").exists()
-    dpo = finetune("dpo", tmp_path / "lora" / "model", data / "data", tmp_path / "dpo",
-                   FinetuneConfig(steps=2, lr=1e-3, batch_size=8))
+    dpo = finetune(
+        "dpo",
+        tmp_path / "lora" / "model",
+        data / "data",
+        tmp_path / "dpo",
+        FinetuneConfig(steps=2, lr=1e-3, batch_size=8),
+    )
     before = AutoModelForCausalLM.from_pretrained(tmp_path / "lora" / "model").state_dict()
     after = AutoModelForCausalLM.from_pretrained(tmp_path / "dpo" / "model").state_dict()
     assert dpo["first_loss"] == pytest.approx(0.6931, abs=1e-3)  # policy == reference at start
     assert any(not torch.equal(before[k], after[k]) for k in before)
-    ev = evaluate(tmp_path / "dpo" / "model", data / "data", tmp_path / "ev", sample_terminology,
-                  probe=20)
+    ev = evaluate(
+        tmp_path / "dpo" / "model", data / "data", tmp_path / "ev", sample_terminology, probe=20
+    )
     assert ev["perplexity"]["perplexity"] < vocab  # below a uniform guess over the vocabulary
     assert ev["term_probe"]["pairs"] > 0
     assert "<table>" in (tmp_path / "ev" / "eval.html").read_text()
@@ -146,14 +189,37 @@ def test_two_processes_under_torchrun_with_gloo(data, tmp_path):
     """DDP and FSDP2, two CPU processes each, gradient accumulation: the same losses."""
     losses = {}
     for parallel in ("ddp", "fsdp"):
-        cfg = _yaml(tmp_path, steps=6, save_every=0, micro_batch_size=4, grad_accum=2,
-                    parallel=parallel)
+        cfg = _yaml(
+            tmp_path, steps=6, save_every=0, micro_batch_size=4, grad_accum=2, parallel=parallel
+        )
         out = tmp_path / parallel
-        cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone",
-               "--nproc_per_node", "2", "-m", "termnorm.cli", "model", "pretrain", "--config",
-               str(cfg), "--data", str(data / "data"), "--out", str(out), "--json"]
-        p = subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=600,
-                           env={**os.environ, "OMP_NUM_THREADS": "1"})
+        cmd = [
+            sys.executable,
+            "-m",
+            "torch.distributed.run",
+            "--standalone",
+            "--nproc_per_node",
+            "2",
+            "-m",
+            "termnorm.cli",
+            "model",
+            "pretrain",
+            "--config",
+            str(cfg),
+            "--data",
+            str(data / "data"),
+            "--out",
+            str(out),
+            "--json",
+        ]
+        p = subprocess.run(
+            cmd,
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            env={**os.environ, "OMP_NUM_THREADS": "1"},
+        )
         assert p.returncode == 0, p.stderr[-3000:]
         m = orjson.loads((out / "metrics.json").read_bytes())
         assert m["world_size"] == 2 and m["history"][-1]["step"] == 6
@@ -172,8 +238,9 @@ def test_continued_pretraining_with_a_grown_tokenizer(data, sample_terminology, 
 
     cfg = _yaml(tmp_path, steps=4, save_every=0)
     pretrain(cfg, data / "data", tmp_path / "base")
-    grown = tk.grow(data / "tok", tmp_path / "grown", texts(data / "corpus"),
-                    sample_terminology, 400)
+    grown = tk.grow(
+        data / "tok", tmp_path / "grown", texts(data / "corpus"), sample_terminology, 400
+    )
     old, new = tk.load(data / "tok").get_vocab(), tk.load(tmp_path / "grown").get_vocab()
     assert grown["vocab_size"] > grown["vocab_size_before"] == len(old)
     assert all(new[t] == i for t, i in old.items())
@@ -183,6 +250,6 @@ def test_continued_pretraining_with_a_grown_tokenizer(data, sample_terminology, 
     resized = build_model(ModelYaml.load(cfg), meta, tmp_path / "base" / "model")
     emb = resized.get_input_embeddings().weight
     assert emb.shape[0] >= meta["vocab_size"]
-    assert torch.equal(emb[:len(old)], base.get_input_embeddings().weight[:len(old)])
+    assert torch.equal(emb[: len(old)], base.get_input_embeddings().weight[: len(old)])
     res = pretrain(cfg, tmp_path / "gdata", tmp_path / "cpt", init=tmp_path / "base" / "model")
     assert np.isfinite(res["final_loss"])

@@ -12,9 +12,17 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_stubs_match_the_built_extension():
     # stubtest imports the module and compares every name, signature and class flag
     run = subprocess.run(
-        [sys.executable, "-m", "mypy.stubtest", "termnorm._native",
-         "--mypy-config-file", str(ROOT / "pyproject.toml")],
-        cwd=ROOT, capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "mypy.stubtest",
+            "termnorm._native",
+            "--mypy-config-file",
+            str(ROOT / "pyproject.toml"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
     )
     assert run.returncode == 0, run.stdout + run.stderr
 

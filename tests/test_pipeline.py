@@ -26,26 +26,48 @@ def notes_file(tmp_path_factory):
     reject between kept ones, and metadata with an identifying field."""
     need_shared()
     with gzip.open(NOTES) as f:
-        notes = [t for t in (orjson.loads(line)["transcription"] for _, line in
-                             zip(range(160), f, strict=False)) if t and t.strip()][:120]
+        notes = [
+            t
+            for t in (
+                orjson.loads(line)["transcription"] for _, line in zip(range(160), f, strict=False)
+            )
+            if t and t.strip()
+        ][:120]
     texts = list(notes)
     texts += notes[5:25]  # exact copies
     texts += [t.replace("\n", "\r\n\r\n").replace("é", "Ã©") + "  " for t in notes[30:45]]
     # copies only de-identification makes equal, and a note with identifiers to count
-    texts += [notes[50] + " Seen by Dr. John Smith.", notes[50] + " Seen by Dr. Peter Brown.",
-              notes[51] + " Call 555-201-3344 or 555-201-9876 after 5 pm."]
+    texts += [
+        notes[50] + " Seen by Dr. John Smith.",
+        notes[50] + " Seen by Dr. Peter Brown.",
+        notes[51] + " Call 555-201-3344 or 555-201-9876 after 5 pm.",
+    ]
     texts[10:10] = ["ok", "1234 5678 9012 3456 7890", notes[0][:15]]  # rejected
-    rows = [{"id": f"n{i}", "transcription": t, "patient_name": f"Pat {i % 7}",
-             "medical_specialty": "Cardiology" if i % 3 else None} for i, t in enumerate(texts)]
+    rows = [
+        {
+            "id": f"n{i}",
+            "transcription": t,
+            "patient_name": f"Pat {i % 7}",
+            "medical_specialty": "Cardiology" if i % 3 else None,
+        }
+        for i, t in enumerate(texts)
+    ]
     path = tmp_path_factory.mktemp("notes") / "notes.jsonl"
     path.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in rows))
     return path
 
 
 def _config(ontology, **stages) -> RunConfig:
-    return RunConfig.from_dict({"inputs": ["x"], "out": "y", "ontology": str(ontology),
-                                "fields": {"text": "transcription", "id": "id"},
-                                "stages": stages, "boilerplate": {"enabled": False}})
+    return RunConfig.from_dict(
+        {
+            "inputs": ["x"],
+            "out": "y",
+            "ontology": str(ontology),
+            "fields": {"text": "transcription", "id": "id"},
+            "stages": stages,
+            "boilerplate": {"enabled": False},
+        }
+    )
 
 
 def _outputs(batches):
@@ -55,8 +77,12 @@ def _outputs(batches):
         ments.append(b.outputs["mentions"].cast(schema.MENTIONS))
         sigs.append(b.outputs["signatures"])
         rejects += [(r.line, r.reason) for r in b.rejects]
-    return (pa.concat_tables(docs), pa.concat_tables(ments), pa.concat_tables(sigs),
-            sorted(rejects))
+    return (
+        pa.concat_tables(docs),
+        pa.concat_tables(ments),
+        pa.concat_tables(sigs),
+        sorted(rejects),
+    )
 
 
 STAGES: list = []
@@ -65,11 +91,10 @@ STAGES: list = []
 def test_a_batch_gives_each_document_what_it_gives_alone(notes_file, sample_terminology):
     cfg = _config(sample_terminology)
     STAGES[:] = pipeline.stages(cfg)
-    (records, bad), = read(notes_file, Fields(text="transcription", id="id"))
+    ((records, bad),) = read(notes_file, Fields(text="transcription", id="id"))
     assert not bad
     together = _outputs([pipeline.run(records, STAGES)])
-    alone = _outputs([pipeline.run(records.slice(i, 1), STAGES)
-                      for i in range(records.num_rows)])
+    alone = _outputs([pipeline.run(records.slice(i, 1), STAGES) for i in range(records.num_rows)])
     docs, ments, sigs, rejects = together
     assert rejects == alone[3]
     assert {11, 12, 13} <= {line for line, _ in rejects}  # the planted ones, lines 11-13
@@ -89,12 +114,14 @@ def test_a_batch_gives_each_document_what_it_gives_alone(notes_file, sample_term
 def test_the_docs_schema_is_the_declared_one(notes_file, sample_terminology, tmp_path):
     for stages in ({}, {"phi": False, "tag": False}, {"normalize": False, "quality": False}):
         cfg = _config(sample_terminology, **stages).with_values(
-            {"inputs": [str(notes_file)], "out": str(tmp_path / str(len(stages)))})
+            {"inputs": [str(notes_file)], "out": str(tmp_path / str(len(stages)))}
+        )
         run(cfg)
         written = pq.read_schema(next((tmp_path / str(len(stages)) / "docs").glob("*.parquet")))
         declared = schema.docs(pipeline.stages(cfg))
         assert written.remove_metadata() == declared
         assert ("phi" in declared.names) == stages.get("phi", True)
         assert ("specialty" in declared.names) == stages.get("tag", True)
-        assert [f.name for f in declared] == [f.name for f in schema.DOCS
-                                              if f.name in declared.names]
+        assert [f.name for f in declared] == [
+            f.name for f in schema.DOCS if f.name in declared.names
+        ]

@@ -30,12 +30,20 @@ def test_signals_on_real_notes():
 
 
 def test_filters_name_the_rule_and_can_be_turned_off():
-    texts = ["ok", "word " * 30, "$$$ ### !!! %%% ^^^ &&& *** ((( ))) @@@ " * 3,
-             "患者因胸痛三天入院，既往高血压病史十年。"]
+    texts = [
+        "ok",
+        "word " * 30,
+        "$$$ ### !!! %%% ^^^ &&& *** ((( ))) @@@ " * 3,
+        "患者因胸痛三天入院，既往高血压病史十年。",
+    ]
     sig = quality.signals(texts)
     rules = quality.QualityFilter()
     assert quality.failures(sig, rules).to_list() == [
-        "quality: n_chars < 20", None, "quality: symbol_ratio > 0.25", None]
+        "quality: n_chars < 20",
+        None,
+        "quality: symbol_ratio > 0.25",
+        None,
+    ]
     # the next rule speaks once one is off; Chinese (one "word": no spaces) is not held to the
     # word rules
     off = rules.model_copy(update={"min_chars": None, "max_symbol_ratio": None})
@@ -46,8 +54,9 @@ def test_language_of_real_english_and_chinese():
     notes = _mtsamples(300)
     sig = quality.signals(notes)
     langs = language.detect(pa.array(notes), sig)["lang"].to_list()
-    assert langs.count("en") >= len(notes) - 2, [n[:60] for n, x in zip(notes, langs,
-                                                                         strict=True) if x != "en"]
+    assert langs.count("en") >= len(notes) - 2, [
+        n[:60] for n, x in zip(notes, langs, strict=True) if x != "en"
+    ]
     cdn = orjson.loads((SHARED / "eval" / "chip-cdn" / "CHIP-CDN_train.json").read_bytes())
     zh = [it["text"] for it in cdn[:300]]
     out = language.detect(pa.array(zh), quality.signals(zh))
@@ -55,7 +64,11 @@ def test_language_of_real_english_and_chinese():
     mixed = ["患者有2型糖尿病 type 2 diabetes mellitus with hypertension 高血压"]
     m = language.detect(pa.array(mixed), quality.signals(mixed))
     assert m["mixed_script"][0]
-    other = ["Der Patient klagt seit drei Tagen über Brustschmerzen und Atemnot.",
-             "Le patient se plaint de douleurs thoraciques depuis trois jours."]
+    other = [
+        "Der Patient klagt seit drei Tagen über Brustschmerzen und Atemnot.",
+        "Le patient se plaint de douleurs thoraciques depuis trois jours.",
+    ]
     assert language.detect(pa.array(other), quality.signals(other))["lang"].to_list() == [
-        "de", "fr"]
+        "de",
+        "fr",
+    ]

@@ -13,8 +13,10 @@ from termnorm.normalizer import Normalizer
 from termnorm.ranker import SetRanker
 
 CDN = SHARED / "eval" / "chip-cdn" / "CHIP-CDN_train.json"
-ITEMS = [(it["text"], [n for n in it["normalized_result"].split("##") if n])
-         for it in orjson.loads(CDN.read_bytes())]
+ITEMS = [
+    (it["text"], [n for n in it["normalized_result"].split("##") if n])
+    for it in orjson.loads(CDN.read_bytes())
+]
 
 
 def _f1(preds, items) -> float:

@@ -32,8 +32,10 @@ def test_real_jsonl_gz_streams_in_batches():
     assert all(t.num_rows <= 1000 for t, _ in batches) and len(batches) >= 5
     docs, rejects = collect(MTS)
     assert docs.num_rows + len(rejects) == len(LINES) == 4999
-    assert rejects and all(r.reason in ("empty text", "no 'transcription' field")
-                           and r.source == "mtsamples.jsonl.gz" for r in rejects)
+    assert rejects and all(
+        r.reason in ("empty text", "no 'transcription' field") and r.source == "mtsamples.jsonl.gz"
+        for r in rejects
+    )
     first = docs.slice(0, 1).to_pylist()[0]
     assert first["source"] == "mtsamples.jsonl.gz" and first["line"] == 1
     assert set(orjson.loads(first["meta"])) == {"medical_specialty"}
@@ -52,8 +54,9 @@ def test_every_format_gives_the_same_documents(tmp_path):
     want = [(r["note_id"], r["transcription"]) for r in recs if (r["transcription"] or "").strip()]
     for name in ("n.parquet", "n.csv", "n.jsonl.zst"):
         got, _ = collect(tmp_path / name)
-        assert [(d, t) for d, t in zip(got["id"].to_pylist(), got["text"].to_pylist(),
-                                       strict=True)] == [(str(i), t) for i, t in want], name
+        assert [
+            (d, t) for d, t in zip(got["id"].to_pylist(), got["text"].to_pylist(), strict=True)
+        ] == [(str(i), t) for i, t in want], name
         assert got["doc_id"].to_pylist() == [f"{name}#{i}" for i, _ in want]
     txt, _ = collect(tmp_path / "txt")
     assert txt["doc_id"].to_pylist() == sorted(f"txt/a/{r['note_id']}.txt:1" for r in recs[:5])
@@ -62,15 +65,18 @@ def test_every_format_gives_the_same_documents(tmp_path):
 
 def test_bad_records_are_rejected_with_line_and_reason(tmp_path):
     p = tmp_path / "bad.jsonl"
-    p.write_bytes('{"text": "fine one, café naïve"}\n'.encode() +
-                  b'{"text": broken\n'
-                  b'\xff\xfe{"text": "latin-1"}\n'
-                  b'{"text": 42}\n'
-                  b'{"id": 7}\n'
-                  b'{"text": "   "}\n'
-                  b'[1, 2]\n'
-                  b'{"text": "nul \\u0000 inside", "id": "n"}\n'
-                  + b'{"text": "' + b"big " * 13_000_000 + b'"}\n')
+    p.write_bytes(
+        '{"text": "fine one, café naïve"}\n'.encode() + b'{"text": broken\n'
+        b'\xff\xfe{"text": "latin-1"}\n'
+        b'{"text": 42}\n'
+        b'{"id": 7}\n'
+        b'{"text": "   "}\n'
+        b"[1, 2]\n"
+        b'{"text": "nul \\u0000 inside", "id": "n"}\n'
+        + b'{"text": "'
+        + b"big " * 13_000_000
+        + b'"}\n'
+    )
     docs, rejects = collect(p, Fields(id="id"))
     assert docs["line"].to_pylist() == [1, 8, 9]
     assert docs["doc_id"].to_pylist() == ["bad.jsonl:1", "bad.jsonl#n", "bad.jsonl:9"]
@@ -102,8 +108,9 @@ def test_jsonl_batches_carry_the_rejects_read_before_them(tmp_path, monkeypatch)
     docs = pa.concat_tables(t for t, _ in got)
     assert docs["id"].to_pylist() == [str(r["note_id"]) for r in recs]
     assert docs["text"].to_pylist() == [r["transcription"] for r in recs]
-    assert docs["meta"].to_pylist() == [orjson.dumps({"medical_specialty": r["medical_specialty"]})
-                                        .decode() for r in recs]
+    assert docs["meta"].to_pylist() == [
+        orjson.dumps({"medical_specialty": r["medical_specialty"]}).decode() for r in recs
+    ]
 
 
 def test_jsonl_lines_cut_anywhere_by_blocks(tmp_path, monkeypatch):
@@ -153,6 +160,8 @@ def test_malformed_csv_rows_are_rejected_with_their_text(tmp_path):
     docs, rejects = collect(p, Fields(id="id"))
     assert docs["doc_id"].to_pylist() == ["notes.csv#1", "notes.csv#3"]
     assert docs["text"][1].as_py() == "multi\nline"
-    assert [(r.line, r.reason.split(":")[0]) for r in rejects] == [(None, "bad row"),
-                                                                   (3, "empty text")]
+    assert [(r.line, r.reason.split(":")[0]) for r in rejects] == [
+        (None, "bad row"),
+        (3, "empty text"),
+    ]
     assert rejects[0].raw == "2,bad,row,extra"

@@ -39,9 +39,15 @@ def _notes(n: int, start: int = 0) -> list[dict]:
 
 def _cfg(inputs, out, **kw) -> RunConfig:
     stages = {"normalize": False, **kw.pop("stages", {})}
-    return RunConfig.from_dict({"inputs": [str(i) for i in inputs], "out": str(out),
-                                "fields": kw.pop("fields", {"id": "id"}), "stages": stages,
-                                **kw})
+    return RunConfig.from_dict(
+        {
+            "inputs": [str(i) for i in inputs],
+            "out": str(out),
+            "fields": kw.pop("fields", {"id": "id"}),
+            "stages": stages,
+            **kw,
+        }
+    )
 
 
 def _jsonl(path: Path, rows: list[dict]) -> Path:
@@ -63,8 +69,10 @@ def test_note_numbers_repeated_across_exports_stay_apart(tmp_path):
     rows = docs.to_pylist()
     assert len({r["doc_id"] for r in rows}) == 40
     assert {r["source"] for r in rows} == {"2024-01/notes.jsonl", "2024-02/notes.jsonl"}
-    assert {r["doc_id"] for r in rows if r["id"] == "1"} == {"2024-01/notes.jsonl#1",
-                                                              "2024-02/notes.jsonl#1"}
+    assert {r["doc_id"] for r in rows if r["id"] == "1"} == {
+        "2024-01/notes.jsonl#1",
+        "2024-02/notes.jsonl#1",
+    }
     dups = {r["doc_id"]: r["dup_of"] for r in rows if r["dup_of"]}
     assert dups == {f"2024-02/notes.jsonl#{i}": f"2024-01/notes.jsonl#{i}" for i in range(11, 21)}
     kept = catalog.query(tmp_path / "out", "SELECT count(*) AS n FROM docs WHERE dup_of IS NULL")
@@ -88,8 +96,10 @@ def test_cut_archives_keep_every_complete_line(tmp_path):
 
     data = gzip.decompress(MTS.read_bytes())
     lines = data.split(b"\n")
-    for name, packed in (("cut.jsonl.gz", gzip.compress(data)),
-                         ("cut.jsonl.zst", zstandard.ZstdCompressor().compress(data))):
+    for name, packed in (
+        ("cut.jsonl.gz", gzip.compress(data)),
+        ("cut.jsonl.zst", zstandard.ZstdCompressor().compress(data)),
+    ):
         cut = packed[: int(len(packed) * 0.9)]
         (tmp_path / name).write_bytes(cut)
         if name.endswith(".gz"):
@@ -101,8 +111,14 @@ def test_cut_archives_keep_every_complete_line(tmp_path):
         complete = whole.count(b"\n")
         assert 0.8 * len(lines) < complete < len(lines)
         out = tmp_path / f"out-{name}"
-        run(_cfg([tmp_path / name], out, fields={"id": "note_id", "text": "transcription"},
-                 stages={"quality": False}))
+        run(
+            _cfg(
+                [tmp_path / name],
+                out,
+                fields={"id": "note_id", "text": "transcription"},
+                stages={"quality": False},
+            )
+        )
         rej = catalog.query(out, "SELECT line, reason FROM rejects ORDER BY line").to_pylist()
         stop = [r for r in rej if r["reason"].startswith("unreadable from this line on")]
         assert len(stop) == 1 and "cut short" in stop[0]["reason"], name
@@ -133,8 +149,11 @@ def test_a_gb18030_csv_beside_a_utf8_one_gives_both(tmp_path):
     (raw / "utf8.csv").write_bytes(GB_CSV.read_bytes().decode("gb18030").encode())
     s = run(_cfg([raw], tmp_path / "out", fields={"text": "answer"}, stages={"quality": False}))
     assert s.records == 1000 and s.docs == 1000
-    got = catalog.query(tmp_path / "out", "SELECT source, count(*) AS n, "
-                        "count_if(text LIKE '%高血压%') AS htn FROM docs GROUP BY 1 ORDER BY 1")
+    got = catalog.query(
+        tmp_path / "out",
+        "SELECT source, count(*) AS n, "
+        "count_if(text LIKE '%高血压%') AS htn FROM docs GROUP BY 1 ORDER BY 1",
+    )
     rows = got.to_pylist()
     assert [r["source"] for r in rows] == ["consult.csv", "utf8.csv"]
     assert rows[0]["htn"] == rows[1]["htn"] > 0
@@ -151,14 +170,19 @@ def test_json_arrays_utf16_and_folders_of_json_lines(tmp_path):
     shutil.copy(CTC, raw / "ctc.json.gz")
     notes = _notes(12)
     (raw / "deep" / "utf16.jsonl").write_bytes(
-        b"".join(orjson.dumps(r) + b"\n" for r in notes).decode().encode("utf-16"))
+        b"".join(orjson.dumps(r) + b"\n" for r in notes).decode().encode("utf-16")
+    )
     _jsonl(raw / "deep" / "er" / "a.jsonl", notes)
     (raw / "deep" / "er" / "readme.md").write_text("not an input")
     s = run(_cfg([raw], tmp_path / "out"))
     ctc = len(orjson.loads(gzip.decompress(CTC.read_bytes())))
     assert s.records == ctc + 24 and s.shards == 3
-    by = {r["source"]: r["n"] for r in catalog.query(
-        tmp_path / "out", "SELECT source, count(*) AS n FROM docs GROUP BY 1").to_pylist()}
+    by = {
+        r["source"]: r["n"]
+        for r in catalog.query(
+            tmp_path / "out", "SELECT source, count(*) AS n FROM docs GROUP BY 1"
+        ).to_pylist()
+    }
     assert by["deep/utf16.jsonl"] == 12 and by["deep/er/a.jsonl"] == 12
     s2 = run(_cfg([raw], tmp_path / "out2", input={"pattern": "*.jsonl"}))
     assert s2.shards == 2 and s2.records == 24
@@ -171,7 +195,8 @@ def test_chinese_criteria_pass_the_default_quality_rules(tmp_path):
     s = run(_cfg([CTC], tmp_path / "out"))
     assert s.records == 22962
     assert s.rejects <= 0.02 * s.records, catalog.query(
-        tmp_path / "out", "SELECT reason, count(*) FROM rejects GROUP BY 1").to_pylist()
+        tmp_path / "out", "SELECT reason, count(*) FROM rejects GROUP BY 1"
+    ).to_pylist()
 
 
 def test_no_chinese_note_is_rejected(tmp_path):
@@ -179,9 +204,11 @@ def test_no_chinese_note_is_rejected(tmp_path):
     de-identified by the run: each stays a document."""
     from corpus.phi_eval import read_marked
 
-    rows = [{"id": f"{f.stem}-{key[0]}", "text": text}
-            for f in sorted((Path(__file__).parent / "fixtures" / "phi").glob("zh_dev*.txt"))
-            for key, text in read_marked(f)[0].items()]
+    rows = [
+        {"id": f"{f.stem}-{key[0]}", "text": text}
+        for f in sorted((Path(__file__).parent / "fixtures" / "phi").glob("zh_dev*.txt"))
+        for key, text in read_marked(f)[0].items()
+    ]
     assert len(rows) >= 40
     _jsonl(tmp_path / "zh.jsonl", rows)
     s = run(_cfg([tmp_path / "zh.jsonl"], tmp_path / "out"))
@@ -200,8 +227,9 @@ def test_a_text_folder_is_done_again_when_a_file_in_it_changes(tmp_path):
     out = tmp_path / "out"
     assert run(_cfg([notes], out)).skipped == 0
     assert run(_cfg([notes], out)).skipped == 1
-    (notes / "2024" / "jan" / "b.txt").write_text("Follow-up visit: no chest pain since, "
-                                                  "walking two miles a day.")
+    (notes / "2024" / "jan" / "b.txt").write_text(
+        "Follow-up visit: no chest pain since, walking two miles a day."
+    )
     again = run(_cfg([notes], out))
     assert again.skipped == 0 and again.docs == 2
     first.write_text("Patient seen for chest pain, troponin positive, admitted to cardiology.")
@@ -212,13 +240,18 @@ def test_a_text_folder_is_done_again_when_a_file_in_it_changes(tmp_path):
 
 @pytest.mark.parametrize("case", ["text-field", "all-rejected", "empty-folder"])
 def test_runs_that_would_keep_nothing_fail_with_a_reason(tmp_path, case):
-    cmd = [sys.executable, "-m", "termnorm.cli", "corpus", "run", "--out",
-           str(tmp_path / "out")]
+    cmd = [sys.executable, "-m", "termnorm.cli", "corpus", "run", "--out", str(tmp_path / "out")]
     raw = tmp_path / "raw"
     _jsonl(raw / "notes.jsonl", _notes(5))
     if case == "text-field":
-        cmd += ["--input", str(raw / "notes.jsonl"), "--text-field", "transcription",
-                "--config", str(_no_normalize(tmp_path))]
+        cmd += [
+            "--input",
+            str(raw / "notes.jsonl"),
+            "--text-field",
+            "transcription",
+            "--config",
+            str(_no_normalize(tmp_path)),
+        ]
         want = "notes.jsonl: no record has the text field 'transcription'; its fields are id, text"
     elif case == "all-rejected":
         _jsonl(raw / "junk.jsonl", [{"text": "ok", "id": i} for i in range(3)])
@@ -234,8 +267,9 @@ def test_runs_that_would_keep_nothing_fail_with_a_reason(tmp_path, case):
     errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
     assert "Traceback" not in done.stderr and len(errors) == 1, done.stderr
     if case == "all-rejected":
-        ok = subprocess.run([*cmd, "--allow-rejects", "--json"], capture_output=True, text=True,
-                            check=False)
+        ok = subprocess.run(
+            [*cmd, "--allow-rejects", "--json"], capture_output=True, text=True, check=False
+        )
         assert ok.returncode == 0 and orjson.loads(ok.stdout)["rejects"] == 3, ok.stderr
 
 
@@ -259,12 +293,29 @@ def test_kill_9_leaves_no_worker_behind(tmp_path):
     raw = tmp_path / "raw"
     for k in range(4):
         _jsonl(raw / f"part{k}.jsonl", _notes(150, start=600 * k))
-    base = [sys.executable, "-m", "termnorm.cli", "corpus", "run", "--input", str(raw),
-            "--id-field", "id", "--workers", "2", "--config", str(_no_normalize(tmp_path))]
+    base = [
+        sys.executable,
+        "-m",
+        "termnorm.cli",
+        "corpus",
+        "run",
+        "--input",
+        str(raw),
+        "--id-field",
+        "id",
+        "--workers",
+        "2",
+        "--config",
+        str(_no_normalize(tmp_path)),
+    ]
     env = {**os.environ, "PYTHONHASHSEED": "0"}
-    proc = subprocess.Popen([*base, "--out", str(tmp_path / "killed")], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        [*base, "--out", str(tmp_path / "killed")],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     parent = psutil.Process(proc.pid)
     deadline = time.monotonic() + 60
     while len(parent.children(recursive=True)) < 2 and time.monotonic() < deadline:
@@ -276,10 +327,12 @@ def test_kill_9_leaves_no_worker_behind(tmp_path):
     time.sleep(5)
     alive = [p for p in psutil.process_iter(["pid"]) if _in_group(p, proc.pid)]
     assert not alive, [p.cmdline() for p in alive]
-    subprocess.run([*base, "--out", str(tmp_path / "killed")], env=env, check=True,
-                   capture_output=True)
-    subprocess.run([*base, "--out", str(tmp_path / "clean")], env=env, check=True,
-                   capture_output=True)
+    subprocess.run(
+        [*base, "--out", str(tmp_path / "killed")], env=env, check=True, capture_output=True
+    )
+    subprocess.run(
+        [*base, "--out", str(tmp_path / "clean")], env=env, check=True, capture_output=True
+    )
     for kind in ("docs", "mentions", "signatures", "rejects"):
         for f in sorted((tmp_path / "clean" / kind).glob("*.parquet")):
             assert (tmp_path / "killed" / kind / f.name).read_bytes() == f.read_bytes(), f
@@ -292,19 +345,39 @@ def _in_group(p: psutil.Process, pgid: int) -> bool:
         return False
 
 
-@pytest.mark.parametrize(("config", "flags", "want"), [
-    ('workers = "two"\n', [], 'run.toml: workers = \'two\': Input should be a valid integer'),
-    ("[dedup]\nthreshold = 1.5\n", [], "run.toml: [dedup] threshold = 1.5: Input should be "
-     "less than or equal to 1"),
-    ("", ["--set", "dedup.thresh=3"], "flags: [dedup] thresh = 3: Extra inputs are not permitted"),
-    ("", ["--out", "notes.jsonl"], "notes.jsonl: the output path is a file, not a folder"),
-    ("[phi]\nidentifying = \"hash\"\n", [], "[phi]"),
-])
+@pytest.mark.parametrize(
+    ("config", "flags", "want"),
+    [
+        ('workers = "two"\n', [], "run.toml: workers = 'two': Input should be a valid integer"),
+        (
+            "[dedup]\nthreshold = 1.5\n",
+            [],
+            "run.toml: [dedup] threshold = 1.5: Input should be less than or equal to 1",
+        ),
+        (
+            "",
+            ["--set", "dedup.thresh=3"],
+            "flags: [dedup] thresh = 3: Extra inputs are not permitted",
+        ),
+        ("", ["--out", "notes.jsonl"], "notes.jsonl: the output path is a file, not a folder"),
+        ('[phi]\nidentifying = "hash"\n', [], "[phi]"),
+    ],
+)
 def test_config_errors_are_one_line_before_any_shard(tmp_path, config, flags, want):
     _jsonl(tmp_path / "notes.jsonl", _notes(2))
     (tmp_path / "run.toml").write_text(config + "[stages]\nnormalize = false\n")
-    cmd = [sys.executable, "-m", "termnorm.cli", "corpus", "run", "--config", "run.toml",
-           "--input", "notes.jsonl", *flags]
+    cmd = [
+        sys.executable,
+        "-m",
+        "termnorm.cli",
+        "corpus",
+        "run",
+        "--config",
+        "run.toml",
+        "--input",
+        "notes.jsonl",
+        *flags,
+    ]
     if "--out" not in flags:
         cmd += ["--out", "out"]
     done = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path, check=False)
@@ -328,8 +401,11 @@ def small_disk(tmp_path):
     """A 3 MB file system (tmpfs; needs the right to mount, as root has on the dev box)."""
     mnt = tmp_path / "small"
     mnt.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mnt)],
-                          capture_output=True, check=False)
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mnt)],
+        capture_output=True,
+        check=False,
+    )
     if done.returncode:
         pytest.skip(f"cannot mount a small tmpfs here: {done.stderr.decode().strip()}")
     yield mnt
@@ -339,9 +415,21 @@ def small_disk(tmp_path):
 def test_a_full_disk_is_one_line_naming_where_and_leaves_no_temp_file(small_disk):
     need_shared()
     out = small_disk / "out"
-    cmd = [sys.executable, "-m", "termnorm.cli", "corpus", "run", "--input",
-           str(SHARED / "corpora" / "mtsamples" / "mtsamples.jsonl.gz"), "--out", str(out),
-           "--text-field", "transcription", "--set", "stages.normalize=false"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "termnorm.cli",
+        "corpus",
+        "run",
+        "--input",
+        str(SHARED / "corpora" / "mtsamples" / "mtsamples.jsonl.gz"),
+        "--out",
+        str(out),
+        "--text-field",
+        "transcription",
+        "--set",
+        "stages.normalize=false",
+    ]
     done = subprocess.run(cmd, capture_output=True, text=True, check=False)
     assert done.returncode == 1 and "Traceback" not in done.stderr + done.stdout
     last = (done.stderr or done.stdout).strip().splitlines()[-1]

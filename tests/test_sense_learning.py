@@ -48,33 +48,56 @@ def test_cli_keeps_the_learned_senses(full_terminology, tmp_path):
     for name in (*[f"{t}.parquet" for t in store.TABLE_FILES], store.MANIFEST):
         shutil.copy(full_terminology / name, folder / name)
     exam = "PE: HEENT: Normocephalic. Neck supple. Lungs clear. Heart regular. Pulse 80."
-    names = {m.name for m in Normalizer.load(folder).normalize(exam).mentions
-             if m.surface == "PE"}
+    names = {m.name for m in Normalizer.load(folder).normalize(exam).mentions if m.surface == "PE"}
     assert names == {"Pulmonary Embolism"}  # the discharge summaries' prior
-    r = CliRunner().invoke(app, ["ontology", "learn", str(folder), str(MTSAMPLES), "--task",
-                                 "notes", "--field", "transcription", "--json"])
+    r = CliRunner().invoke(
+        app,
+        [
+            "ontology",
+            "learn",
+            str(folder),
+            str(MTSAMPLES),
+            "--task",
+            "notes",
+            "--field",
+            "transcription",
+            "--json",
+        ],
+    )
     assert r.exit_code == 0, r.stderr
     entry = orjson.loads(r.stdout)
     assert entry["notes"] > 4900 and entry["words"] > 1000  # 33 notes have no text
     assert store.manifest(folder)["learned_senses"]["sha256"] == entry["sha256"]
-    names = {m.name for m in Normalizer.load(folder).normalize(exam).mentions
-             if m.surface == "PE"}
+    names = {m.name for m in Normalizer.load(folder).normalize(exam).mentions if m.surface == "PE"}
     assert names == {"Physical Examination"}
     # a second corpus adds to the first: a few notes more do not undo what it learned
     few = tmp_path / "few.jsonl"
     with gzip.open(MTSAMPLES) as f:
-        few.write_bytes(b"".join(line for _, line in zip(range(20), f)))
-    r = CliRunner().invoke(app, ["ontology", "learn", str(folder), str(few), "--task", "notes",
-                                 "--field", "transcription", "--json"])
+        few.write_bytes(b"".join(line for _, line in zip(range(20), f, strict=False)))
+    r = CliRunner().invoke(
+        app,
+        [
+            "ontology",
+            "learn",
+            str(folder),
+            str(few),
+            "--task",
+            "notes",
+            "--field",
+            "transcription",
+            "--json",
+        ],
+    )
     assert r.exit_code == 0, r.stderr
     second = orjson.loads(r.stdout)
     assert second["notes"] == entry["notes"] + 20
     assert second["sources"] == [MTSAMPLES.name, few.name]
     assert second["words"] >= entry["words"] * 0.9
     assert second["file"] != entry["file"] and (folder / second["file"]).exists()
-    names = {m.name for m in Normalizer.load(folder).normalize(exam).mentions
-             if m.surface == "PE"}
+    names = {m.name for m in Normalizer.load(folder).normalize(exam).mentions if m.surface == "PE"}
     assert names == {"Physical Examination"}
-    bad = CliRunner().invoke(app, ["ontology", "learn", str(folder), str(MTSAMPLES), "--task",
-                                   "notes", "--field", "nope"])
+    bad = CliRunner().invoke(
+        app,
+        ["ontology", "learn", str(folder), str(MTSAMPLES), "--task", "notes", "--field", "nope"],
+    )
     assert bad.exit_code != 0 and "no record has a text field 'nope'" in bad.stderr

@@ -26,7 +26,8 @@ def test_inventory_comes_from_the_terminology(nz):
     assert {("myocardial infarction", "shorthand"), ("mitral insufficiency", "inventory")} <= mi
     assert senses["mi"][0] == ("myocardial infarction", senses["mi"][0][1], "shorthand")
     assert {"emergency room", "extended release", "estrogen receptor"} <= {
-        long for long, _, source in senses["er"] if source == "clinical"}
+        long for long, _, source in senses["er"] if source == "clinical"
+    }
     assert all(a[1] >= b[1] for a, b in zip(senses["mi"], senses["mi"][1:], strict=False))
 
 
@@ -34,32 +35,41 @@ def test_sense_follows_the_document(nz):
     cardio = "Troponin rose after the MI; chest pain resolved."
     valve = "Echo: mitral regurgitation, MI graded as moderate mitral insufficiency."
     assert nz.senses.sense_at(cardio, "MI", cardio.index("MI")) == (
-        "myocardial infarction", "shorthand")
+        "myocardial infarction",
+        "shorthand",
+    )
     assert nz.senses.sense_at(valve, "MI", valve.index("MI")) == (
-        "mitral insufficiency", "inventory")
+        "mitral insufficiency",
+        "inventory",
+    )
     names = {m.surface: m.name.lower() for m in nz.normalize(valve).mentions}
     assert names["MI"] == "mitral valve insufficiency"
     names = {m.surface: m.name.lower() for m in nz.normalize(cardio).mentions}
     assert names["MI"] == "myocardial infarction"
     batch = nz.normalize_batch([valve, cardio]).to_pylist()
     assert [r["name"].lower() for r in batch if r["surface"] == "MI"] == [
-        "mitral valve insufficiency", "myocardial infarction"]
+        "mitral valve insufficiency",
+        "myocardial infarction",
+    ]
 
 
 def test_expansion_written_into_normalized_text(nz):
     text, exps = nz.expand("Pt c/o CP and SOB, h/o MI. No DM2.")
-    assert text == ("pt complains of chest pain and shortness of breath, history of myocardial "
-                    "infarction. no type 2 diabetes mellitus.")
+    assert text == (
+        "pt complains of chest pain and shortness of breath, history of myocardial "
+        "infarction. no type 2 diabetes mellitus."
+    )
     assert [(e.short, e.source) for e in exps][:2] == [("c/o", "shorthand"), ("CP", "shorthand")]
     src = "Pt c/o CP and SOB, h/o MI. No DM2."
-    assert all(src[e.start:e.end] == e.short for e in exps)
+    assert all(src[e.start : e.end] == e.short for e in exps)
 
 
 def test_document_definitions_win_and_are_not_expanded_twice(nz):
     text = "Duchenne muscular dystrophy (DMD) is X-linked. DMD affects boys."
     out, exps = nz.expand(text)
-    assert out == ("duchenne muscular dystrophy (dmd) is x-linked. duchenne muscular dystrophy "
-                   "affects boys.")
+    assert out == (
+        "duchenne muscular dystrophy (dmd) is x-linked. duchenne muscular dystrophy affects boys."
+    )
     assert [(e.short, e.source) for e in exps] == [("DMD", "document")]
 
 
@@ -85,16 +95,22 @@ def test_clinical_priors_choose_the_clinical_sense(nz):
     """The senses that clinical notes mean, not MEDLINE's: a sense that names no concept
     (patient, room air) makes no mention; one word of a rarer sense's long form is not enough,
     its long form written out nearby is."""
-    cases = {"Sat 98% on RA.": None, "PT to see the patient tomorrow.": None,
-             "Brought to the ER by EMS.": None, "No BM since Monday.": "Defecation",
-             "Labs: Cr 1.2 today.": "Creatinine", "Left AMA yesterday.": None,
-             "BMP and CBC ordered.": "Blood Cell Count"}
+    cases = {
+        "Sat 98% on RA.": None,
+        "PT to see the patient tomorrow.": None,
+        "Brought to the ER by EMS.": None,
+        "No BM since Monday.": "Defecation",
+        "Labs: Cr 1.2 today.": "Creatinine",
+        "Left AMA yesterday.": None,
+        "BMP and CBC ordered.": "Blood Cell Count",
+    }
     for text, want in cases.items():
         names = [m.name for m in nz.normalize(text).mentions if m.method == "abbreviation"]
         assert names == ([want] if want else []), text
     inr = "PT/INR checked; prothrombin time prolonged, PT 18 s."
     assert [m.name for m in nz.normalize(inr).mentions if m.surface == "PT"] == [
-        "Prothrombin Time"] * 2
+        "Prothrombin Time"
+    ] * 2
 
 
 def test_saved_inventory_reads_back_the_same(full_terminology):
@@ -102,8 +118,9 @@ def test_saved_inventory_reads_back_the_same(full_terminology):
     for _ in range(2):  # derived and saved (unless a test before did), then read back
         inv = SenseInventory.from_terminology(full_terminology)
         assert inv.senses == derived.senses
-        assert [inv.sense(i) for i in range(0, len(inv._longs), 997)] == \
-            [derived.sense(i) for i in range(0, len(derived._longs), 997)]
+        assert [inv.sense(i) for i in range(0, len(inv._longs), 997)] == [
+            derived.sense(i) for i in range(0, len(derived._longs), 997)
+        ]
     assert len(list(full_terminology.glob("senses.*.parquet"))) == 1
 
 

@@ -21,8 +21,9 @@ TRAIN = f"NOT ({HELD_OUT})"
 @pytest.fixture(scope="module")
 def catalog(full_terminology, tmp_path_factory):
     """800 real MTSamples notes through `corpus run` with the full terminology."""
-    return mtsamples_corpus(tmp_path_factory.mktemp("corpus"), 800, full_terminology,
-                            tmp_path_factory.mktemp("mt"))
+    return mtsamples_corpus(
+        tmp_path_factory.mktemp("corpus"), 800, full_terminology, tmp_path_factory.mktemp("mt")
+    )
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +97,7 @@ def test_chinese_tokens_per_character_beside_bert(tmp_path):
         rows = orjson.loads(f.read())
     sents = [r["text"] for r in rows]
     train, held = sents[:4000], sents[4000:]
-    tok = tk.train([train[i:i + 500] for i in range(0, len(train), 500)], "bpe", 8000)
+    tok = tk.train([train[i : i + 500] for i in range(0, len(train), 500)], "bpe", 8000)
     ext, _ = tk.extend(tok, "bpe", ["糖尿病", "高血压", "冠心病"])
     ours = measure(ext, held)
     bert = measure(tk.load(bert_baseline()), held)
@@ -122,14 +123,23 @@ def test_growing_a_sentencepiece_style_tokenizer_keeps_its_ids(catalog):
     from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
 
     tok = Tokenizer(models.BPE(byte_fallback=True))
-    tok.normalizer = normalizers.Sequence([normalizers.Prepend("▁"),
-                                           normalizers.Replace(" ", "▁")])
-    tok.decoder = decoders.Sequence([decoders.Replace("▁", " "), decoders.ByteFallback(),
-                                     decoders.Fuse(), decoders.Strip(" ", 1, 0)])
+    tok.normalizer = normalizers.Sequence([normalizers.Prepend("▁"), normalizers.Replace(" ", "▁")])
+    tok.decoder = decoders.Sequence(
+        [
+            decoders.Replace("▁", " "),
+            decoders.ByteFallback(),
+            decoders.Fuse(),
+            decoders.Strip(" ", 1, 0),
+        ]
+    )
     # SentencePiece learns pieces within words: train so, then run as Llama 2 does, without
     tok.pre_tokenizer = pre_tokenizers.Split("▁", behavior="merged_with_next")
-    tok.train_from_iterator(texts(catalog, TRAIN), trainers.BpeTrainer(
-        vocab_size=2000, special_tokens=["<unk>", "<s>", "</s>"], show_progress=False))
+    tok.train_from_iterator(
+        texts(catalog, TRAIN),
+        trainers.BpeTrainer(
+            vocab_size=2000, special_tokens=["<unk>", "<s>", "</s>"], show_progress=False
+        ),
+    )
     tok.pre_tokenizer = None
     grown, added = tk.extend(tok, "bpe", ["hypertension", "cholecystectomy"], grow=True)
     old, new = tok.get_vocab(), grown.get_vocab()

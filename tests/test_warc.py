@@ -17,12 +17,18 @@ from corpus.runner import run
 
 WARC = SHARED / "formats" / "warc"
 # records per file, from the folder's README
-RECORDS = {"cc-whirlwind.warc.gz": 4, "cc-whirlwind.warc.wet.gz": 2, "cc-whirlwind.warc.wat.gz": 2,
-           "pywb-iana-html.warc.gz": 287, "warcio-example.warc.gz": 6,
-           "warcio-example-iana.org-chunked.warc": 3, "warcio-example-resource.warc.gz": 3,
-           "warcio-example.arc.gz": 2, "warcio-example-trunc.warc": 4,
-           "warcio-example-bad-non-chunked.warc.gz": 6}
-
+RECORDS = {
+    "cc-whirlwind.warc.gz": 4,
+    "cc-whirlwind.warc.wet.gz": 2,
+    "cc-whirlwind.warc.wat.gz": 2,
+    "pywb-iana-html.warc.gz": 287,
+    "warcio-example.warc.gz": 6,
+    "warcio-example-iana.org-chunked.warc": 3,
+    "warcio-example-resource.warc.gz": 3,
+    "warcio-example.arc.gz": 2,
+    "warcio-example-trunc.warc": 4,
+    "warcio-example-bad-non-chunked.warc.gz": 6,
+}
 
 
 @pytest.mark.parametrize("name", sorted(RECORDS))
@@ -37,16 +43,24 @@ def test_every_record_is_a_page_or_set_aside(name):
         assert meta["doc_type"] == "web page"
         assert "<" not in d["text"][:2000] and len(d["text"].split()) >= 20
         # ARC records have no ID: their line names them
-        assert d["id"].startswith("<urn:uuid:") if not name.endswith(".arc.gz") else (
-            d["id"] is None and d["doc_id"] == f"{name}:{d['line']}")
+        assert (
+            d["id"].startswith("<urn:uuid:")
+            if not name.endswith(".arc.gz")
+            else (d["id"] is None and d["doc_id"] == f"{name}:{d['line']}")
+        )
 
 
 def test_revisits_redirects_and_requests_are_counted_notread_all():
     need_shared()
     opened, docs, _ = read_all(WARC / "pywb-iana-html.warc.gz")
     assert opened.skipped["revisit record"] == 123
-    assert opened.skipped["request record"] + opened.skipped["warcinfo record"] + len(docs) \
-        + sum(n for k, n in opened.skipped.items() if k.startswith("HTTP 3")) == 164
+    assert (
+        opened.skipped["request record"]
+        + opened.skipped["warcinfo record"]
+        + len(docs)
+        + sum(n for k, n in opened.skipped.items() if k.startswith("HTTP 3"))
+        == 164
+    )
     assert {json.loads(d["meta"])["http_status"] for d in docs} == {200}
     assert len(docs) == len({json.loads(d["meta"])["url"] for d in docs})
 
@@ -65,8 +79,12 @@ def test_the_same_page_from_warc_wet_and_its_language():
 
 def test_chunked_gzip_arc_and_truncated_payloads_are_decoded():
     need_shared()
-    for name in ("warcio-example-iana.org-chunked.warc", "warcio-example.arc.gz",
-                 "warcio-example-trunc.warc", "warcio-example-bad-non-chunked.warc.gz"):
+    for name in (
+        "warcio-example-iana.org-chunked.warc",
+        "warcio-example.arc.gz",
+        "warcio-example-trunc.warc",
+        "warcio-example-bad-non-chunked.warc.gz",
+    ):
         _, (doc,), _ = read_all(WARC / name)
         # what the page says, not its transfer or content encoding
         assert "illustrative examples" in doc["text"] or "Root Zone" in doc["text"], name
@@ -90,9 +108,15 @@ def test_a_cut_archive_keeps_the_records_before_the_cut(tmp_path):
 def test_a_run_over_the_web_archives(tmp_path, sample_terminology):
     need_shared()
     out = tmp_path / "out"
-    s = run(RunConfig(inputs=(str(WARC),), out=str(out), ontology=str(sample_terminology),
-                      allow_rejects=True))
+    s = run(
+        RunConfig(
+            inputs=(str(WARC),), out=str(out), ontology=str(sample_terminology), allow_rejects=True
+        )
+    )
     assert s.records + s.not_documents == sum(RECORDS.values())
-    pages = catalog.query(out, "SELECT count(*) AS n, count(DISTINCT meta->>'$.url') AS urls "
-                          "FROM docs WHERE doc_type = 'web page'").to_pylist()[0]
+    pages = catalog.query(
+        out,
+        "SELECT count(*) AS n, count(DISTINCT meta->>'$.url') AS urls "
+        "FROM docs WHERE doc_type = 'web page'",
+    ).to_pylist()[0]
     assert pages["n"] == s.docs and pages["urls"] >= 18

@@ -40,8 +40,12 @@ def test_statistics_where_they_prune_not_on_free_text(tmp_path):
     import pyarrow as pa
 
     docs, _ = next(read(MTS, Fields(id="note_id", text="transcription"), 500))
-    docs = docs.append_column("phi", pa.StructArray.from_arrays(
-        [pa.array(range(docs.num_rows), pa.uint32())] * 2, names=["NAME", "DATE"]))
+    docs = docs.append_column(
+        "phi",
+        pa.StructArray.from_arrays(
+            [pa.array(range(docs.num_rows), pa.uint32())] * 2, names=["NAME", "DATE"]
+        ),
+    )
     docs = docs.append_column("negated", pa.array([i % 2 == 0 for i in range(docs.num_rows)]))
     md = pq.ParquetFile(write_table(docs, tmp_path / "s.parquet")).metadata.row_group(0)
     stats = {md.column(i).path_in_schema: md.column(i).statistics for i in range(md.num_columns)}

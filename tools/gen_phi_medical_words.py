@@ -58,8 +58,10 @@ def main() -> None:
     root = Path(sys.argv[1] if len(sys.argv) > 1 else "../shared/data/terminology")
     names = census_names()
     found = {w for t in terms(root) for w in WORD.findall(t.lower()) if w in names}
-    header = ("# Words of medical terms (MeSH, DOID, HPO, ICD-10-CM) that are also census names:\n"
-              "# a name only beside a cue. Made by tools/gen_phi_medical_words.py; users may add.\n")
+    header = (
+        "# Words of medical terms (MeSH, DOID, HPO, ICD-10-CM) that are also census names:\n"
+        "# a name only beside a cue. Made by tools/gen_phi_medical_words.py; users may add.\n"
+    )
     OUT.write_text(header + "".join(f"{w}\n" for w in sorted(found)), encoding="utf-8")
     print(f"{len(found)} words -> {OUT}")
 

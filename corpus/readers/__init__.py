@@ -31,13 +31,37 @@ import pyarrow as pa
 
 from corpus.readers import fhir, jats, streams, warc
 from corpus.readers.records import Fields, Reject, doc_key
+from termnorm_utils.errors import InputError
 
-__all__ = ["SUFFIXES", "Fields", "Opened", "Reject", "doc_key", "fields_of",
-           "format_of", "open_input", "read"]
+__all__ = [
+    "SUFFIXES",
+    "Fields",
+    "Opened",
+    "Reject",
+    "doc_key",
+    "fields_of",
+    "format_of",
+    "open_input",
+    "read",
+]
 
 # the suffixes of files a folder contributes (each with an optional .gz, .zst or .zstd)
-SUFFIXES = (".jsonl", ".ndjson", ".json", ".csv", ".tsv", ".parquet", ".xml", ".nxml", ".tar",
-            ".tgz", ".warc", ".arc", ".wet", ".wat")
+SUFFIXES = (
+    ".jsonl",
+    ".ndjson",
+    ".json",
+    ".csv",
+    ".tsv",
+    ".parquet",
+    ".xml",
+    ".nxml",
+    ".tar",
+    ".tgz",
+    ".warc",
+    ".arc",
+    ".wet",
+    ".wat",
+)
 _COMPRESSED = re.compile(r"\.(gz|zst|zstd)$", re.IGNORECASE)
 
 
@@ -76,15 +100,19 @@ def format_of(path: Path) -> str:
             return "medline"
         if re.search(rb"<article[\s>]", head):
             return "jats"
-        raise ValueError(f"{path}: an XML file, but neither MEDLINE/PubMed (<PubmedArticleSet>) "
-                         "nor JATS (<article>)")
+        raise InputError(
+            f"{path}: an XML file, but neither MEDLINE/PubMed (<PubmedArticleSet>) "
+            "nor JATS (<article>)"
+        )
     if first == "[":
         return "json"
     if first == "{" or name.endswith((".jsonl", ".ndjson", ".json")):
         return "jsonl"
-    raise ValueError(f"{path}: unknown corpus format (expected JSON lines or a JSON array, "
-                     ".parquet, .csv, .tsv, MEDLINE or JATS XML, plain or gzip/zstd, or a folder of .txt "
-                     "files)")
+    raise InputError(
+        f"{path}: unknown corpus format (expected JSON lines or a JSON array, "
+        ".parquet, .csv, .tsv, MEDLINE or JATS XML, plain or gzip/zstd, or a folder of .txt "
+        "files)"
+    )
 
 
 def _first_char(head: bytes) -> str:
@@ -97,8 +125,13 @@ def _first_char(head: bytes) -> str:
     return text[:1]
 
 
-def open_input(path: Path, source: str | None = None, fields: Fields | None = None,
-               batch_size: int = 10_000, encoding: str | None = None) -> Opened:
+def open_input(
+    path: Path,
+    source: str | None = None,
+    fields: Fields | None = None,
+    batch_size: int = 10_000,
+    encoding: str | None = None,
+) -> Opened:
     """`path` as tables of documents named after `source` (default: the file's name);
     `encoding` overrides the detected one."""
     from corpus.readers import delimited, jsonarray, jsonl, medline, parquet, textdir
@@ -113,32 +146,43 @@ def open_input(path: Path, source: str | None = None, fields: Fields | None = No
         return Opened(fmt, None, parquet.read(path, source, fields, batch_size))
     if fmt == "warc":
         skipped_pages: Counter = Counter()
-        return Opened(fmt, None, warc.read(path, source, batch_size, skipped_pages),
-                      skipped=skipped_pages)
+        return Opened(
+            fmt, None, warc.read(path, source, batch_size, skipped_pages), skipped=skipped_pages
+        )
     if fmt == "jats":
         return Opened(fmt, "utf-8", jats.read(path, source, batch_size))
     if fmt == "medline":
         deleted: list[str] = []
         skipped_books: Counter = Counter()
-        return Opened(fmt, "utf-8", medline.read(path, source, batch_size, deleted,
-                                                 skipped_books), deleted, skipped_books)
+        return Opened(
+            fmt,
+            "utf-8",
+            medline.read(path, source, batch_size, deleted, skipped_books),
+            deleted,
+            skipped_books,
+        )
     enc = encoding or streams.detect(streams.head(path))
     if fmt == "fhir":
         skipped: Counter = Counter()
-        return Opened(fmt, enc, fhir.read(path, source, batch_size, enc, skipped),
-                      skipped=skipped)
+        return Opened(fmt, enc, fhir.read(path, source, batch_size, enc, skipped), skipped=skipped)
     if fmt in ("csv", "tsv"):
-        batches = delimited.read(path, source, fields, batch_size, enc,
-                                 "\t" if fmt == "tsv" else ",")
+        batches = delimited.read(
+            path, source, fields, batch_size, enc, "\t" if fmt == "tsv" else ","
+        )
     else:
-        batches = (jsonarray if fmt == "json" else jsonl).read(path, source, fields, batch_size,
-                                                               enc)
+        batches = (jsonarray if fmt == "json" else jsonl).read(
+            path, source, fields, batch_size, enc
+        )
     return Opened(fmt, enc, batches)
 
 
-def read(path: str | Path, fields: Fields | None = None, batch_size: int = 10_000,
-         source: str | None = None, encoding: str | None = None
-         ) -> Iterator[tuple[pa.Table, list[Reject]]]:
+def read(
+    path: str | Path,
+    fields: Fields | None = None,
+    batch_size: int = 10_000,
+    source: str | None = None,
+    encoding: str | None = None,
+) -> Iterator[tuple[pa.Table, list[Reject]]]:
     return open_input(Path(path), source, fields, batch_size, encoding).batches
 
 

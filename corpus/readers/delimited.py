@@ -24,26 +24,37 @@ def header(path: Path, delimiter: str, encoding: str) -> list[str]:
     return next(csv.reader(io.StringIO(text), delimiter=delimiter), [])
 
 
-def read(path: Path, source: str, fields: Fields, batch_size: int, encoding: str,
-         delimiter: str = ",") -> Iterator[tuple[pa.Table, list[Reject]]]:
+def read(
+    path: Path, source: str, fields: Fields, batch_size: int, encoding: str, delimiter: str = ","
+) -> Iterator[tuple[pa.Table, list[Reject]]]:
     batcher = Batcher(source, fields, batch_size)
     bad: list[Reject] = []
 
     def on_invalid(row) -> str:
-        bad.append(Reject(source, None, f"bad row: {row.text!r} "
-                          f"has {row.actual_columns} cells, expected {row.expected_columns}",
-                          row.text or ""))
+        bad.append(
+            Reject(
+                source,
+                None,
+                f"bad row: {row.text!r} "
+                f"has {row.actual_columns} cells, expected {row.expected_columns}",
+                row.text or "",
+            )
+        )
         return "skip"
 
     names = header(path, delimiter, encoding)
     stream = pa.input_stream(str(path), compression=streams.compression(path))
     reader = pcsv.open_csv(
-        stream, read_options=pcsv.ReadOptions(block_size=1 << 22, encoding=encoding),
-        parse_options=pcsv.ParseOptions(delimiter=delimiter, newlines_in_values=True,
-                                        invalid_row_handler=on_invalid),
+        stream,
+        read_options=pcsv.ReadOptions(block_size=1 << 22, encoding=encoding),
+        parse_options=pcsv.ParseOptions(
+            delimiter=delimiter, newlines_in_values=True, invalid_row_handler=on_invalid
+        ),
         convert_options=pcsv.ConvertOptions(
             column_types={n: pa.string() for n in names} | {fields.text: pa.large_string()},
-            strings_can_be_null=False))
+            strings_can_be_null=False,
+        ),
+    )
     row = 0
     for batch in reader:
         batcher.rejects.extend(bad)

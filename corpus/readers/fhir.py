@@ -52,8 +52,9 @@ def is_fhir(head: bytes) -> bool:
 MALFORMED = (AttributeError, TypeError, KeyError, ValueError)
 
 
-def read(path: Path, source: str, batch_size: int, encoding: str, skipped: Counter
-         ) -> Iterator[tuple[pa.Table, list[Reject]]]:
+def read(
+    path: Path, source: str, batch_size: int, encoding: str, skipped: Counter
+) -> Iterator[tuple[pa.Table, list[Reject]]]:
     batcher = Batcher(source, FIELDS, batch_size)
     data, damage = _data(path, encoding)
     resources = list(_resources(data, batcher.rejects, source))
@@ -64,8 +65,12 @@ def read(path: Path, source: str, batch_size: int, encoding: str, skipped: Count
         return own or _beside(path, kind, encoding)
 
     encounters, patients = context("Encounter"), context("Patient")
-    replaced = {_ref(t.get("target")) for r in bundle for t in _list(r.get("relatesTo"))
-                if isinstance(t, dict) and t.get("code") == "replaces"}
+    replaced = {
+        _ref(t.get("target"))
+        for r in bundle
+        for t in _list(r.get("relatesTo"))
+        if isinstance(t, dict) and t.get("code") == "replaces"
+    }
     texts_of_documents: set[str] = set()
     notes: list[tuple[int, dict, str]] = []
     for line, r in resources:
@@ -88,8 +93,9 @@ def read(path: Path, source: str, batch_size: int, encoding: str, skipped: Count
         try:
             record = _record(r, text, encounters, patients)
         except MALFORMED as e:
-            batcher.rejects.append(Reject(source, line, f"a malformed {r['resourceType']}: "
-                                          f"{e!r}", ""))
+            batcher.rejects.append(
+                Reject(source, line, f"a malformed {r['resourceType']}: {e!r}", "")
+            )
             continue
         yield from batcher.add(line, record, b"")
     yield batcher.flush()
@@ -209,14 +215,17 @@ def _note_text(r: dict) -> tuple[str, str | None]:
     return "", why
 
 
-def _record(r: dict, text: str, encounters: dict[str, dict], patients: dict[str, dict]
-            ) -> dict:
+def _record(r: dict, text: str, encounters: dict[str, dict], patients: dict[str, dict]) -> dict:
     kind = r["resourceType"]
     code = r.get("type") if kind == "DocumentReference" else r.get("code")
-    loinc = next((c for c in (code or {}).get("coding", ())
-                  if "loinc" in (c.get("system") or "")), {})
-    enc_ref = ((r.get("context") or {}).get("encounter") or [None])[0] \
-        if kind == "DocumentReference" else r.get("encounter")
+    loinc = next(
+        (c for c in (code or {}).get("coding", ()) if "loinc" in (c.get("system") or "")), {}
+    )
+    enc_ref = (
+        ((r.get("context") or {}).get("encounter") or [None])[0]
+        if kind == "DocumentReference"
+        else r.get("encounter")
+    )
     enc = encounters.get(_ref(enc_ref)) or {}
     period = enc.get("period") or {}
     patient = _ref(r.get("subject"))
@@ -234,8 +243,9 @@ def _record(r: dict, text: str, encounters: dict[str, dict], patients: dict[str,
         # dates of a patient's care are identifiers (Safe Harbor): their year only
         "date": _year(r.get("date") or r.get("effectiveDateTime") or r.get("issued")),
         "encounter_class": (enc.get("class") or {}).get("code"),
-        "encounter_type": next((t.get("text") for t in enc.get("type") or () if t.get("text")),
-                               None),
+        "encounter_type": next(
+            (t.get("text") for t in enc.get("type") or () if t.get("text")), None
+        ),
         "encounter_year": _year(period.get("start")),
         "encounter_minutes": _minutes(period.get("start"), period.get("end")),
         "service_provider": (enc.get("serviceProvider") or {}).get("display"),
@@ -257,20 +267,33 @@ def _identifying(p: dict) -> list[str]:
     out = []
     for n in p.get("name") or ():
         if isinstance(n, dict):
-            out += [f"NAME\t{w}" for part in (*n.get("given", ()), n.get("family") or "")
-                    for w in str(part).split() if len(w) >= 2]
+            out += [
+                f"NAME\t{w}"
+                for part in (*n.get("given", ()), n.get("family") or "")
+                for w in str(part).split()
+                if len(w) >= 2
+            ]
     birth = p.get("birthDate")
     if isinstance(birth, str) and birth:
         out.append(f"DATE\t{birth}")  # its other shapes: corpus.stages.phi.redact_known
     for a in p.get("address") or ():
         if isinstance(a, dict):
             out += [f"ADDRESS\t{line}" for line in a.get("line", ()) if line]
-            out += [f"{kind}\t{a[key]}" for key, kind in (("city", "LOCATION"),
-                                                        ("postalCode", "POSTCODE")) if a.get(key)]
-    out += [f"PHONE\t{t['value']}" for t in p.get("telecom") or ()
-            if isinstance(t, dict) and t.get("value")]
-    out += [f"ID\t{i['value']}" for i in p.get("identifier") or ()
-            if isinstance(i, dict) and i.get("value")]
+            out += [
+                f"{kind}\t{a[key]}"
+                for key, kind in (("city", "LOCATION"), ("postalCode", "POSTCODE"))
+                if a.get(key)
+            ]
+    out += [
+        f"PHONE\t{t['value']}"
+        for t in p.get("telecom") or ()
+        if isinstance(t, dict) and t.get("value")
+    ]
+    out += [
+        f"ID\t{i['value']}"
+        for i in p.get("identifier") or ()
+        if isinstance(i, dict) and i.get("value")
+    ]
     return sorted(set(out))
 
 
@@ -282,7 +305,8 @@ def _minutes(start: str | None, end: str | None) -> int | None:
     from datetime import datetime
 
     try:
-        return round((datetime.fromisoformat(end) - datetime.fromisoformat(start))
-                     .total_seconds() / 60)
+        return round(
+            (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds() / 60
+        )
     except (TypeError, ValueError):
         return None

@@ -30,8 +30,19 @@ ARCHIVES = (".tar.gz", ".tgz", ".tar", ".tar.zst")
 XLINK = "{http://www.w3.org/1999/xlink}href"
 MATHML = "{http://www.w3.org/1998/Math/MathML}"
 # not prose: left out of the text (with the text inside), what follows them kept
-LEFT_OUT = {"disp-formula", "inline-formula", "tex-math", "supplementary-material", "table",
-            "graphic", "media", "alternatives", "object-id", "ref-list", "fn-group"}
+LEFT_OUT = {
+    "disp-formula",
+    "inline-formula",
+    "tex-math",
+    "supplementary-material",
+    "table",
+    "graphic",
+    "media",
+    "alternatives",
+    "object-id",
+    "ref-list",
+    "fn-group",
+}
 
 
 def is_archive(path: Path) -> bool:
@@ -75,14 +86,18 @@ def _members(path: Path) -> Iterator[tuple[str, bytes]]:
 
 
 def _parser() -> etree.XMLParser:
-    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
-                           huge_tree=True, recover=False)
+    return etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True, recover=False
+    )
 
 
 def _skip(el: etree._Element) -> bool:
     tag = el.tag
-    return (tag in LEFT_OUT or tag.startswith(MATHML)
-            or (tag == "xref" and el.get("ref-type") == "bibr"))
+    return (
+        tag in LEFT_OUT
+        or tag.startswith(MATHML)
+        or (tag == "xref" and el.get("ref-type") == "bibr")
+    )
 
 
 # what citations leave behind once their numbers are out: "[,,]", "( )", "[–]"
@@ -103,8 +118,7 @@ def article(root: etree._Element) -> dict:
     abstract = _blocks(meta.find("abstract"))
     body = _blocks(root.find("body"))
     lic = meta.find("permissions/license")
-    licence_text = " ".join(filter(None, (
-        text(lic), text(meta.find(".//copyright-statement")))))
+    licence_text = " ".join(filter(None, (text(lic), text(meta.find(".//copyright-statement")))))
     url = lic.get(XLINK) if lic is not None else None
     journal = root.find("front/journal-meta")
     record = {
@@ -112,16 +126,18 @@ def article(root: etree._Element) -> dict:
         "text": "\n\n".join(p for p in (title, abstract, body) if p),
         "pmid": ids.get("pmid"),
         "doi": ids.get("doi"),
-        "journal": text(journal.find(".//journal-title")) or None if journal is not None
-        else None,
+        "journal": text(journal.find(".//journal-title")) or None if journal is not None else None,
         "date": _date(meta),
         "article_type": root.get("article-type"),
         "keywords": [text(k) for k in meta.iterfind(".//kwd-group/kwd") if text(k)],
-        "subjects": [text(s) for s in meta.iterfind(
-            "article-categories/subj-group[@subj-group-type='heading']/subject")],
+        "subjects": [
+            text(s)
+            for s in meta.iterfind(
+                "article-categories/subj-group[@subj-group-type='heading']/subject"
+            )
+        ],
         "country": _country(meta),
-        "license": licence(url, lic.get("license-type") if lic is not None else None,
-                           licence_text),
+        "license": licence(url, lic.get("license-type") if lic is not None else None, licence_text),
         "license_url": url,
         "doc_type": "article",
     }
@@ -134,8 +150,19 @@ def _blocks(el: etree._Element | None) -> str:
     return "\n".join(_lines(el)) if el is not None else ""
 
 
-NESTED = ("list", "list-item", "boxed-text", "def-list", "def-item", "term", "def",
-          "statement", "disp-quote", "fig-group", "table-wrap-group")
+NESTED = (
+    "list",
+    "list-item",
+    "boxed-text",
+    "def-list",
+    "def-item",
+    "term",
+    "def",
+    "statement",
+    "disp-quote",
+    "fig-group",
+    "table-wrap-group",
+)
 
 
 def _lines(e: etree._Element) -> list[str]:
@@ -161,8 +188,10 @@ def _lines(e: etree._Element) -> list[str]:
 
 def _date(meta: etree._Element) -> str | None:
     dates = {d.get("pub-type") or d.get("date-type"): d for d in meta.iterfind("pub-date")}
-    d = next((dates[k] for k in ("epub", "ppub", "pub", "collection", "epub-ppub")
-              if k in dates), next(iter(dates.values()), None))
+    d = next(
+        (dates[k] for k in ("epub", "ppub", "pub", "collection", "epub-ppub") if k in dates),
+        next(iter(dates.values()), None),
+    )
     if d is None:
         return None
     year, month, day = (text(d.find(k)) for k in ("year", "month", "day"))
@@ -182,8 +211,13 @@ def _country(meta: etree._Element) -> str | None:
 
 
 _CC = re.compile(r"creativecommons\.org/(?:licenses/([a-z-]+)/(\d\.\d)|publicdomain/(zero|mark))")
-_CC_WORDS = (("noncommercial", "NC"), ("no derivative", "ND"), ("noderivative", "ND"),
-             ("sharealike", "SA"), ("share alike", "SA"))
+_CC_WORDS = (
+    ("noncommercial", "NC"),
+    ("no derivative", "ND"),
+    ("noderivative", "ND"),
+    ("sharealike", "SA"),
+    ("share alike", "SA"),
+)
 
 
 def licence(url: str | None, kind: str | None, said: str) -> str | None:

@@ -18,15 +18,17 @@ from corpus.readers import streams
 from corpus.readers.records import Batcher, Fields, Reject
 
 
-def read(path: Path, source: str, fields: Fields, batch_size: int, encoding: str
-         ) -> Iterator[tuple[pa.Table, list[Reject]]]:
+def read(
+    path: Path, source: str, fields: Fields, batch_size: int, encoding: str
+) -> Iterator[tuple[pa.Table, list[Reject]]]:
     batcher = Batcher(source, fields, batch_size)
     records, problem = records_of(path, encoding)
     for no, record in enumerate(records, start=1):
         yield from batcher.add(no, record, orjson.dumps(record, default=str).decode())
     if problem:
-        batcher.rejects.append(Reject(source, len(records) + 1,
-                                      f"unreadable from this record on: {problem}", ""))
+        batcher.rejects.append(
+            Reject(source, len(records) + 1, f"unreadable from this record on: {problem}", "")
+        )
     yield batcher.flush()
 
 

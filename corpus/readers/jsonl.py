@@ -40,8 +40,9 @@ def _blocks(chunks: Iterator[bytes]) -> Iterator[tuple[bytes, int, int]]:
         yield rest, 0, len(rest)
 
 
-def read(path: Path, source: str, fields: Fields, batch_size: int, encoding: str
-         ) -> Iterator[tuple[pa.Table, list[Reject]]]:
+def read(
+    path: Path, source: str, fields: Fields, batch_size: int, encoding: str
+) -> Iterator[tuple[pa.Table, list[Reject]]]:
     """Tables of `batch_size` documents; each comes with the lines rejected since the one
     before it, the rest with a last (possibly empty) table."""
     docs: list[pa.Table] = []
@@ -64,8 +65,9 @@ def read(path: Path, source: str, fields: Fields, batch_size: int, encoding: str
         if block is None:
             break
         buf, start, end = block
-        n, parsed, bad = _native.jsonl_parse(buf, line, source, fields.text, fields.id,
-                                             meta_fields, start, end)
+        n, parsed, bad = _native.jsonl_parse(
+            buf, line, source, fields.text, fields.id, meta_fields, start, end
+        )
         line += n
         rejects += [Reject(source, no, reason, raw) for no, reason, raw in bad]
         table, repeated = ids.check(_table(parsed, source, fields.patient), source)
@@ -78,7 +80,7 @@ def read(path: Path, source: str, fields: Fields, batch_size: int, encoding: str
             head, tail = batch.slice(0, batch_size), batch.slice(batch_size)
             last = head.column("line")[-1].as_py()
             mine = [r for r in rejects if r.line < last]
-            rejects = rejects[len(mine):]
+            rejects = rejects[len(mine) :]
             yield head.combine_chunks(), mine
             docs, held = [tail], tail.num_rows
     yield (pa.concat_tables(docs).combine_chunks() if docs else RECORDS.empty_table()), rejects
@@ -88,12 +90,19 @@ def _table(parsed: pa.StructArray, source: str, patient: str | None) -> pa.Table
     meta, patients = parsed.field("meta"), pa.nulls(len(parsed), pa.string())
     if patient:
         meta, patients = _take_field(meta, patient)
-    return pa.table({
-        "doc_id": parsed.field("doc_id"), "id": parsed.field("id"), "patient": patients,
-        "source": pa.repeat(pa.scalar(source, pa.string()), len(parsed)),
-        "line": parsed.field("line"), "text": parsed.field("text"),
-        "meta": meta, "identifiers": pa.nulls(len(parsed), pa.list_(pa.string())),
-    }, schema=RECORDS)
+    return pa.table(
+        {
+            "doc_id": parsed.field("doc_id"),
+            "id": parsed.field("id"),
+            "patient": patients,
+            "source": pa.repeat(pa.scalar(source, pa.string()), len(parsed)),
+            "line": parsed.field("line"),
+            "text": parsed.field("text"),
+            "meta": meta,
+            "identifiers": pa.nulls(len(parsed), pa.list_(pa.string())),
+        },
+        schema=RECORDS,
+    )
 
 
 def _take_field(meta: pa.Array, name: str) -> tuple[pa.Array, pa.Array]:

@@ -24,16 +24,26 @@ from corpus.readers.records import Batcher, Fields, Reject
 from corpus.readers.xmltext import country, forget, text
 
 FIELDS = Fields(id="pmid", text="text")
-MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug",
-                                      "sep", "oct", "nov", "dec"), start=1)}
+MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"),
+        start=1,
+    )
+}
 
 
-def read(path: Path, source: str, batch_size: int, deleted: list[str], skipped: Counter
-         ) -> Iterator[tuple[pa.Table, list[Reject]]]:
+def read(
+    path: Path, source: str, batch_size: int, deleted: list[str], skipped: Counter
+) -> Iterator[tuple[pa.Table, list[Reject]]]:
     batcher = Batcher(source, FIELDS, batch_size)
-    parser = etree.XMLPullParser(events=("end",),
-                                 tag=("PubmedArticle", "DeleteCitation", "PubmedBookArticle"),
-                                 resolve_entities=False, no_network=True, huge_tree=True)
+    parser = etree.XMLPullParser(
+        events=("end",),
+        tag=("PubmedArticle", "DeleteCitation", "PubmedBookArticle"),
+        resolve_entities=False,
+        no_network=True,
+        huge_tree=True,
+    )
     no = 0
     try:
         for chunk in streams.raw(path):
@@ -67,8 +77,7 @@ def citation(article: etree._Element) -> dict:
     # a title in its own language only (<ArticleTitle/> then) is the title
     title = text(art.find("ArticleTitle")) or text(art.find("VernacularTitle"))
     sections = [(s.get("Label"), text(s)) for s in art.iterfind("Abstract/AbstractText")]
-    abstract = "\n".join(f"{label}: {body}" if label else body for label, body in sections
-                         if body)
+    abstract = "\n".join(f"{label}: {body}" if label else body for label, body in sections if body)
     record = {
         "pmid": text(pmid) or None,
         "text": "\n\n".join(t for t in (title, abstract) if t),
@@ -81,8 +90,7 @@ def citation(article: etree._Element) -> dict:
         "language": [text(x) for x in art.iterfind("Language")],
         "mesh": [_heading(h) for h in cit.iterfind("MeshHeadingList/MeshHeading")],
         "keywords": [text(k) for k in cit.iterfind("KeywordList/Keyword") if text(k)],
-        "publication_types": [text(t) for t in art.iterfind("PublicationTypeList/"
-                                                               "PublicationType")],
+        "publication_types": [text(t) for t in art.iterfind("PublicationTypeList/PublicationType")],
         "country": country(text(art.find("AuthorList/Author/AffiliationInfo/Affiliation"))),
         "doc_type": "abstract" if abstract else "title",
     }
@@ -92,8 +100,10 @@ def citation(article: etree._Element) -> dict:
 def _heading(h: etree._Element) -> dict:
     d = h.find("DescriptorName")
     out = {"ui": d.get("UI"), "heading": text(d), "major": d.get("MajorTopicYN") == "Y"}
-    quals = [{"ui": q.get("UI"), "qualifier": text(q),
-              "major": q.get("MajorTopicYN") == "Y"} for q in h.iterfind("QualifierName")]
+    quals = [
+        {"ui": q.get("UI"), "qualifier": text(q), "major": q.get("MajorTopicYN") == "Y"}
+        for q in h.iterfind("QualifierName")
+    ]
     return {**out, "qualifiers": quals} if quals else out
 
 

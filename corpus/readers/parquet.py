@@ -12,8 +12,9 @@ import pyarrow.parquet as pq
 from corpus.readers.records import Batcher, Fields, Reject
 
 
-def read(path: Path, source: str, fields: Fields, batch_size: int, encoding: None = None
-         ) -> Iterator[tuple[pa.Table, list[Reject]]]:
+def read(
+    path: Path, source: str, fields: Fields, batch_size: int, encoding: None = None
+) -> Iterator[tuple[pa.Table, list[Reject]]]:
     batcher = Batcher(source, fields, batch_size)
     row = 0
     for batch in pq.ParquetFile(path).iter_batches(batch_size=batch_size):

@@ -71,14 +71,15 @@ class Ids:
         if ids.null_count == len(ids):
             return table, []
         lines = table.column("line").to_pylist()
-        reasons = [self.repeats(id, line)
-                   for id, line in zip(ids.to_pylist(), lines, strict=True)]
+        reasons = [self.repeats(id, line) for id, line in zip(ids.to_pylist(), lines, strict=True)]
         bad = [i for i, r in enumerate(reasons) if r]
         if not bad:
             return table, []
         texts, metas = table.column("text"), table.column("meta")
-        rejects = [Reject(source, lines[i], reasons[i],
-                          _as_record(texts[i].as_py(), metas[i].as_py())) for i in bad]
+        rejects = [
+            Reject(source, lines[i], reasons[i], _as_record(texts[i].as_py(), metas[i].as_py()))
+            for i in bad
+        ]
         keep = np.ones(len(table), bool)
         keep[bad] = False
         return table.filter(pa.array(keep)), rejects
@@ -97,8 +98,9 @@ class Batcher:
     rejects: list[Reject] = field(default_factory=list)
     ids: Ids = field(default_factory=Ids)
 
-    def add(self, line: int, record: Any, raw: str | bytes, source: str | None = None
-            ) -> Iterator[tuple[pa.Table, list[Reject]]]:
+    def add(
+        self, line: int, record: Any, raw: str | bytes, source: str | None = None
+    ) -> Iterator[tuple[pa.Table, list[Reject]]]:
         """`raw`, the record as read (bytes are decoded only if it is rejected)."""
         source = source or self.source
         problem = self._problem(record)
@@ -113,9 +115,12 @@ class Batcher:
                 raw = raw[:40_000].decode("utf-8", "replace")
             self.rejects.append(Reject(source, line, problem, raw[:10_000]))
         else:
-            meta = {k: v for k, v in record.items() if k not in (f.text, f.id, f.patient,
-                                                                   IDENTIFIERS)
-                    and (f.meta is None or k in f.meta)}
+            meta = {
+                k: v
+                for k, v in record.items()
+                if k not in (f.text, f.id, f.patient, IDENTIFIERS)
+                and (f.meta is None or k in f.meta)
+            }
             patient = record.get(f.patient) if f.patient else None
             self.rows["doc_id"].append(doc_key(source, id, line))
             self.rows["id"].append(id)

@@ -17,12 +17,18 @@ from typing import BinaryIO
 
 from isal import isal_zlib
 
+from termnorm_utils.errors import InputError
+
 BLOCK = 1 << 22  # decompressed bytes handed over at a time
 _FEED = 1 << 16  # compressed bytes fed at a time: what a damaged block can take with it
 _GZIP, _ZSTD = b"\x1f\x8b", b"\x28\xb5\x2f\xfd"
-_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
-         (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
-         (codecs.BOM_UTF16_BE, "utf-16"))
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
 
 
 class Damaged(Exception):
@@ -59,7 +65,7 @@ def raw(path: Path, block: int | None = None) -> Iterator[bytes]:
         held: list[bytes] = []
         size = 0
         try:
-            for out in (_gunzip(f) if kind == "gzip" else _unzstd(f)):
+            for out in _gunzip(f) if kind == "gzip" else _unzstd(f):
                 held.append(out)
                 size += len(out)
                 if size >= block:
@@ -115,7 +121,7 @@ def detect(sample: bytes) -> str:
             return name
     for cut in range(4):  # a char cut at the end of the sample
         try:
-            sample[:len(sample) - cut].decode("utf-8")
+            sample[: len(sample) - cut].decode("utf-8")
             return "utf-8"
         except UnicodeDecodeError as e:
             if e.start < len(sample) - 4:
@@ -130,7 +136,7 @@ def detect(sample: bytes) -> str:
 
     best = from_bytes(sample).best()
     if best is None:
-        raise ValueError("not text in any encoding that charset-normalizer knows")
+        raise InputError("not text in any encoding that charset-normalizer knows")
     return codecs.lookup(best.encoding).name
 
 
@@ -179,12 +185,12 @@ class Reader:
             chunk = next(self._chunks, None)
             if chunk is None:
                 break
-            del self._buf[:self._pos]
+            del self._buf[: self._pos]
             self._done += self._pos
             self._pos = 0
             self._buf += chunk
         end = len(self._buf) if n < 0 else min(len(self._buf), self._pos + n)
-        out = bytes(self._buf[self._pos:end])
+        out = bytes(self._buf[self._pos : end])
         self._pos = end
         return out
 

@@ -14,15 +14,16 @@ from corpus.readers import streams
 from corpus.readers.records import Batcher, Fields, Reject
 
 
-def read(path: Path, source: str, fields: Fields, batch_size: int, encoding: str | None
-         ) -> Iterator[tuple[pa.Table, list[Reject]]]:
+def read(
+    path: Path, source: str, fields: Fields, batch_size: int, encoding: str | None
+) -> Iterator[tuple[pa.Table, list[Reject]]]:
     batcher = Batcher(source, Fields(text="text"), batch_size)
     for file in sorted(path.rglob("*.txt")):
         rel = file.relative_to(path).as_posix()
         name = rel if source in ("", ".") else f"{source}/{rel}"
         data = file.read_bytes()
         try:
-            text = data.decode(encoding or streams.detect(data[:1 << 16]))
+            text = data.decode(encoding or streams.detect(data[: 1 << 16]))
         except (UnicodeDecodeError, ValueError) as e:
             batcher.rejects.append(Reject(name, None, f"unreadable: {e}", ""))
             continue

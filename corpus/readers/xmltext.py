@@ -10,8 +10,7 @@ from collections.abc import Callable
 from lxml import etree
 
 
-def text(el: etree._Element | None,
-         skip: Callable[[etree._Element], bool] | None = None) -> str:
+def text(el: etree._Element | None, skip: Callable[[etree._Element], bool] | None = None) -> str:
     """An element's text with its inline markup's (<i>, <sub>), white space collapsed; the
     elements `skip` says (a citation, a formula) leave out their text but not what follows."""
     if el is None:
@@ -45,16 +44,36 @@ def _countries() -> dict[str, str]:
         out[c["name"].lower()] = out[c["iso3"].lower()] = c["name"]
     for s in gc.get_us_states().values():
         out[s["name"].lower()] = "United States"
-    out.update({v: k for k, vs in {
-        "United States": ("usa", "u.s.a", "us", "u.s", "united states of america"),
-        "United Kingdom": ("uk", "u.k", "england", "scotland", "wales", "northern ireland",
-                           "great britain"),
-        "China": ("p.r. china", "pr china", "p. r. china", "people's republic of china",
-                  "prc"),
-        "South Korea": ("korea", "republic of korea", "korea (the republic of)"),
-        "Netherlands": ("the netherlands",), "Türkiye": ("turkey",),
-        "Iran": ("iran (islamic republic of)",), "Taiwan": ("taiwan, roc", "roc"),
-    }.items() for v in vs})
+    out.update(
+        {
+            v: k
+            for k, vs in {
+                "United States": ("usa", "u.s.a", "us", "u.s", "united states of america"),
+                "United Kingdom": (
+                    "uk",
+                    "u.k",
+                    "england",
+                    "scotland",
+                    "wales",
+                    "northern ireland",
+                    "great britain",
+                ),
+                "China": (
+                    "p.r. china",
+                    "pr china",
+                    "p. r. china",
+                    "people's republic of china",
+                    "prc",
+                ),
+                "South Korea": ("korea", "republic of korea", "korea (the republic of)"),
+                "Netherlands": ("the netherlands",),
+                "Türkiye": ("turkey",),
+                "Iran": ("iran (islamic republic of)",),
+                "Taiwan": ("taiwan, roc", "roc"),
+            }.items()
+            for v in vs
+        }
+    )
     return out
 
 

@@ -22,24 +22,28 @@ import pyarrow.compute as pc
 
 from corpus.batch import Batch, Stage
 from termnorm import _native
-from termnorm.text import _as_array
+from termnorm_utils.arrow import as_array
 
 
 def clean(texts: pa.Array | pa.ChunkedArray | Iterable[str | None]) -> pa.LargeStringArray:
-    return _native.clean_array(_as_array(texts))
+    return _native.clean_array(as_array(texts))
 
 
-def remove_boilerplate(texts: pa.Array | pa.ChunkedArray | Iterable[str | None],
-                       min_docs: int = 10, min_share: float = 0.01, min_chars: int = 30,
-                       copies: np.ndarray | None = None
-                       ) -> tuple[pa.LargeStringArray, pa.UInt32Array]:
+def remove_boilerplate(
+    texts: pa.Array | pa.ChunkedArray | Iterable[str | None],
+    min_docs: int = 10,
+    min_share: float = 0.01,
+    min_chars: int = 30,
+    copies: np.ndarray | None = None,
+) -> tuple[pa.LargeStringArray, pa.UInt32Array]:
     """(texts without boilerplate lines, lines dropped per text). `copies[i]`: how many
     documents text i stands for (a batch's distinct texts, each once); by default one each."""
-    arr = _as_array(texts)
+    arr = as_array(texts)
     docs = len(arr) if copies is None else int(copies.sum())
     threshold = max(min_docs, math.ceil(min_share * docs))
     return _native.remove_boilerplate(
-        arr, threshold, min_chars, None if copies is None else pa.array(copies, pa.uint32()))
+        arr, threshold, min_chars, None if copies is None else pa.array(copies, pa.uint32())
+    )
 
 
 class Clean(Stage):
@@ -60,8 +64,9 @@ class RemoveBoilerplate(Stage):
     columns = ("boilerplate_lines",)
 
     def __call__(self, batch: Batch) -> None:
-        trimmed, dropped = remove_boilerplate(batch.texts, self.min_docs, self.min_share,
-                                              self.min_chars, copies=batch.copies())
+        trimmed, dropped = remove_boilerplate(
+            batch.texts, self.min_docs, self.min_share, self.min_chars, copies=batch.copies()
+        )
         batch.per_doc["boilerplate_lines"] = dropped.take(batch.of)
         if pc.any(pc.not_equal(dropped, 0)).as_py():
             batch.set_texts(trimmed)

@@ -17,9 +17,28 @@ import polars as pl
 import pyarrow as pa
 
 # Languages lingua chooses among (fewer languages: faster and fewer confusions on clinical text).
-LINGUA_LANGUAGES = ("ENGLISH", "CHINESE", "FRENCH", "GERMAN", "SPANISH", "ITALIAN", "PORTUGUESE",
-                    "DUTCH", "RUSSIAN", "JAPANESE", "KOREAN", "ARABIC", "TURKISH", "POLISH",
-                    "SWEDISH", "DANISH", "VIETNAMESE", "INDONESIAN", "HINDI", "GREEK")
+LINGUA_LANGUAGES = (
+    "ENGLISH",
+    "CHINESE",
+    "FRENCH",
+    "GERMAN",
+    "SPANISH",
+    "ITALIAN",
+    "PORTUGUESE",
+    "DUTCH",
+    "RUSSIAN",
+    "JAPANESE",
+    "KOREAN",
+    "ARABIC",
+    "TURKISH",
+    "POLISH",
+    "SWEDISH",
+    "DANISH",
+    "VIETNAMESE",
+    "INDONESIAN",
+    "HINDI",
+    "GREEK",
+)
 LINGUA_CHARS = 500
 
 
@@ -38,10 +57,14 @@ def detect(texts: pa.Array | pa.ChunkedArray, signals: pl.DataFrame) -> pl.DataF
     arr = texts if isinstance(texts, pa.Array) else texts.combine_chunks()
     cjk, latin = pl.col("cjk_ratio"), pl.col("latin_ratio")
     out = signals.select(
-        pl.when(cjk >= 0.5).then(pl.lit("zh"))
-        .when((latin >= 0.5) & (pl.col("english_ratio") >= 0.08)).then(pl.lit("en"))
-        .when(cjk + latin + pl.col("n_chars") > 0).then(pl.lit(None, pl.Utf8))
-        .otherwise(pl.lit("und")).alias("lang"),
+        pl.when(cjk >= 0.5)
+        .then(pl.lit("zh"))
+        .when((latin >= 0.5) & (pl.col("english_ratio") >= 0.08))
+        .then(pl.lit("en"))
+        .when(cjk + latin + pl.col("n_chars") > 0)
+        .then(pl.lit(None, pl.Utf8))
+        .otherwise(pl.lit("und"))
+        .alias("lang"),
         ((cjk >= 0.2) & (latin >= 0.2)).alias("mixed_script"),
     )
     ask = out["lang"].is_null().arg_true().to_list()

@@ -15,39 +15,46 @@ import pyarrow.compute as pc
 
 from corpus import schema
 from corpus.batch import Batch, Stage
-from ontology import store
+from ontology.store import Terminology
 from termnorm.normalizer import Normalizer, dictionary_of
-from termnorm.text import _as_array
+from termnorm_utils.arrow import as_array
 
 
-def normalizer(ontology: str) -> Normalizer:
-    """One per process and terminology: loading the lexicon and senses takes a second or two.
-    Keyed by the terminology's manifest too, so pairs learned into it since are used."""
-    return _normalizer(ontology, store.fingerprint(store.check_built(ontology)))
+def normalizer(ontology: str | Terminology) -> Normalizer:
+    """One per process and terminology state: loading the lexicon and senses takes a second or
+    two. A handle equals another of the same folder with the same manifest, so pairs learned
+    into the folder since (a new manifest) load afresh."""
+    return _normalizer(Terminology.open(ontology))
 
 
 @lru_cache(maxsize=2)
-def _normalizer(ontology: str, fingerprint: str) -> Normalizer:
-    return Normalizer.load(ontology)
+def _normalizer(terminology: Terminology) -> Normalizer:
+    return Normalizer.load(terminology)
 
 
-def mentions(doc_ids: pa.Array, texts: pa.Array, ontology: str,
-             text_of: np.ndarray | None = None) -> pa.Table:
+def mentions(
+    doc_ids: pa.Array,
+    texts: pa.Array,
+    ontology: str | Terminology,
+    text_of: np.ndarray | None = None,
+) -> pa.Table:
     """The mentions of each document, in document order. `text_of[i]`: the index in `texts`
     of document i's text (identical texts annotated once); by default texts[i] is document i's."""
-    return for_documents(text_mentions(texts, ontology)[0], doc_ids, text_of).cast(
-        schema.MENTIONS)
+    return for_documents(text_mentions(texts, ontology)[0], doc_ids, text_of).cast(schema.MENTIONS)
 
 
-def text_mentions(texts: pa.Array, ontology: str) -> tuple[pa.Table, pa.FixedSizeBinaryArray]:
+def text_mentions(
+    texts: pa.Array, ontology: str | Terminology
+) -> tuple[pa.Table, pa.FixedSizeBinaryArray]:
     """The mentions of each text, `doc` its index in `texts` (ascending; surface, concept_id,
     name, score and method dictionary-encoded), and each text's exact-duplicate key (as
     `_native.exact_keys`), which the same pass computes."""
     return normalizer(ontology).normalize_batch_keyed(texts, encoded=True)
 
 
-def for_documents(found: pa.Table, doc_ids: pa.Array, text_of: np.ndarray | None = None
-                  ) -> pa.Table:
+def for_documents(
+    found: pa.Table, doc_ids: pa.Array, text_of: np.ndarray | None = None
+) -> pa.Table:
     """`text_mentions` copied to each document (`text_of` as for `mentions`): the sidecar as
     written (schema.SIDECAR)."""
     if text_of is None:
@@ -58,10 +65,13 @@ def for_documents(found: pa.Table, doc_ids: pa.Array, text_of: np.ndarray | None
     per_doc = per_text[text_of]
     # document i takes its text's rows first[text_of[i]] ... + per_doc[i], documents in order
     owner = np.repeat(np.arange(len(text_of)), per_doc)
-    rows = np.repeat(first[text_of], per_doc) + np.arange(len(owner)) - (
-        np.cumsum(per_doc) - per_doc)[owner]
+    rows = (
+        np.repeat(first[text_of], per_doc)
+        + np.arange(len(owner))
+        - (np.cumsum(per_doc) - per_doc)[owner]
+    )
     found = found.select(schema.MENTIONS.names[1:]).take(rows)  # all but doc_id
-    doc_id = dictionary_of(owner, _as_array(doc_ids))
+    doc_id = dictionary_of(owner, as_array(doc_ids))
     return found.add_column(0, "doc_id", doc_id).cast(schema.SIDECAR)
 
 
@@ -84,9 +94,15 @@ def concept_counts(found: pa.Table | None, sidecar: pa.Table) -> pa.Table:
     name_of[c.indices.to_numpy()] = m.indices.to_numpy()
     names = pc.coalesce(m.dictionary.take(pa.array(name_of)), concept.dictionary)
     used = mentions > 0
-    return pa.table([concept.dictionary.filter(pa.array(used)), names.filter(pa.array(used)),
-                     pa.array(mentions[used]), pa.array(affirmed[used].astype(np.int64))],
-                    schema=schema.COUNTS)
+    return pa.table(
+        [
+            concept.dictionary.filter(pa.array(used)),
+            names.filter(pa.array(used)),
+            pa.array(mentions[used]),
+            pa.array(affirmed[used].astype(np.int64)),
+        ],
+        schema=schema.COUNTS,
+    )
 
 
 @dataclass(frozen=True)
@@ -95,7 +111,7 @@ class Normalize(Stage):
     documents: the `mentions` and `concept_counts` outputs; and each text's exact-duplicate
     key, which the same pass computes."""
 
-    ontology: str
+    ontology: Terminology
     name = "normalize"
 
     def __call__(self, batch: Batch) -> None:

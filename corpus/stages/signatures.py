@@ -27,7 +27,11 @@ class Signatures(Stage):
             keys = _native.exact_keys(batch.texts)
         # rows gathered in numpy: Arrow's take on a fixed-size list is ten times slower
         rows = signatures(batch.texts, self.num_perm, self.ngram, self.seed)[batch.of]
-        batch.outputs["signatures"] = pa.table([
-            batch.column("doc_id"), keys.take(batch.of),
-            pa.FixedSizeListArray.from_arrays(pa.array(rows.ravel()), self.num_perm),
-        ], schema=schema.signatures(self.num_perm))
+        batch.outputs["signatures"] = pa.table(
+            [
+                batch.column("doc_id"),
+                keys.take(batch.of),
+                pa.FixedSizeListArray.from_arrays(pa.array(rows.ravel()), self.num_perm),
+            ],
+            schema=schema.signatures(self.num_perm),
+        )

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ontology.errors import SourceError
 from ontology.schema import TermTables
+from termnorm_utils.errors import InputError
 
 
 def _mesh(path: str) -> TermTables:
@@ -39,16 +40,34 @@ FORMATS: dict[str, tuple[Callable[[str], TermTables], str]] = {
     "obo": (_lazy("obo"), "OBO 1.4 ontology (hp.obo, doid.obo, mondo.obo, ...)"),
     "doid": (_lazy("doid"), "Disease Ontology report TSVs (HumanDO.tsv + allXREFinDO.tsv)"),
     "icd10cm": (_lazy("icd10cm"), "ICD-10-CM tabular XML"),
-    "icd10bj": (_lazy("codelist", vocab="ICD10BJ"), "ICD-10 Beijing clinical edition code\tname TSV"),
+    "icd10bj": (
+        _lazy("codelist", vocab="ICD10BJ"),
+        "ICD-10 Beijing clinical edition code\tname TSV",
+    ),
     "icd9cm3bj": (_lazy("codelist", vocab="ICD9CM3BJ"), "Chinese procedure code list (code\tname)"),
     "babelon": (_lazy("babelon"), "Babelon translation TSV (e.g. hp-zh.babelon.tsv.gz)"),
     "adam": (_lazy("adam"), "ADAM abbreviation database TSV"),
-    "clinabbr": (_lazy("clinical_abbr"), ("clinical abbreviation sense inventories (Vanderbilt, "
-                 "Stetson, Columbia: the meta-inventory's sources)")),
-    "cmekg": (_lazy("cmekg"), ("CMeKG folder (cmekg_entities/names/icd10 TSVs): Chinese "
-              "diseases, symptoms, drugs, exams, joined to other sources' concepts by evidence")),
-    "cedict": (_lazy("cedict"), ("CC-CEDICT dictionary: Chinese words joined to HPO, DOID and "
-               "clinical MeSH concepts by their English gloss")),
+    "clinabbr": (
+        _lazy("clinical_abbr"),
+        (
+            "clinical abbreviation sense inventories (Vanderbilt, "
+            "Stetson, Columbia: the meta-inventory's sources)"
+        ),
+    ),
+    "cmekg": (
+        _lazy("cmekg"),
+        (
+            "CMeKG folder (cmekg_entities/names/icd10 TSVs): Chinese "
+            "diseases, symptoms, drugs, exams, joined to other sources' concepts by evidence"
+        ),
+    ),
+    "cedict": (
+        _lazy("cedict"),
+        (
+            "CC-CEDICT dictionary: Chinese words joined to HPO, DOID and "
+            "clinical MeSH concepts by their English gloss"
+        ),
+    ),
     "tsv": (_lazy("synonym_table"), "local synonym table: concept_id, term[, lang, kind, name]"),
     "umls": (_lazy("umls"), "UMLS RRF folder (MRCONSO.RRF, MRSTY.RRF, MRREL.RRF)"),
     "omop": (_lazy("omop"), "OMOP vocabulary folder (CONCEPT, CONCEPT_SYNONYM, ..._RELATIONSHIP)"),
@@ -71,10 +90,11 @@ class Source:
     def parse(spec: str) -> Source:
         fmt, sep, path = spec.partition(":")
         if not sep or not path:
-            raise ValueError(f"source {spec!r} is not FORMAT:PATH; formats: {', '.join(FORMATS)}")
+            raise InputError(f"source {spec!r} is not FORMAT:PATH; formats: {', '.join(FORMATS)}")
         if fmt not in FORMATS:
-            raise ValueError(f"unknown format {fmt!r} in {spec!r}; known formats: "
-                             f"{', '.join(FORMATS)}")
+            raise InputError(
+                f"unknown format {fmt!r} in {spec!r}; known formats: {', '.join(FORMATS)}"
+            )
         return Source(fmt, resolve_path(path))
 
     def load(self) -> TermTables:
@@ -90,8 +110,9 @@ def resolve_path(path: str) -> str:
         return path
     name = path[1:]
     if name not in PACKAGED:
-        raise ValueError(f"unknown packaged source {path!r}; known: "
-                         f"{', '.join('@' + k for k in PACKAGED)}")
+        raise InputError(
+            f"unknown packaged source {path!r}; known: {', '.join('@' + k for k in PACKAGED)}"
+        )
     module, rel = PACKAGED[name]
     spec = importlib.util.find_spec(module)
     if spec is None or not spec.submodule_search_locations:

@@ -49,14 +49,38 @@ def load(path: str | Path) -> TermTables:
         cid = "ADAM:" + hashlib.sha1(key.encode()).hexdigest()[:12]
         if cid not in index:
             index[cid] = len(concepts)
-            concepts.append({"concept_id": cid, "vocab": "ADAM", "name": name, "lang": "en",
-                             "semantic_types": ["abbreviation sense"], "obsolete": False})
+            concepts.append(
+                {
+                    "concept_id": cid,
+                    "vocab": "ADAM",
+                    "name": name,
+                    "lang": "en",
+                    "semantic_types": ["abbreviation sense"],
+                    "obsolete": False,
+                }
+            )
         for lf, n in lfs:
-            synonyms.append({"concept_id": cid, "term": lf.strip(), "lang": "en", "kind": "exact",
-                             "source": "adam", "freq": n})
+            synonyms.append(
+                {
+                    "concept_id": cid,
+                    "term": lf.strip(),
+                    "lang": "en",
+                    "kind": "exact",
+                    "source": "adam",
+                    "freq": n,
+                }
+            )
         for v, n in _pairs(variants, path, no) if variants else [(abbr, int(cells[4] or 0))]:
-            synonyms.append({"concept_id": cid, "term": v.strip(), "lang": "en",
-                             "kind": "abbreviation", "source": "adam", "freq": n})
+            synonyms.append(
+                {
+                    "concept_id": cid,
+                    "term": v.strip(),
+                    "lang": "en",
+                    "kind": "abbreviation",
+                    "source": "adam",
+                    "freq": n,
+                }
+            )
     if not concepts:
         raise SourceError(path, None, "no abbreviation rows found")
     # The same long form or abbreviation seen under several rows: one synonym, counts summed.

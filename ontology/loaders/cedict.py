@@ -20,8 +20,14 @@ from ontology.errors import SourceError
 from ontology.io import read_lines
 from ontology.schema import TermTables
 
-TARGETS = ["HP", "DOID", "MESH/Anatomy", "MESH/Diseases", "MESH/Organisms",
-           "MESH/Chemicals and Drugs"]
+TARGETS = [
+    "HP",
+    "DOID",
+    "MESH/Anatomy",
+    "MESH/Diseases",
+    "MESH/Organisms",
+    "MESH/Chemicals and Drugs",
+]
 LINE = re.compile(r"^(\S+) (\S+) \[[^\]]*\] /(.*)/\s*$")
 NOTE = re.compile(r"\([^)]*\)|\bsb\b|\bsth\b")
 VERB = re.compile(r"^(?:to (?:have|suffer from|get|catch)(?: an?)? |to |an? |the )")
@@ -33,8 +39,9 @@ def glosses(field: str) -> list[str]:
     out = []
     for g in field.split("/"):
         g = g.strip()
-        if not g or g.startswith(("CL:", "abbr. for", "variant of", "see ", "old variant",
-                                  "surname ", "also written")):
+        if not g or g.startswith(
+            ("CL:", "abbr. for", "variant of", "see ", "old variant", "surname ", "also written")
+        ):
             continue
         g = " ".join(NOTE.sub(" ", g).split())
         g = VERB.sub("", g).strip(" ,;.")
@@ -50,15 +57,20 @@ def load(path: str | Path) -> TermTables:
             continue
         m = LINE.match(line)
         if m is None:
-            raise SourceError(path, no, "not a CC-CEDICT entry (Traditional Simplified "
-                                        "[pinyin] /gloss/)")
+            raise SourceError(
+                path, no, "not a CC-CEDICT entry (Traditional Simplified [pinyin] /gloss/)"
+            )
         word, names = m.group(2), glosses(m.group(3))
         if len(word) >= 2 and names:
             rows.append((word, names))
     if not rows:
         raise SourceError(path, None, "no CC-CEDICT entry")
     attachments = pl.DataFrame(rows, schema=["term", "names"], orient="row").with_columns(
-        own_id=pl.lit(None, pl.Utf8), lang=pl.lit("zh"), kind=pl.lit("related"),
-        source=pl.lit("cedict"), codes=pl.lit([], pl.List(pl.Utf8)),
-        targets=pl.lit(TARGETS, pl.List(pl.Utf8)))
+        own_id=pl.lit(None, pl.Utf8),
+        lang=pl.lit("zh"),
+        kind=pl.lit("related"),
+        source=pl.lit("cedict"),
+        codes=pl.lit([], pl.List(pl.Utf8)),
+        targets=pl.lit(TARGETS, pl.List(pl.Utf8)),
+    )
     return TermTables(attachments=attachments, versions={"cedict": Path(path).name})

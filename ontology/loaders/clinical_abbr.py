@@ -70,8 +70,9 @@ def _shares(path: Path, cols: tuple[str, int, int, int], retired: set) -> dict[s
         try:
             share = float(cells[share_col])
         except ValueError:
-            raise SourceError(path, no, f"sense share {cells[share_col]!r} is not a number"
-                              ) from None
+            raise SourceError(
+                path, no, f"sense share {cells[share_col]!r} is not a number"
+            ) from None
         if sf and lf and (source, _key(sf), _key(lf)) not in retired:
             out[_key(sf)][lf] = out[_key(sf)].get(lf, 0.0) + share
     return out
@@ -97,8 +98,11 @@ def load(path: str | Path) -> TermTables:
     if not folder.is_dir():
         raise SourceError(folder, None, "expected the folder of clinical sense inventories")
     retired = _retired(folder)
-    inventories = [(cols[-1], _shares(folder / f, cols, retired))
-                   for f, cols in SHARE_SOURCES.items() if (folder / f).exists()]
+    inventories = [
+        (cols[-1], _shares(folder / f, cols, retired))
+        for f, cols in SHARE_SOURCES.items()
+        if (folder / f).exists()
+    ]
     if (folder / COLUMBIA).exists():
         inventories.append(("columbia", _columbia(folder / COLUMBIA)))
     if not inventories:
@@ -118,14 +122,32 @@ def load(path: str | Path) -> TermTables:
     for sf in sorted(merged):
         for key, (share, lf, sources) in sorted(merged[sf].items()):
             cid = "CLINABBR:" + hashlib.sha1(key.encode()).hexdigest()[:12]
-            concepts.setdefault(cid, {"concept_id": cid, "vocab": "CLINABBR", "name": lf,
-                                      "lang": "en", "semantic_types": ["abbreviation sense"],
-                                      "obsolete": False})
-            synonyms.append({"concept_id": cid, "term": sf, "lang": "en",
-                             "kind": "abbreviation", "source": "+".join(sorted(set(sources))),
-                             "freq": max(1, round(SCALE * share / listed[sf]))})
-    syn = pl.DataFrame(synonyms).group_by(["concept_id", "term", "lang", "kind"],
-                                          maintain_order=True).agg(
-        pl.col("source").first(), pl.col("freq").sum())
-    return TermTables(list(concepts.values()), syn,
-                      versions={"clinabbr": "+".join(n for n, _ in inventories)})
+            concepts.setdefault(
+                cid,
+                {
+                    "concept_id": cid,
+                    "vocab": "CLINABBR",
+                    "name": lf,
+                    "lang": "en",
+                    "semantic_types": ["abbreviation sense"],
+                    "obsolete": False,
+                },
+            )
+            synonyms.append(
+                {
+                    "concept_id": cid,
+                    "term": sf,
+                    "lang": "en",
+                    "kind": "abbreviation",
+                    "source": "+".join(sorted(set(sources))),
+                    "freq": max(1, round(SCALE * share / listed[sf])),
+                }
+            )
+    syn = (
+        pl.DataFrame(synonyms)
+        .group_by(["concept_id", "term", "lang", "kind"], maintain_order=True)
+        .agg(pl.col("source").first(), pl.col("freq").sum())
+    )
+    return TermTables(
+        list(concepts.values()), syn, versions={"clinabbr": "+".join(n for n, _ in inventories)}
+    )

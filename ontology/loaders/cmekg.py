@@ -33,26 +33,39 @@ ENTITIES = "cmekg_entities.tsv.gz"
 NAMES = "cmekg_names.tsv.gz"
 CODES = "cmekg_icd10.tsv"
 TYPES = ("disease_or_symptom", "drug", "exam_or_procedure")
-ALIASES = {"别称": "exact", "又称": "exact", "同义词": "exact", "通用名": "exact", "商品名": "related"}
+ALIASES = {
+    "别称": "exact",
+    "又称": "exact",
+    "同义词": "exact",
+    "通用名": "exact",
+    "商品名": "related",
+}
 # An alias shares two characters with its subject (冠心病, 甲亢); one that shares fewer is
 # CMeKG's noise (结肠 for 放射性肠炎, 上感 for 小儿感冒). A brand name need not (吗丁啉).
 PRODUCT_NAMES = ("通用名", "商品名")
 ENGLISH = ("英文名", "英文名称", "英文别名")
 # dosage forms a product name ends with, longest first
-ZH_FORMS = sorted("""肠溶片 肠溶胶囊 缓释片 缓释胶囊 控释片 分散片 咀嚼片 泡腾片 含片 口崩片 薄膜衣片 片
+ZH_FORMS = sorted(
+    """肠溶片 肠溶胶囊 缓释片 缓释胶囊 控释片 分散片 咀嚼片 泡腾片 含片 口崩片 薄膜衣片 片
 胶囊 软胶囊 注射液 注射剂 输液 颗粒 干混悬剂 混悬液 口服液 口服溶液 溶液 糖浆 滴眼液 眼膏 滴耳液 滴鼻液
-乳膏 软膏 凝胶 喷雾剂 气雾剂 贴剂 贴 栓 丸 散 酊 搽剂 洗剂 合剂 粉 粉针剂""".split(), key=len,
-                  reverse=True)
+乳膏 软膏 凝胶 喷雾剂 气雾剂 贴剂 贴 栓 丸 散 酊 搽剂 洗剂 合剂 粉 粉针剂""".split(),
+    key=len,
+    reverse=True,
+)
 EN_FORMS = re.compile(
     r"\b(?:for|injection|injections|tablets?|capsules?|soft|hard|enteric|coated|film|sustained|"
     r"extended|controlled|release|dispersible|chewable|effervescent|granules?|oral|solution|"
     r"suspension|syrup|drops?|eye|ear|nasal|ointment|cream|gel|spray|aerosol|patch(?:es)?|"
-    r"suppositor(?:y|ies)|powder|lyophilized|sterile|compound|and|sodium chloride)\b", re.I)
+    r"suppositor(?:y|ies)|powder|lyophilized|sterile|compound|and|sodium chloride)\b",
+    re.I,
+)
 # an ICD-10 code, not an ICD-O morphology code ("M80500/0")
 ICD = re.compile(r"(?<![A-Za-z0-9])[A-Z]\d{2}(?:\.[0-9A-Za-z]{1,4})?(?!\d)")
 HAN = re.compile(r"[\u4e00-\u9fff]")
-SALT = re.compile(r"^(?:盐酸|硫酸|磷酸|马来酸|甲磺酸|枸橼酸|富马酸|酒石酸|琥珀酸|醋酸|苯磺酸|氢溴酸)|"
-                  r"(?:钠|钾|钙)$")
+SALT = re.compile(
+    r"^(?:盐酸|硫酸|磷酸|马来酸|甲磺酸|枸橼酸|富马酸|酒石酸|琥珀酸|醋酸|苯磺酸|氢溴酸)|"
+    r"(?:钠|钾|钙)$"
+)
 
 
 def _ingredients(product: str) -> list[str]:
@@ -88,7 +101,8 @@ def load(path: str | Path) -> TermTables:
     if not folder.is_dir():
         raise SourceError(folder, None, "cmekg: expects the folder holding cmekg_*.tsv files")
     entities = _read(folder, ENTITIES, ["subject", "type_guess"]).filter(
-        pl.col("type_guess").is_in(TYPES))
+        pl.col("type_guess").is_in(TYPES)
+    )
     names = _read(folder, NAMES, ["subject", "relation", "name"])
     codes = _read(folder, CODES, ["subject", "icd10_raw"])
     kept = set(entities["subject"])
@@ -97,7 +111,8 @@ def load(path: str | Path) -> TermTables:
         found = ICD.findall(raw or "")
         if subject in kept and found:  # a range or a list: its first code
             code_of.setdefault(subject, []).extend(
-                f"{v}:{found[0]}" for v in ("ICD10BJ", "ICD10CM"))
+                f"{v}:{found[0]}" for v in ("ICD10BJ", "ICD10CM")
+            )
     english: dict[str, list[str]] = {}
     terms: dict[str, list[tuple[str, str]]] = {}
     for subject, relation, name in names.iter_rows():
@@ -108,8 +123,12 @@ def load(path: str | Path) -> TermTables:
             english.setdefault(subject, []).append(name)
             if (base := _english_base(name)) is not None:
                 english[subject].append(base)
-        elif relation in ALIASES and HAN.search(name) and len(name) <= 30 and (
-                relation in PRODUCT_NAMES or len(set(HAN.findall(name)) & set(subject)) >= 2):
+        elif (
+            relation in ALIASES
+            and HAN.search(name)
+            and len(name) <= 30
+            and (relation in PRODUCT_NAMES or len(set(HAN.findall(name)) & set(subject)) >= 2)
+        ):
             terms.setdefault(subject, []).append((name, ALIASES[relation]))
     kind_of = dict(entities.select("subject", "type_guess").iter_rows())
     rows = []
@@ -130,12 +149,23 @@ def load(path: str | Path) -> TermTables:
                 concepts.append((f"CMEKG:{base}", base, "drug"))
     if not rows:
         raise SourceError(folder, None, "cmekg: no entity of a kept type")
-    attachments = pl.DataFrame(rows, schema=["own_id", "term", "kind", "codes", "names"],
-                               orient="row").with_columns(lang=pl.lit("zh"),
-                                                          source=pl.lit("cmekg"))
-    concept_table = (pl.DataFrame(concepts, schema=["concept_id", "name", "type"], orient="row")
-                     .unique("concept_id", keep="first", maintain_order=True)
-                     .select("concept_id", vocab=pl.lit("CMEKG"), name="name", lang=pl.lit("zh"),
-                             semantic_types=pl.concat_list("type")))
-    return TermTables(concepts=concept_table, attachments=attachments,
-                      versions={"cmekg": "PyCMeKG 0.2.5"}, fallback_concepts=True)
+    attachments = pl.DataFrame(
+        rows, schema=["own_id", "term", "kind", "codes", "names"], orient="row"
+    ).with_columns(lang=pl.lit("zh"), source=pl.lit("cmekg"))
+    concept_table = (
+        pl.DataFrame(concepts, schema=["concept_id", "name", "type"], orient="row")
+        .unique("concept_id", keep="first", maintain_order=True)
+        .select(
+            "concept_id",
+            vocab=pl.lit("CMEKG"),
+            name="name",
+            lang=pl.lit("zh"),
+            semantic_types=pl.concat_list("type"),
+        )
+    )
+    return TermTables(
+        concepts=concept_table,
+        attachments=attachments,
+        versions={"cmekg": "PyCMeKG 0.2.5"},
+        fallback_concepts=True,
+    )

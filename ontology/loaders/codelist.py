@@ -34,8 +34,9 @@ def load(path: str | Path, vocab: str, lang: str = "zh") -> TermTables:
             continue
         cells = line.split("\t")
         if len(cells) != 2:
-            raise SourceError(path, no, f"expected 2 tab-separated cells (code, name), "
-                                        f"found {len(cells)}")
+            raise SourceError(
+                path, no, f"expected 2 tab-separated cells (code, name), found {len(cells)}"
+            )
         code, name = cells[0].strip(), cells[1].strip()
         if no == 1 and code.lower() == "code":
             continue  # header

@@ -39,31 +39,46 @@ def load(path: str | Path) -> TermTables:
 
     # The report leaves out a few IDs (the root, DOID:4 "disease") that the xref reports have.
     labels = pl.concat([do.select("id", "label"), xref.select("id", "label")]).unique(
-        "id", keep="first", maintain_order=True)
+        "id", keep="first", maintain_order=True
+    )
     concepts = labels.select(
-        concept_id=pl.col("id"), vocab=pl.lit("DOID"), name=pl.col("label"), lang=pl.lit("en"),
+        concept_id=pl.col("id"),
+        vocab=pl.lit("DOID"),
+        name=pl.col("label"),
+        lang=pl.lit("en"),
         obsolete=pl.lit(False),
     )
     synonyms = concepts.select(
-        "concept_id", term=pl.col("name"), lang=pl.lit("en"), kind=pl.lit("preferred"),
+        "concept_id",
+        term=pl.col("name"),
+        lang=pl.lit("en"),
+        kind=pl.lit("preferred"),
         source=pl.lit("doid"),
     )
     by_label = labels.select(subClassOf=pl.col("label"), dst=pl.col("id")).unique(
         "subClassOf", keep="first", maintain_order=True
     )
-    parents = (
-        do.filter(pl.col("subClassOf").fill_null("") != "")
-        .join(by_label, on="subClassOf", how="left")
+    parents = do.filter(pl.col("subClassOf").fill_null("") != "").join(
+        by_label, on="subClassOf", how="left"
     )
     unresolved = parents.filter(pl.col("dst").is_null())
     if unresolved.height:
         row = unresolved.row(0, named=True)
-        raise SourceError(main, None, f"{row['id']}: parent label {row['subClassOf']!r} "
-                                      "is not the label of any DOID in the folder's files")
-    relations = pl.concat([
-        parents.select(src=pl.col("id"), rel=pl.lit("is_a"), dst="dst", source=pl.lit("doid")),
-        xref.filter(pl.col("xref").str.contains(":")).select(
-            src=pl.col("id"), rel=pl.lit("xref"), dst=canonical_expr("xref"),
-            source=pl.lit("doid")),
-    ]).unique(maintain_order=True)
+        raise SourceError(
+            main,
+            None,
+            f"{row['id']}: parent label {row['subClassOf']!r} "
+            "is not the label of any DOID in the folder's files",
+        )
+    relations = pl.concat(
+        [
+            parents.select(src=pl.col("id"), rel=pl.lit("is_a"), dst="dst", source=pl.lit("doid")),
+            xref.filter(pl.col("xref").str.contains(":")).select(
+                src=pl.col("id"),
+                rel=pl.lit("xref"),
+                dst=canonical_expr("xref"),
+                source=pl.lit("doid"),
+            ),
+        ]
+    ).unique(maintain_order=True)
     return TermTables(concepts, synonyms, relations, versions={"doid": main.name})

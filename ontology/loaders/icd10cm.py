@@ -37,16 +37,39 @@ class _Builder:
 
     def add(self, cid: str, name: str, parent: str | None, kind: str, extra: list[str] = ()):
         cid = f"ICD10CM:{cid}"
-        self.concepts.append({"concept_id": cid, "vocab": "ICD10CM", "name": name, "lang": "en",
-                              "semantic_types": [kind], "obsolete": False})
-        self.synonyms.append({"concept_id": cid, "term": name, "lang": "en", "kind": "preferred",
-                              "source": "icd10cm"})
+        self.concepts.append(
+            {
+                "concept_id": cid,
+                "vocab": "ICD10CM",
+                "name": name,
+                "lang": "en",
+                "semantic_types": [kind],
+                "obsolete": False,
+            }
+        )
+        self.synonyms.append(
+            {
+                "concept_id": cid,
+                "term": name,
+                "lang": "en",
+                "kind": "preferred",
+                "source": "icd10cm",
+            }
+        )
         for term in extra:
-            self.synonyms.append({"concept_id": cid, "term": term, "lang": "en", "kind": "exact",
-                                  "source": "icd10cm"})
+            self.synonyms.append(
+                {
+                    "concept_id": cid,
+                    "term": term,
+                    "lang": "en",
+                    "kind": "exact",
+                    "source": "icd10cm",
+                }
+            )
         if parent:
-            self.relations.append({"src": cid, "rel": "is_a", "dst": f"ICD10CM:{parent}",
-                                   "source": "icd10cm"})
+            self.relations.append(
+                {"src": cid, "rel": "is_a", "dst": f"ICD10CM:{parent}", "source": "icd10cm"}
+            )
 
     def diag(self, el: ET.Element, parent: str, seventh: dict[str, str]) -> None:
         code = (el.findtext("name") or "").strip()
@@ -57,7 +80,9 @@ class _Builder:
         if own is not None:
             seventh = {e.get("char"): (e.text or "").strip() for e in own.iterfind("extension")}
         inclusions = [(n.text or "").strip() for n in el.iterfind("inclusionTerm/note")]
-        self.add(code, desc, parent, "code", [t for t in inclusions if t and not _INSTRUCTION.search(t)])
+        self.add(
+            code, desc, parent, "code", [t for t in inclusions if t and not _INSTRUCTION.search(t)]
+        )
         children = el.findall("diag")
         for child in children:
             self.diag(child, code, seventh)

@@ -16,18 +16,33 @@ from ontology.errors import SourceError
 from ontology.io import read_table
 from ontology.schema import TermTables
 
-THESAURUS = ["DescriptorUI", "DescriptorName", "ConceptUI", "TermName", "ConceptPreferredTermYN",
-             "LexicalTag", "RecordPreferredTermYN"]
+THESAURUS = [
+    "DescriptorUI",
+    "DescriptorName",
+    "ConceptUI",
+    "TermName",
+    "ConceptPreferredTermYN",
+    "LexicalTag",
+    "RecordPreferredTermYN",
+]
 TREES = ["DescriptorUI", "tree_location", "cats"]
 # First letter of a tree number -> the category name used as semantic type.
 TREE_CATEGORIES = {
-    "A": "Anatomy", "B": "Organisms", "C": "Diseases", "D": "Chemicals and Drugs",
+    "A": "Anatomy",
+    "B": "Organisms",
+    "C": "Diseases",
+    "D": "Chemicals and Drugs",
     "E": "Analytical, Diagnostic and Therapeutic Techniques, and Equipment",
-    "F": "Psychiatry and Psychology", "G": "Phenomena and Processes",
+    "F": "Psychiatry and Psychology",
+    "G": "Phenomena and Processes",
     "H": "Disciplines and Occupations",
     "I": "Anthropology, Education, Sociology, and Social Phenomena",
-    "J": "Technology, Industry, and Agriculture", "K": "Humanities", "L": "Information Science",
-    "M": "Named Groups", "N": "Health Care", "V": "Publication Characteristics",
+    "J": "Technology, Industry, and Agriculture",
+    "K": "Humanities",
+    "L": "Information Science",
+    "M": "Named Groups",
+    "N": "Health Care",
+    "V": "Publication Characteristics",
     "Z": "Geographicals",
 }
 
@@ -52,18 +67,20 @@ def load(path: str | Path) -> TermTables:
     )
     th = th.join(pref_concept, on="DescriptorUI", how="left")
     kind = (
-        pl.when(pl.col("RecordPreferredTermYN") == "Y").then(pl.lit("preferred"))
-        .when(pl.col("LexicalTag").is_in(["ABB", "ACR"])).then(pl.lit("abbreviation"))
-        .when(pl.col("ConceptUI") == pl.col("pref_cui")).then(pl.lit("exact"))
+        pl.when(pl.col("RecordPreferredTermYN") == "Y")
+        .then(pl.lit("preferred"))
+        .when(pl.col("LexicalTag").is_in(["ABB", "ACR"]))
+        .then(pl.lit("abbreviation"))
+        .when(pl.col("ConceptUI") == pl.col("pref_cui"))
+        .then(pl.lit("exact"))
         .otherwise(pl.lit("related"))
     )
     synonyms = th.select(
         "concept_id", term=pl.col("TermName"), lang=pl.lit("en"), kind=kind, source=pl.lit("mesh")
     ).unique(maintain_order=True)
 
-    sem = (
-        trees.group_by("DescriptorUI", maintain_order=True)
-        .agg(semantic_types=pl.col("cats").unique(maintain_order=True))
+    sem = trees.group_by("DescriptorUI", maintain_order=True).agg(
+        semantic_types=pl.col("cats").unique(maintain_order=True)
     )
     concepts = (
         th.select("DescriptorUI", "concept_id", name=pl.col("DescriptorName"))
@@ -78,8 +95,12 @@ def load(path: str | Path) -> TermTables:
     )
     relations = (
         parents.join(tn.rename({"DescriptorUI": "ParentUI", "tree": "parent"}), on="parent")
-        .select(src=pl.lit("MESH:") + pl.col("DescriptorUI"), rel=pl.lit("is_a"),
-                dst=pl.lit("MESH:") + pl.col("ParentUI"), source=pl.lit("mesh"))
+        .select(
+            src=pl.lit("MESH:") + pl.col("DescriptorUI"),
+            rel=pl.lit("is_a"),
+            dst=pl.lit("MESH:") + pl.col("ParentUI"),
+            source=pl.lit("mesh"),
+        )
         .filter(pl.col("src") != pl.col("dst"))
         .unique(maintain_order=True)
     )

@@ -59,12 +59,27 @@ def load(path: str | Path) -> TermTables:
                         kind = "abbreviation"
                     else:
                         kind = base
-                    synonyms.append({"concept_id": cid, "term": text, "lang": "en",
-                                     "kind": kind, "source": "mesh"})
+                    synonyms.append(
+                        {
+                            "concept_id": cid,
+                            "term": text,
+                            "lang": "en",
+                            "kind": kind,
+                            "source": "mesh",
+                        }
+                    )
             cats = sorted({TREE_CATEGORIES.get(t[0], t[0]) for t in trees})
-            concepts.append({"concept_id": cid, "vocab": "MESH", "name": name.strip(),
-                             "lang": "en", "semantic_types": cats, "definition": definition,
-                             "obsolete": False})
+            concepts.append(
+                {
+                    "concept_id": cid,
+                    "vocab": "MESH",
+                    "name": name.strip(),
+                    "lang": "en",
+                    "semantic_types": cats,
+                    "definition": definition,
+                    "obsolete": False,
+                }
+            )
             el.clear()
     except ET.ParseError as e:
         raise SourceError(path, e.position[0], f"malformed XML: {e}") from None

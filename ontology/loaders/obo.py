@@ -47,11 +47,22 @@ def load(path: str | Path) -> TermTables:
             raise SourceError(path, stanza_line, "[Term] stanza without an id: line")
         if not term.get("name"):
             raise SourceError(path, stanza_line, f"[Term] {term['id']} has no name: line")
-        concepts.append({k: term.get(k) for k in
-                         ("concept_id", "vocab", "name", "semantic_types", "definition",
-                          "obsolete")} | {"lang": "en"})
-        synonyms.append({"concept_id": term["concept_id"], "term": term["name"], "lang": "en",
-                         "kind": "preferred", "source": src})
+        concepts.append(
+            {
+                k: term.get(k)
+                for k in ("concept_id", "vocab", "name", "semantic_types", "definition", "obsolete")
+            }
+            | {"lang": "en"}
+        )
+        synonyms.append(
+            {
+                "concept_id": term["concept_id"],
+                "term": term["name"],
+                "lang": "en",
+                "kind": "preferred",
+                "source": src,
+            }
+        )
 
     header = True
     in_term = False
@@ -101,13 +112,23 @@ def load(path: str | Path) -> TermTables:
         elif tag == "synonym":
             s = SYNONYM.match(value)
             if not s or s.group(2) not in SCOPES:
-                raise SourceError(path, no, f'malformed synonym (want "text" SCOPE [TYPE] [xrefs]): '
-                                            f"{value[:80]!r}")
+                raise SourceError(
+                    path,
+                    no,
+                    f'malformed synonym (want "text" SCOPE [TYPE] [xrefs]): {value[:80]!r}',
+                )
             kind = TYPED_KINDS.get(s.group(3) or "", SCOPES[s.group(2)])
             if s.group(3) == "obsolete_synonym":
                 continue
-            synonyms.append({"concept_id": term["concept_id"], "term": _unescape(s.group(1)),
-                             "lang": "en", "kind": kind, "source": src})
+            synonyms.append(
+                {
+                    "concept_id": term["concept_id"],
+                    "term": _unescape(s.group(1)),
+                    "lang": "en",
+                    "kind": kind,
+                    "source": src,
+                }
+            )
         elif tag in ("is_a", "xref", "replaced_by", "relationship"):
             target = _strip_comment(value)
             if tag == "xref":
@@ -124,8 +145,9 @@ def load(path: str | Path) -> TermTables:
                 if tag == "xref":
                     continue  # URLs and free-text xrefs carry no ID
                 raise SourceError(path, no, f"{tag} target {target!r} is not a CURIE")
-            relations.append({"src": term["concept_id"], "rel": rel, "dst": canonical(target),
-                              "source": src})
+            relations.append(
+                {"src": term["concept_id"], "rel": rel, "dst": canonical(target), "source": src}
+            )
     finish()
     if not concepts:
         raise SourceError(path, None, "no [Term] stanza found: is this an OBO file?")
