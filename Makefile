@@ -36,12 +36,12 @@ demo: install
 	$(BIN)/termnorm corpus run --input 'data_samples/notes/*.jsonl' --out out/sample-corpus --ontology $(OUT) --id-field note_id
 	$(BIN)/termnorm catalog query out/sample-corpus "SELECT doc_id, lang, doc_type, meta->>'\$$.specialty' AS stated, specialty, year, dup_of FROM docs ORDER BY doc_id"
 	$(BIN)/termnorm catalog query out/sample-corpus "SELECT c.name, count(*) AS n FROM mentions m JOIN concepts c USING (concept_id) WHERE NOT m.negated GROUP BY 1 ORDER BY n DESC, 1 LIMIT 8"
-	$(BIN)/termnorm tokenizer train --catalog out/sample-corpus --out out/sample-tokenizer --vocab-size 600 --terms $(OUT) --top-terms 50
-	$(BIN)/termnorm tokenizer report --tokenizer out/sample-tokenizer --text data_samples/notes/notes.jsonl --terms $(OUT)
+	$(BIN)/termnorm tokenizer train --catalog out/sample-corpus --out out/sample-tokenizer --vocab-size 600 --ontology $(OUT) --top-terms 50
+	$(BIN)/termnorm tokenizer report --tokenizer out/sample-tokenizer --text data_samples/notes/notes.jsonl --ontology $(OUT)
 	$(BIN)/termnorm model prepare --catalog out/sample-corpus --tokenizer out/sample-tokenizer --out out/sample-data --seq-len 64 --validation 0.3 --sft data_samples/finetune/sft.jsonl --preferences data_samples/finetune/preferences.jsonl
 	$(BIN)/termnorm model pretrain --config data_samples/model-tiny.yaml --data out/sample-data --out out/sample-model
 	$(BIN)/termnorm model finetune --method lora --model out/sample-model/model --data out/sample-data --out out/sample-lora --steps 5 --lr 1e-3
-	$(BIN)/termnorm model eval --model out/sample-lora/model --data out/sample-data --out out/sample-eval --terms $(OUT)
+	$(BIN)/termnorm model eval --model out/sample-lora/model --data out/sample-data --out out/sample-eval --ontology $(OUT)
 
 # Property tests draw from a fixed seed, so a failure reproduces (a new seed: override it).
 PROPTEST_RNG_SEED ?= 20261202

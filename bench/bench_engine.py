@@ -21,7 +21,7 @@ from common import mtsamples, timed
 from rapidfuzz import fuzz, process
 
 from termnorm.normalizer import Normalizer
-from termnorm.text import normalize_array
+from termnorm.text import fold_array
 
 
 def main() -> None:
@@ -45,7 +45,7 @@ def main() -> None:
         f"call {mb / t_first:.1f} MB/s; sense inventory load {t_senses:.1f} s"
     )
 
-    norm = [t.as_py() for t in normalize_array(arr)]
+    norm = [t.as_py() for t in fold_array(arr)]
     t_build, auto = timed(lambda: _pyahocorasick(terms))
     t_ours, _ = timed(lambda: engine.annotate_array(pa.array(norm, pa.large_string())))
     t_t0 = time.perf_counter()

@@ -68,8 +68,8 @@ def main() -> None:
     mb = sum(len(t.encode()) for t in texts) / 1e6
     ours, ours_off, base = best_interleaved(
         [
-            lambda: termnorm.normalize_array(arr),
-            lambda: termnorm.normalize_array(arr, offsets=True),
+            lambda: termnorm.fold_array(arr),
+            lambda: termnorm.fold_array(arr, offsets=True),
             lambda: [python_normalize(t) for t in texts],
         ],
         args.repeat,
@@ -77,14 +77,14 @@ def main() -> None:
     agree = sum(
         a == b
         for a, b in zip(
-            termnorm.normalize_array(arr).to_pylist(),
+            termnorm.fold_array(arr).to_pylist(),
             (python_normalize(t) for t in texts),
             strict=True,
         )
     )
     print(f"MTSamples: {len(texts):,} notes, {mb:.1f} MB (single thread)")
-    print(f"termnorm normalize_array:              {mb / ours:7.1f} MB/s")
-    print(f"termnorm normalize_array(offsets=True): {mb / ours_off:7.1f} MB/s")
+    print(f"termnorm fold_array:                   {mb / ours:7.1f} MB/s")
+    print(f"termnorm fold_array(offsets=True): {mb / ours_off:7.1f} MB/s")
     print(f"pure Python NFKC+lower+translate+regex: {mb / base:7.1f} MB/s")
     print(
         f"ratio termnorm / Python: {base / ours:.2f}x (with offsets {base / ours_off:.2f}x); "

@@ -1,1 +1,3 @@
-"""The corpus pipeline (issue 4). So far: MinHash signatures and near-duplicate clustering."""
+"""Corpus runs: readers for each input format, the stages of a run over Arrow batches
+(`corpus.pipeline`), the runner with its manifest and workers, duplicates across shards, the
+DuckDB catalog and the report. `termnorm corpus run` is its command."""

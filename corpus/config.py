@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import tomllib
-from pydantic import Field, ValidationError, model_validator
+from pydantic import AliasChoices, Field, ValidationError, model_validator
 
 from corpus.options import Options, StrTuple
 from corpus.readers import Fields
@@ -44,6 +44,11 @@ class Input(Options):
     format)."""
 
 
+# options by their names before 0.2, for one release (a file's `[stages] normalize` is read
+# through the field's alias)
+RENAMED = {"stages.normalize": "stages.mentions"}
+
+
 class Stages(Options):
     """The stages a run does."""
 
@@ -53,8 +58,9 @@ class Stages(Options):
     """De-identify the text and the metadata."""
     quality: bool = True
     """Reject documents by the quality rules."""
-    normalize: bool = True
-    """Find concept mentions (needs an ontology)."""
+    mentions: bool = Field(True, validation_alias=AliasChoices("mentions", "normalize"))
+    """Find concept mentions (needs an ontology). (`normalize`, its name before 0.2, still
+    works for one release.)"""
     tag: bool = True
     """Document type, specialty (from the mentions), year, region."""
     dedup: bool = True
@@ -205,7 +211,7 @@ class RunConfig(Options):
         """This config with `values` (keys dotted for the sections: "dedup.threshold")."""
         data = self.model_dump()
         for key, value in values.items():
-            *sections, name = key.split(".")
+            *sections, name = RENAMED.get(key, key).split(".")
             target = data
             for s in sections:
                 if s not in NESTED or not isinstance(target.get(s), dict):
@@ -216,15 +222,13 @@ class RunConfig(Options):
 
     def check(self) -> RunConfig:
         """What a run needs beyond the types: inputs, an output folder, a terminology for the
-        normalize stage."""
+        mentions stage."""
         if not self.inputs:
             raise InputError("no inputs: give --input GLOB (or `inputs` in the config)")
         if not self.out:
             raise InputError("no output folder: give --out DIR (or `out` in the config)")
-        if self.stages.normalize and not self.ontology:
-            raise InputError(
-                "the normalize stage needs --ontology DIR (or stages.normalize = false)"
-            )
+        if self.stages.mentions and not self.ontology:
+            raise InputError("the mentions stage needs --ontology DIR (or stages.mentions = false)")
         if self.fields.patient and not self.has_salt():
             raise InputError(SALT_NEEDED.format(what=f"[fields] patient = {self.fields.patient!r}"))
         return self

@@ -19,7 +19,7 @@ import pyarrow as pa
 from corpus.batch import Batch, Stage
 from corpus.config import RunConfig
 from corpus.stages.clean import Clean, RemoveBoilerplate
-from corpus.stages.normalize import Normalize
+from corpus.stages.mentions import Mentions
 from corpus.stages.phi import Deidentify, DeidentifyMeta
 from corpus.stages.quality import Quality
 from corpus.stages.signatures import Signatures
@@ -38,7 +38,7 @@ def stages(cfg: RunConfig) -> list[Stage]:
         (on.phi, Deidentify(phi.surrogates, phi.salt)),
         # signals and language always; the rules only with the quality stage
         (True, Quality(cfg.quality if on.quality else None)),
-        (on.normalize, Normalize(terminology)),
+        (on.mentions, Mentions(terminology)),
         (on.tag, Tag(terminology)),
         (True, Signatures(d.num_perm, d.ngram, d.seed)),
     ]

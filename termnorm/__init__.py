@@ -1,9 +1,14 @@
 """termnorm: clinical text normalization and medical corpus building.
 
-The hot paths live in Rust (`termnorm._native`); this package is their Python face.
+The hot paths live in Rust (`termnorm._native`); this package is their Python face: text
+folding here (`fold`, `fold_array`), concept mentions in `termnorm.normalizer.Normalizer`.
 """
 
 from termnorm._native import __version__
-from termnorm.text import NormalizedText, normalize, normalize_array
+from termnorm.text import NormalizedText, fold, fold_array
 
-__all__ = ["NormalizedText", "__version__", "normalize", "normalize_array"]
+# the names of text folding before 0.2, kept for one release
+normalize = fold
+normalize_array = fold_array
+
+__all__ = ["NormalizedText", "__version__", "fold", "fold_array"]

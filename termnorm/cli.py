@@ -98,6 +98,17 @@ def fails_cleanly(fn):
     return wrapper
 
 
+# `--terms`, the name of `--ontology` in the tokenizer and model commands before 0.2: one
+# release more, hidden
+OldTermsOpt = Annotated[Path | None, typer.Option("--terms", hidden=True)]
+
+
+def _either(ontology: Path | None, terms: Path | None, required: bool = False) -> Path | None:
+    if required and ontology is None and terms is None:
+        raise InputError("--ontology DIR (a built terminology) is required")
+    return ontology if ontology is not None else terms
+
+
 _DEBUG = False
 
 
@@ -695,12 +706,13 @@ def tokenizer_train(
     where: WhereOpt = None,
     model: Annotated[str, typer.Option(help="bpe (byte-level), wordpiece or unigram.")] = "bpe",
     vocab_size: Annotated[int, typer.Option("--vocab-size")] = 32000,
-    terms: Annotated[
+    ontology: Annotated[
         Path | None,
         typer.Option(
             help="A built terminology: its most frequent single-word terms become single tokens."
         ),
     ] = None,
+    terms: OldTermsOpt = None,
     top_terms: Annotated[
         int | None,
         typer.Option(
@@ -712,6 +724,7 @@ def tokenizer_train(
     json: JsonOpt = False,
 ) -> None:
     """Train a tokenizer on the catalog's selected documents (HF tokenizers)."""
+    terms = _either(ontology, terms)
     from modelbuild.tokenizer import build
 
     top = (vocab_size // 4 if top_terms is None else top_terms) if terms else 0
@@ -726,7 +739,8 @@ def tokenizer_extend(
         Path, typer.Option(help="The tokenizer folder to grow (a base model's, say).")
     ],
     out_dir: Annotated[Path, typer.Option("--out", help="Tokenizer folder to write.")],
-    terms: Annotated[Path, typer.Option(help="A built terminology.")],
+    ontology: Annotated[Path | None, typer.Option(help="A built terminology (required).")] = None,
+    terms: OldTermsOpt = None,
     catalog: Annotated[
         Path | None, typer.Option(help="Count the terms in a catalog's documents (with --where).")
     ] = None,
@@ -740,6 +754,7 @@ def tokenizer_extend(
 ) -> None:
     """Add the most frequent clinical terms to an existing tokenizer, keeping every existing ID
     (for continued pretraining with `model pretrain --init`)."""
+    terms = _either(ontology, terms, required=True)
     from modelbuild.tokenizer import grow
 
     if not text and not catalog:
@@ -769,16 +784,18 @@ def tokenizer_report(
         Path | None, typer.Option(help="Or measure on a catalog's documents (with --where).")
     ] = None,
     where: WhereOpt = None,
-    terms: Annotated[
+    ontology: Annotated[
         Path | None,
         typer.Option(
             help="A built terminology: measure single-token retention of the most frequent "
             "single-word mentions in the text."
         ),
     ] = None,
+    terms: OldTermsOpt = None,
     json: JsonOpt = False,
 ) -> None:
     """Fertility, bytes per token, round trip and term retention, beside baselines."""
+    terms = _either(ontology, terms)
     from modelbuild.tokenizer_report import report
 
     texts = [t for batch in _batches_of_text(text, catalog, where) for t in batch]
@@ -938,14 +955,16 @@ def model_eval(
     model: Annotated[Path, typer.Option(help="A checkpoint (a model/ folder).")],
     data: Annotated[Path, typer.Option(help="The prepared data: its validation documents.")],
     out_dir: Annotated[Path, typer.Option("--out", help="Where eval.json and eval.html go.")],
-    terms: Annotated[
+    ontology: Annotated[
         Path | None, typer.Option(help="A built terminology for the term probe.")
     ] = None,
+    terms: OldTermsOpt = None,
     probe: Annotated[int, typer.Option(help="Mentions to probe.")] = 100,
     max_rows: Annotated[int | None, typer.Option("--max-rows")] = None,
     json: JsonOpt = False,
 ) -> None:
     """Perplexity on held-out documents and the synonym-vs-random term probe."""
+    terms = _either(ontology, terms)
     from modelbuild.evaluate import evaluate
 
     result = evaluate(model, data, out_dir, terms, probe, max_rows)

@@ -21,7 +21,7 @@ from pathlib import Path
 import polars as pl
 
 from ontology.schema import SYNONYM_KINDS
-from termnorm.text import normalize_array
+from termnorm.text import fold_array
 from termnorm_utils.errors import InputError
 
 RULES = Path(__file__).parent / "rules"
@@ -129,7 +129,7 @@ def _name_index(rows: pl.DataFrame) -> pl.DataFrame:
 
 def _resolve(targets: pl.DataFrame, rows: pl.DataFrame, concepts: pl.DataFrame) -> pl.DataFrame:
     """`targets` (with a `means` column: a name or a concept ID) given their `concept` index."""
-    norm = normalize_array(targets["means"].to_list()).to_pylist()
+    norm = fold_array(targets["means"].to_list()).to_pylist()
     by_name = targets.with_columns(norm_means=pl.Series(norm, dtype=pl.Utf8)).join(
         _name_index(rows).rename({"norm_term": "norm_means"}),
         on="norm_means",
@@ -199,7 +199,7 @@ def added_rows(senses: pl.DataFrame, rows: pl.DataFrame, concepts: pl.DataFrame)
     def rows_of(terms: list[str], concept: pl.Series, kind: int) -> pl.DataFrame:
         return pl.DataFrame(
             {
-                "norm_term": pl.Series(normalize_array(terms).to_pylist(), dtype=pl.Utf8),
+                "norm_term": pl.Series(fold_array(terms).to_pylist(), dtype=pl.Utf8),
                 "concept": concept,
                 "kind": kind,
             }

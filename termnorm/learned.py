@@ -19,7 +19,7 @@ import polars as pl
 
 from ontology import store
 from ontology.schema import SENSE_INVENTORIES
-from termnorm.text import normalize_array
+from termnorm.text import fold_array
 
 KEY = "learned"  # its manifest entry
 OVERRIDE_VOTES = 2
@@ -36,7 +36,7 @@ def counts(pairs: Iterable[tuple[str, str]]) -> pl.DataFrame:
     return (
         pl.DataFrame(
             {
-                "norm_term": normalize_array(list(mentions)).to_pylist(),
+                "norm_term": fold_array(list(mentions)).to_pylist(),
                 "concept_id": [c.strip() for c in ids],
             }
         )

@@ -26,7 +26,7 @@ from ontology.schema import SYNONYM_KINDS
 from termnorm import learned, lexicon
 from termnorm.abbreviations import defined_forms, definitions, expand, may_define
 from termnorm.senses import Expansion, SenseInventory
-from termnorm.text import normalize, normalize_array
+from termnorm.text import fold, fold_array
 from termnorm.variants import conjuncts, variants
 from termnorm_utils.arrow import as_array
 from termnorm_utils.errors import InputError
@@ -196,7 +196,7 @@ class Normalizer:
                         Candidate(c.concept_id, c.name, c.term, c.score, "abbreviation")
                         for c in found
                     ]
-        norm = normalize(mention).text
+        norm = fold(mention).text
         if not norm:
             return []
         return self._with_partial(
@@ -227,7 +227,7 @@ class Normalizer:
         self, mentions: Sequence[str], k: int = 1, threshold: float = 0.6
     ) -> list[list[Candidate]]:
         """`map` for many mentions, one call into Rust for the fuzzy part (no `context`)."""
-        norms = normalize_array(list(mentions)).to_pylist()
+        norms = fold_array(list(mentions)).to_pylist()
         hits = self._engine.fuzzy_many([n or "" for n in norms], k, threshold)
         return [
             self._with_partial(m, self._ranked(n, h, k), k) if n else []
@@ -337,7 +337,7 @@ class Normalizer:
         """The normalized text with every abbreviation written out by the sense chosen for this
         document, and the expansions made (offsets in `text`)."""
         expanded, exps = self.senses.expand(text)
-        return normalize(expanded).text, exps
+        return fold(expanded).text, exps
 
     def _defined_concept(self, long: str, term: int) -> int | None:
         """The concept of an abbreviation the document defines ("long form (SF)"): its long form
@@ -345,7 +345,7 @@ class Normalizer:
         concept's index. (Other abbreviations carry their chosen sense's concept from Rust.)"""
         key = (long, term)
         if key not in self._long_forms:
-            exact = self._engine.lookup(normalize(long).text)
+            exact = self._engine.lookup(fold(long).text)
             cands = (
                 [c for c, _ in self._engine.entries(exact)]
                 if exact is not None

@@ -27,8 +27,8 @@ import numpy as np
 from rapidfuzz import fuzz
 from sklearn.ensemble import HistGradientBoostingClassifier
 
-from termnorm.memory import ExampleMemory, TextIndex
 from termnorm.normalizer import Normalizer
+from termnorm.similar import ExampleMemory, TextIndex
 
 # Separators between the diagnoses written into one text.
 SEGMENT = re.compile(r"[，,、；;。.？?！!（）()\s/]+")

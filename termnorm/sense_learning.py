@@ -28,7 +28,7 @@ import pyarrow as pa
 from ontology import store
 from ontology.schema import SYNONYM_KINDS
 from termnorm._native import Engine
-from termnorm.text import normalize_array
+from termnorm.text import fold_array
 
 KEY = "learned_senses"  # its manifest entry
 WINDOW = 400  # chars either side, as the sense table reads them
@@ -97,7 +97,7 @@ def _ambiguous(senses: dict[str, list[tuple[str, int, str]]]) -> dict[str, list[
         clinical = [long for long, _, source in opts if source != "inventory"]
         if len(set(clinical)) < 2:
             continue
-        for long, norm in zip(clinical, normalize_array(clinical).to_pylist(), strict=True):
+        for long, norm in zip(clinical, fold_array(clinical).to_pylist(), strict=True):
             if norm and (short, long) not in out[norm]:
                 out[norm].append((short, long))
     return out
@@ -280,7 +280,7 @@ def substitution_accuracy(inventory, texts: Sequence[str], per_sense: int = 50) 
     by_norm = _ambiguous(inventory.senses)
     longs = list(by_norm)
     occ = _occurrences(longs, texts)
-    shorts = normalize_array([s for opts in by_norm.values() for s, _ in opts]).to_pylist()
+    shorts = fold_array([s for opts in by_norm.values() for s, _ in opts]).to_pylist()
     norm_short = dict(zip([s for opts in by_norm.values() for s, _ in opts], shorts, strict=True))
     taken: Counter = Counter()
     right: dict[str, list[bool]] = defaultdict(list)
@@ -296,7 +296,7 @@ def substitution_accuracy(inventory, texts: Sequence[str], per_sense: int = 50) 
             swapped = text[:start] + short.upper() + text[end:]
             chosen = inventory.table.choose(swapped, [norm_short[short]], [start])[0]
             got = inventory.sense(chosen)[0] if chosen is not None else None
-            right[short].append(got is not None and normalize_array([got]).to_pylist()[0] == norm)
+            right[short].append(got is not None and fold_array([got]).to_pylist()[0] == norm)
     every = [x for v in right.values() for x in v]
     return {
         "occurrences": len(every),

@@ -29,7 +29,7 @@ from ontology import store
 from termnorm import clinical, lexicon, sense_learning
 from termnorm._native import SENSE_DROPS, SENSE_KEEPS, SenseTable
 from termnorm.abbreviations import defined_forms
-from termnorm.text import normalize_array
+from termnorm.text import fold_array
 
 # A token that may be an abbreviation: letters/digits with an optional slash or hyphen part.
 TOKEN = re.compile(r"(?<![\w/-])([A-Za-z][A-Za-z0-9]*(?:[/-][A-Za-z0-9]*)?)(?![\w])")
@@ -89,7 +89,7 @@ def _merged(
     }
     shorts = list(dict.fromkeys([*cur, *clin, *other]))
     merged: dict[str, list[tuple[str, int, str]]] = defaultdict(list)
-    for short, key in zip(shorts, normalize_array(shorts).to_pylist(), strict=True):
+    for short, key in zip(shorts, fold_array(shorts).to_pylist(), strict=True):
         for source, senses in by_source.items():
             opts = senses.get(short)
             if not opts:
@@ -213,7 +213,7 @@ class SenseInventory:
             term = lookup(short)
             if term is not None:
                 own = {c for c, _ in entries(term)}
-                norms = normalize_array([long for long, _, _ in opts]).to_pylist()
+                norms = fold_array([long for long, _, _ in opts]).to_pylist()
                 for i, (norm, (_, _, source)) in enumerate(zip(norms, opts, strict=True)):
                     t = lookup(norm) if norm else None
                     named = [c for c, _ in entries(t)] if t is not None else []
@@ -228,7 +228,7 @@ class SenseInventory:
         """(long form, source) of each abbreviation `(surface, char offset)` of `text`: the
         document's own definition ("long form (SF)"), else the sense the words around it
         choose; None for an unknown short form."""
-        shorts = normalize_array([s for s, _ in found]).to_pylist()
+        shorts = fold_array([s for s, _ in found]).to_pylist()
         chosen = self.table.choose(text, shorts, [at for _, at in found])
         defs = defined_forms(text) if found else {}
         out: list[tuple[str, str] | None] = []

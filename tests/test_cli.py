@@ -85,3 +85,37 @@ def test_errors_keep_brackets():
     )
     assert r.exit_code == 1
     assert "[phi]" in r.stderr
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["tokenizer", "train"], ["tokenizer", "extend"], ["tokenizer", "report"], ["model", "eval"]],
+)
+def test_a_terminology_folder_is_ontology_in_every_command(command):
+    r = runner.invoke(app, [*command, "--help"])
+    assert r.exit_code == 0 and "--ontology" in r.stdout
+    assert "--terms" not in r.stdout  # the old name works, unlisted
+
+
+def test_the_old_option_name_still_reaches_the_command(tmp_path):
+    # `--terms` is read as `--ontology`: a folder that is not a terminology is named as such
+    r = runner.invoke(
+        app,
+        [
+            "tokenizer",
+            "extend",
+            "--tokenizer",
+            str(tmp_path),
+            "--out",
+            str(tmp_path / "o"),
+            "--terms",
+            str(tmp_path),
+            "--text",
+            str(tmp_path / "none.txt"),
+        ],
+    )
+    assert r.exit_code == 1 and "--ontology DIR" not in r.stderr, r.stderr
+    r = runner.invoke(
+        app, ["tokenizer", "extend", "--tokenizer", str(tmp_path), "--out", str(tmp_path / "o")]
+    )
+    assert r.exit_code == 1 and "--ontology DIR" in r.stderr

@@ -230,9 +230,11 @@ def test_same_bytes_with_two_workers(first_run, inputs, sample_terminology, tmp_
     assert _bytes(tmp_path) == _bytes(out)
 
 
+@pytest.mark.slow
 def test_kill_9_at_random_points_then_rerun(first_run, inputs, sample_terminology, tmp_path):
-    """Ten runs killed with SIGKILL at random moments, each followed by a complete rerun: the
-    outputs always equal the uninterrupted run's."""
+    """Ten runs into one folder, each killed with SIGKILL at a random moment and each resuming
+    what the one before left, then one complete rerun: its outputs equal the uninterrupted
+    run's, and no temporary file is left."""
     out, _, _ = first_run
     raw, _ = inputs
     want = _bytes(out)
@@ -295,12 +297,12 @@ def test_config_files(tmp_path):
     toml = tmp_path / "run.toml"
     toml.write_text(
         'inputs = ["a/*.jsonl"]\nout = "o"\nworkers = 3\n[fields]\ntext = "body"\n'
-        "[quality]\nmin_chars = 5\n[stages]\nnormalize = false\n"
+        "[quality]\nmin_chars = 5\n[stages]\nmentions = false\n"
     )
     cfg = RunConfig.load(toml).check()
     assert cfg.workers == 3 and cfg.fields.text == "body" and cfg.quality.min_chars == 5
     yaml = tmp_path / "run.yaml"
-    yaml.write_text("inputs: a/*.jsonl\nout: o\nstages: {normalize: false}\n")
+    yaml.write_text("inputs: a/*.jsonl\nout: o\nstages: {mentions: false}\n")
     assert RunConfig.load(yaml).with_flags(workers=2).workers == 2
     bad = tmp_path / "bad.toml"
     bad.write_text('out = "o"\nworkerz = 2\n')
@@ -355,6 +357,7 @@ def test_report_says_which_charts_a_run_did_not_record(inputs, sample_terminolog
     assert "<svg" in sections["Top concepts (affirmed mentions)"]
 
 
+@pytest.mark.slow
 def test_ray_engine_writes_the_same_bytes(first_run, inputs, sample_terminology, tmp_path):
     pytest.importorskip("ray")
     out, _, _ = first_run
@@ -363,6 +366,7 @@ def test_ray_engine_writes_the_same_bytes(first_run, inputs, sample_terminology,
     assert s.shards == 4 and _bytes(tmp_path) == _bytes(out)
 
 
+@pytest.mark.slow
 def test_a_50_mb_document_and_nul_bytes(sample_terminology, tmp_path):
     """Big and broken records pass through every stage; nothing is lost."""
     notes = _notes(500)

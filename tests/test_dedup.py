@@ -14,7 +14,7 @@ from conftest import SHARED
 
 from corpus.dedup import clusters, exact_duplicates, near_duplicates
 from corpus.minhash import signatures, similarity
-from termnorm.text import normalize_array
+from termnorm.text import fold_array
 
 with gzip.open(SHARED / "corpora" / "mtsamples" / "mtsamples.jsonl.gz") as f:
     NOTES = [t for t in (orjson.loads(line)["transcription"] or "" for line in f) if t][:1500]
@@ -89,7 +89,7 @@ def test_exact_duplicates_match_a_dictionary_of_normalized_texts():
     first: dict[str, int] = {}
     want = [
         i if t is None else first.setdefault(t, i)
-        for i, t in enumerate(normalize_array(texts).to_pylist())
+        for i, t in enumerate(fold_array(texts).to_pylist())
     ]
     assert ids.tolist() == want
     assert (ids != np.arange(len(texts))).sum() > 100, (

@@ -119,7 +119,7 @@ def test_patient_keys_need_a_salt(tmp_path):
     ):
         run(
             RunConfig(inputs=(str(_bundle()),), out=str(tmp_path / "out")).with_values(
-                {"stages.normalize": False}
+                {"stages.mentions": False}
             )
         )
     assert not (tmp_path / "out" / "docs").exists()

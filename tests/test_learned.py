@@ -17,7 +17,7 @@ from termnorm import learned
 from termnorm.cli import app
 from termnorm.evaluate import read_pairs
 from termnorm.normalizer import Normalizer
-from termnorm.text import normalize
+from termnorm.text import fold
 
 runner = CliRunner()
 NCBI_TRAIN = SHARED / "eval" / "ncbi-disease" / "NCBItrainset_corpus.txt"
@@ -33,12 +33,13 @@ def folder(full_terminology, tmp_path):
     return out
 
 
+@pytest.mark.slow
 def test_learn_from_a_task_file_then_load_afresh(folder):
     before = Normalizer.load(folder)
     pairs = read_pairs(NCBI_TRAIN, "ncbi")
     by_mention: dict[str, set[str]] = {}
     for m, c in pairs:
-        by_mention.setdefault(normalize(m).text, set()).add(c)
+        by_mention.setdefault(fold(m).text, set()).add(c)
     # mentions the terminology lacks, every pair agreeing: learned, they map to their concept
     new = sorted(
         m for m, ids in by_mention.items() if len(ids) == 1 and before._engine.lookup(m) is None
@@ -61,6 +62,7 @@ def test_learn_from_a_task_file_then_load_afresh(folder):
     assert not wrong, wrong
 
 
+@pytest.mark.slow
 def test_majority_and_no_override_on_one_vote(folder, tmp_path):
     own = Normalizer.load(folder).map("hemochromatosis", k=1)[0].concept_id
     lymphoma = "MESH:D016399"
@@ -86,6 +88,7 @@ def test_majority_and_no_override_on_one_vote(folder, tmp_path):
     assert Normalizer.load(folder).map("hemochromatosis", k=1)[0].concept_id == lymphoma
 
 
+@pytest.mark.slow
 def test_python_learn_save_and_a_bad_file(folder, tmp_path):
     nz = Normalizer.load(folder)
     assert nz.learn([("quorble syndrome", "MESH:D003920")], save=True) == 1
@@ -101,6 +104,7 @@ def _save_one(folder: str) -> dict:
     return learned.save(folder, [("zorbic fever", "MESH:D005334")], "one")
 
 
+@pytest.mark.slow
 def test_concurrent_saves_keep_every_vote(folder):
     with ProcessPoolExecutor(4, mp_context=get_context("spawn")) as pool:
         list(pool.map(_save_one, [str(folder)] * 8))

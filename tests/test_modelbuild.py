@@ -122,69 +122,101 @@ def test_bad_model_config_names_the_key(tmp_path):
         ModelYaml.load(path)
 
 
-def test_pretrain_save_reload_resume_lora_dpo_eval(data, sample_terminology, tmp_path):
-    from transformers import AutoModelForCausalLM
-
-    from modelbuild.evaluate import evaluate
-    from modelbuild.finetune import FinetuneConfig, finetune
+@pytest.fixture(scope="module")
+def pretrained(data, tmp_path_factory):
+    """A tiny model pretrained on the sample corpus: its config, its folder and what it said."""
     from modelbuild.pretrain import pretrain
 
-    cfg = _yaml(tmp_path)
-    res = pretrain(cfg, data / "data", tmp_path / "pt")
-    hist = orjson.loads((tmp_path / "pt" / "metrics.json").read_bytes())["history"]
+    tmp = tmp_path_factory.mktemp("pretrained")
+    cfg = _yaml(tmp)
+    return cfg, tmp / "pt", pretrain(cfg, data / "data", tmp / "pt")
+
+
+@pytest.fixture(scope="module")
+def lora(data, pretrained, tmp_path_factory):
+    from modelbuild.finetune import FinetuneConfig, finetune
+
+    out = tmp_path_factory.mktemp("lora")
+    cfg = FinetuneConfig(steps=6, lr=5e-3, batch_size=16)  # every row, every step
+    return out, finetune("lora", pretrained[1] / "model", data / "data", out, cfg)
+
+
+def test_pretraining_lowers_the_loss_below_a_uniform_guess(data, pretrained):
+    _, out, res = pretrained
+    hist = orjson.loads((out / "metrics.json").read_bytes())["history"]
     vocab = manifest(data / "data")["vocab_size"]
     assert hist[-1]["loss"] < hist[0]["loss"]
     # well below a uniform guess (the last logged losses, each of a 512-token batch, averaged)
     assert np.mean([h["loss"] for h in hist[-3:]]) < np.log(vocab) - 0.75
-    assert res["val_loss"] is not None and (tmp_path / "pt" / "loss.svg").exists()
-    # reload: the saved checkpoint gives the same validation loss
-    model = AutoModelForCausalLM.from_pretrained(tmp_path / "pt" / "model")
+    assert res["val_loss"] is not None and (out / "loss.svg").exists()
+
+
+def test_a_saved_checkpoint_reloads_to_the_same_loss(data, pretrained, tmp_path):
+    from transformers import AutoModelForCausalLM
+
+    from modelbuild.evaluate import evaluate
+
+    model = AutoModelForCausalLM.from_pretrained(pretrained[1] / "model")
     x = torch.as_tensor(np.asarray(load_split(data / "data", "validation")[:4], dtype=np.int64))
     with torch.no_grad():
-        assert model(input_ids=x, labels=x).loss.item() == pytest.approx(
-            evaluate(tmp_path / "pt" / "model", data / "data", tmp_path / "e0", max_rows=4)[
-                "perplexity"
-            ]["loss"],
-            rel=1e-4,
-        )
-    # resume: 20 steps, then on to 30 from the checkpoint, equals 30 in one go
+        loss = model(input_ids=x, labels=x).loss.item()
+    ev = evaluate(pretrained[1] / "model", data / "data", tmp_path / "e0", max_rows=4)
+    assert loss == pytest.approx(ev["perplexity"]["loss"], rel=1e-4)
+
+
+def test_a_resumed_run_equals_one_in_one_go(data, pretrained, tmp_path):
+    from transformers import AutoModelForCausalLM
+
+    from modelbuild.pretrain import pretrain
+
+    cfg, out, _ = pretrained
+    # 20 steps, then on to 30 from the checkpoint
     pretrain(cfg, data / "data", tmp_path / "rs", stop_at=20)
     assert pretrain(cfg, data / "data", tmp_path / "rs")["resumed_from"] == 20
+    a = AutoModelForCausalLM.from_pretrained(out / "model").state_dict()
+    b = AutoModelForCausalLM.from_pretrained(tmp_path / "rs" / "model").state_dict()
+    assert all(torch.allclose(a[k], b[k], atol=1e-6) for k in a)
+
+
+def test_a_checkpoint_of_another_run_is_not_resumed(data, pretrained, tmp_path):
+    from modelbuild.pretrain import pretrain
+
+    pretrain(pretrained[0], data / "data", tmp_path / "rs", stop_at=5)
     other = _yaml(tmp_path / "rs", seed=1)
     with pytest.raises(ValueError, match="a checkpoint of another model, data or batch order"):
         pretrain(other, data / "data", tmp_path / "rs")
-    a = AutoModelForCausalLM.from_pretrained(tmp_path / "pt" / "model").state_dict()
-    b = AutoModelForCausalLM.from_pretrained(tmp_path / "rs" / "model").state_dict()
-    assert all(torch.allclose(a[k], b[k], atol=1e-6) for k in a)
-    # LoRA, then a DPO step on its merged model
-    lora = finetune(
-        "lora",
-        tmp_path / "pt" / "model",
-        data / "data",
-        tmp_path / "lora",
-        FinetuneConfig(steps=6, lr=5e-3, batch_size=16),
-    )  # every row, every step
-    assert lora["final_loss"] < lora["first_loss"]
-    assert (tmp_path / "lora" / "adapter" / "adapter_config.json").exists()
-    dpo = finetune(
-        "dpo",
-        tmp_path / "lora" / "model",
-        data / "data",
-        tmp_path / "dpo",
-        FinetuneConfig(steps=2, lr=1e-3, batch_size=8),
-    )
-    before = AutoModelForCausalLM.from_pretrained(tmp_path / "lora" / "model").state_dict()
+
+
+def test_lora_lowers_the_loss_and_saves_its_adapter(lora):
+    out, res = lora
+    assert res["final_loss"] < res["first_loss"]
+    assert (out / "adapter" / "adapter_config.json").exists()
+
+
+def test_a_dpo_step_starts_at_log_2_and_moves_the_weights(data, lora, tmp_path):
+    from transformers import AutoModelForCausalLM
+
+    from modelbuild.finetune import FinetuneConfig, finetune
+
+    cfg = FinetuneConfig(steps=2, lr=1e-3, batch_size=8)
+    dpo = finetune("dpo", lora[0] / "model", data / "data", tmp_path / "dpo", cfg)
+    before = AutoModelForCausalLM.from_pretrained(lora[0] / "model").state_dict()
     after = AutoModelForCausalLM.from_pretrained(tmp_path / "dpo" / "model").state_dict()
     assert dpo["first_loss"] == pytest.approx(0.6931, abs=1e-3)  # policy == reference at start
     assert any(not torch.equal(before[k], after[k]) for k in before)
-    ev = evaluate(
-        tmp_path / "dpo" / "model", data / "data", tmp_path / "ev", sample_terminology, probe=20
-    )
+
+
+def test_eval_reports_perplexity_and_the_term_probe(data, lora, sample_terminology, tmp_path):
+    from modelbuild.evaluate import evaluate
+
+    vocab = manifest(data / "data")["vocab_size"]
+    ev = evaluate(lora[0] / "model", data / "data", tmp_path / "ev", sample_terminology, probe=20)
     assert ev["perplexity"]["perplexity"] < vocab  # below a uniform guess over the vocabulary
     assert ev["term_probe"]["pairs"] > 0
     assert "<table>" in (tmp_path / "ev" / "eval.html").read_text()
 
 
+@pytest.mark.slow
 def test_two_processes_under_torchrun_with_gloo(data, tmp_path):
     """DDP and FSDP2, two CPU processes each, gradient accumulation: the same losses."""
     losses = {}

@@ -33,12 +33,12 @@ def orig(text: str, span: tuple[int, int]) -> str:
     ],
 )
 def test_normalizes_clinical_variants(raw, want):
-    assert termnorm.normalize(raw).text == want
+    assert termnorm.fold(raw).text == want
 
 
 def test_spans_point_into_the_original():
     raw = "Pt  c/o Ⅱ型糖尿病 and Type II DM"
-    n = termnorm.normalize(raw)
+    n = termnorm.fold(raw)
     assert len(n.spans) == len(n.text) == len(n)
     i = n.text.index("2型")
     assert orig(raw, n.original_span(i, i + 1)) == "Ⅱ"
@@ -58,9 +58,9 @@ def test_array_batch_matches_single_calls_and_keeps_nulls():
         pa.array(texts, pa.string_view()),
         pa.chunked_array([texts[:2], texts[2:]]),
     ):
-        out = termnorm.normalize_array(arr).to_pylist()
-        assert out == [None if t is None else termnorm.normalize(t).text for t in texts]
-    with_offsets = termnorm.normalize_array(texts, offsets=True).to_pylist()
+        out = termnorm.fold_array(arr).to_pylist()
+        assert out == [None if t is None else termnorm.fold(t).text for t in texts]
+    with_offsets = termnorm.fold_array(texts, offsets=True).to_pylist()
     row = with_offsets[3]
     assert row["text"] == "高血压(3级)"
     assert [
@@ -76,12 +76,12 @@ def test_wrong_array_type_is_a_clear_error():
 
 def test_lone_surrogate_is_an_error_not_a_crash():
     with pytest.raises(UnicodeEncodeError):
-        termnorm.normalize("bad \ud800 text")
+        termnorm.fold("bad \ud800 text")
 
 
 def test_large_document_and_odd_characters():
     big = ("Patient denies chest pain. 否认胸痛。 \U0001f600 \x00 " * 200_000)[:10_000_000]
-    n = termnorm.normalize(big)
+    n = termnorm.fold(big)
     assert "\x00" not in n.text and n.text.startswith("patient denies chest pain")
     assert n.spans[-1][1] <= len(big)
 
@@ -89,7 +89,7 @@ def test_large_document_and_odd_characters():
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=200))
 def test_never_panics_and_offsets_are_valid(text):
-    n = termnorm.normalize(text)
+    n = termnorm.fold(text)
     spans = n.spans
     assert len(spans) == len(n.text)
     prev = 0
@@ -97,7 +97,7 @@ def test_never_panics_and_offsets_are_valid(text):
         assert 0 <= a < b <= len(text)
         assert a >= prev
         prev = a
-    assert termnorm.normalize(n.text).text == n.text, "normalization is idempotent"
+    assert termnorm.fold(n.text).text == n.text, "normalization is idempotent"
 
 
 @settings(max_examples=200, deadline=None)
@@ -111,8 +111,8 @@ def test_never_panics_and_offsets_are_valid(text):
     )
 )
 def test_batch_equals_per_string(texts):
-    out = termnorm.normalize_array(pa.array(texts, pa.string())).to_pylist()
-    assert out == [None if t is None else termnorm.normalize(t).text for t in texts]
+    out = termnorm.fold_array(pa.array(texts, pa.string())).to_pylist()
+    assert out == [None if t is None else termnorm.fold(t).text for t in texts]
 
 
 def test_composite_mentions_split_into_conjuncts():
@@ -148,3 +148,7 @@ def test_definitions_inside_a_longer_parenthesis():
         "LI-GLD": "Late infantile globoid cell leukodystrophy",
     }
     assert may_define(text, {"ao-gld"}) and not may_define(text, {"dmd"})
+
+
+def test_the_older_names_of_text_folding_still_work():
+    assert termnorm.normalize is termnorm.fold and termnorm.normalize_array is termnorm.fold_array

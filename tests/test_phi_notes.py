@@ -190,7 +190,7 @@ def _run_planted(tmp_path: Path, phi: dict):
             "inputs": [str(raw / "*.jsonl")],
             "out": str(out),
             "fields": {"id": "id", "text": "text"},
-            "stages": {"normalize": False},
+            "stages": {"mentions": False},
             "phi": phi,
         }
     )
@@ -297,7 +297,7 @@ def test_what_a_record_says_of_its_patient_is_redacted_from_its_note():
         },
         schema=schema.RECORDS,
     )
-    cfg = RunConfig.from_dict({"inputs": ["x"], "out": "y", "stages": {"normalize": False}})
+    cfg = RunConfig.from_dict({"inputs": ["x"], "out": "y", "stages": {"mentions": False}})
     batch: Batch = pipeline.run(records, pipeline.stages(cfg))
     first, second = batch.docs(schema.docs(pipeline.stages(cfg))).column("text").to_pylist()
     assert "Ledner144" not in first and "LEDNER144" not in first and "4/13/1960" not in first
@@ -345,7 +345,7 @@ def test_a_rejected_csv_row_quoted_in_its_reason_is_deidentified(tmp_path):
                 "inputs": [str(raw / "*.csv")],
                 "out": str(out),
                 "fields": {"id": "id", "text": "text"},
-                "stages": {"normalize": False, "quality": False},
+                "stages": {"mentions": False, "quality": False},
             }
         )
     )

@@ -112,7 +112,7 @@ def test_a_batch_gives_each_document_what_it_gives_alone(notes_file, sample_term
 
 
 def test_the_docs_schema_is_the_declared_one(notes_file, sample_terminology, tmp_path):
-    for stages in ({}, {"phi": False, "tag": False}, {"normalize": False, "quality": False}):
+    for stages in ({}, {"phi": False, "tag": False}, {"mentions": False, "quality": False}):
         cfg = _config(sample_terminology, **stages).with_values(
             {"inputs": [str(notes_file)], "out": str(tmp_path / str(len(stages)))}
         )

@@ -8,9 +8,9 @@ import pytest
 from conftest import SHARED
 
 from termnorm.evaluate import _name_index, evaluate, predict_names
-from termnorm.memory import ExampleMemory
 from termnorm.normalizer import Normalizer
 from termnorm.ranker import SetRanker
+from termnorm.similar import ExampleMemory
 
 CDN = SHARED / "eval" / "chip-cdn" / "CHIP-CDN_train.json"
 ITEMS = [

@@ -38,7 +38,7 @@ def _notes(n: int, start: int = 0) -> list[dict]:
 
 
 def _cfg(inputs, out, **kw) -> RunConfig:
-    stages = {"normalize": False, **kw.pop("stages", {})}
+    stages = {"mentions": False, **kw.pop("stages", {})}
     return RunConfig.from_dict(
         {
             "inputs": [str(i) for i in inputs],
@@ -287,6 +287,7 @@ def test_the_library_raises_with_the_summary(tmp_path):
     assert (tmp_path / "out" / "catalog.duckdb").exists()
 
 
+@pytest.mark.slow
 def test_kill_9_leaves_no_worker_behind(tmp_path):
     """A two-worker run killed with SIGKILL: 5 s later no process of it is alive, and the
     rerun's outputs equal a clean run's, byte for byte."""

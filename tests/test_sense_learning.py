@@ -27,6 +27,7 @@ def notes():
     return list(dict.fromkeys(texts))  # the same note filed under several specialties: once
 
 
+@pytest.mark.slow
 def test_learned_context_beats_the_priors_on_unseen_notes(full_terminology, notes):
     learn_on = [n for i, n in enumerate(notes) if i % 5]
     unseen = [n for i, n in enumerate(notes) if i % 5 == 0]

@@ -11,7 +11,7 @@ import pyarrow as pa
 from conftest import SHARED, need_shared
 
 from corpus.stages import tag
-from corpus.stages.normalize import mentions
+from corpus.stages.mentions import mentions
 
 # MTSamples' own specialty labels that name one of our branches
 GOLD = {

@@ -1,21 +1,28 @@
-"""The example memory on real CHIP-CDN items (training file; later items held out)."""
+"""Approved examples found by similarity, on real CHIP-CDN items (the training file; later
+items held out)."""
 
 from __future__ import annotations
 
 import orjson
-from conftest import SHARED
+import pytest
+from conftest import SHARED, need_shared
 
-from termnorm.memory import ExampleMemory
+from termnorm.similar import ExampleMemory
 
-ITEMS = orjson.loads((SHARED / "eval" / "chip-cdn" / "CHIP-CDN_train.json").read_bytes())
+
+@pytest.fixture(scope="module")
+def items() -> list[dict]:
+    """The CHIP-CDN training items, read when a test needs them (a skip without the data)."""
+    need_shared()
+    return orjson.loads((SHARED / "eval" / "chip-cdn" / "CHIP-CDN_train.json").read_bytes())
 
 
 def _labels(item) -> list[str]:
     return [n for n in item["normalized_result"].split("##") if n]
 
 
-def test_memory_votes_for_similar_texts():
-    train, held = ITEMS[:3000], ITEMS[3000:3300]
+def test_memory_votes_for_similar_texts(items):
+    train, held = items[:3000], items[3000:3300]
     memory = ExampleMemory((it["text"], _labels(it)) for it in train)
     assert len(memory) == 3000
     # a training text finds itself first, and its own names win the vote when alone

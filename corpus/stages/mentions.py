@@ -106,13 +106,13 @@ def concept_counts(found: pa.Table | None, sidecar: pa.Table) -> pa.Table:
 
 
 @dataclass(frozen=True)
-class Normalize(Stage):
+class Mentions(Stage):
     """The mentions of each distinct text (kept in the batch for the tags), copied to its
     documents: the `mentions` and `concept_counts` outputs; and each text's exact-duplicate
     key, which the same pass computes."""
 
     ontology: Terminology
-    name = "normalize"
+    name = "mentions"
 
     def __call__(self, batch: Batch) -> None:
         found, keys = text_mentions(batch.texts, self.ontology)
