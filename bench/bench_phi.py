@@ -12,34 +12,20 @@ tests/fixtures/phi/*.txt (tests/test_phi_notes.py).
 from __future__ import annotations
 
 import argparse
-import gzip
 import time
-from pathlib import Path
 
-import orjson
 import pyarrow as pa
+from common import mtsamples
 
 from corpus.stages.phi import TYPES, deidentifier
 from termnorm import _native
-
-NOTES = (
-    Path(__file__).resolve().parents[2]
-    / "shared"
-    / "data"
-    / "corpora"
-    / "mtsamples"
-    / "mtsamples.jsonl.gz"
-)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rounds", type=int, default=5)
     args = ap.parse_args()
-    with gzip.open(NOTES) as f:
-        texts = pa.array(
-            [orjson.loads(line)["transcription"] or "" for line in f], pa.large_string()
-        )
+    texts = pa.array(mtsamples(), pa.large_string())
     mb = sum(len(t.as_py().encode()) for t in texts) / 1e6
     t = time.perf_counter()
     full = deidentifier()

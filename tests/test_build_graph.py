@@ -8,6 +8,7 @@ from conftest import SAMPLE_SOURCES
 
 from ontology import ConceptGraph, Source, build
 from ontology.info import search, summarize
+from ontology.schema import SYNONYM_KINDS
 
 
 def test_full_build_counts(full_terminology):
@@ -30,16 +31,7 @@ def test_full_build_counts(full_terminology):
     assert zh >= 50_000
     syn = pl.read_parquet(full_terminology / "synonyms.parquet")
     assert syn["norm_term"].null_count() == 0
-    assert set(syn["kind"]) <= {
-        "preferred",
-        "exact",
-        "related",
-        "broad",
-        "narrow",
-        "abbreviation",
-        "layperson",
-        "learned",
-    }
+    assert set(syn["kind"]) <= set(SYNONYM_KINDS)
 
 
 def test_graph_queries_on_real_data(full_terminology):

@@ -9,14 +9,13 @@ import random
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import orjson
 import pyarrow.parquet as pq
 import pytest
-from conftest import SHARED, need_shared
+from conftest import CORPUS_RUN, SHARED, need_shared
 
 from corpus import catalog, schema
 from corpus.config import RunConfig
@@ -239,11 +238,7 @@ def test_kill_9_at_random_points_then_rerun(first_run, inputs, sample_terminolog
     raw, _ = inputs
     want = _bytes(out)
     cmd = [
-        sys.executable,
-        "-m",
-        "termnorm.cli",
-        "corpus",
-        "run",
+        *CORPUS_RUN,
         "--input",
         str(raw / "*.jsonl*"),
         "--out",

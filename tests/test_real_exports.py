@@ -18,7 +18,7 @@ import psutil
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from conftest import SHARED, need_shared
+from conftest import CORPUS_RUN, SHARED, need_shared
 
 from corpus import catalog
 from corpus.config import RunConfig
@@ -295,11 +295,7 @@ def test_kill_9_leaves_no_worker_behind(tmp_path):
     for k in range(4):
         _jsonl(raw / f"part{k}.jsonl", _notes(150, start=600 * k))
     base = [
-        sys.executable,
-        "-m",
-        "termnorm.cli",
-        "corpus",
-        "run",
+        *CORPUS_RUN,
         "--input",
         str(raw),
         "--id-field",
@@ -368,11 +364,7 @@ def test_config_errors_are_one_line_before_any_shard(tmp_path, config, flags, wa
     _jsonl(tmp_path / "notes.jsonl", _notes(2))
     (tmp_path / "run.toml").write_text(config + "[stages]\nnormalize = false\n")
     cmd = [
-        sys.executable,
-        "-m",
-        "termnorm.cli",
-        "corpus",
-        "run",
+        *CORPUS_RUN,
         "--config",
         "run.toml",
         "--input",
@@ -417,11 +409,7 @@ def test_a_full_disk_is_one_line_naming_where_and_leaves_no_temp_file(small_disk
     need_shared()
     out = small_disk / "out"
     cmd = [
-        sys.executable,
-        "-m",
-        "termnorm.cli",
-        "corpus",
-        "run",
+        *CORPUS_RUN,
         "--input",
         str(SHARED / "corpora" / "mtsamples" / "mtsamples.jsonl.gz"),
         "--out",
