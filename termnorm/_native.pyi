@@ -10,6 +10,7 @@ from typing_extensions import Self
 __all__ = [
     "Deidentifier",
     "Engine",
+    "Mention",
     "NormalizedText",
     "PHI_TYPES",
     "PHI_WORD_FLAGS",
@@ -60,6 +61,37 @@ def normalize_array(texts: pa.Array) -> pa.LargeStringArray:
 
 def normalize_array_with_offsets(texts: pa.Array) -> pa.StructArray:
     """`{text, orig_start: list<uint32>, orig_end: list<uint32>}` per input string."""
+
+@final
+class Mention:
+    """One mention of one text (`Engine.annotate`); a batch's mentions are the columns of
+    `Engine.annotate_array`."""
+
+    @property
+    def start(self) -> int:
+        """Original char offsets, `start` and `end`."""
+    @property
+    def end(self) -> int: ...
+    @property
+    def term(self) -> int:
+        """The lexicon term (index)."""
+    @property
+    def concept(self) -> int:
+        """The concept (index into `concept_ids`)."""
+    @property
+    def kind(self) -> int:
+        """Index into `SYNONYM_KINDS`."""
+    @property
+    def negated(self) -> bool: ...
+    @property
+    def uncertain(self) -> bool: ...
+    @property
+    def historical(self) -> bool: ...
+    @property
+    def family(self) -> bool: ...
+    @property
+    def sense(self) -> int | None:
+        """The abbreviation sense chosen, if any."""
 
 @final
 class Engine:
@@ -115,9 +147,8 @@ class Engine:
         shaped like medspaCy's context_rules.json."""
     def use_cues(self, terms: list[int], cues: list[str]) -> None:
         """Keep a mention of one of `terms` only with a cue word right before or after it."""
-    def annotate(self, text: str) -> tuple[str, pa.StructArray]:
-        """Normalized text and the mentions found in it, leftmost-longest on token edges, in
-        `annotate_array`'s layout (`doc` 0)."""
+    def annotate(self, text: str) -> tuple[str, list[Mention]]:
+        """Normalized text and the mentions found in it, leftmost-longest on token edges."""
     def annotate_array(self, texts: pa.Array) -> tuple[pa.StructArray, pa.FixedSizeBinaryArray]:
         """A whole string array at once: one struct row per mention (doc, start, end, surface,
         term, concept, kind, sense (null: none chosen), negated, uncertain, historical,

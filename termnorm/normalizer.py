@@ -287,19 +287,8 @@ class Normalizer:
         norm, found = self._engine.annotate(text)
         mentions = []
         defs: dict[str, str] | None = None  # the text's own definitions, parsed once if needed
-        names = (
-            "start",
-            "end",
-            "term",
-            "concept",
-            "kind",
-            "negated",
-            "uncertain",
-            "historical",
-            "family",
-        )
-        rows = zip(*(found.field(n).to_pylist() for n in names), strict=True)
-        for start, end, term, concept, kind, neg, unc, hist, fam in rows:
+        for m in found:
+            start, end, term, concept, kind = m.start, m.end, m.term, m.concept, m.kind
             kname = SYNONYM_KINDS[kind]
             if kname == "abbreviation":
                 defs = defined_forms(text) if defs is None else defs
@@ -314,10 +303,10 @@ class Normalizer:
                     self._ids[concept],
                     self._names[concept],
                     KIND_SCORE[kname],
-                    neg,
-                    unc,
-                    hist,
-                    fam,
+                    m.negated,
+                    m.uncertain,
+                    m.historical,
+                    m.family,
                     _method(kname),
                 )
             )

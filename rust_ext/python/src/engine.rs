@@ -29,6 +29,31 @@ struct PyEngine {
     fuzzy_cache: Option<PathBuf>,
 }
 
+/// One mention of one text, by name (what `annotate` returns; a batch's mentions are columns).
+#[pyclass(
+    module = "termnorm._native",
+    name = "Mention",
+    frozen,
+    get_all,
+    freelist = 256
+)]
+struct PyMention {
+    /// Original char offsets.
+    start: u32,
+    end: u32,
+    /// The lexicon term and the concept (indices into the lexicon's terms and `concept_ids`).
+    term: u32,
+    concept: u32,
+    /// Index into `SYNONYM_KINDS`.
+    kind: u8,
+    negated: bool,
+    uncertain: bool,
+    historical: bool,
+    family: bool,
+    /// The abbreviation sense chosen, if any.
+    sense: Option<u32>,
+}
+
 /// The mentions of a batch as columns: `doc` (index of the text), `start`, `end` (original char
 /// offsets), `surface`, `term`, `concept`, `kind`, `sense` (null where none was chosen) and the
 /// context flags.
@@ -268,14 +293,29 @@ impl PyEngine {
         self.engine.use_cues(&terms, &cues);
     }
 
-    /// One text: its normalized text and its mentions, in `annotate_array`'s layout (`doc` 0).
-    fn annotate(&self, py: Python<'_>, text: &str) -> (String, PyArrowType<ArrayData>) {
+    /// One text: its normalized text and its mentions, in order (one text's mentions as
+    /// objects: an Arrow array costs more than the matching for a sentence).
+    fn annotate(&self, py: Python<'_>, text: &str) -> (String, Vec<PyMention>) {
         py.detach(|| {
-            let mut ann = Annotation::default();
-            self.engine.annotate_into(text, &mut ann);
-            let mut cols = MentionColumns::default();
-            cols.push(&self.engine, 0, text, &ann);
-            (ann.norm.text, PyArrowType(cols.finish()))
+            let (norm, mentions) = self.engine.annotate(text);
+            let lexicon = &self.engine.lexicon;
+            let rows = mentions.iter().map(|m| {
+                let best = lexicon.entries(m.term)[0];
+                let f = m.flags;
+                PyMention {
+                    start: m.start,
+                    end: m.end,
+                    term: m.term,
+                    concept: m.concept.unwrap_or(best.concept),
+                    kind: best.kind,
+                    negated: f.negated,
+                    uncertain: f.uncertain,
+                    historical: f.historical,
+                    family: f.family,
+                    sense: m.sense,
+                }
+            });
+            (norm.text, rows.collect())
         })
     }
 
@@ -313,6 +353,7 @@ impl PyEngine {
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyEngine>()?;
+    m.add_class::<PyMention>()?;
     m.add("SYNONYM_KINDS", termnorm_core::lexicon::KINDS.to_vec())?;
     m.add("SENSE_DROPS", termnorm_core::annotate::SENSE_DROPS)?;
     m.add("SENSE_KEEPS", termnorm_core::annotate::SENSE_KEEPS)?;
