@@ -3,6 +3,7 @@ preference training (DPO), validated row by row. A bad row is named by file and 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import orjson
@@ -42,27 +43,32 @@ def _row(obj, fields: dict[str, tuple[str, ...]]) -> tuple[dict | None, str | No
     return row, None
 
 
-def read(path: str | Path, kind: str) -> list[dict]:
-    """The rows of an `sft` or `preference` JSONL file; DataError listing the bad ones."""
-    fields = SFT_FIELDS if kind == "sft" else PREFERENCE_FIELDS
+def lines(path: str | Path) -> Iterator[tuple[int, bytes]]:
+    """The non-blank lines of a file with their 1-based numbers (for `file:line` errors)."""
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such file")
-    rows, bad = [], []
     with path.open("rb") as f:
         for n, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                obj = orjson.loads(line)
-            except orjson.JSONDecodeError as e:
-                bad.append(f"{path}:{n}: not valid JSON ({e})")
-                continue
-            row, problem = _row(obj, fields)
-            if problem:
-                bad.append(f"{path}:{n}: {problem}")
-            else:
-                rows.append(row)
+            if line.strip():
+                yield n, line
+
+
+def read(path: str | Path, kind: str) -> list[dict]:
+    """The rows of an `sft` or `preference` JSONL file; DataError listing the bad ones."""
+    fields = SFT_FIELDS if kind == "sft" else PREFERENCE_FIELDS
+    rows, bad = [], []
+    for n, line in lines(path):
+        try:
+            obj = orjson.loads(line)
+        except orjson.JSONDecodeError as e:
+            bad.append(f"{path}:{n}: not valid JSON ({e})")
+            continue
+        row, problem = _row(obj, fields)
+        if problem:
+            bad.append(f"{path}:{n}: {problem}")
+        else:
+            rows.append(row)
     if bad:
         more = f"\n... and {len(bad) - MAX_LISTED} more" if len(bad) > MAX_LISTED else ""
         raise DataError(

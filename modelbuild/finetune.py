@@ -10,7 +10,6 @@ Writes `out/model/` (weights + tokenizer) and `out/metrics.json` (the trainer's 
 
 from __future__ import annotations
 
-import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +18,7 @@ import orjson
 
 from modelbuild import datasets
 from termnorm_utils.errors import InputError
-from termnorm_utils.files import atomic_path
+from termnorm_utils.files import atomic_dir, atomic_path
 
 METHODS = ("sft", "lora", "dpo")
 LORA_TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
@@ -130,15 +129,12 @@ def finetune(
         )
     trainer.train()
     trained = trainer.model
-    tmp = out / ".model.tmp"
-    shutil.rmtree(tmp, ignore_errors=True)
     if peft is not None:
         trained.save_pretrained(out / "adapter")
         trained = trained.merge_and_unload()
-    trained.save_pretrained(tmp)
-    tok.save_pretrained(tmp)
-    shutil.rmtree(out / "model", ignore_errors=True)
-    os.replace(tmp, out / "model")
+    with atomic_dir(out / "model") as tmp:
+        trained.save_pretrained(tmp)
+        tok.save_pretrained(tmp)
     shutil.rmtree(out / "trainer", ignore_errors=True)
     history = [h for h in trainer.state.log_history if "loss" in h]
     with atomic_path(out / "metrics.json") as f:

@@ -31,7 +31,7 @@ import torch.distributed as dist
 from modelbuild.config import ModelYaml, TrainConfig
 from modelbuild.prepare import load_split, manifest
 from termnorm_utils.errors import InputError
-from termnorm_utils.files import atomic_path
+from termnorm_utils.files import atomic_dir, atomic_path
 
 # dense bf16 peak TFLOPS per chip, by a substring of torch.cuda.get_device_name()
 PEAK_BF16_TFLOPS = (
@@ -208,15 +208,9 @@ def _save_checkpoint(
     )
     if d.main:
         final = out / "checkpoints" / f"step-{step:08d}"
-        tmpdir = final.parent / f".{final.name}.tmp"  # the folder appears whole or not at all
-        shutil.rmtree(tmpdir, ignore_errors=True)
-        tmpdir.mkdir(parents=True)
-        with atomic_path(tmpdir / "state.pt") as tmp:
-            torch.save(
-                {"model": msd, "optim": osd, "step": step, "history": history, "run_key": key}, tmp
-            )
-        shutil.rmtree(final, ignore_errors=True)
-        os.replace(tmpdir, final)
+        with atomic_dir(final) as tmp:  # the folder appears whole or not at all
+            state = {"model": msd, "optim": osd, "step": step, "history": history, "run_key": key}
+            torch.save(state, tmp / "state.pt")
         for old in _checkpoints(out)[:-keep]:
             shutil.rmtree(old)
     if d.world > 1:
@@ -391,15 +385,11 @@ def _save_model(out: Path, raw, data: Path, d: Dist) -> None:
     sd = get_model_state_dict(raw, options=StateDictOptions(full_state_dict=True, cpu_offload=True))
     if not d.main:
         return
-    final = out / "model"
-    tmp = out / ".model.tmp"
-    shutil.rmtree(tmp, ignore_errors=True)
-    raw.save_pretrained(tmp, state_dict=sd)
-    for f in (data / "tokenizer").iterdir():  # the tokenizer's files only (prepare copied them)
-        if f.is_file() and not (tmp / f.name).exists():
-            shutil.copy2(f, tmp / f.name)
-    shutil.rmtree(final, ignore_errors=True)
-    os.replace(tmp, final)
+    with atomic_dir(out / "model") as tmp:
+        raw.save_pretrained(tmp, state_dict=sd)
+        for f in (data / "tokenizer").iterdir():  # the tokenizer's files (prepare copied them)
+            if f.is_file() and not (tmp / f.name).exists():
+                shutil.copy2(f, tmp / f.name)
 
 
 def _write_metrics(out: Path, history: list, fpt: float, peak: float | None, world: int) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 import orjson
 from tokenizers import Tokenizer
 
+from modelbuild.datasets import lines
 from modelbuild.tokenizer import CJK, load
 from termnorm_utils.errors import InputError
 
@@ -34,26 +35,21 @@ def resolve(name: str) -> Path:
 def read_texts(path: str | Path) -> list[str]:
     """A .jsonl file's `text` fields, or a text file's non-empty lines."""
     path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: no such file")
     out = []
-    with path.open("rb") as f:
-        for n, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            if path.suffix == ".jsonl":
-                try:
-                    text = orjson.loads(line).get("text")
-                except (orjson.JSONDecodeError, AttributeError) as e:
-                    raise InputError(f"{path}:{n}: not a JSON object ({e})") from None
-                if not isinstance(text, str):
-                    raise InputError(f"{path}:{n}: no string field 'text'")
-                out.append(text)
-            else:
-                try:
-                    out.append(line.decode("utf-8").rstrip("\n"))
-                except UnicodeDecodeError as e:
-                    raise InputError(f"{path}:{n}: invalid UTF-8 at byte {e.start}") from None
+    for n, line in lines(path):
+        if path.suffix == ".jsonl":
+            try:
+                text = orjson.loads(line).get("text")
+            except (orjson.JSONDecodeError, AttributeError) as e:
+                raise InputError(f"{path}:{n}: not a JSON object ({e})") from None
+            if not isinstance(text, str):
+                raise InputError(f"{path}:{n}: no string field 'text'")
+            out.append(text)
+        else:
+            try:
+                out.append(line.decode("utf-8").rstrip("\n"))
+            except UnicodeDecodeError as e:
+                raise InputError(f"{path}:{n}: invalid UTF-8 at byte {e.start}") from None
     return out
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -37,3 +38,24 @@ def write_atomic(path: str | Path, data: bytes) -> None:
     """`data` into `path` through [`atomic_path`]."""
     with atomic_path(path) as tmp:
         tmp.write_bytes(data)
+
+
+@contextlib.contextmanager
+def atomic_dir(path: str | Path) -> Iterator[Path]:
+    """A temporary sibling folder to fill (a model, a checkpoint); on success its files are
+    synced and it takes the place of `path` (any folder there before is removed), on error it
+    is removed: `path` is the old folder or the whole new one."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    try:
+        yield tmp
+        for f in tmp.rglob("*"):
+            if f.is_file():
+                fsync_path(f)
+        shutil.rmtree(path, ignore_errors=True)
+        os.replace(tmp, path)
+        fsync_path(path.parent)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
