@@ -100,6 +100,13 @@ impl Engine {
                 .is_some_and(|t| cue(t) && spaces(end, t.start as usize))
     }
 
+    /// The concept a mention carries, and its term's kind: the chosen sense's concept where it
+    /// names one, else the term's strongest entry's.
+    pub fn concept_and_kind(&self, m: &Mention) -> (u32, u8) {
+        let best = self.lexicon.entries(m.term)[0];
+        (m.concept.unwrap_or(best.concept), best.kind)
+    }
+
     pub fn annotate(&self, text: &str) -> (Normalized, Vec<Mention>) {
         let mut a = Annotation::default();
         self.annotate_into(text, &mut a);
@@ -269,6 +276,18 @@ mod tests {
         assert_eq!(
             ms.iter().map(|m| m.sense).collect::<Vec<_>>(),
             [None, Some(1), None]
+        );
+        // with no sense concepts given, each mention carries its term's strongest entry
+        let carried: Vec<(u32, u8)> = ms.iter().map(|m| engine.concept_and_kind(m)).collect();
+        assert_eq!(carried, [(0, 5), (1, 5), (2, 1)]);
+        let sensed = Mention {
+            concept: Some(2),
+            ..ms[1].clone()
+        };
+        assert_eq!(
+            engine.concept_and_kind(&sensed),
+            (2, 5),
+            "a sense's concept wins"
         );
     }
 

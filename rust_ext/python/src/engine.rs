@@ -74,15 +74,15 @@ impl MentionColumns {
     fn push(&mut self, engine: &Engine, doc: u32, text: &str, ann: &Annotation) {
         let mut bytes = CharBytes::new(text);
         for m in &ann.mentions {
-            let best = engine.lexicon.entries(m.term)[0];
+            let (concept, kind) = engine.concept_and_kind(m);
             let (bs, be) = (bytes.byte(m.start), bytes.byte(m.end));
             self.surface.append_value(&text[bs..be]);
             self.doc.append_value(doc);
             self.start.append_value(m.start);
             self.end.append_value(m.end);
             self.term.append_value(m.term);
-            self.concept.append_value(m.concept.unwrap_or(best.concept));
-            self.kind.append_value(best.kind);
+            self.concept.append_value(concept);
+            self.kind.append_value(kind);
             self.sense.append_option(m.sense);
             let f = m.flags;
             for (b, v) in
@@ -298,16 +298,15 @@ impl PyEngine {
     fn annotate(&self, py: Python<'_>, text: &str) -> (String, Vec<PyMention>) {
         py.detach(|| {
             let (norm, mentions) = self.engine.annotate(text);
-            let lexicon = &self.engine.lexicon;
             let rows = mentions.iter().map(|m| {
-                let best = lexicon.entries(m.term)[0];
+                let (concept, kind) = self.engine.concept_and_kind(m);
                 let f = m.flags;
                 PyMention {
                     start: m.start,
                     end: m.end,
                     term: m.term,
-                    concept: m.concept.unwrap_or(best.concept),
-                    kind: best.kind,
+                    concept,
+                    kind,
                     negated: f.negated,
                     uncertain: f.uncertain,
                     historical: f.historical,
