@@ -29,6 +29,7 @@ FULL_SOURCES = [
     f"clinabbr:{TERM}/abbreviations-clinical",
     f"cmekg:{TERM}/cmekg-zh",
     f"cedict:{TERM}/cc-cedict/cedict_1_0_ts_utf-8_mdbg.txt.gz",
+    f"gnuhealth:{TERM}/gnuhealth-zh",
 ]
 SAMPLE_SOURCES = [
     f"obo:{SAMPLES}/terminology/hp-sample.obo",

@@ -145,3 +145,28 @@ def test_everyday_chinese_terms_reach_icd10_or_mesh(full_terminology):
         hits += any(right(c, accepted.split(",")) for c in reached)
     # without CMeKG and the crosswalk: 7 of 30; with CMeKG alone 22
     assert hits / len(rows) >= 0.90, hits
+
+
+def test_gnuhealth_names_join_mesh_drugs_by_their_inn(full_terminology):
+    """WHO essential medicines: a Chinese name reaches the MeSH drug its English INN names;
+    a fixed-dose combination no source names keeps a concept of its own; a lab name loses its
+    bracketed abbreviation."""
+    from ontology.loaders.gnuhealth import load, names_of
+
+    assert names_of("epinephrine (adrenaline)") == [
+        "epinephrine (adrenaline)",
+        "epinephrine",
+        "adrenaline",
+    ]
+    tables = load(TERM / "gnuhealth-zh")
+    assert "血小板计数" in set(tables.attachments["term"])  # was 血小板计数(PLT)
+    syn = pl.read_parquet(full_terminology / "synonyms.parquet").filter(
+        pl.col("source").str.starts_with("gnuhealth")
+    )
+    on = dict(zip(syn["term"], zip(syn["concept_id"], syn["source"], strict=True), strict=True))
+    assert on["氟烷"] == ("MESH:D006221", "gnuhealth:name")  # halothane
+    assert on["异烟肼+利福平"][0].startswith("GNUHEALTH:")
+    by_name = (syn["source"] == "gnuhealth:name").sum()
+    assert by_name > 250 and by_name > 2 * (syn["source"] == "gnuhealth").sum()
+    with pytest.raises(SourceError, match="who_eml_medicaments_zh.tsv is missing"):
+        load(TERM / "cc-cedict")

@@ -68,6 +68,13 @@ FORMATS: dict[str, tuple[Callable[[str], TermTables], str]] = {
             "clinical MeSH concepts by their English gloss"
         ),
     ),
+    "gnuhealth": (
+        _lazy("gnuhealth"),
+        (
+            "GNU Health Chinese labels folder (WHO essential medicines, lab analytes): "
+            "joined to MeSH and HPO concepts by their English names"
+        ),
+    ),
     "tsv": (_lazy("synonym_table"), "local synonym table: concept_id, term[, lang, kind, name]"),
     "umls": (_lazy("umls"), "UMLS RRF folder (MRCONSO.RRF, MRSTY.RRF, MRREL.RRF)"),
     "omop": (_lazy("omop"), "OMOP vocabulary folder (CONCEPT, CONCEPT_SYNONYM, ..._RELATIONSHIP)"),
