@@ -67,6 +67,14 @@ class Stages(Options):
     """Exact and near duplicates across all shards."""
 
 
+class MentionOptions(Options):
+    """Concept mentions."""
+
+    context_rules: StrTuple = ()
+    """JSON files of negation, uncertainty, history and family triggers (medspaCy's
+    context_rules.json shape), added to the built-in rules."""
+
+
 class Phi(Options):
     """De-identification."""
 
@@ -120,7 +128,7 @@ class Dedup(Options):
     """The seed of the hash permutations."""
 
 
-NESTED = ("input", "fields", "stages", "quality", "phi", "boilerplate", "dedup")
+NESTED = ("input", "fields", "stages", "mentions", "quality", "phi", "boilerplate", "dedup")
 
 
 SALT_NEEDED = (
@@ -157,6 +165,7 @@ class RunConfig(Options):
     input: Input = Input()
     fields: Fields = Fields()
     stages: Stages = Stages()
+    mentions: MentionOptions = MentionOptions()
     quality: QualityFilter = QualityFilter()
     phi: Phi = Phi()
     boilerplate: Boilerplate = Boilerplate()
@@ -229,6 +238,9 @@ class RunConfig(Options):
             raise InputError("no output folder: give --out DIR (or `out` in the config)")
         if self.stages.mentions and not self.ontology:
             raise InputError("the mentions stage needs --ontology DIR (or stages.mentions = false)")
+        for rules in self.mentions.context_rules:
+            if not Path(rules).is_file():
+                raise InputError(f"{rules}: no such context rules file (mentions.context_rules)")
         if self.fields.patient and not self.has_salt():
             raise InputError(SALT_NEEDED.format(what=f"[fields] patient = {self.fields.patient!r}"))
         return self

@@ -38,7 +38,7 @@ def stages(cfg: RunConfig) -> list[Stage]:
         (on.phi, Deidentify(phi.surrogates, phi.salt)),
         # signals and language always; the rules only with the quality stage
         (True, Quality(cfg.quality if on.quality else None)),
-        (on.mentions, Mentions(terminology)),
+        (on.mentions, Mentions(terminology, cfg.mentions.context_rules)),
         (on.tag, Tag(terminology)),
         (True, Signatures(d.num_perm, d.ngram, d.seed)),
     ]

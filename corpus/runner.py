@@ -203,6 +203,8 @@ def _options_hash(cfg: RunConfig) -> str:
     content (its manifest lists every source with a checksum), so a rebuilt terminology at the
     same path redoes the shards."""
     h = hashlib.sha256(orjson.dumps(cfg.shard_options(), option=orjson.OPT_SORT_KEYS))
+    for rules in cfg.mentions.context_rules:  # an edited rules file redoes the shards too
+        h.update(Path(rules).read_bytes())
     if cfg.ontology:
         manifest = Path(cfg.ontology) / "manifest.json"
         h.update(manifest.read_bytes() if manifest.exists() else b"")

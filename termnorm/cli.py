@@ -565,6 +565,10 @@ def corpus_run(
         str | None, typer.Option("--text-field", help=_help("fields.text"))
     ] = None,
     id_field: Annotated[str | None, typer.Option("--id-field", help=_help("fields.id"))] = None,
+    context_rules: Annotated[
+        list[Path] | None,
+        typer.Option("--context-rules", help=_help("mentions.context_rules") + " Repeat for more."),
+    ] = None,
     allow_rejects: Annotated[
         bool,
         typer.Option(
@@ -604,6 +608,7 @@ def corpus_run(
                 ("allow_rejects", allow_rejects or None),
                 ("fields.text", text_field),
                 ("fields.id", id_field),
+                ("mentions.context_rules", [str(p) for p in context_rules or ()] or None),
             )
             if v is not None
         }

@@ -125,3 +125,53 @@ def test_the_docs_schema_is_the_declared_one(notes_file, sample_terminology, tmp
         assert [f.name for f in declared] == [
             f.name for f in schema.DOCS if f.name in declared.names
         ]
+
+
+def test_a_corpus_run_takes_the_users_context_rules(sample_terminology, tmp_path):
+    """`[mentions] context_rules` (or `--context-rules`) reaches the mentions stage, and an
+    edited rules file redoes the shards."""
+    from typer.testing import CliRunner
+
+    from corpus import catalog
+    from termnorm.cli import app
+
+    notes = tmp_path / "notes.jsonl"
+    note = "Pneumonia is out of the question. Patient seen in clinic today for a check."
+    notes.write_text(orjson.dumps({"id": "n1", "text": note}).decode() + "\n", encoding="utf-8")
+    rules = tmp_path / "mine.json"
+    rules.write_text(
+        '{"context_rules": [{"literal": "is out of the question", "category": '
+        '"NEGATED_EXISTENCE", "direction": "BACKWARD"}]}',
+        encoding="utf-8",
+    )
+
+    def negated(out, *extra):
+        args = ["corpus", "run", "--input", str(notes), "--out", str(out), "--id-field", "id"]
+        r = CliRunner().invoke(
+            app, [*args, "--ontology", str(sample_terminology), "--json", *extra]
+        )
+        assert r.exit_code == 0, r.stderr
+        sql = "SELECT m.negated FROM mentions m JOIN concepts c USING (concept_id) "
+        sql += "WHERE c.name = 'Pneumonia'"
+        return catalog.query(out, sql).column("negated").to_pylist()
+
+    assert negated(tmp_path / "plain") == [False]
+    assert negated(tmp_path / "mine", "--context-rules", str(rules)) == [True]
+    rules.write_text('{"context_rules": []}', encoding="utf-8")
+    assert negated(tmp_path / "mine", "--context-rules", str(rules)) == [False]
+    r = CliRunner().invoke(
+        app,
+        [
+            "corpus",
+            "run",
+            "--input",
+            str(notes),
+            "--out",
+            str(tmp_path / "x"),
+            "--ontology",
+            str(sample_terminology),
+            "--context-rules",
+            str(tmp_path / "none.json"),
+        ],
+    )
+    assert r.exit_code == 1 and "none.json: no such context rules file" in r.stderr

@@ -6,8 +6,10 @@ senses and context in Rust); offsets are chars of the document's output text.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
@@ -20,16 +22,17 @@ from termnorm.normalizer import Normalizer, dictionary_of
 from termnorm_utils.arrow import as_array
 
 
-def normalizer(ontology: str | Terminology) -> Normalizer:
-    """One per process and terminology state: loading the lexicon and senses takes a second or
-    two. A handle equals another of the same folder with the same manifest, so pairs learned
-    into the folder since (a new manifest) load afresh."""
-    return _normalizer(Terminology.open(ontology))
+def normalizer(ontology: str | Terminology, context_rules: Sequence[str] = ()) -> Normalizer:
+    """One per process, terminology state and context rules: loading the lexicon and senses
+    takes a second or two. A handle equals another of the same folder with the same manifest,
+    so pairs learned into the folder since (a new manifest) load afresh; so do edited rules."""
+    rules = tuple((r, Path(r).read_bytes()) for r in context_rules)
+    return _normalizer(Terminology.open(ontology), rules)
 
 
 @lru_cache(maxsize=2)
-def _normalizer(terminology: Terminology) -> Normalizer:
-    return Normalizer.load(terminology)
+def _normalizer(terminology: Terminology, rules: tuple[tuple[str, bytes], ...]) -> Normalizer:
+    return Normalizer.load(terminology, context_rules=[r for r, _ in rules])
 
 
 def mentions(
@@ -44,12 +47,12 @@ def mentions(
 
 
 def text_mentions(
-    texts: pa.Array, ontology: str | Terminology
+    texts: pa.Array, ontology: str | Terminology, context_rules: Sequence[str] = ()
 ) -> tuple[pa.Table, pa.FixedSizeBinaryArray]:
     """The mentions of each text, `doc` its index in `texts` (ascending; surface, concept_id,
     name, score and method dictionary-encoded), and each text's exact-duplicate key (as
     `_native.exact_keys`), which the same pass computes."""
-    return normalizer(ontology).normalize_batch_keyed(texts, encoded=True)
+    return normalizer(ontology, context_rules).normalize_batch_keyed(texts, encoded=True)
 
 
 def for_documents(
@@ -112,10 +115,11 @@ class Mentions(Stage):
     key, which the same pass computes."""
 
     ontology: Terminology
+    context_rules: tuple[str, ...] = ()
     name = "mentions"
 
     def __call__(self, batch: Batch) -> None:
-        found, keys = text_mentions(batch.texts, self.ontology)
+        found, keys = text_mentions(batch.texts, self.ontology, self.context_rules)
         batch.mentions = found
         batch.per_text["exact_key"] = keys
         sidecar = for_documents(found, batch.column("doc_id"), batch.of)
