@@ -110,6 +110,8 @@ pub struct PhiLexicon {
     zh_compound: HashSet<(char, char)>,
     zh_given: HashSet<char>,
     zh_before: Option<AhoCorasick>,
+    /// The same cues as words: a cue that overlaps the end of another is found here
+    zh_before_words: Vec<String>,
     zh_after: Option<AhoCorasick>,
     /// words that make a title with the cue after them (夜班 + 护士): no name before
     zh_title_parts: Vec<String>,
@@ -233,6 +235,7 @@ impl PhiLexicon {
             zh_surnames: single,
             zh_compound: compound,
             zh_given: zh_given.chars().collect(),
+            zh_before_words: zh_before.clone(),
             zh_before: ac(zh_before),
             zh_after: ac(zh_after),
             zh_title_parts,
@@ -921,7 +924,8 @@ impl PhiLexicon {
         if let Some(ac) = &self.zh_before {
             let cues: Vec<_> = ac.find_iter(text).collect();
             for (i, m) in cues.iter().enumerate() {
-                let rest = text[m.end()..].trim_start_matches([' ', ':', '：', '\u{3000}']);
+                let end = self.zh_cue_end(text, m.start(), m.end());
+                let rest = text[end..].trim_start_matches([' ', ':', '：', '\u{3000}']);
                 let mut at = text.len() - rest.len();
                 // "患儿母亲刘晓燕": the name comes after the next cue
                 if cues.get(i + 1).is_some_and(|n| n.start() == at) {
@@ -930,7 +934,7 @@ impl PhiLexicon {
                 // "记录者：夏天", "谈话医师：热依拉": a person's field in a form holds a name
                 // whatever its characters
                 if let Some(len) =
-                    form_field_value(&text[m.start()..m.end()], &text[m.end()..at], &text[at..])
+                    form_field_value(&text[m.start()..end], &text[end..at], &text[at..])
                 {
                     if self.zh_name_at(&text[at..]).is_none() {
                         hits.push(PhiHit {
@@ -1122,6 +1126,23 @@ impl PhiLexicon {
 
     /// The byte length of a Chinese name that `s` starts with: a surname and one or two given
     /// chars, the second given char only when the char after it cannot start the next words.
+    /// Where the cue found at `start..end` ends: further where another cue begins inside it
+    /// and runs past it ("其女儿秦晓燕": 其女 then 女儿), for the automaton finds one of the two.
+    fn zh_cue_end(&self, text: &str, start: usize, end: usize) -> usize {
+        let inside = (start + 1..end).filter(|&k| text.is_char_boundary(k));
+        inside
+            .flat_map(|k| {
+                let rest = &text[k..];
+                self.zh_before_words
+                    .iter()
+                    .filter(move |c| rest.starts_with(c.as_str()))
+                    .map(move |c| k + c.len())
+            })
+            .filter(|&e| e > end)
+            .max()
+            .unwrap_or(end)
+    }
+
     fn zh_name_at(&self, s: &str) -> Option<usize> {
         let c: Vec<(usize, char)> = s.char_indices().take(5).collect();
         let ch = |i: usize| c.get(i).map(|x| x.1);
@@ -1505,9 +1526,15 @@ mod tests {
             vec!["gallop".into()],
             vec![("spoke with".into(), VERB), ("works at".into(), ORG_CUE)],
             vec![("revere".into(), false), ("east boston".into(), true)],
-            vec!["李".into(), "刘".into(), "欧阳".into()],
+            vec!["李".into(), "刘".into(), "欧阳".into(), "秦".into()],
             "华明娜".into(),
-            vec!["患者".into(), "主治医师".into(), "记录者".into()],
+            vec![
+                "患者".into(),
+                "主治医师".into(),
+                "记录者".into(),
+                "其女".into(),
+                "女儿".into(),
+            ],
             vec!["医生".into()],
             vec!["夜班".into()],
             vec!["深圳".into()],
@@ -1577,6 +1604,8 @@ mod tests {
             ["郸城县人民医院"]
         );
         assert_eq!(found("我在深圳工作。深圳湾"), ["深圳"]);
+        // one cue overlapping the end of another: 其女 then 女儿
+        assert_eq!(found("由其女儿秦晓燕及女婿照顾"), ["秦晓燕"]);
         // a form's person field holds a name whatever its characters; a speaker says words
         assert_eq!(found("记录者：夏天　审核：略"), ["夏天"]);
         assert_eq!(found("记录者：买买提·艾力"), ["买买提·艾力"]);
