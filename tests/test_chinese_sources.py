@@ -160,6 +160,12 @@ def test_gnuhealth_names_join_mesh_drugs_by_their_inn(full_terminology):
     ]
     tables = load(TERM / "gnuhealth-zh")
     assert "血小板计数" in set(tables.attachments["term"])  # was 血小板计数(PLT)
+    # a row whose product is another medicine does not lend it its name (dapsone's row)
+    terms_of = tables.attachments.group_by("own_id").agg("term")
+    dapsone = [t for t in terms_of["term"] if "氨苯砜" in t]
+    assert dapsone and all("氯法齐明" not in t for t in dapsone)
+    # the rows of one analyte in several panels are one concept
+    assert (tables.concepts["name"].str.to_lowercase() == "color").sum() == 1
     syn = pl.read_parquet(full_terminology / "synonyms.parquet").filter(
         pl.col("source").str.starts_with("gnuhealth")
     )

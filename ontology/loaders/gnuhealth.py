@@ -54,23 +54,32 @@ def load(path: str | Path) -> TermTables:
     meds = _read(
         folder,
         MEDICINES,
-        ["medicament_id", "active_component_en", "active_component_zh", "product_name_zh"],
+        [
+            "medicament_id",
+            "active_component_en",
+            "active_component_zh",
+            "product_name_en",
+            "product_name_zh",
+        ],
     )
     labs = _read(folder, ANALYTES, ["analyte_id", "name_en", "name_zh"])
-    rows, concepts, ids = [], {}, {}
-    for mid, en, zh, product in meds.iter_rows():
+    rows, concepts, ids, lab_ids = [], {}, {}, {}
+    for mid, en, zh, product_en, product in meds.iter_rows():
         if not en or not zh:
             continue
         # the products of one medicine (its strengths and forms) are one concept
         own = ids.setdefault(en.lower(), f"GNUHEALTH:{mid}")
         concepts.setdefault(own, (en, "drug"))
-        for term in dict.fromkeys(t for t in (zh, product) if t):
+        # a product's name is the medicine's only when it names that medicine: some rows
+        # carry another product's name (retinol's row, "acetazolamide")
+        same = (product_en or "").strip().lower() == en.strip().lower()
+        for term in dict.fromkeys(t for t in (zh, product if same else None) if t):
             rows.append((own, term, names_of(en), DRUGS))
     for aid, en, zh in labs.iter_rows():
         term = BRACKETS.sub("", zh or "").strip()
         if not en or len(term) < 2:
             continue
-        own = f"GNUHEALTH:{aid}"
+        own = lab_ids.setdefault(en.lower(), f"GNUHEALTH:{aid}")  # one analyte, several rows
         concepts.setdefault(own, (en, "lab"))
         rows.append((own, term, names_of(en), LAB))
     if not rows:
