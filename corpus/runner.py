@@ -215,9 +215,15 @@ def load_manifest(out: Path) -> dict:
     path = out / MANIFEST
     if not path.exists():
         return {"format": FORMAT, "shards": {}, "runs": []}
-    m = orjson.loads(path.read_bytes())
-    if m.get("format") != FORMAT:
-        raise InputError(f"{path}: manifest format {m.get('format')}, expected {FORMAT}")
+    try:
+        m = orjson.loads(path.read_bytes())
+    except orjson.JSONDecodeError as e:
+        raise InputError(
+            f"{path}: damaged run manifest ({e}); remove the folder to start over"
+        ) from e
+    if not isinstance(m, dict) or m.get("format") != FORMAT:
+        got = m.get("format") if isinstance(m, dict) else type(m).__name__
+        raise InputError(f"{path}: manifest format {got}, expected {FORMAT}")
     return m
 
 

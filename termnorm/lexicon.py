@@ -323,8 +323,11 @@ def load_or_compile(
     # so an index of an older lexicon is never read
     fuzzy_path = bin_path.with_name(f"{bin_path.stem}.{fp[:16]}.fuzzy")
     if meta_path.exists() and bin_path.exists():
-        meta = orjson.loads(meta_path.read_bytes())
-        if meta.get("fingerprint") == fp:
+        try:
+            meta = orjson.loads(meta_path.read_bytes())
+        except orjson.JSONDecodeError:
+            meta = {}  # a damaged cache is a miss: compiled afresh and rewritten below
+        if isinstance(meta, dict) and meta.get("fingerprint") == fp:
             try:
                 engine = Engine.load(bin_path)
                 engine.use_fuzzy_cache(fuzzy_path)

@@ -77,6 +77,15 @@ class Candidate:
     method: str
 
 
+def _read_rules(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
+        raise InputError(
+            f"{path}: not valid UTF-8 (byte {e.start}); save the rules as UTF-8"
+        ) from e
+
+
 class Normalizer:
     def __init__(
         self,
@@ -89,7 +98,7 @@ class Normalizer:
         self.folder = terminology.folder
         self.vocabs = vocabs
         self._engine = engine
-        self._context = [(str(p), Path(p).read_text(encoding="utf-8")) for p in context_rules]
+        self._context = [(str(p), _read_rules(Path(p))) for p in context_rules]
         self._votes = learned.counts(())  # pairs given to `learn` and not saved
         self._senses: SenseInventory | None = None
         self._refresh()

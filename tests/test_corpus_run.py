@@ -21,6 +21,7 @@ from corpus import catalog, schema
 from corpus.config import RunConfig
 from corpus.readers import Fields
 from corpus.runner import run
+from termnorm_utils.errors import InputError
 
 NOTES = SHARED / "corpora" / "mtsamples" / "mtsamples.jsonl.gz"
 OUTPUTS = ("docs", "mentions", "signatures", "rejects", "concept_counts")
@@ -187,6 +188,15 @@ def test_rerun_skips_finished_shards_and_redoes_a_damaged_one(
     assert third.skipped == 3 and _bytes(out) == before
 
 
+def test_a_damaged_manifest_is_a_one_line_error(inputs, sample_terminology, tmp_path):
+    raw, _ = inputs
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "manifest.json").write_bytes(b'{"format": 3, "shards": {')  # cut mid-write by hand
+    with pytest.raises(InputError, match=r"manifest\.json: damaged run manifest"):
+        run(_cfg(raw, out, sample_terminology))
+
+
 def test_a_rebuilt_terminology_redoes_the_shards(inputs, sample_terminology, tmp_path):
     raw, _ = inputs
     term = tmp_path / "term"
@@ -305,6 +315,19 @@ def test_config_files(tmp_path):
         RunConfig.load(bad)
     with pytest.raises(ValueError, match="needs --ontology"):
         RunConfig(inputs=("x",), out="o").check()
+
+
+def test_the_old_stage_name_and_its_hash_still_hold(tmp_path):
+    # a 0.1 run resumed with unchanged options must redo nothing: its option names hash the same
+    toml = tmp_path / "run.toml"
+    toml.write_text('inputs = ["a.jsonl"]\nout = "o"\n[stages]\nnormalize = false\n')
+    cfg = RunConfig.load(toml)
+    assert cfg.stages.mentions is False
+    assert cfg.with_values({"stages.normalize": True}).stages.mentions is True
+    opts = RunConfig().shard_options()
+    assert "mentions" not in opts and opts["stages"]["normalize"] is True
+    ruled = RunConfig(mentions={"context_rules": ("r.json",)}).shard_options()
+    assert ruled["mentions"] == {"context_rules": ["r.json"]}
 
 
 def test_report_renders_in_a_headless_browser(first_run, tmp_path):

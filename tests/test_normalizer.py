@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from termnorm.cli import app
 from termnorm.normalizer import Normalizer
+from termnorm_utils.errors import InputError
 
 NOTE = (
     "CHIEF COMPLAINT: Chest pain and SOB.\nHISTORY: denies fever or cough. H/o HTN.\n"
@@ -63,6 +64,10 @@ def test_context_rules_are_data_users_extend(sample_terminology, tmp_path):
     )
     with pytest.raises(ValueError, match=r"bad\.json, rule 0: unknown category"):
         Normalizer.load(sample_terminology, context_rules=[bad])
+    latin1 = tmp_path / "latin1.json"
+    latin1.write_bytes('{"context_rules": [{"literal": "écarté"}]}'.encode("latin-1"))
+    with pytest.raises(InputError, match=r"latin1\.json: not valid UTF-8"):
+        Normalizer.load(sample_terminology, context_rules=[latin1])
 
 
 def test_abbreviations_need_abbreviation_case(nz):
