@@ -272,6 +272,10 @@ class RunConfig(Options):
             "allow_rejects",
         ):
             d.pop(k)
+        # the names a 0.1 run hashed, so a resumed run of unchanged options redoes nothing
+        d["stages"]["normalize"] = d["stages"].pop("mentions")
+        if not d["mentions"]["context_rules"]:
+            d.pop("mentions")
         return d
 
 
