@@ -5,10 +5,6 @@ folding here (`fold`, `fold_array`), concept mentions in `termnorm.normalizer.No
 """
 
 from termnorm._native import __version__
-from termnorm.text import NormalizedText, fold, fold_array
-
-# the names of text folding before 0.2, kept for one release
-normalize = fold
-normalize_array = fold_array
+from termnorm.text import NormalizedText, fold, fold_array, normalize, normalize_array  # noqa: F401  (names before 0.2)
 
 __all__ = ["NormalizedText", "__version__", "fold", "fold_array"]

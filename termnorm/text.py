@@ -33,3 +33,8 @@ def fold_array(
     if offsets:
         return _native.normalize_array_with_offsets(arr)
     return _native.normalize_array(arr)
+
+
+# the names of text folding before 0.2, kept for one release
+normalize = fold
+normalize_array = fold_array
