@@ -2,6 +2,7 @@
 module by `tests/test_native_stubs.py` (mypy's stubtest)."""
 
 import os
+from collections.abc import Sequence
 from typing import final
 
 import pyarrow as pa
@@ -24,8 +25,13 @@ __all__ = [
     "exact_duplicates",
     "exact_keys",
     "jsonl_parse",
+    "lsh_params",
+    "minhash_band_keys",
+    "minhash_bucket_candidates",
     "minhash_clusters",
+    "minhash_roots",
     "minhash_signatures",
+    "minhash_verify",
     "normalize",
     "normalize_array",
     "normalize_array_with_offsets",
@@ -188,6 +194,33 @@ def minhash_clusters(
 ) -> pa.UInt32Array:
     """Near-duplicate cluster ID (smallest member index) per row; rows with equal `exact_keys`
     join one cluster whatever their signatures say. See `corpus.dedup`."""
+
+def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
+    """(bands, rows per band) of LSH at `threshold` with `num_perm` values."""
+
+def minhash_band_keys(
+    signatures: pa.UInt32Array, docs: pa.UInt32Array, num_perm: int, threshold: float, buckets: int
+) -> list[bytes]:
+    """Per bucket, the 16-byte records (band u32, hash u64, doc u32, little-endian) of the LSH
+    band keys of row-major `signatures`, `docs[i]` the document of row i; empty signatures
+    have none. See `corpus.grouping`."""
+
+def minhash_bucket_candidates(paths: Sequence[str | os.PathLike[str]]) -> pa.UInt32Array:
+    """Candidate triples (doc, first, prev), flattened, of one bucket's band-key files."""
+
+def minhash_verify(
+    candidates: pa.UInt32Array,
+    docs: pa.UInt32Array,
+    signatures: pa.UInt32Array,
+    num_perm: int,
+    threshold: float,
+) -> pa.UInt32Array:
+    """The verified edges (flattened pairs) of candidate triples, on the signatures (row by row)
+    of the sorted `docs`; candidates naming a document not in `docs` are left out."""
+
+def minhash_roots(n: int, a: pa.UInt32Array, b: pa.UInt32Array) -> pa.UInt32Array:
+    """Each document's cluster root (its smallest member) in `0..n` after joining `a[i]` and
+    `b[i]` for every i."""
 
 SYNONYM_KINDS: list[str]
 """Synonym kinds in priority order (lower is stronger); a term's `kind` indexes it."""

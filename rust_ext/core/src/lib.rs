@@ -14,6 +14,7 @@
 //! - `jsonl`: JSON lines into document columns;
 //! - `phi`, `phi_names`, `surrogates`: de-identification rules, name and place words, stand-ins;
 //! - `clean`, `minhash`, `digest`, `patterns`: the corpus stages' text passes and hashes;
+//! - `lsh`: near-duplicate clusters from signatures, in one process or bucket by bucket;
 //! - `files`: synced, atomically published files.
 
 pub mod annotate;
@@ -25,6 +26,7 @@ pub mod files;
 pub mod fuzzy;
 pub mod jsonl;
 pub mod lexicon;
+pub mod lsh;
 mod mapped;
 pub mod minhash;
 pub mod normalize;

@@ -1,4 +1,4 @@
-//! MinHash signatures and LSH near-duplicate clustering, one pass per document.
+//! MinHash signatures, one pass per document, and exact-duplicate keys (clustering: `lsh`).
 //!
 //! Shingles are `ngram` consecutive words (lower-cased runs of letters and digits; each CJK
 //! character is a word of its own, so Chinese gets character n-grams). A document with fewer
@@ -26,7 +26,7 @@ fn splitmix64(state: &mut u64) -> u64 {
     z ^ (z >> 31)
 }
 
-fn mix(h: u64) -> u64 {
+pub(crate) fn mix(h: u64) -> u64 {
     let h = (h ^ (h >> 33)).wrapping_mul(0xFF51_AFD7_ED55_8CCD);
     let h = (h ^ (h >> 33)).wrapping_mul(0xC4CE_B9FE_1A85_EC53);
     h ^ (h >> 33)
@@ -167,37 +167,6 @@ pub fn similarity(a: &[u32], b: &[u32]) -> f64 {
     same as f64 / a.len().max(1) as f64
 }
 
-/// Bands and rows for LSH at `threshold` with `num_perm` values: the (b, r) with b·r ≤ num_perm
-/// whose S-curve 1 - (1 - s^r)^b is at least 0.99 at the threshold and lowest below it (few
-/// false candidates to verify).
-pub fn lsh_params(threshold: f64, num_perm: usize) -> (usize, usize) {
-    let mut best = (num_perm.max(1), 1);
-    let mut best_cost = f64::MAX;
-    for r in 1..=num_perm.max(1) {
-        let b = num_perm / r;
-        if b == 0 {
-            break;
-        }
-        let p = |s: f64| 1.0 - (1.0 - s.powi(r as i32)).powi(b as i32);
-        if p(threshold) < 0.99 {
-            continue;
-        }
-        let cost = p(threshold * 0.75); // candidates well below the threshold
-        if cost < best_cost {
-            (best, best_cost) = ((b, r), cost);
-        }
-    }
-    best
-}
-
-fn find(parent: &mut [u32], mut x: u32) -> u32 {
-    while parent[x as usize] != x {
-        parent[x as usize] = parent[parent[x as usize] as usize];
-        x = parent[x as usize];
-    }
-    x
-}
-
 /// For each key, the index of its first occurrence (itself for the first, and for a `None`).
 pub fn first_occurrences<K: std::hash::Hash + Eq>(
     keys: impl IntoIterator<Item = Option<K>>,
@@ -210,53 +179,6 @@ pub fn first_occurrences<K: std::hash::Hash + Eq>(
             None => i as u32,
         })
         .collect()
-}
-
-/// Joins the sets of `a` and `b` under the smaller root.
-fn union(parent: &mut [u32], a: u32, b: u32) {
-    let (x, y) = (find(parent, a), find(parent, b));
-    parent[x.max(y) as usize] = x.min(y);
-}
-
-/// Cluster IDs for `n` signatures (row-major in `sigs`): documents whose estimated Jaccard is
-/// at least `threshold` (LSH candidates, each verified on the full signature) share a cluster,
-/// and a cluster's ID is its smallest document index, so the ID is also the copy kept.
-/// Empty documents (all-`u32::MAX` signatures) stay alone. `same`, when given, names for each
-/// document one known to be the same (an exact copy, by [`exact_key`]), joined to its cluster
-/// whatever the signatures say.
-pub fn clusters(sigs: &[u32], num_perm: usize, threshold: f64, same: Option<&[u32]>) -> Vec<u32> {
-    let n = sigs.len() / num_perm.max(1);
-    let sig = |i: usize| &sigs[i * num_perm..(i + 1) * num_perm];
-    let mut parent: Vec<u32> = (0..n as u32).collect();
-    for (i, &j) in same.unwrap_or_default().iter().enumerate() {
-        union(&mut parent, i as u32, j);
-    }
-    let (bands, rows) = lsh_params(threshold, num_perm);
-    let empty = |i: usize| sig(i).iter().all(|&v| v == u32::MAX);
-    let mut keys: Vec<(u64, u32)> = Vec::with_capacity(n);
-    for band in 0..bands {
-        keys.clear();
-        for i in (0..n).filter(|&i| !empty(i)) {
-            let part = &sig(i)[band * rows..(band + 1) * rows];
-            let h = part.iter().fold(band as u64, |h, &v| mix(h ^ v as u64));
-            keys.push((h, i as u32));
-        }
-        keys.sort_unstable();
-        for group in keys.chunk_by(|a, b| a.0 == b.0) {
-            // each member against the bucket's first, else its predecessor: linear in the bucket
-            for (k, &(_, d)) in group.iter().enumerate().skip(1) {
-                let first = group[0].1;
-                let prev = group[k - 1].1;
-                for other in [first, prev] {
-                    if similarity(sig(d as usize), sig(other as usize)) >= threshold {
-                        union(&mut parent, d, other);
-                        break;
-                    }
-                }
-            }
-        }
-    }
-    (0..n as u32).map(|i| find(&mut parent, i)).collect()
 }
 
 #[cfg(test)]
@@ -287,29 +209,5 @@ mod tests {
         assert_eq!(exact_key("ＣＯＶＩＤ－１９"), exact_key("covid-19"));
         assert_ne!(exact_key("chest pain"), exact_key("chest pains"));
         assert_ne!(exact_key("abcdefgh"), exact_key("abcdefgh\u{0}\u{0}x"));
-    }
-
-    #[test]
-    fn clusters_keep_the_first_copy() {
-        let m = MinHasher::new(128, 2, 7);
-        let texts = [
-            "alpha beta gamma delta epsilon zeta eta theta",
-            "completely different words about hip fractures and falls",
-            "alpha beta gamma delta epsilon zeta eta theta",
-            "",
-            "",
-            "alpha beta gamma delta epsilon zeta iota kappa", // J = 5/9 with the first
-        ];
-        let sigs: Vec<u32> = texts.iter().flat_map(|t| m.signature(t)).collect();
-        assert_eq!(clusters(&sigs, 128, 0.8, None), vec![0, 1, 0, 3, 4, 5]);
-        assert_eq!(clusters(&sigs, 128, 0.4, None), vec![0, 1, 0, 3, 4, 0]);
-        // an exact copy joins whatever its signature says
-        let same = [0, 1, 2, 1, 4, 5];
-        assert_eq!(
-            clusters(&sigs, 128, 0.8, Some(&same)),
-            vec![0, 1, 0, 1, 4, 5]
-        );
-        let (b, r) = lsh_params(0.8, 128);
-        assert!(b * r <= 128 && b > 1);
     }
 }

@@ -1,5 +1,5 @@
 //! Duplicates: MinHash signatures and clusters, exact-duplicate keys and groups, content digests
-//! (see termnorm-core `minhash`, `digest`).
+//! (see termnorm-core `minhash`, `lsh`, `digest`), and the pieces of bucketed grouping.
 
 use arrow_array::builder::StringBuilder;
 use arrow_array::cast::AsArray;
@@ -7,13 +7,18 @@ use arrow_array::types::UInt32Type;
 use arrow_array::{Array, FixedSizeBinaryArray, UInt32Array};
 use arrow_data::ArrayData;
 use arrow_pyarrow::PyArrowType;
+use std::io::Read;
+use std::path::PathBuf;
+
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
+use pyo3::types::PyBytes;
 use termnorm_core::digest::sha256_hex as digest_hex;
+use termnorm_core::lsh::{self, BandKey};
 use termnorm_core::minhash::{self, MinHasher};
 
 use crate::arrow::{primitive, with_strings};
-use crate::error::value_error;
+use crate::error::{file_error, value_error};
 
 /// MinHash signatures of a string array, row-major in one `uint32` array of
 /// `len(texts) * num_perm` values (nulls and empty texts: all 2^32 - 1).
@@ -55,13 +60,7 @@ fn minhash_clusters(
     threshold: f64,
     exact_keys: Option<PyArrowType<ArrayData>>,
 ) -> PyResult<PyArrowType<ArrayData>> {
-    let sigs = primitive::<UInt32Type>(signatures.0, "signatures must be a uint32 array")?;
-    if num_perm == 0 || !sigs.len().is_multiple_of(num_perm) || !(0.0..=1.0).contains(&threshold) {
-        return Err(PyValueError::new_err(format!(
-            "{} values do not make rows of {num_perm}, or threshold {threshold} is outside [0, 1]",
-            sigs.len()
-        )));
-    }
+    let sigs = signature_rows(signatures, num_perm, threshold)?;
     let same = match exact_keys {
         None => None,
         Some(k) => {
@@ -76,8 +75,172 @@ fn minhash_clusters(
         }
     };
     py.detach(|| {
-        let ids = minhash::clusters(sigs.values(), num_perm, threshold, same.as_deref());
+        let ids = lsh::clusters(sigs.values(), num_perm, threshold, same.as_deref());
         Ok(PyArrowType(UInt32Array::from(ids).into_data()))
+    })
+}
+
+/// Signatures as a uint32 array of whole rows, with a threshold in [0, 1].
+fn signature_rows(
+    signatures: PyArrowType<ArrayData>,
+    num_perm: usize,
+    threshold: f64,
+) -> PyResult<UInt32Array> {
+    let sigs = primitive::<UInt32Type>(signatures.0, "signatures must be a uint32 array")?;
+    if num_perm == 0 || !sigs.len().is_multiple_of(num_perm) || !(0.0..=1.0).contains(&threshold) {
+        return Err(PyValueError::new_err(format!(
+            "{} values do not make rows of {num_perm}, or threshold {threshold} is outside [0, 1]",
+            sigs.len()
+        )));
+    }
+    Ok(sigs)
+}
+
+/// (bands, rows per band) of LSH at `threshold` with `num_perm` values.
+#[pyfunction]
+fn lsh_params(threshold: f64, num_perm: usize) -> (usize, usize) {
+    lsh::lsh_params(threshold, num_perm)
+}
+
+/// The LSH band keys of row-major signatures, split into `buckets`: for each bucket the
+/// 16-byte records (band u32, hash u64, doc u32, little-endian) of its keys, `docs[i]` the
+/// document of row i. Empty signatures have no keys.
+#[pyfunction]
+fn minhash_band_keys<'py>(
+    py: Python<'py>,
+    signatures: PyArrowType<ArrayData>,
+    docs: PyArrowType<ArrayData>,
+    num_perm: usize,
+    threshold: f64,
+    buckets: usize,
+) -> PyResult<Vec<Bound<'py, PyBytes>>> {
+    let sigs = signature_rows(signatures, num_perm, threshold)?;
+    let docs = primitive::<UInt32Type>(docs.0, "docs must be a uint32 array")?;
+    if docs.len() * num_perm != sigs.len() || buckets == 0 {
+        return Err(PyValueError::new_err(format!(
+            "{} docs for {} signatures, in {buckets} buckets",
+            docs.len(),
+            sigs.len() / num_perm
+        )));
+    }
+    let parts = py.detach(|| {
+        let (bands, rows) = lsh::lsh_params(threshold, num_perm);
+        let mut parts = vec![Vec::new(); buckets];
+        for (sig, &doc) in sigs.values().chunks(num_perm).zip(docs.values()) {
+            if lsh::is_empty(sig) {
+                continue;
+            }
+            for band in 0..bands {
+                let key = lsh::band_key(sig, doc, band, rows);
+                parts[lsh::bucket_of(&key, buckets)].extend_from_slice(&key.to_le_bytes());
+            }
+        }
+        parts
+    });
+    Ok(parts.iter().map(|p| PyBytes::new(py, p)).collect())
+}
+
+/// The candidate pairs of one bucket, whose band keys are in the files `paths`: flattened
+/// uint32 triples (doc, first, prev), see `termnorm_core::lsh::candidates`.
+#[pyfunction]
+fn minhash_bucket_candidates(
+    py: Python<'_>,
+    paths: Vec<PathBuf>,
+) -> PyResult<PyArrowType<ArrayData>> {
+    py.detach(|| {
+        let mut keys = Vec::new();
+        for path in &paths {
+            let file = std::fs::File::open(path).map_err(|e| file_error(path, e))?;
+            let len = file.metadata().map_err(|e| file_error(path, e))?.len() as usize;
+            if !len.is_multiple_of(BandKey::BYTES) {
+                return Err(file_error(path, "not whole 16-byte band keys (cut?)"));
+            }
+            keys.reserve(len / BandKey::BYTES);
+            let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
+            let mut record = [0u8; BandKey::BYTES];
+            for _ in 0..len / BandKey::BYTES {
+                reader
+                    .read_exact(&mut record)
+                    .map_err(|e| file_error(path, e))?;
+                keys.push(BandKey::from_le_bytes(&record));
+            }
+        }
+        let cands = lsh::candidates(&mut keys);
+        drop(keys);
+        let flat: Vec<u32> = cands.into_iter().flatten().collect();
+        Ok(PyArrowType(UInt32Array::from(flat).into_data()))
+    })
+}
+
+/// The verified edges of candidate triples (flattened uint32, see `minhash_bucket_candidates`)
+/// as flattened uint32 pairs, where `docs` (sorted) are the documents whose signatures
+/// `signatures` holds, row by row. Candidates with a document not in `docs` are left out.
+#[pyfunction]
+fn minhash_verify(
+    py: Python<'_>,
+    candidates: PyArrowType<ArrayData>,
+    docs: PyArrowType<ArrayData>,
+    signatures: PyArrowType<ArrayData>,
+    num_perm: usize,
+    threshold: f64,
+) -> PyResult<PyArrowType<ArrayData>> {
+    let cands = primitive::<UInt32Type>(candidates.0, "candidates must be a uint32 array")?;
+    let docs = primitive::<UInt32Type>(docs.0, "docs must be a uint32 array")?;
+    let sigs = signature_rows(signatures, num_perm, threshold)?;
+    if !cands.len().is_multiple_of(3) || docs.len() * num_perm != sigs.len() {
+        return Err(PyValueError::new_err(
+            "candidates must be triples and signatures one row per doc",
+        ));
+    }
+    py.detach(|| {
+        let (docs, sigs) = (docs.values(), sigs.values());
+        let row = |d: u32| {
+            docs.binary_search(&d)
+                .ok()
+                .map(|i| &sigs[i * num_perm..(i + 1) * num_perm])
+        };
+        let mut out = Vec::new();
+        for c in cands.values().chunks_exact(3) {
+            let cand = [c[0], c[1], c[2]];
+            if cand.iter().any(|&d| row(d).is_none()) {
+                continue;
+            }
+            let similar = |a, b| minhash::similarity(row(a).unwrap(), row(b).unwrap()) >= threshold;
+            if let Some((a, b)) = lsh::edge(cand, similar) {
+                out.extend([a, b]);
+            }
+        }
+        Ok(PyArrowType(UInt32Array::from(out).into_data()))
+    })
+}
+
+/// Each document's cluster root (its smallest member) in `0..n` after joining `a[i]` with
+/// `b[i]` for every i.
+#[pyfunction]
+fn minhash_roots(
+    py: Python<'_>,
+    n: usize,
+    a: PyArrowType<ArrayData>,
+    b: PyArrowType<ArrayData>,
+) -> PyResult<PyArrowType<ArrayData>> {
+    let a = primitive::<UInt32Type>(a.0, "a must be a uint32 array")?;
+    let b = primitive::<UInt32Type>(b.0, "b must be a uint32 array")?;
+    let out_of_range = a
+        .values()
+        .iter()
+        .chain(b.values())
+        .any(|&d| d as usize >= n);
+    if a.len() != b.len() || out_of_range || n > u32::MAX as usize {
+        return Err(PyValueError::new_err(format!(
+            "edges must be pairs of documents below {n}"
+        )));
+    }
+    py.detach(|| {
+        let mut sets = lsh::UnionFind::new(n);
+        for (&x, &y) in a.values().iter().zip(b.values()) {
+            sets.union(x, y);
+        }
+        Ok(PyArrowType(UInt32Array::from(sets.roots()).into_data()))
     })
 }
 
@@ -135,6 +298,11 @@ fn exact_keys(py: Python<'_>, texts: PyArrowType<ArrayData>) -> PyResult<PyArrow
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(minhash_signatures, m)?)?;
     m.add_function(wrap_pyfunction!(minhash_clusters, m)?)?;
+    m.add_function(wrap_pyfunction!(lsh_params, m)?)?;
+    m.add_function(wrap_pyfunction!(minhash_band_keys, m)?)?;
+    m.add_function(wrap_pyfunction!(minhash_bucket_candidates, m)?)?;
+    m.add_function(wrap_pyfunction!(minhash_verify, m)?)?;
+    m.add_function(wrap_pyfunction!(minhash_roots, m)?)?;
     m.add_function(wrap_pyfunction!(exact_duplicates, m)?)?;
     m.add_function(wrap_pyfunction!(exact_keys, m)?)?;
     m.add_function(wrap_pyfunction!(sha256_hex, m)?)?;
