@@ -126,6 +126,9 @@ class Dedup(Options):
     """Words per shingle."""
     seed: int = Field(1, ge=0)
     """The seed of the hash permutations."""
+    memory_gb: float = Field(2.0, gt=0)
+    """Memory the cross-shard grouping may take per worker: beyond it, the grouping goes bucket
+    by bucket on disk (in the output folder), with the same result."""
 
 
 NESTED = ("input", "fields", "stages", "mentions", "quality", "phi", "boilerplate", "dedup")
@@ -276,6 +279,7 @@ class RunConfig(Options):
         d["stages"]["normalize"] = d["stages"].pop("mentions")
         if not d["mentions"]["context_rules"]:
             d.pop("mentions")
+        d["dedup"].pop("memory_gb")  # how the grouping runs, not what it finds
         return d
 
 

@@ -19,18 +19,18 @@ import glob
 import hashlib
 import os
 import re
+import shutil
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from contextlib import contextmanager
+from concurrent.futures import as_completed
+from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
 
 import orjson
 import pyarrow as pa
 
-from corpus import catalog, report, schema
+from corpus import catalog, report, schema, workers
 from corpus.config import SALT_NEEDED, RunConfig
 from corpus.dedup import shard_duplicates
 from corpus.readers import SUFFIXES, fields_of, format_of
@@ -261,7 +261,8 @@ def run(cfg: RunConfig, on_shard: Callable[[ShardResult], None] | None = None) -
     if out.exists() and not out.is_dir():
         raise InputError(f"{out}: the output path is a file, not a folder")
     out.mkdir(parents=True, exist_ok=True)
-    with _exclusive(out):
+    on_ray = workers.ray_session(cfg.ray_address, cfg.workers) if cfg.engine == "ray" else None
+    with _exclusive(out), on_ray or nullcontext():
         return _run(cfg, out, t0, on_shard)
 
 
@@ -275,6 +276,8 @@ def _exclusive(out: Path) -> Iterator[None]:
             raise InputError(f"{out}: another corpus run is writing here") from None
         for tmp in out.rglob(".*.tmp-*"):
             tmp.unlink()
+        for scratch in out.glob(".grouping-*"):
+            shutil.rmtree(scratch)
         yield
 
 
@@ -304,9 +307,7 @@ def _run(
         for s in todo:
             finished(s, _work(s, out, cfg))
     else:
-        with ProcessPoolExecutor(
-            cfg.workers, mp_context=get_context("spawn"), initializer=_die_with_parent
-        ) as pool:
+        with workers.local_pool(cfg.workers) as pool:
             futures = {pool.submit(_work, s, out, cfg): s for s in todo}
             for f in as_completed(futures):
                 finished(futures[f], f.result())
@@ -325,6 +326,10 @@ def _run(
             [output_paths(out, s.name)["signatures"] for s in shards],
             cfg.dedup.threshold,
             gone.column("doc_id"),
+            memory_gb=cfg.dedup.memory_gb,
+            workdir=out,
+            workers=cfg.workers,
+            engine=cfg.engine,
         )
         if cfg.stages.dedup
         else schema.DUPLICATES.empty_table()
@@ -395,51 +400,18 @@ def _problems(cfg: RunConfig, entries: list[dict]) -> list[str]:
     return found
 
 
-def _die_with_parent() -> None:
-    """A worker's first act: ask the kernel to kill it when the run's process dies (kill -9
-    included), so no worker outlives a killed run (Linux; elsewhere a no-op)."""
-    try:
-        import ctypes
-        import signal
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        pr_set_pdeathsig = 1
-        libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
-    except (OSError, AttributeError):
-        return
-    if os.getppid() == 1:  # the parent died before the call
-        os._exit(1)
-
-
 def _on_ray(
     todo: list[Shard], out: Path, cfg: RunConfig, finished: Callable[[Shard, ShardResult], None]
 ) -> None:
     """Shards as Ray tasks, one whole shard each (the same unit and output as the local pool,
-    so resume and determinism hold): on the cluster at `cfg.ray_address`, or a local Ray with
-    `cfg.workers` CPUs. The output folder must be one all nodes see."""
-    try:
-        import ray
-    except ImportError:
-        raise InputError("--engine ray needs Ray: pip install 'termnorm[ray]'") from None
-    started = not ray.is_initialized()
-    if started:
-        ray.init(
-            address=cfg.ray_address,
-            num_cpus=None if cfg.ray_address else cfg.workers,
-            include_dashboard=False,
-            log_to_driver=False,
-            configure_logging=False,
-        )
-    try:
-        task = ray.remote(_work)
-        pending = {task.remote(s, out, cfg): s for s in todo}
-        while pending:
-            done, _ = ray.wait(list(pending), num_returns=1)
-            for ref in done:
-                finished(pending.pop(ref), ray.get(ref))
-    finally:
-        if started:
-            ray.shutdown()
+    so resume and determinism hold). The output folder must be one all nodes see."""
+    ray = workers.ray()
+    task = ray.remote(_work)
+    pending = {task.remote(s, out, cfg): s for s in todo}
+    while pending:
+        done, _ = ray.wait(list(pending), num_returns=1)
+        for ref in done:
+            finished(pending.pop(ref), ray.get(ref))
 
 
 def _write_tables(out: Path, shards: list[Shard], manifest: dict) -> None:

@@ -18,7 +18,7 @@ import pytest
 from conftest import CORPUS_RUN, SHARED, need_shared
 
 from corpus import catalog, schema
-from corpus.config import RunConfig
+from corpus.config import Dedup, RunConfig
 from corpus.readers import Fields
 from corpus.runner import run
 from termnorm_utils.errors import InputError
@@ -377,11 +377,24 @@ def test_report_says_which_charts_a_run_did_not_record(inputs, sample_terminolog
 
 @pytest.mark.slow
 def test_ray_engine_writes_the_same_bytes(first_run, inputs, sample_terminology, tmp_path):
+    """Shards and, within a tiny memory budget, the grouping's buckets as Ray tasks."""
     pytest.importorskip("ray")
     out, _, _ = first_run
     raw, _ = inputs
-    s = run(_cfg(raw, tmp_path, sample_terminology, engine="ray", workers=2))
+    tiny = Dedup(memory_gb=1e-5)
+    s = run(_cfg(raw, tmp_path, sample_terminology, engine="ray", workers=2, dedup=tiny))
     assert s.shards == 4 and _bytes(tmp_path) == _bytes(out)
+
+
+def test_grouping_bucket_by_bucket_writes_the_same_bytes(
+    first_run, inputs, sample_terminology, tmp_path
+):
+    out, summary, _ = first_run
+    raw, _ = inputs
+    s = run(_cfg(raw, tmp_path, sample_terminology, dedup=Dedup(memory_gb=1e-5)))
+    assert s.duplicates == summary.duplicates >= 2
+    assert _bytes(tmp_path) == _bytes(out)
+    assert not list(tmp_path.glob(".grouping-*"))
 
 
 @pytest.mark.slow

@@ -1,0 +1,243 @@
+"""Duplicate grouping across shards in bounded memory, bucket by bucket on disk.
+
+    rows, roots = bucketed_clusters(files, threshold, memory_gb=2, workdir=tmp, workers=2)
+
+The clusters are those of the one-process grouping (`termnorm_core::lsh::clusters`): the same
+candidate pairs (a bucket holds every key of its band hashes), the same verification rule, and a
+union-find whose root is a cluster's smallest document whatever order the edges come in. Steps:
+
+- map, per signature file: each document's LSH band keys and its exact-copy key, written to
+  one file per bucket (partitioned by band hash, and by key);
+- reduce, per bucket: candidate triples (doc, first, prev) from the band keys, and exact-copy
+  edges (each copy to the first document of its key);
+- verify: the candidates on the full signatures of the documents they name, in rounds that fit
+  the budget;
+- union: one union-find over the edges, a root per document named in one.
+
+Documents are numbered in the order of the files and their rows; withdrawn documents keep
+their numbers but take no part, so numbers and roots match the one-process path's order.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from corpus.workers import each
+from termnorm import _native
+
+EXACT = np.dtype([("k0", "<u8"), ("k1", "<u8"), ("doc", "<u4")])
+# A band key on disk (16 B) and what a bucket's reduce holds besides: at most one candidate
+# triple per key (12 B), twice while it is flattened.
+BYTES_PER_KEY = 16 + 2 * 12
+BATCH_ROWS = 1 << 16
+
+
+@dataclass(frozen=True)
+class Plan:
+    files: list[str]
+    offsets: list[int]
+    """The number of each file's first row."""
+    docs: int
+    num_perm: int
+    threshold: float
+    buckets: int
+    verify_docs: int
+    """How many signatures verification holds at once."""
+    workdir: str
+
+
+def plan(files: list, threshold: float, memory_gb: float, workdir: str | Path) -> Plan:
+    """Buckets enough for one bucket's reduce to take half of `memory_gb`."""
+    rows = [pq.ParquetFile(f).metadata.num_rows for f in files]
+    num_perm = pq.read_schema(files[0]).field("minhash").type.list_size
+    bands, _ = _native.lsh_params(threshold, num_perm)
+    budget = memory_gb * 2**30 / 2
+    docs = sum(rows)
+    if docs >= 2**32 - 1:
+        raise ValueError(f"{docs:,} documents: the grouping numbers them in 32 bits")
+    return Plan(
+        files=[str(f) for f in files],
+        offsets=[0, *np.cumsum(rows)[:-1].tolist()],
+        docs=docs,
+        num_perm=num_perm,
+        threshold=threshold,
+        buckets=max(1, math.ceil(docs * bands * BYTES_PER_KEY / budget)),
+        verify_docs=max(3, int(budget // (num_perm * 4 * 2))),
+        workdir=str(workdir),
+    )
+
+
+def _batches(path: str, columns: list[str]) -> Iterator[tuple[int, pa.RecordBatch]]:
+    """A file's record batches, each with the row number (in the file) it starts at."""
+    start = 0
+    file = pq.ParquetFile(path, pre_buffer=False, buffer_size=1 << 20)
+    for batch in file.iter_batches(batch_size=BATCH_ROWS, columns=columns):
+        yield start, batch
+        start += batch.num_rows
+
+
+def _bucket_file(p: Plan, kind: str, bucket: int, file: int) -> Path:
+    return Path(p.workdir, f"{kind}{bucket:05d}", f"{file:06d}.bin")
+
+
+def map_file(p: Plan, i: int, withdrawn: pa.Array | None) -> None:
+    """File `i`'s band keys and exact keys into the bucket files."""
+    band_out = [_bucket_file(p, "b", k, i).open("wb") for k in range(p.buckets)]
+    exact_out = [_bucket_file(p, "x", k, i).open("wb") for k in range(p.buckets)]
+    try:
+        for start, batch in _batches(p.files[i], ["doc_id", "exact_key", "minhash"]):
+            take = np.arange(batch.num_rows)
+            if withdrawn is not None:
+                gone = pc.is_in(batch.column("doc_id"), value_set=withdrawn)
+                take = np.flatnonzero(~gone.to_numpy(zero_copy_only=False))
+            docs = (p.offsets[i] + start + take).astype(np.uint32)
+            sigs = _rows(batch)[take].reshape(-1)
+            keys = _native.minhash_band_keys(
+                pa.array(sigs), pa.array(docs), p.num_perm, p.threshold, p.buckets
+            )
+            for f, part in zip(band_out, keys, strict=True):
+                f.write(part)
+            exact = _exact_records(batch.column("exact_key").take(take), docs)
+            bucket = (exact["k0"] ^ exact["k1"]) % p.buckets
+            for k in np.unique(bucket):
+                exact[bucket == k].tofile(exact_out[k])
+    finally:
+        for f in band_out + exact_out:
+            f.close()
+
+
+def _exact_records(keys: pa.FixedSizeBinaryArray, docs: np.ndarray) -> np.ndarray:
+    """(k0, k1, doc) of the documents with an exact key (a null key joins nothing)."""
+    if not len(keys):
+        return np.empty(0, EXACT)
+    words = np.frombuffer(keys.buffers()[1], "<u8", 2 * len(keys), keys.offset * 16)
+    out = np.empty(len(keys), EXACT)
+    out["k0"], out["k1"], out["doc"] = words[0::2], words[1::2], docs
+    return out[keys.is_valid().to_numpy(zero_copy_only=False)]
+
+
+def reduce_bucket(p: Plan, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Bucket `k`'s candidate triples (unique rows) and exact-copy edges (pairs)."""
+    files = [_bucket_file(p, "b", k, i) for i in range(len(p.files))]
+    flat = _native.minhash_bucket_candidates([str(f) for f in files])
+    cands = flat.to_numpy(zero_copy_only=False).reshape(-1, 3)
+    for f in files:
+        f.unlink()
+    exact = np.concatenate(
+        [np.fromfile(_bucket_file(p, "x", k, i), EXACT) for i in range(len(p.files))]
+    )
+    exact = exact[np.lexsort((exact["doc"], exact["k1"], exact["k0"]))]
+    new = np.ones(len(exact), bool)
+    new[1:] = (exact["k0"][1:] != exact["k0"][:-1]) | (exact["k1"][1:] != exact["k1"][:-1])
+    first = np.maximum.accumulate(np.where(new, np.arange(len(exact)), 0))
+    edges = np.stack([exact["doc"][~new], exact["doc"][first[~new]]], axis=1)
+    return cands, edges
+
+
+def signatures_of(p: Plan, docs: np.ndarray) -> np.ndarray:
+    """The signatures of `docs` (sorted document numbers), row by row."""
+    out = []
+    for i, path in enumerate(p.files):
+        for start, batch in _batches(path, ["minhash"]):
+            lo = p.offsets[i] + start
+            rows = docs[np.searchsorted(docs, lo) : np.searchsorted(docs, lo + batch.num_rows)]
+            if len(rows):
+                out.append(_rows(batch)[rows - lo].reshape(-1))
+    return np.concatenate(out) if out else np.empty(0, np.uint32)
+
+
+def _rows(batch: pa.RecordBatch) -> np.ndarray:
+    """A batch's signatures as a (rows, num_perm) matrix (numpy: Arrow's take on a fixed-size
+    list is ten times slower)."""
+    col = batch.column("minhash")
+    return col.flatten().to_numpy().reshape(len(col), col.type.list_size)
+
+
+def verify(p: Plan, cands: np.ndarray) -> np.ndarray:
+    """The verified edges of candidate triples, in rounds of at most `verify_docs` signatures."""
+    edges = []
+    for part in _rounds(cands, p.verify_docs):
+        docs = np.unique(part)
+        found = _native.minhash_verify(
+            pa.array(part.reshape(-1)),
+            pa.array(docs),
+            pa.array(signatures_of(p, docs)),
+            p.num_perm,
+            p.threshold,
+        )
+        edges.append(found.to_numpy(zero_copy_only=False).reshape(-1, 2))
+    return np.concatenate(edges) if edges else np.empty((0, 2), np.uint32)
+
+
+def _rounds(cands: np.ndarray, cap: int) -> Iterator[np.ndarray]:
+    """Consecutive runs of `cands` that each name at most `cap` documents (one pass over the
+    signature files per run, so as few runs as fit)."""
+    start = 0
+    while start < len(cands):
+        lo, hi = start + 1, len(cands)  # the longest run from start: binary search on its end
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            lo, hi = (mid, hi) if len(np.unique(cands[start:mid])) <= cap else (lo, mid - 1)
+        yield cands[start:lo]
+        start = lo
+
+
+def bucketed_clusters(
+    files: list,
+    threshold: float,
+    memory_gb: float,
+    workdir: str | Path,
+    withdrawn: pa.Array | None = None,
+    workers: int = 1,
+    engine: str = "local",
+) -> tuple[np.ndarray, np.ndarray]:
+    """The documents in clusters of two or more (sorted numbers over `files` in order) and
+    each one's root, its cluster's first document. Memory grows with those documents, not
+    with the corpus: a scratch folder under `workdir` holds the buckets (removed after). Files
+    are mapped and buckets reduced `workers` at a time (see `corpus.workers.each`); on Ray,
+    `workdir` must be a folder every node sees."""
+    scratch = tempfile.mkdtemp(prefix=".grouping-", dir=workdir)
+    try:
+        p = plan(files, threshold, memory_gb, scratch)
+        for k in range(p.buckets):
+            os.mkdir(Path(scratch, f"b{k:05d}"))
+            os.mkdir(Path(scratch, f"x{k:05d}"))
+        if withdrawn is not None and not len(withdrawn):
+            withdrawn = None
+        each(map_file, ((p, i, withdrawn) for i in range(len(files))), workers, engine)
+        reduced = each(reduce_bucket, ((p, k) for k in range(p.buckets)), workers, engine)
+        cands = np.concatenate([c for c, _ in reduced]).astype(np.uint32)
+        cands = np.unique(cands, axis=0) if len(cands) else cands
+        edges = np.concatenate([verify(p, cands), *(e for _, e in reduced)]).astype(np.uint32)
+        # the union-find over the documents the edges name, renumbered in order (so each
+        # cluster's smallest number is still its first document)
+        rows, ends = np.unique(edges, return_inverse=True)
+        ends = ends.reshape(-1, 2).astype(np.uint32)
+        roots = _native.minhash_roots(len(rows), pa.array(ends[:, 0]), pa.array(ends[:, 1]))
+        return rows, rows[roots.to_numpy(zero_copy_only=False)]
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def doc_ids(files: list, rows: np.ndarray) -> pa.Array:
+    """The doc_ids of document numbers `rows` (sorted) over `files` in order."""
+    out, lo = [], 0
+    for path in files:
+        for _, batch in _batches(str(path), ["doc_id"]):
+            hi = lo + batch.num_rows
+            local = rows[np.searchsorted(rows, lo) : np.searchsorted(rows, hi)] - lo
+            if len(local):
+                out.append(batch.column("doc_id").take(pa.array(local)))
+            lo = hi
+    return pa.concat_arrays(out) if out else pa.array([], pa.string())

@@ -1,0 +1,81 @@
+"""Where a run's parallel work goes: a local pool of processes, or tasks on Ray.
+
+with ray_session(address, workers):            # only for the Ray engine
+    results = each(fn, [(a, b), ...], workers, engine)   # fn(a, b), ... in order
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from multiprocessing import get_context
+from typing import Any
+
+from termnorm_utils.errors import InputError
+
+
+def die_with_parent() -> None:
+    """A worker's first act: ask the kernel to kill it when the run's process dies (kill -9
+    included), so no worker outlives a killed run (Linux; elsewhere a no-op)."""
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() == 1:  # the parent died before the call
+        os._exit(1)
+
+
+def local_pool(workers: int) -> ProcessPoolExecutor:
+    """Fresh processes (spawned: no forked locks or threads), each dying with the run."""
+    return ProcessPoolExecutor(
+        workers, mp_context=get_context("spawn"), initializer=die_with_parent
+    )
+
+
+def ray() -> Any:
+    try:
+        import ray
+    except ImportError:
+        raise InputError("--engine ray needs Ray: pip install 'termnorm[ray]'") from None
+    return ray
+
+
+@contextmanager
+def ray_session(address: str | None, workers: int) -> Iterator[None]:
+    """Ray for the work inside: the cluster at `address`, or a local Ray with `workers` CPUs
+    (one already started by the caller is used as it is)."""
+    r = ray()
+    started = not r.is_initialized()
+    if started:
+        r.init(
+            address=address,
+            num_cpus=None if address else workers,
+            include_dashboard=False,
+            log_to_driver=False,
+            configure_logging=False,
+        )
+    try:
+        yield
+    finally:
+        if started:
+            r.shutdown()
+
+
+def each(fn: Callable, args: Iterable[tuple], workers: int, engine: str = "local") -> list:
+    """`fn(*a)` for each of `args`, results in order: Ray tasks (in a `ray_session`), a local
+    pool of `workers` processes, or this process for one worker or one task."""
+    args = list(args)
+    if engine == "ray":
+        task = ray().remote(fn)
+        return ray().get([task.remote(*a) for a in args])
+    if workers <= 1 or len(args) <= 1:
+        return [fn(*a) for a in args]
+    with local_pool(min(workers, len(args))) as pool:
+        return list(pool.map(fn, *zip(*args, strict=True)))
