@@ -10,8 +10,8 @@ union-find whose root is a cluster's smallest document whatever order the edges 
   one file per bucket (partitioned by band hash, and by key);
 - reduce, per bucket: candidate triples (doc, first, prev) from the band keys, and exact-copy
   edges (each copy to the first document of its key);
-- verify: the candidates on the full signatures of the documents they name, in rounds that fit
-  the budget;
+- verify: the candidates on the full signatures of the documents they name (gathered file by
+  file), in rounds that fit the budget;
 - union: one union-find over the edges, a root per document named in one.
 
 Documents are numbered in the order of the files and their rows; withdrawn documents keep
@@ -33,7 +33,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from corpus.workers import each
+from corpus.workers import Tasks
 from termnorm import _native
 
 EXACT = np.dtype([("k0", "<u8"), ("k1", "<u8"), ("doc", "<u4")])
@@ -145,15 +145,15 @@ def reduce_bucket(p: Plan, k: int) -> tuple[np.ndarray, np.ndarray]:
     return cands, edges
 
 
-def signatures_of(p: Plan, docs: np.ndarray) -> np.ndarray:
-    """The signatures of `docs` (sorted document numbers), row by row."""
+def signatures_of(p: Plan, i: int, docs: np.ndarray) -> np.ndarray:
+    """The signatures (flattened, row by row) of those of `docs` (sorted document numbers)
+    that are in file `i`."""
     out = []
-    for i, path in enumerate(p.files):
-        for start, batch in _batches(path, ["minhash"]):
-            lo = p.offsets[i] + start
-            rows = docs[np.searchsorted(docs, lo) : np.searchsorted(docs, lo + batch.num_rows)]
-            if len(rows):
-                out.append(_rows(batch)[rows - lo].reshape(-1))
+    for start, batch in _batches(p.files[i], ["minhash"]):
+        lo = p.offsets[i] + start
+        rows = docs[np.searchsorted(docs, lo) : np.searchsorted(docs, lo + batch.num_rows)]
+        if len(rows):
+            out.append(_rows(batch)[rows - lo].reshape(-1))
     return np.concatenate(out) if out else np.empty(0, np.uint32)
 
 
@@ -164,15 +164,17 @@ def _rows(batch: pa.RecordBatch) -> np.ndarray:
     return col.flatten().to_numpy().reshape(len(col), col.type.list_size)
 
 
-def verify(p: Plan, cands: np.ndarray) -> np.ndarray:
-    """The verified edges of candidate triples, in rounds of at most `verify_docs` signatures."""
+def verify(p: Plan, cands: np.ndarray, tasks: Tasks) -> np.ndarray:
+    """The verified edges of candidate triples, in rounds of at most `verify_docs` signatures
+    (gathered file by file as `tasks`)."""
     edges = []
     for part in _rounds(cands, p.verify_docs):
         docs = np.unique(part)
+        sigs = tasks.each(signatures_of, ((p, i, docs) for i in range(len(p.files))))
         found = _native.minhash_verify(
             pa.array(part.reshape(-1)),
             pa.array(docs),
-            pa.array(signatures_of(p, docs)),
+            pa.array(np.concatenate(sigs)),
             p.num_perm,
             p.threshold,
         )
@@ -205,7 +207,7 @@ def bucketed_clusters(
     """The documents in clusters of two or more (sorted numbers over `files` in order) and
     each one's root, its cluster's first document. Memory grows with those documents, not
     with the corpus: a scratch folder under `workdir` holds the buckets (removed after). Files
-    are mapped and buckets reduced `workers` at a time (see `corpus.workers.each`); on Ray,
+    are mapped and buckets reduced `workers` at a time (`corpus.workers.Tasks`); on Ray,
     `workdir` must be a folder every node sees."""
     scratch = tempfile.mkdtemp(prefix=".grouping-", dir=workdir)
     try:
@@ -215,11 +217,13 @@ def bucketed_clusters(
             os.mkdir(Path(scratch, f"x{k:05d}"))
         if withdrawn is not None and not len(withdrawn):
             withdrawn = None
-        each(map_file, ((p, i, withdrawn) for i in range(len(files))), workers, engine)
-        reduced = each(reduce_bucket, ((p, k) for k in range(p.buckets)), workers, engine)
-        cands = np.concatenate([c for c, _ in reduced]).astype(np.uint32)
-        cands = np.unique(cands, axis=0) if len(cands) else cands
-        edges = np.concatenate([verify(p, cands), *(e for _, e in reduced)]).astype(np.uint32)
+        with Tasks(workers, engine) as tasks:
+            tasks.each(map_file, ((p, i, withdrawn) for i in range(len(files))))
+            reduced = tasks.each(reduce_bucket, ((p, k) for k in range(p.buckets)))
+            cands = np.concatenate([c for c, _ in reduced]).astype(np.uint32)
+            cands = np.unique(cands, axis=0) if len(cands) else cands
+            found = verify(p, cands, tasks)
+        edges = np.concatenate([found, *(e for _, e in reduced)]).astype(np.uint32)
         # the union-find over the documents the edges name, renumbered in order (so each
         # cluster's smallest number is still its first document)
         rows, ends = np.unique(edges, return_inverse=True)

@@ -68,14 +68,33 @@ def ray_session(address: str | None, workers: int) -> Iterator[None]:
             r.shutdown()
 
 
-def each(fn: Callable, args: Iterable[tuple], workers: int, engine: str = "local") -> list:
-    """`fn(*a)` for each of `args`, results in order: Ray tasks (in a `ray_session`), a local
-    pool of `workers` processes, or this process for one worker or one task."""
-    args = list(args)
-    if engine == "ray":
-        task = ray().remote(fn)
-        return ray().get([task.remote(*a) for a in args])
-    if workers <= 1 or len(args) <= 1:
-        return [fn(*a) for a in args]
-    with local_pool(min(workers, len(args))) as pool:
-        return list(pool.map(fn, *zip(*args, strict=True)))
+class Tasks:
+    """`fn(*a)` for each of many `a`, results in order: as Ray tasks (inside a `ray_session`),
+    on one pool of `workers` local processes kept for every call, or in this process for one
+    worker.
+
+        with Tasks(workers, engine) as tasks:
+            results = tasks.each(fn, [(a, b), ...])
+    """
+
+    def __init__(self, workers: int, engine: str = "local") -> None:
+        self.workers, self.engine = workers, engine
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> Tasks:
+        if self.engine == "local" and self.workers > 1:
+            self._pool = local_pool(self.workers)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+
+    def each(self, fn: Callable, args: Iterable[tuple]) -> list:
+        args = list(args)
+        if self.engine == "ray":
+            task = ray().remote(fn)
+            return ray().get([task.remote(*a) for a in args])
+        if self._pool is None or len(args) <= 1:
+            return [fn(*a) for a in args]
+        return list(self._pool.map(fn, *zip(*args, strict=True)))

@@ -148,14 +148,20 @@ fn minhash_bucket_candidates(
     paths: Vec<PathBuf>,
 ) -> PyResult<PyArrowType<ArrayData>> {
     py.detach(|| {
-        let mut keys = Vec::new();
+        let mut lens = Vec::with_capacity(paths.len());
         for path in &paths {
-            let file = std::fs::File::open(path).map_err(|e| file_error(path, e))?;
-            let len = file.metadata().map_err(|e| file_error(path, e))?.len() as usize;
+            let len = std::fs::metadata(path)
+                .map_err(|e| file_error(path, e))?
+                .len() as usize;
             if !len.is_multiple_of(BandKey::BYTES) {
                 return Err(file_error(path, "not whole 16-byte band keys (cut?)"));
             }
-            keys.reserve(len / BandKey::BYTES);
+            lens.push(len);
+        }
+        // exactly the bucket's keys: no doubling as it grows
+        let mut keys = Vec::with_capacity(lens.iter().sum::<usize>() / BandKey::BYTES);
+        for (path, len) in paths.iter().zip(lens) {
+            let file = std::fs::File::open(path).map_err(|e| file_error(path, e))?;
             let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
             let mut record = [0u8; BandKey::BYTES];
             for _ in 0..len / BandKey::BYTES {
@@ -167,7 +173,7 @@ fn minhash_bucket_candidates(
         }
         let cands = lsh::candidates(&mut keys);
         drop(keys);
-        let flat: Vec<u32> = cands.into_iter().flatten().collect();
+        let flat = cands.as_flattened().to_vec();
         Ok(PyArrowType(UInt32Array::from(flat).into_data()))
     })
 }
