@@ -22,11 +22,12 @@ naming the key (`run.toml: [dedup] threshold = 1.5: must be <= 1`).
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any, Literal
 
 import tomllib
-from pydantic import AliasChoices, Field, ValidationError, model_validator
+from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
 
 from corpus.options import Options, StrTuple
 from corpus.readers import Fields
@@ -153,7 +154,7 @@ class RunConfig(Options):
     ontology: str | None = None
     """A built terminology (for the concept mentions)."""
     workers: int = Field(1, ge=1)
-    """Worker processes."""
+    """Worker processes ("auto": one for each CPU this process may use)."""
     engine: Literal["local", "ray"] = "local"
     """local (a process pool) or ray."""
     ray_address: str | None = None
@@ -173,6 +174,11 @@ class RunConfig(Options):
     phi: Phi = Phi()
     boilerplate: Boilerplate = Boilerplate()
     dedup: Dedup = Dedup()
+
+    @field_validator("workers", mode="before")
+    @classmethod
+    def _auto_workers(cls, value: Any) -> Any:
+        return len(os.sched_getaffinity(0)) if value == "auto" else value
 
     @model_validator(mode="before")
     @classmethod

@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import as_completed
 from contextlib import contextmanager, nullcontext
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import orjson
@@ -301,6 +301,8 @@ def _run(
         if on_shard:
             on_shard(r)
 
+    # the largest first, so no big shard starts last while the other workers idle
+    todo.sort(key=lambda s: -_stamp(s)["size"])
     if cfg.engine == "ray":
         _on_ray(todo, out, cfg, finished)
     elif cfg.workers == 1 or len(todo) <= 1:
@@ -400,13 +402,20 @@ def _problems(cfg: RunConfig, entries: list[dict]) -> list[str]:
     return found
 
 
+def _work_on_ray(shard: Shard, out: Path, cfg: RunConfig) -> ShardResult:
+    """`_work` as a Ray task: the result says which node did it."""
+    import ray
+
+    return replace(_work(shard, out, cfg), node=ray.get_runtime_context().get_node_id())
+
+
 def _on_ray(
     todo: list[Shard], out: Path, cfg: RunConfig, finished: Callable[[Shard, ShardResult], None]
 ) -> None:
     """Shards as Ray tasks, one whole shard each (the same unit and output as the local pool,
     so resume and determinism hold). The output folder must be one all nodes see."""
     ray = workers.ray()
-    task = ray.remote(_work)
+    task = ray.remote(_work_on_ray)
     pending = {task.remote(s, out, cfg): s for s in todo}
     while pending:
         done, _ = ray.wait(list(pending), num_returns=1)

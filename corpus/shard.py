@@ -52,6 +52,7 @@ class ShardResult:
     deleted: tuple[str, ...] = ()  # ids of earlier files' records it withdraws (MEDLINE)
     skipped: int = 0  # records that are no documents (a FHIR Patient), not in `records`
     skip_reasons: dict[str, int] = field(default_factory=dict)
+    node: str | None = None  # the Ray node that processed it (None: this machine)
 
 
 def output_paths(out: Path, name: str) -> dict[str, Path]:

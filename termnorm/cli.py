@@ -560,7 +560,7 @@ def corpus_run(
     ray_address: Annotated[
         str | None, typer.Option("--ray-address", help=_help("ray_address"))
     ] = None,
-    workers: Annotated[int | None, typer.Option(help=_help("workers"))] = None,
+    workers: Annotated[str | None, typer.Option(help=_help("workers"))] = None,
     text_field: Annotated[
         str | None, typer.Option("--text-field", help=_help("fields.text"))
     ] = None,
@@ -598,7 +598,7 @@ def corpus_run(
         out=str(out_dir) if out_dir else None,
         ontology=str(ontology) if ontology else None,
         engine=engine,
-        workers=workers,
+        workers=int(workers) if workers and workers.isdigit() else workers,
         ray_address=ray_address,
     )
     cfg = cfg.with_values(

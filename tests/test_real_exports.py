@@ -385,8 +385,18 @@ def test_the_config_template_is_the_defaults():
     from corpus.config import RunConfig, template
 
     text = template()
-    assert "[dedup]" in text and "threshold = 0.8" in text and "# Worker processes." in text
+    assert "[dedup]" in text and "threshold = 0.8" in text and "# Worker processes (" in text
+    assert "memory_gb = 2.0" in text
     assert RunConfig.from_dict(tomllib.loads(text)) == RunConfig()
+
+
+def test_workers_auto_is_one_a_cpu_and_other_words_are_errors():
+    from termnorm_utils.errors import InputError
+
+    assert RunConfig().with_flags(workers="auto").workers == len(os.sched_getaffinity(0))
+    assert RunConfig.from_dict({"workers": "auto"}).workers >= 1
+    with pytest.raises(InputError, match="workers"):
+        RunConfig().with_flags(workers="two")
 
 
 @pytest.fixture
