@@ -12,9 +12,10 @@ Every span is in original character offsets (Python string indices).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import polars as pl
@@ -44,8 +45,9 @@ KIND_SCORE = {
 }
 
 
-@dataclass(frozen=True)
-class Mention:
+class Mention(NamedTuple):
+    """A concept mention (a named tuple: built as fast as a plain one, read by name)."""
+
     start: int
     end: int
     surface: str
@@ -59,7 +61,7 @@ class Mention:
     method: str
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return self._asdict()
 
 
 @dataclass(frozen=True)
