@@ -45,6 +45,15 @@ def read_lines(path: str | Path) -> Iterator[tuple[int, str]]:
         yield i, line.removesuffix("\r")
 
 
+def read_folder_table(folder: Path, name: str, columns: list[str], what: str) -> pl.DataFrame:
+    """`columns` of the tab-separated file `name` in a source folder; without that file the
+    error says the folder is not `what`."""
+    path = folder / name
+    if not path.exists():
+        raise SourceError(folder, None, f"not {what}: {name} is missing")
+    return read_table(path, columns, separator="\t").select(columns)
+
+
 def read_table(
     path: str | Path,
     required: list[str],

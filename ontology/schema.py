@@ -69,6 +69,21 @@ def conform(df: pl.DataFrame | list[dict] | dict | None, schema: dict) -> pl.Dat
     return df.select(cols)
 
 
+def typed_concepts(rows: list[tuple[str, str, str]], vocab: str, lang: str) -> pl.DataFrame:
+    """A concepts table from (concept_id, name, type) rows, the first row of an ID kept."""
+    return (
+        pl.DataFrame(rows, schema=["concept_id", "name", "type"], orient="row")
+        .unique("concept_id", keep="first", maintain_order=True)
+        .select(
+            "concept_id",
+            vocab=pl.lit(vocab),
+            name="name",
+            lang=pl.lit(lang),
+            semantic_types=pl.concat_list("type"),
+        )
+    )
+
+
 @dataclass
 class TermTables:
     """What one loader produces (and what a build merges): three DataFrames plus version info."""

@@ -26,12 +26,13 @@ from pathlib import Path
 import polars as pl
 
 from ontology.errors import SourceError
-from ontology.io import read_table
-from ontology.schema import TermTables
+from ontology.io import read_folder_table
+from ontology.schema import TermTables, typed_concepts
 
 ENTITIES = "cmekg_entities.tsv.gz"
 NAMES = "cmekg_names.tsv.gz"
 CODES = "cmekg_icd10.tsv"
+FOLDER = "a CMeKG folder"
 TYPES = ("disease_or_symptom", "drug", "exam_or_procedure")
 ALIASES = {
     "别称": "exact",
@@ -89,22 +90,15 @@ def _english_base(name: str) -> str | None:
     return base if base and base.lower() != name.lower() else None
 
 
-def _read(folder: Path, name: str, columns: list[str]) -> pl.DataFrame:
-    path = folder / name
-    if not path.exists():
-        raise SourceError(folder, None, f"not a CMeKG folder: {name} is missing")
-    return read_table(path, columns, separator="\t").select(columns)
-
-
 def load(path: str | Path) -> TermTables:
     folder = Path(path)
     if not folder.is_dir():
         raise SourceError(folder, None, "cmekg: expects the folder holding cmekg_*.tsv files")
-    entities = _read(folder, ENTITIES, ["subject", "type_guess"]).filter(
+    entities = read_folder_table(folder, ENTITIES, ["subject", "type_guess"], FOLDER).filter(
         pl.col("type_guess").is_in(TYPES)
     )
-    names = _read(folder, NAMES, ["subject", "relation", "name"])
-    codes = _read(folder, CODES, ["subject", "icd10_raw"])
+    names = read_folder_table(folder, NAMES, ["subject", "relation", "name"], FOLDER)
+    codes = read_folder_table(folder, CODES, ["subject", "icd10_raw"], FOLDER)
     kept = set(entities["subject"])
     code_of: dict[str, list[str]] = {}
     for subject, raw in codes.iter_rows():
@@ -152,17 +146,7 @@ def load(path: str | Path) -> TermTables:
     attachments = pl.DataFrame(
         rows, schema=["own_id", "term", "kind", "codes", "names"], orient="row"
     ).with_columns(lang=pl.lit("zh"), source=pl.lit("cmekg"))
-    concept_table = (
-        pl.DataFrame(concepts, schema=["concept_id", "name", "type"], orient="row")
-        .unique("concept_id", keep="first", maintain_order=True)
-        .select(
-            "concept_id",
-            vocab=pl.lit("CMEKG"),
-            name="name",
-            lang=pl.lit("zh"),
-            semantic_types=pl.concat_list("type"),
-        )
-    )
+    concept_table = typed_concepts(concepts, "CMEKG", "zh")
     return TermTables(
         concepts=concept_table,
         attachments=attachments,

@@ -20,11 +20,12 @@ from pathlib import Path
 import polars as pl
 
 from ontology.errors import SourceError
-from ontology.io import read_table
-from ontology.schema import TermTables
+from ontology.io import read_folder_table
+from ontology.schema import TermTables, typed_concepts
 
 MEDICINES = "who_eml_medicaments_zh.tsv"
 ANALYTES = "lab_analytes_zh.tsv"
+FOLDER = "a GNU Health labels folder"
 DRUGS = ["MESH/Chemicals and Drugs"]
 LAB = [
     "MESH/Chemicals and Drugs",
@@ -42,16 +43,9 @@ def names_of(english: str) -> list[str]:
     return list(dict.fromkeys(n for n in [english, outer, *inner] if n.strip()))
 
 
-def _read(folder: Path, name: str, columns: list[str]) -> pl.DataFrame:
-    path = folder / name
-    if not path.exists():
-        raise SourceError(folder, None, f"not a GNU Health labels folder: {name} is missing")
-    return read_table(path, columns, separator="\t").select(columns)
-
-
 def load(path: str | Path) -> TermTables:
     folder = Path(path)
-    meds = _read(
+    meds = read_folder_table(
         folder,
         MEDICINES,
         [
@@ -61,8 +55,9 @@ def load(path: str | Path) -> TermTables:
             "product_name_en",
             "product_name_zh",
         ],
+        FOLDER,
     )
-    labs = _read(folder, ANALYTES, ["analyte_id", "name_en", "name_zh"])
+    labs = read_folder_table(folder, ANALYTES, ["analyte_id", "name_en", "name_zh"], FOLDER)
     rows, concepts, ids, lab_ids = [], {}, {}, {}
     for mid, en, zh, product_en, product in meds.iter_rows():
         if not en or not zh:
@@ -92,16 +87,8 @@ def load(path: str | Path) -> TermTables:
         source=pl.lit("gnuhealth"),
         codes=pl.lit([], pl.List(pl.Utf8)),
     )
-    concept_table = pl.DataFrame(
-        [(cid, name, kind) for cid, (name, kind) in concepts.items()],
-        schema=["concept_id", "name", "type"],
-        orient="row",
-    ).select(
-        "concept_id",
-        vocab=pl.lit("GNUHEALTH"),
-        name="name",
-        lang=pl.lit("en"),
-        semantic_types=pl.concat_list("type"),
+    concept_table = typed_concepts(
+        [(cid, name, kind) for cid, (name, kind) in concepts.items()], "GNUHEALTH", "en"
     )
     return TermTables(
         concepts=concept_table,
