@@ -22,7 +22,6 @@ naming the key (`run.toml: [dedup] threshold = 1.5: must be <= 1`).
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any, Literal
 
@@ -32,6 +31,7 @@ from pydantic import AliasChoices, Field, ValidationError, field_validator, mode
 from corpus.options import Options, StrTuple
 from corpus.readers import Fields
 from corpus.stages.quality import QualityFilter
+from corpus.workers import available_cpus
 from termnorm_utils.errors import InputError
 
 
@@ -154,7 +154,8 @@ class RunConfig(Options):
     ontology: str | None = None
     """A built terminology (for the concept mentions)."""
     workers: int = Field(1, ge=1)
-    """Worker processes ("auto": one for each CPU this process may use)."""
+    """Worker processes ("auto": one for each CPU this process may use, within a container's
+    CPU quota)."""
     engine: Literal["local", "ray"] = "local"
     """local (a process pool) or ray."""
     ray_address: str | None = None
@@ -178,7 +179,7 @@ class RunConfig(Options):
     @field_validator("workers", mode="before")
     @classmethod
     def _auto_workers(cls, value: Any) -> Any:
-        return len(os.sched_getaffinity(0)) if value == "auto" else value
+        return available_cpus() if value == "auto" else value
 
     @model_validator(mode="before")
     @classmethod

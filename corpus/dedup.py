@@ -65,9 +65,10 @@ def shard_duplicates(
     the kept copy). Documents in `withdrawn` (doc_ids) take no part.
 
     In one process when the signatures fit `memory_gb` (about four copies of 512 bytes per
-    document at 128 permutations), else bucket by bucket on disk under `workdir` (the system's
-    temporary folder by default; `corpus.grouping`), `workers` buckets at a time, on Ray for
-    `engine="ray"`: the same table either way."""
+    document at 128 permutations), else bucket by bucket on disk under `workdir`
+    (`corpus.grouping`), `workers` buckets at a time, on Ray for `engine="ray"`: the same
+    table either way. `workdir` defaults to the system's temporary folder; give a disk folder
+    where that is a tmpfs (which is memory)."""
     import pyarrow.parquet as pq
 
     rows = sum(pq.ParquetFile(f).metadata.num_rows for f in signature_files)

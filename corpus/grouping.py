@@ -92,29 +92,36 @@ def _bucket_file(p: Plan, kind: str, bucket: int, file: int) -> Path:
 
 
 def map_file(p: Plan, i: int, withdrawn: pa.Array | None) -> None:
-    """File `i`'s band keys and exact keys into the bucket files."""
-    band_out = [_bucket_file(p, "b", k, i).open("wb") for k in range(p.buckets)]
-    exact_out = [_bucket_file(p, "x", k, i).open("wb") for k in range(p.buckets)]
-    try:
-        for start, batch in _batches(p.files[i], ["doc_id", "exact_key", "minhash"]):
-            take = np.arange(batch.num_rows)
-            if withdrawn is not None:
-                gone = pc.is_in(batch.column("doc_id"), value_set=withdrawn)
-                take = np.flatnonzero(~gone.to_numpy(zero_copy_only=False))
-            docs = (p.offsets[i] + start + take).astype(np.uint32)
-            sigs = _rows(batch)[take].reshape(-1)
-            keys = _native.minhash_band_keys(
-                pa.array(sigs), pa.array(docs), p.num_perm, p.threshold, p.buckets
-            )
-            for f, part in zip(band_out, keys, strict=True):
-                f.write(part)
-            exact = _exact_records(batch.column("exact_key").take(take), docs)
-            bucket = (exact["k0"] ^ exact["k1"]) % p.buckets
-            for k in np.unique(bucket):
-                exact[bucket == k].tofile(exact_out[k])
-    finally:
-        for f in band_out + exact_out:
-            f.close()
+    """File `i`'s band keys and exact keys into the bucket files. A file is opened only to
+    append a batch's part (never one per bucket at once), and the task's first write to it
+    truncates, so a retried task starts its files over."""
+    written: set[Path] = set()
+
+    def append(path: Path, data: bytes | np.ndarray) -> None:
+        with path.open("ab" if path in written else "wb") as f:
+            f.write(data if isinstance(data, bytes) else data.tobytes())
+        written.add(path)
+
+    for start, batch in _batches(p.files[i], ["doc_id", "exact_key", "minhash"]):
+        take = np.arange(batch.num_rows)
+        if withdrawn is not None:
+            gone = pc.is_in(batch.column("doc_id"), value_set=withdrawn)
+            take = np.flatnonzero(~gone.to_numpy(zero_copy_only=False))
+        docs = (p.offsets[i] + start + take).astype(np.uint32)
+        sigs = _rows(batch)[take].reshape(-1)
+        keys = _native.minhash_band_keys(
+            pa.array(sigs), pa.array(docs), p.num_perm, p.threshold, p.buckets
+        )
+        for k, part in enumerate(keys):
+            if part:
+                append(_bucket_file(p, "b", k, i), part)
+        exact = _exact_records(batch.column("exact_key").take(take), docs)
+        bucket = (exact["k0"] ^ exact["k1"]) % p.buckets
+        order = np.argsort(bucket, kind="stable")
+        exact, bucket = exact[order], bucket[order]
+        ends = np.searchsorted(bucket, np.arange(p.buckets + 1))
+        for k in np.flatnonzero(np.diff(ends)):
+            append(_bucket_file(p, "x", k, i), exact[ends[k] : ends[k + 1]])
 
 
 def _exact_records(keys: pa.FixedSizeBinaryArray, docs: np.ndarray) -> np.ndarray:
@@ -130,12 +137,11 @@ def _exact_records(keys: pa.FixedSizeBinaryArray, docs: np.ndarray) -> np.ndarra
 def reduce_bucket(p: Plan, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Bucket `k`'s candidate triples (unique rows) and exact-copy edges (pairs)."""
     files = [_bucket_file(p, "b", k, i) for i in range(len(p.files))]
-    flat = _native.minhash_bucket_candidates([str(f) for f in files])
+    flat = _native.minhash_bucket_candidates([str(f) for f in files if f.exists()])
     cands = flat.to_numpy(zero_copy_only=False).reshape(-1, 3)
-    for f in files:
-        f.unlink()
+    parts = [_bucket_file(p, "x", k, i) for i in range(len(p.files))]
     exact = np.concatenate(
-        [np.fromfile(_bucket_file(p, "x", k, i), EXACT) for i in range(len(p.files))]
+        [np.empty(0, EXACT)] + [np.fromfile(f, EXACT) for f in parts if f.exists()]
     )
     exact = exact[np.lexsort((exact["doc"], exact["k1"], exact["k0"]))]
     new = np.ones(len(exact), bool)
@@ -185,6 +191,11 @@ def verify(p: Plan, cands: np.ndarray, tasks: Tasks) -> np.ndarray:
 def _rounds(cands: np.ndarray, cap: int) -> Iterator[np.ndarray]:
     """Consecutive runs of `cands` that each name at most `cap` documents (one pass over the
     signature files per run, so as few runs as fit)."""
+    if not len(cands):
+        return
+    if len(np.unique(cands)) <= cap:  # nearly always: one run
+        yield cands
+        return
     start = 0
     while start < len(cands):
         lo, hi = start + 1, len(cands)  # the longest run from start: binary search on its end

@@ -1,19 +1,34 @@
 """Where a run's parallel work goes: a local pool of processes, or tasks on Ray.
 
-with ray_session(address, workers):            # only for the Ray engine
-    results = each(fn, [(a, b), ...], workers, engine)   # fn(a, b), ... in order
+with ray_session(address, workers), Tasks(workers, "ray") as tasks:   # or "local"
+    results = tasks.each(fn, [(a, b), ...])   # fn(a, b), ... in order
 """
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from multiprocessing import get_context
+from pathlib import Path
 from typing import Any
 
 from termnorm_utils.errors import InputError
+
+
+def available_cpus() -> int:
+    """The CPUs this process may use: its affinity mask, capped by a cgroup v2 CPU quota (a
+    container's `--cpus`)."""
+    n = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    try:
+        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()
+        if quota != "max":
+            n = min(n, max(1, math.ceil(int(quota) / int(period))))
+    except (OSError, ValueError):
+        pass
+    return n
 
 
 def die_with_parent() -> None:
@@ -93,8 +108,14 @@ class Tasks:
     def each(self, fn: Callable, args: Iterable[tuple]) -> list:
         args = list(args)
         if self.engine == "ray":
-            task = ray().remote(fn)
-            return ray().get([task.remote(*a) for a in args])
+            r = ray()
+            refs = [r.remote(fn).remote(*a) for a in args]
+            try:
+                return r.get(refs)
+            except BaseException:
+                for ref in refs:  # none of them goes on writing after a failure
+                    r.cancel(ref, force=True)
+                raise
         if self._pool is None or len(args) <= 1:
             return [fn(*a) for a in args]
         return list(self._pool.map(fn, *zip(*args, strict=True)))

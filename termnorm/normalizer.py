@@ -12,10 +12,9 @@ Every span is in original character offsets (Python string indices).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import NamedTuple
 
 import numpy as np
 import polars as pl
@@ -45,8 +44,10 @@ KIND_SCORE = {
 }
 
 
-class Mention(NamedTuple):
-    """A concept mention (a named tuple: built as fast as a plain one, read by name)."""
+@dataclass(slots=True, unsafe_hash=True)
+class Mention:
+    """A concept mention. Not frozen: a frozen dataclass sets each field through
+    `object.__setattr__`, eight times slower to build; hashable all the same."""
 
     start: int
     end: int
@@ -61,7 +62,7 @@ class Mention(NamedTuple):
     method: str
 
     def to_dict(self) -> dict:
-        return self._asdict()
+        return asdict(self)
 
 
 @dataclass(frozen=True)
