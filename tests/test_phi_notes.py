@@ -63,9 +63,25 @@ def test_clinical_values_and_eponyms_stay():
         "A@OX3, MAE, 2 mg q4h, 1/2 NS at 100.",
         "Parkinson's disease, Hodgkin lymphoma and a Foley catheter; FOLEY DRAINING.",
         "Pupils 4/4, strength 5/5, pain 6/10, GCS 15, 78 yo, in 2005.",
+        "No hallucinations. MoCA 26/30, Epworth 9 of 24.",  # assessments named after towns
     ]
     for text in keep:
         assert find(text) == [], (text, find(text))
+
+
+def test_towns_the_cities_list_lacks_are_places():
+    """New England towns and neighbourhoods that GeoNames' cities leave out, from every US
+    post town: beside a cue, or rare enough to be a place anywhere."""
+    from corpus.stages.phi import deidentify
+
+    texts = ["LIVES IN FALMOUTH, TX HERE 2/13.", "family from hopedale.", "home is Canton."]
+    out = deidentify(texts)[0].to_pylist()
+    assert out == [
+        "LIVES IN [LOCATION], TX HERE [DATE].",
+        "family from [LOCATION].",
+        "home is [LOCATION].",
+    ], out
+    assert deidentify(["Canton is near."])[0].to_pylist() == ["Canton is near."]  # no cue
 
 
 def test_eval_command_scores_a_deid_folder(tmp_path):

