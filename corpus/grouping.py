@@ -11,7 +11,7 @@ union-find whose root is a cluster's smallest document whatever order the edges 
 - reduce, per bucket: candidate triples (doc, first, prev) from the band keys, and exact-copy
   edges (each copy to the first document of its key);
 - verify: the candidates on the full signatures of the documents they name (gathered file by
-  file), in rounds that fit the budget;
+  file; when they do not fit the budget, joined to each pair through the scratch folder);
 - union: one union-find over the edges, a root per document named in one.
 
 Documents are numbered in the order of the files and their rows; withdrawn documents keep
@@ -171,39 +171,98 @@ def _rows(batch: pa.RecordBatch) -> np.ndarray:
 
 
 def verify(p: Plan, cands: np.ndarray, tasks: Tasks) -> np.ndarray:
-    """The verified edges of candidate triples, in rounds of at most `verify_docs` signatures
-    (gathered file by file as `tasks`)."""
-    edges = []
-    for part in _rounds(cands, p.verify_docs):
-        docs = np.unique(part)
+    """The verified edges of candidate triples (the rule of `termnorm_core::lsh::edge`: to the
+    group's first when similar enough, else to the predecessor). When the documents they name
+    fit `verify_docs`, their signatures are gathered once (file by file as `tasks`) and
+    compared in Rust; else each pair's signatures meet through the scratch folder (`_join`),
+    two reads of the signature files however many candidates there are."""
+    if not len(cands):
+        return np.empty((0, 2), np.uint32)
+    docs = np.unique(cands)
+    if len(docs) <= p.verify_docs:
         sigs = tasks.each(signatures_of, ((p, i, docs) for i in range(len(p.files))))
         found = _native.minhash_verify(
-            pa.array(part.reshape(-1)),
+            pa.array(cands.reshape(-1)),
             pa.array(docs),
             pa.array(np.concatenate(sigs)),
             p.num_perm,
             p.threshold,
         )
-        edges.append(found.to_numpy(zero_copy_only=False).reshape(-1, 2))
-    return np.concatenate(edges) if edges else np.empty((0, 2), np.uint32)
+        return found.to_numpy(zero_copy_only=False).reshape(-1, 2)
+    similar = _join(
+        p, np.unique(np.concatenate([cands[:, [0, 1]], cands[:, [0, 2]]]), axis=0), tasks
+    )
+    to_first = np.isin(_pair_keys(cands[:, 0], cands[:, 1]), similar)
+    to_prev = ~to_first & np.isin(_pair_keys(cands[:, 0], cands[:, 2]), similar)
+    other = np.where(to_first, cands[:, 1], cands[:, 2])
+    keep = to_first | to_prev
+    return np.stack([cands[keep, 0], other[keep]], axis=1)
 
 
-def _rounds(cands: np.ndarray, cap: int) -> Iterator[np.ndarray]:
-    """Consecutive runs of `cands` that each name at most `cap` documents (one pass over the
-    signature files per run, so as few runs as fit)."""
-    if not len(cands):
+def _pair_keys(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return a.astype(np.uint64) << np.uint64(32) | b.astype(np.uint64)
+
+
+def _file_of(p: Plan, docs: np.ndarray) -> np.ndarray:
+    return np.searchsorted(np.asarray(p.offsets), docs, side="right") - 1
+
+
+def _join_file(p: Plan, f: int) -> Path:
+    """The pairs whose first document is in file `f`."""
+    return Path(p.workdir, "join", f"a{f:06d}.npy")
+
+
+def _sent_to(p: Plan, g: int) -> Path:
+    """The folder of the pairs (with their first document's signature) sent to file `g`."""
+    return Path(p.workdir, "join", f"b{g:06d}")
+
+
+def _join(p: Plan, pairs: np.ndarray, tasks: Tasks) -> np.ndarray:
+    """The keys (`_pair_keys`) of the (a, b) pairs whose signatures are similar enough: the
+    pairs go to the file of a, which sends a's signature with each to the file of b, which
+    compares it with b's."""
+    Path(p.workdir, "join").mkdir()
+    for g in range(len(p.files)):
+        _sent_to(p, g).mkdir()
+    of_a = _file_of(p, pairs[:, 0])
+    for f in np.unique(of_a):
+        np.save(_join_file(p, f), pairs[of_a == f])
+    files = range(len(p.files))
+    tasks.each(_send_signatures, ((p, f) for f in files))
+    found = tasks.each(_compare_signatures, ((p, f) for f in files))
+    return np.sort(np.concatenate(found))
+
+
+def _send_signatures(p: Plan, f: int) -> None:
+    """The pairs whose first document is in file `f`, with its signature, to the files of their
+    second (rows: a, b, a's signature), `verify_docs` signatures at a time."""
+    if not _join_file(p, f).exists():
         return
-    if len(np.unique(cands)) <= cap:  # nearly always: one run
-        yield cands
-        return
-    start = 0
-    while start < len(cands):
-        lo, hi = start + 1, len(cands)  # the longest run from start: binary search on its end
-        while lo < hi:
-            mid = (lo + hi + 1) // 2
-            lo, hi = (mid, hi) if len(np.unique(cands[start:mid])) <= cap else (lo, mid - 1)
-        yield cands[start:lo]
-        start = lo
+    pairs = np.load(_join_file(p, f))
+    for k, at in enumerate(range(0, len(pairs), p.verify_docs)):
+        chunk = pairs[at : at + p.verify_docs]
+        rows = np.unique(chunk[:, 0])
+        sigs = signatures_of(p, f, rows).reshape(len(rows), p.num_perm)
+        out = np.concatenate([chunk, sigs[np.searchsorted(rows, chunk[:, 0])]], axis=1)
+        of_b = _file_of(p, chunk[:, 1])
+        for g in np.unique(of_b):
+            np.save(_sent_to(p, g) / f"{f:06d}-{k:06d}.npy", out[of_b == g])
+
+
+def _compare_signatures(p: Plan, g: int) -> np.ndarray:
+    """The keys of the pairs sent to file `g` whose signatures are similar enough."""
+    found = [np.empty(0, np.uint64)]
+    for path in sorted(_sent_to(p, g).glob("*.npy")):
+        sent = np.load(path, mmap_mode="r")
+        for at in range(0, len(sent), p.verify_docs):
+            chunk = np.asarray(sent[at : at + p.verify_docs])
+            rows = np.unique(chunk[:, 1])
+            sigs = signatures_of(p, g, rows).reshape(len(rows), p.num_perm)
+            same = (chunk[:, 2:] == sigs[np.searchsorted(rows, chunk[:, 1])]).sum(axis=1)
+            # the share as Rust's `similarity` computes it: a count over num_perm, in f64
+            keep = same / p.num_perm >= p.threshold
+            found.append(_pair_keys(chunk[keep, 0], chunk[keep, 1]))
+    return np.concatenate(found)
 
 
 def bucketed_clusters(

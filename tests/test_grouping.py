@@ -63,25 +63,37 @@ def shard_files(tmp_path_factory) -> list[Path]:
     return paths
 
 
-def test_buckets_give_the_table_of_one_process(shard_files, tmp_path):
+def _joins(monkeypatch) -> list:
+    """Records each verification that goes through the join (candidates over the budget)."""
+    calls: list = []
+    join = grouping._join
+    monkeypatch.setattr(grouping, "_join", lambda *a: calls.append(1) or join(*a))
+    return calls
+
+
+def test_buckets_give_the_table_of_one_process(shard_files, tmp_path, monkeypatch):
     one = shard_duplicates(shard_files, 0.8)
     dups = one.num_rows - one.column("dup_of").null_count
     assert dups >= 200  # most edited copies and every upper-cased one
     p = grouping.plan(shard_files, 0.8, 1e-4, tmp_path)
-    assert p.buckets > 20 and p.verify_docs < 300  # many buckets, several verify rounds
+    assert p.buckets > 20 and p.verify_docs < 300  # many buckets, candidates over the budget
+    joins = _joins(monkeypatch)
     bucketed = shard_duplicates(shard_files, 0.8, memory_gb=1e-4, workdir=tmp_path)
-    assert bucketed.equals(one)
+    assert bucketed.equals(one) and joins
     assert not list(tmp_path.iterdir())  # the scratch folder is gone
 
 
-def test_withdrawn_documents_take_no_part_either_way(shard_files, tmp_path):
+def test_withdrawn_documents_take_no_part_either_way(shard_files, tmp_path, monkeypatch):
     one = shard_duplicates(shard_files, 0.8)
     gone = pa.array(one.filter(pa.compute.is_null(one.column("dup_of"))).column("doc_id")[:40])
     kept = shard_duplicates(shard_files, 0.8, withdrawn=gone)
     assert kept.num_rows < one.num_rows
     assert not set(gone.to_pylist()) & set(kept.column("doc_id").to_pylist())
-    bucketed = shard_duplicates(shard_files, 0.8, gone, memory_gb=1e-4, workdir=tmp_path)
-    assert bucketed.equals(kept)
+    joins = _joins(monkeypatch)
+    for budget in (1e-4, 2e-3):  # candidates joined, or gathered at once
+        bucketed = shard_duplicates(shard_files, 0.8, gone, memory_gb=budget, workdir=tmp_path)
+        assert bucketed.equals(kept)
+    assert len(joins) == 1
 
 
 def test_a_pool_of_workers_gives_the_same_table(shard_files, tmp_path):
