@@ -106,6 +106,59 @@ pub fn edge(cand: [u32; 3], similar: impl Fn(u32, u32) -> bool) -> Option<(u32, 
         .map(|other| (doc, other))
 }
 
+/// The verified edges of candidate triples among `docs` (sorted), whose signatures `sigs`
+/// holds row by row; a candidate naming a document not in `docs` is left out.
+pub fn verified_edges(
+    cands: &[[u32; 3]],
+    docs: &[u32],
+    sigs: &[u32],
+    num_perm: usize,
+    threshold: f64,
+) -> Vec<(u32, u32)> {
+    let row = |d: u32| {
+        docs.binary_search(&d)
+            .ok()
+            .map(|i| &sigs[i * num_perm..(i + 1) * num_perm])
+    };
+    cands
+        .iter()
+        .filter(|c| c.iter().all(|&d| row(d).is_some()))
+        .filter_map(|&c| {
+            edge(c, |a, b| {
+                similarity(row(a).expect("in docs"), row(b).expect("in docs")) >= threshold
+            })
+        })
+        .collect()
+}
+
+/// The band keys of a bucket's files (16-byte records each), read into a buffer of exactly
+/// their size. A file that is not whole records is an error naming it.
+pub fn read_band_keys(paths: &[std::path::PathBuf]) -> std::io::Result<Vec<BandKey>> {
+    use std::io::{Error, ErrorKind, Read};
+    let named =
+        |path: &std::path::Path, e: Error| Error::new(e.kind(), format!("{}: {e}", path.display()));
+    let mut lens = Vec::with_capacity(paths.len());
+    for path in paths {
+        let len = std::fs::metadata(path).map_err(|e| named(path, e))?.len() as usize;
+        if !len.is_multiple_of(BandKey::BYTES) {
+            let cut = Error::new(ErrorKind::InvalidData, "not whole 16-byte band keys (cut?)");
+            return Err(named(path, cut));
+        }
+        lens.push(len);
+    }
+    let mut keys = Vec::with_capacity(lens.iter().sum::<usize>() / BandKey::BYTES);
+    for (path, len) in paths.iter().zip(lens) {
+        let file = std::fs::File::open(path).map_err(|e| named(path, e))?;
+        let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
+        let mut record = [0u8; BandKey::BYTES];
+        for _ in 0..len / BandKey::BYTES {
+            reader.read_exact(&mut record).map_err(|e| named(path, e))?;
+            keys.push(BandKey::from_le_bytes(&record));
+        }
+    }
+    Ok(keys)
+}
+
 /// Disjoint sets of documents `0..n`; a set's root is its smallest member.
 pub struct UnionFind {
     parent: Vec<u32>,
@@ -254,6 +307,56 @@ mod tests {
             }
             assert_eq!(sets.roots(), whole, "{buckets} buckets");
         }
+    }
+
+    #[test]
+    fn verification_finds_the_edges_of_one_process() {
+        let (n, num_perm, threshold) = (600, 64, 0.8);
+        let sigs = planted(n, num_perm);
+        let (bands, rows) = lsh_params(threshold, num_perm);
+        let mut keys: Vec<BandKey> = (0..n as u32)
+            .flat_map(|d| {
+                let sig = &sigs[d as usize * num_perm..(d as usize + 1) * num_perm];
+                (0..bands).map(move |b| band_key(sig, d, b, rows))
+            })
+            .collect();
+        let cands = candidates(&mut keys);
+        let docs: Vec<u32> = (0..n as u32).collect();
+        let edges = verified_edges(&cands, &docs, &sigs, num_perm, threshold);
+        let mut sets = UnionFind::new(n);
+        for &(a, b) in &edges {
+            sets.union(a, b);
+        }
+        assert_eq!(sets.roots(), clusters(&sigs, num_perm, threshold, None));
+        // candidates naming a document without its signature are left out
+        let few = verified_edges(
+            &cands,
+            &docs[..10],
+            &sigs[..10 * num_perm],
+            num_perm,
+            threshold,
+        );
+        assert!(few.len() < edges.len() && few.iter().all(|&(a, b)| a < 10 && b < 10));
+    }
+
+    #[test]
+    fn band_key_files_read_whole_or_name_the_cut_one() {
+        let dir = std::env::temp_dir().join(format!("lsh-keys-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let key = |doc| BandKey {
+            band: 1,
+            hash: 7,
+            doc,
+        };
+        let (a, b) = (dir.join("a.bin"), dir.join("b.bin"));
+        std::fs::write(&a, key(3).to_le_bytes()).unwrap();
+        std::fs::write(&b, [key(5).to_le_bytes(), key(4).to_le_bytes()].concat()).unwrap();
+        let keys = read_band_keys(&[a.clone(), b.clone()]).unwrap();
+        assert_eq!(keys, vec![key(3), key(5), key(4)]);
+        std::fs::write(&b, [0u8; 20]).unwrap();
+        let err = read_band_keys(&[a, b]).unwrap_err().to_string();
+        assert!(err.contains("b.bin: not whole 16-byte band keys"), "{err}");
+        std::fs::remove_dir_all(dir).unwrap();
     }
 
     #[test]

@@ -7,18 +7,17 @@ use arrow_array::types::UInt32Type;
 use arrow_array::{Array, FixedSizeBinaryArray, UInt32Array};
 use arrow_data::ArrayData;
 use arrow_pyarrow::PyArrowType;
-use std::io::Read;
 use std::path::PathBuf;
 
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use termnorm_core::digest::sha256_hex as digest_hex;
-use termnorm_core::lsh::{self, BandKey};
+use termnorm_core::lsh;
 use termnorm_core::minhash::{self, MinHasher};
 
 use crate::arrow::{primitive, with_strings};
-use crate::error::{file_error, value_error};
+use crate::error::value_error;
 
 /// MinHash signatures of a string array, row-major in one `uint32` array of
 /// `len(texts) * num_perm` values (nulls and empty texts: all 2^32 - 1).
@@ -148,29 +147,7 @@ fn minhash_bucket_candidates(
     paths: Vec<PathBuf>,
 ) -> PyResult<PyArrowType<ArrayData>> {
     py.detach(|| {
-        let mut lens = Vec::with_capacity(paths.len());
-        for path in &paths {
-            let len = std::fs::metadata(path)
-                .map_err(|e| file_error(path, e))?
-                .len() as usize;
-            if !len.is_multiple_of(BandKey::BYTES) {
-                return Err(file_error(path, "not whole 16-byte band keys (cut?)"));
-            }
-            lens.push(len);
-        }
-        // exactly the bucket's keys: no doubling as it grows
-        let mut keys = Vec::with_capacity(lens.iter().sum::<usize>() / BandKey::BYTES);
-        for (path, len) in paths.iter().zip(lens) {
-            let file = std::fs::File::open(path).map_err(|e| file_error(path, e))?;
-            let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
-            let mut record = [0u8; BandKey::BYTES];
-            for _ in 0..len / BandKey::BYTES {
-                reader
-                    .read_exact(&mut record)
-                    .map_err(|e| file_error(path, e))?;
-                keys.push(BandKey::from_le_bytes(&record));
-            }
-        }
+        let mut keys = lsh::read_band_keys(&paths).map_err(value_error)?;
         let cands = lsh::candidates(&mut keys);
         drop(keys);
         let flat = cands.as_flattened().to_vec();
@@ -199,24 +176,14 @@ fn minhash_verify(
         ));
     }
     py.detach(|| {
-        let (docs, sigs) = (docs.values(), sigs.values());
-        let row = |d: u32| {
-            docs.binary_search(&d)
-                .ok()
-                .map(|i| &sigs[i * num_perm..(i + 1) * num_perm])
-        };
-        let mut out = Vec::new();
-        for c in cands.values().chunks_exact(3) {
-            let cand = [c[0], c[1], c[2]];
-            if cand.iter().any(|&d| row(d).is_none()) {
-                continue;
-            }
-            let similar = |a, b| minhash::similarity(row(a).unwrap(), row(b).unwrap()) >= threshold;
-            if let Some((a, b)) = lsh::edge(cand, similar) {
-                out.extend([a, b]);
-            }
-        }
-        Ok(PyArrowType(UInt32Array::from(out).into_data()))
+        let cands: Vec<[u32; 3]> = cands
+            .values()
+            .chunks_exact(3)
+            .map(|c| [c[0], c[1], c[2]])
+            .collect();
+        let edges = lsh::verified_edges(&cands, docs.values(), sigs.values(), num_perm, threshold);
+        let flat: Vec<u32> = edges.into_iter().flat_map(|(a, b)| [a, b]).collect();
+        Ok(PyArrowType(UInt32Array::from(flat).into_data()))
     })
 }
 
