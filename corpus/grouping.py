@@ -224,9 +224,11 @@ def _join(p: Plan, pairs: np.ndarray, tasks: Tasks) -> np.ndarray:
     Path(p.workdir, "join").mkdir()
     for g in range(len(p.files)):
         _sent_to(p, g).mkdir()
-    of_a = _file_of(p, pairs[:, 0])
-    for f in np.unique(of_a):
-        np.save(_join_file(p, f), pairs[of_a == f])
+    # pairs are sorted by a, so each file's are one slice
+    ends = np.searchsorted(pairs[:, 0], [*p.offsets, p.docs])
+    for f in range(len(p.files)):
+        if ends[f + 1] > ends[f]:
+            np.save(_join_file(p, f), pairs[ends[f] : ends[f + 1]])
     files = range(len(p.files))
     tasks.each(_send_signatures, ((p, f) for f in files))
     found = tasks.each(_compare_signatures, ((p, f) for f in files))
@@ -235,18 +237,22 @@ def _join(p: Plan, pairs: np.ndarray, tasks: Tasks) -> np.ndarray:
 
 def _send_signatures(p: Plan, f: int) -> None:
     """The pairs whose first document is in file `f`, with its signature, to the files of their
-    second (rows: a, b, a's signature), `verify_docs` signatures at a time."""
+    second (rows: a, b, a's signature), half of `verify_docs` pairs at a time."""
     if not _join_file(p, f).exists():
         return
-    pairs = np.load(_join_file(p, f))
-    for k, at in enumerate(range(0, len(pairs), p.verify_docs)):
-        chunk = pairs[at : at + p.verify_docs]
+    pairs = np.load(_join_file(p, f), mmap_mode="r")
+    step = max(1, p.verify_docs // 2)  # the signatures gathered and their copies sent
+    for k, at in enumerate(range(0, len(pairs), step)):
+        chunk = np.asarray(pairs[at : at + step])
         rows = np.unique(chunk[:, 0])
         sigs = signatures_of(p, f, rows).reshape(len(rows), p.num_perm)
         out = np.concatenate([chunk, sigs[np.searchsorted(rows, chunk[:, 0])]], axis=1)
         of_b = _file_of(p, chunk[:, 1])
-        for g in np.unique(of_b):
-            np.save(_sent_to(p, g) / f"{f:06d}-{k:06d}.npy", out[of_b == g])
+        order = np.argsort(of_b, kind="stable")
+        out, of_b = out[order], of_b[order]
+        ends = np.searchsorted(of_b, np.arange(len(p.files) + 1))
+        for g in np.flatnonzero(np.diff(ends)):
+            np.save(_sent_to(p, g) / f"{f:06d}-{k:06d}.npy", out[ends[g] : ends[g + 1]])
 
 
 def _compare_signatures(p: Plan, g: int) -> np.ndarray:
@@ -254,8 +260,9 @@ def _compare_signatures(p: Plan, g: int) -> np.ndarray:
     found = [np.empty(0, np.uint64)]
     for path in sorted(_sent_to(p, g).glob("*.npy")):
         sent = np.load(path, mmap_mode="r")
-        for at in range(0, len(sent), p.verify_docs):
-            chunk = np.asarray(sent[at : at + p.verify_docs])
+        step = max(1, p.verify_docs // 2)
+        for at in range(0, len(sent), step):
+            chunk = np.asarray(sent[at : at + step])
             rows = np.unique(chunk[:, 1])
             sigs = signatures_of(p, g, rows).reshape(len(rows), p.num_perm)
             same = (chunk[:, 2:] == sigs[np.searchsorted(rows, chunk[:, 1])]).sum(axis=1)

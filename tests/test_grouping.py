@@ -81,6 +81,12 @@ def test_buckets_give_the_table_of_one_process(shard_files, tmp_path, monkeypatc
     bucketed = shard_duplicates(shard_files, 0.8, memory_gb=1e-4, workdir=tmp_path)
     assert bucketed.equals(one) and joins
     assert not list(tmp_path.iterdir())  # the scratch folder is gone
+    # an empty shard among the others numbers nothing
+    empty = tmp_path.parent / "empty-signatures.parquet"
+    pq.write_table(schema.signatures(128).empty_table(), empty)
+    files = [shard_files[0], empty, *shard_files[1:]]
+    got = shard_duplicates(files, 0.8, memory_gb=1e-4, workdir=tmp_path)
+    assert got.equals(one) and len(joins) == 2
 
 
 def test_withdrawn_documents_take_no_part_either_way(shard_files, tmp_path, monkeypatch):
