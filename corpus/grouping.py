@@ -116,12 +116,17 @@ def map_file(p: Plan, i: int, withdrawn: pa.Array | None) -> None:
             if part:
                 append(_bucket_file(p, "b", k, i), part)
         exact = _exact_records(batch.column("exact_key").take(take), docs)
-        bucket = (exact["k0"] ^ exact["k1"]) % p.buckets
-        order = np.argsort(bucket, kind="stable")
-        exact, bucket = exact[order], bucket[order]
-        ends = np.searchsorted(bucket, np.arange(p.buckets + 1))
-        for k in np.flatnonzero(np.diff(ends)):
-            append(_bucket_file(p, "x", k, i), exact[ends[k] : ends[k + 1]])
+        for k, part in _split(exact, (exact["k0"] ^ exact["k1"]) % p.buckets, p.buckets):
+            append(_bucket_file(p, "x", k, i), part)
+
+
+def _split(rows: np.ndarray, part: np.ndarray, parts: int) -> Iterator[tuple[int, np.ndarray]]:
+    """(k, the rows whose `part` is k) for each k in 0..parts that has any, in their order."""
+    order = np.argsort(part, kind="stable")
+    rows, part = rows[order], part[order]
+    ends = np.searchsorted(part, np.arange(parts + 1))
+    for k in np.flatnonzero(np.diff(ends)):
+        yield int(k), rows[ends[k] : ends[k + 1]]
 
 
 def _exact_records(keys: pa.FixedSizeBinaryArray, docs: np.ndarray) -> np.ndarray:
@@ -207,6 +212,11 @@ def _file_of(p: Plan, docs: np.ndarray) -> np.ndarray:
     return np.searchsorted(np.asarray(p.offsets), docs, side="right") - 1
 
 
+def _join_step(p: Plan) -> int:
+    """Pairs a join task holds at once: their signatures gathered, and the copies it writes."""
+    return max(1, p.verify_docs // 2)
+
+
 def _join_file(p: Plan, f: int) -> Path:
     """The pairs whose first document is in file `f`."""
     return Path(p.workdir, "join", f"a{f:06d}.npy")
@@ -241,18 +251,13 @@ def _send_signatures(p: Plan, f: int) -> None:
     if not _join_file(p, f).exists():
         return
     pairs = np.load(_join_file(p, f), mmap_mode="r")
-    step = max(1, p.verify_docs // 2)  # the signatures gathered and their copies sent
-    for k, at in enumerate(range(0, len(pairs), step)):
-        chunk = np.asarray(pairs[at : at + step])
+    for k, at in enumerate(range(0, len(pairs), _join_step(p))):
+        chunk = np.asarray(pairs[at : at + _join_step(p)])
         rows = np.unique(chunk[:, 0])
         sigs = signatures_of(p, f, rows).reshape(len(rows), p.num_perm)
         out = np.concatenate([chunk, sigs[np.searchsorted(rows, chunk[:, 0])]], axis=1)
-        of_b = _file_of(p, chunk[:, 1])
-        order = np.argsort(of_b, kind="stable")
-        out, of_b = out[order], of_b[order]
-        ends = np.searchsorted(of_b, np.arange(len(p.files) + 1))
-        for g in np.flatnonzero(np.diff(ends)):
-            np.save(_sent_to(p, g) / f"{f:06d}-{k:06d}.npy", out[ends[g] : ends[g + 1]])
+        for g, part in _split(out, _file_of(p, chunk[:, 1]), len(p.files)):
+            np.save(_sent_to(p, g) / f"{f:06d}-{k:06d}.npy", part)
 
 
 def _compare_signatures(p: Plan, g: int) -> np.ndarray:
@@ -260,9 +265,8 @@ def _compare_signatures(p: Plan, g: int) -> np.ndarray:
     found = [np.empty(0, np.uint64)]
     for path in sorted(_sent_to(p, g).glob("*.npy")):
         sent = np.load(path, mmap_mode="r")
-        step = max(1, p.verify_docs // 2)
-        for at in range(0, len(sent), step):
-            chunk = np.asarray(sent[at : at + step])
+        for at in range(0, len(sent), _join_step(p)):
+            chunk = np.asarray(sent[at : at + _join_step(p)])
             rows = np.unique(chunk[:, 1])
             sigs = signatures_of(p, g, rows).reshape(len(rows), p.num_perm)
             same = (chunk[:, 2:] == sigs[np.searchsorted(rows, chunk[:, 1])]).sum(axis=1)

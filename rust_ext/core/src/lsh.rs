@@ -82,6 +82,29 @@ pub fn bucket_of(key: &BandKey, buckets: usize) -> usize {
     (mix(key.hash ^ key.band as u64) % buckets.max(1) as u64) as usize
 }
 
+/// The band keys of row-major signatures (`docs[i]` the document of row i) split into
+/// `buckets` by [`bucket_of`]; empty signatures have none.
+pub fn partition(
+    sigs: &[u32],
+    docs: &[u32],
+    num_perm: usize,
+    threshold: f64,
+    buckets: usize,
+) -> Vec<Vec<BandKey>> {
+    let (bands, rows) = lsh_params(threshold, num_perm);
+    let mut parts = vec![Vec::new(); buckets.max(1)];
+    for (sig, &doc) in sigs.chunks(num_perm).zip(docs) {
+        if is_empty(sig) {
+            continue;
+        }
+        for band in 0..bands {
+            let key = band_key(sig, doc, band, rows);
+            parts[bucket_of(&key, buckets)].push(key);
+        }
+    }
+    parts
+}
+
 /// Candidate pairs of a bucket's keys, sorted here: for each document after the first of a
 /// `(band, hash)` group, `[doc, first, prev]`, the group's first document and its predecessor.
 /// Comparing with those two (not all members) keeps the work linear in the group.
@@ -286,16 +309,9 @@ mod tests {
                 .count()
                 > 300
         );
-        let (bands, rows) = lsh_params(threshold, num_perm);
+        let docs: Vec<u32> = (0..n as u32).collect();
         for buckets in [1, 5, 64] {
-            let mut parts = vec![Vec::new(); buckets];
-            // documents in reverse, so bucket order is not document order
-            for doc in (0..n as u32).rev() {
-                for band in 0..bands {
-                    let key = band_key(sig(doc), doc, band, rows);
-                    parts[bucket_of(&key, buckets)].push(key);
-                }
-            }
+            let mut parts = partition(&sigs, &docs, num_perm, threshold, buckets);
             let mut sets = UnionFind::new(n);
             for part in parts.iter_mut().rev() {
                 for cand in candidates(part) {
@@ -313,15 +329,9 @@ mod tests {
     fn verification_finds_the_edges_of_one_process() {
         let (n, num_perm, threshold) = (600, 64, 0.8);
         let sigs = planted(n, num_perm);
-        let (bands, rows) = lsh_params(threshold, num_perm);
-        let mut keys: Vec<BandKey> = (0..n as u32)
-            .flat_map(|d| {
-                let sig = &sigs[d as usize * num_perm..(d as usize + 1) * num_perm];
-                (0..bands).map(move |b| band_key(sig, d, b, rows))
-            })
-            .collect();
-        let cands = candidates(&mut keys);
         let docs: Vec<u32> = (0..n as u32).collect();
+        let mut keys = partition(&sigs, &docs, num_perm, threshold, 1).remove(0);
+        let cands = candidates(&mut keys);
         let edges = verified_edges(&cands, &docs, &sigs, num_perm, threshold);
         let mut sets = UnionFind::new(n);
         for &(a, b) in &edges {

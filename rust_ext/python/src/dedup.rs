@@ -123,18 +123,12 @@ fn minhash_band_keys<'py>(
         )));
     }
     let parts = py.detach(|| {
-        let (bands, rows) = lsh::lsh_params(threshold, num_perm);
-        let mut parts = vec![Vec::new(); buckets];
-        for (sig, &doc) in sigs.values().chunks(num_perm).zip(docs.values()) {
-            if lsh::is_empty(sig) {
-                continue;
-            }
-            for band in 0..bands {
-                let key = lsh::band_key(sig, doc, band, rows);
-                parts[lsh::bucket_of(&key, buckets)].extend_from_slice(&key.to_le_bytes());
-            }
-        }
+        let parts = lsh::partition(sigs.values(), docs.values(), num_perm, threshold, buckets);
+        let bytes = |part: Vec<lsh::BandKey>| part.into_iter().flat_map(|k| k.to_le_bytes());
         parts
+            .into_iter()
+            .map(|p| bytes(p).collect::<Vec<u8>>())
+            .collect::<Vec<_>>()
     });
     Ok(parts.iter().map(|p| PyBytes::new(py, p)).collect())
 }
